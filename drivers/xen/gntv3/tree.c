@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 grant tree: the granter's shadow of the tree it exposes, and the
+ * grantee's validating walk of a tree written by its peer.
+ *
+ * The granter owns every table page it exposes, but the grantee may read any
+ * of them at any time, so each change is ordered such that whatever the
+ * grantee can reach is complete: a new table is filled before the entry (or
+ * the root word) that makes it reachable is written, with a write barrier in
+ * between.  Entries are stored with WRITE_ONCE() so that the grantee never
+ * sees a torn 64-bit word.
+ *
+ * Copyright (c) 2026, the gntv3 authors
+ */
+
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <asm/byteorder.h>
+
+#include "tree.h"
+
+/* Bits a caller may pass in a new leaf; R and D only ever come from an update. */
+#define GNTV3_LEAF_NEW_BITS	(GNTV3_PTE_VALID | GNTV3_PTE_WRITE | GNTV3_PTE_SIZE_MASK | \
+				 GNTV3_PTE_V1 | GNTV3_PTE_FRAME_MASK)
+/* Flag bits gntv3_tree_update() may change. */
+#define GNTV3_LEAF_FLAG_BITS	(GNTV3_PTE_WRITE | GNTV3_PTE_REVOKED | GNTV3_PTE_DOWNGRADE)
+/* What names a table page in an entry pointing to it. */
+#define GNTV3_TABLE_REF_BITS	(GNTV3_PTE_FRAME_MASK | GNTV3_PTE_V1)
+/*
+ * An install that grows the tree from one level to GNTV3_MAX_LEVELS needs
+ * GNTV3_MAX_LEVELS - 1 new roots plus GNTV3_MAX_LEVELS - 1 tables below the
+ * top; this bounds the tables one call allocates.
+ */
+#define GNTV3_INSTALL_MAX_TABLES	(2 * GNTV3_MAX_LEVELS)
+
+/**
+ * struct gntv3_table - software node of one table page
+ * @ptes: the 512 entries the grantee reads (from &gntv3_tree_ops.table_alloc)
+ * @ref: FRAME and B bits naming the page in the entry that points to it
+ * @used: entries in use
+ * @slots: per entry, the child node (table entry) or the owner's pointer
+ *	(leaf entry); which one is told by GNTV3_PTE_TABLE in the entry
+ */
+struct gntv3_table {
+	__le64 *ptes;
+	u64 ref;
+	unsigned int used;
+	void **slots;
+};
+
+/* Ids below 1 << gntv3_span_bits(levels) fit a tree of @levels levels. */
+static unsigned int gntv3_span_bits(unsigned int levels)
+{
+	return GNTV3_LEVEL_BITS * levels;
+}
+
+/* Number of levels a tree needs for @id to be addressable. */
+static unsigned int gntv3_id_levels(gntv3_id_t id)
+{
+	unsigned int levels = 1;
+
+	while (id >> gntv3_span_bits(levels))
+		levels++;
+	return levels;
+}
+
+static u64 gntv3_entry(const struct gntv3_table *tbl, unsigned int idx)
+{
+	/* Only the owner writes these entries, so a plain read is exact. */
+	return le64_to_cpu(tbl->ptes[idx]);
+}
+
+static u64 gntv3_table_pte(const struct gntv3_table *tbl)
+{
+	return tbl->ref | GNTV3_PTE_TABLE | GNTV3_PTE_VALID;
+}
+
+static u64 gntv3_root_word(const struct gntv3_table *root, unsigned int levels)
+{
+	return gntv3_table_pte(root) | ((u64)levels << GNTV3_ROOT_LEVELS_SHIFT);
+}
+
+/* Write a non-zero entry that may be reachable by the grantee. */
+static void gntv3_set_entry(struct gntv3_table *tbl, unsigned int idx, u64 pte,
+			    void *slot)
+{
+	/*
+	 * Order every earlier store (the contents of a table about to be
+	 * linked, the granted frame's data) before the entry is visible.
+	 */
+	smp_wmb();
+	WRITE_ONCE(tbl->ptes[idx], cpu_to_le64(pte));
+	tbl->slots[idx] = slot;
+	tbl->used++;
+}
+
+static void gntv3_clear_entry(struct gntv3_table *tbl, unsigned int idx)
+{
+	WRITE_ONCE(tbl->ptes[idx], cpu_to_le64(0));
+	tbl->slots[idx] = NULL;
+	tbl->used--;
+}
+
+static struct gntv3_table *gntv3_table_new(struct gntv3_tree *t, int *err)
+{
+	struct gntv3_table *tbl;
+
+	*err = -ENOMEM;
+	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
+	if (!tbl)
+		return NULL;
+	tbl->slots = kcalloc(GNTV3_PTES_PER_TABLE, sizeof(*tbl->slots), GFP_KERNEL);
+	if (!tbl->slots)
+		goto err_node;
+	*err = t->ops->table_alloc(t->ctx, &tbl->ptes, &tbl->ref);
+	if (*err)
+		goto err_slots;
+	t->nr_tables++;
+	return tbl;
+
+err_slots:
+	kfree(tbl->slots);
+err_node:
+	kfree(tbl);
+	return NULL;
+}
+
+static void gntv3_table_del(struct gntv3_tree *t, struct gntv3_table *tbl)
+{
+	t->ops->table_free(t->ctx, tbl->ptes, tbl->ref);
+	kfree(tbl->slots);
+	kfree(tbl);
+	t->nr_tables--;
+}
+
+static void gntv3_publish(struct gntv3_tree *t)
+{
+	/* The tables below the new root are complete before it is seen. */
+	smp_wmb();
+	t->ops->publish_root(t->ctx, gntv3_tree_root(t));
+}
+
+/**
+ * gntv3_tree_init() - set up an empty tree
+ * @t: the tree
+ * @ops: how to get and release table pages and publish the root word
+ * @ctx: passed to every @ops call
+ *
+ * An empty tree owns no table page; its root word is zero.
+ */
+void gntv3_tree_init(struct gntv3_tree *t, const struct gntv3_tree_ops *ops, void *ctx)
+{
+	t->ops = ops;
+	t->ctx = ctx;
+	t->root = NULL;
+	t->levels = 0;
+	t->nr_tables = 0;
+	t->nr_leaves = 0;
+}
+
+/**
+ * gntv3_tree_fini() - tear down an empty tree
+ * @t: the tree
+ *
+ * Publishes a zero root word.  Empty tables are freed as soon as their last
+ * entry goes, so a tree without leaves holds no table page.
+ *
+ * Return: 0, or -EBUSY (tree unchanged) while leaves remain.
+ */
+int gntv3_tree_fini(struct gntv3_tree *t)
+{
+	if (t->nr_leaves)
+		return -EBUSY;
+	t->ops->publish_root(t->ctx, 0);
+	return 0;
+}
+
+/**
+ * gntv3_tree_root() - the root word the grantee should see
+ * @t: the tree
+ *
+ * Return: the root table entry with the number of levels in bits 8-11 (see
+ * struct gntv3_tree_desc), or 0 for an empty tree.
+ */
+u64 gntv3_tree_root(const struct gntv3_tree *t)
+{
+	return t->root ? gntv3_root_word(t->root, t->levels) : 0;
+}
+
+/*
+ * Follow table entries from the root towards @id, no further than level
+ * @stop.  Returns the last table reached and its level in *@level: either
+ * *@level == @stop, or the entry for @id at *@level is empty or a leaf.
+ * @path, when given, receives the table at each level passed.
+ * The tree must not be empty and @id must fit its levels.
+ */
+static struct gntv3_table *gntv3_descend(const struct gntv3_tree *t, gntv3_id_t id,
+					 unsigned int stop, unsigned int *level,
+					 struct gntv3_table **path)
+{
+	struct gntv3_table *tbl = t->root;
+	unsigned int l = t->levels - 1;
+
+	for (;;) {
+		unsigned int idx = GNTV3_ID_INDEX(id, l);
+
+		if (path)
+			path[l] = tbl;
+		if (l == stop || !(gntv3_entry(tbl, idx) & GNTV3_PTE_TABLE))
+			break;
+		tbl = tbl->slots[idx];
+		l--;
+	}
+	*level = l;
+	return tbl;
+}
+
+/*
+ * Find the leaf whose first id is @id.  Returns its table and level, and
+ * fills @path (when given) with the tables from the root down to it.
+ */
+static struct gntv3_table *gntv3_find_first(const struct gntv3_tree *t, gntv3_id_t id,
+					    unsigned int *level, struct gntv3_table **path,
+					    int *err)
+{
+	struct gntv3_table *tbl;
+	u64 pte;
+
+	*err = -ENOENT;
+	if (!t->root || id >> gntv3_span_bits(t->levels))
+		return NULL;
+	tbl = gntv3_descend(t, id, 0, level, path);
+	pte = gntv3_entry(tbl, GNTV3_ID_INDEX(id, *level));
+	if (!pte)
+		return NULL;
+	if (id & ((1ULL << GNTV3_SIZE_ORDER(*level)) - 1)) {
+		/* @id is inside a superpage, not its first id. */
+		*err = -EINVAL;
+		return NULL;
+	}
+	*err = 0;
+	return tbl;
+}
+
+static void gntv3_fill_leaf(const struct gntv3_table *tbl, unsigned int level,
+			    gntv3_id_t id, struct gntv3_leaf *leaf)
+{
+	unsigned int idx = GNTV3_ID_INDEX(id, level);
+
+	leaf->pte = gntv3_entry(tbl, idx);
+	leaf->size = level;
+	leaf->first_id = id & ~((1ULL << GNTV3_SIZE_ORDER(level)) - 1);
+	leaf->priv = tbl->slots[idx];
+}
+
+/* A new leaf must be one the grantee will accept, without R or D set. */
+static int gntv3_new_leaf_check(gntv3_id_t id, unsigned int size, u64 pte)
+{
+	if (size > GNTV3_SIZE_1G || (pte & ~GNTV3_LEAF_NEW_BITS) ||
+	    !(pte & GNTV3_PTE_VALID) || GNTV3_PTE_GET_SIZE(pte) != size ||
+	    gntv3_pte_validate(pte, size))
+		return -EINVAL;
+	if (id >> GNTV3_ID_BITS)
+		return -ERANGE;
+	if (id & ((1ULL << GNTV3_SIZE_ORDER(size)) - 1))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * How many tables installing a leaf at @id, level @size, in a tree of
+ * @levels levels needs, or -EEXIST if an installed leaf or table covers
+ * any id of the new leaf.
+ */
+static int gntv3_install_tables(const struct gntv3_tree *t, gntv3_id_t id,
+				unsigned int size, unsigned int levels)
+{
+	const struct gntv3_table *tbl;
+	unsigned int l;
+
+	if (!t->root)
+		return levels - size;
+	if (id >> gntv3_span_bits(t->levels)) {
+		/*
+		 * @id is beyond the current tree: its path leaves the new top
+		 * table through a non-zero entry, so every table below the
+		 * new roots is new.
+		 */
+		return (levels - t->levels) + (levels - 1 - size);
+	}
+	if (size >= t->levels) {
+		/* The leaf would sit at or above the current root (id 0). */
+		return -EEXIST;
+	}
+	tbl = gntv3_descend(t, id, size, &l, NULL);
+	if (gntv3_entry(tbl, GNTV3_ID_INDEX(id, l)))
+		return -EEXIST;
+	return l - size;
+}
+
+/**
+ * gntv3_tree_install() - add a leaf to the tree
+ * @t: the tree
+ * @id: first id of the leaf, aligned to @size
+ * @size: GNTV3_SIZE_4K, GNTV3_SIZE_2M or GNTV3_SIZE_1G
+ * @pte: the leaf entry: GNTV3_PTE_VALID, GNTV3_PTE_SIZE(@size), the frame
+ *	(or first v1 reference with GNTV3_PTE_V1) and optionally GNTV3_PTE_WRITE
+ * @priv: the owner's pointer, reported by lookup and remove
+ *
+ * Allocates the missing tables on the path to @id and adds levels on top of
+ * the root when @id or @size need them.  New tables are written completely
+ * before the entry or root word linking them is, so the grantee only ever
+ * reaches complete tables; a new root word is published last.
+ *
+ * Return: 0; -EINVAL for a bad @size or @pte or an @id not aligned to @size;
+ * -ERANGE for an @id beyond GNTV3_ID_BITS; -EEXIST if any id of the leaf is
+ * already covered (by a leaf, or by a table for a superpage); -ENOMEM or the
+ * error of &gntv3_tree_ops.table_alloc, with the tree unchanged.
+ */
+int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size, u64 pte,
+		       void *priv)
+{
+	struct gntv3_table *fresh[GNTV3_INSTALL_MAX_TABLES];
+	struct gntv3_table *path[GNTV3_MAX_LEVELS];
+	bool link[GNTV3_MAX_LEVELS] = { };
+	unsigned int levels, need, l, i, nr_new, nr_fresh = 0;
+	struct gntv3_table *root, *tbl;
+	int ret;
+
+	ret = gntv3_new_leaf_check(id, size, pte);
+	if (ret)
+		return ret;
+	need = max(size + 1, gntv3_id_levels(id));
+	if (need > GNTV3_MAX_LEVELS)
+		return -ERANGE;
+	levels = max(need, t->levels);
+
+	ret = gntv3_install_tables(t, id, size, levels);
+	if (ret < 0)
+		return ret;
+	nr_new = ret;
+	for (i = 0; i < nr_new; i++) {
+		fresh[i] = gntv3_table_new(t, &ret);
+		if (!fresh[i])
+			goto err_free;
+	}
+
+	/* New roots, none reachable yet: each one's entry 0 is the old root. */
+	root = t->root;
+	l = t->levels;
+	if (!root) {
+		root = fresh[nr_fresh++];
+		l = levels;
+	}
+	for (; l < levels; l++) {
+		tbl = fresh[nr_fresh++];
+		gntv3_set_entry(tbl, 0, gntv3_table_pte(root), root);
+		root = tbl;
+	}
+
+	/* Pick the tables on the path, new ones where an entry is empty. */
+	tbl = root;
+	for (l = levels - 1; l > size; l--) {
+		unsigned int idx = GNTV3_ID_INDEX(id, l);
+
+		path[l] = tbl;
+		if (gntv3_entry(tbl, idx)) {
+			tbl = tbl->slots[idx];
+		} else {
+			tbl = fresh[nr_fresh++];
+			link[l] = true;
+		}
+	}
+	path[size] = tbl;
+
+	/* Bottom up: a table is complete before the entry linking it. */
+	gntv3_set_entry(tbl, GNTV3_ID_INDEX(id, size), pte, priv);
+	for (l = size + 1; l < levels; l++)
+		if (link[l])
+			gntv3_set_entry(path[l], GNTV3_ID_INDEX(id, l),
+					gntv3_table_pte(path[l - 1]), path[l - 1]);
+	t->nr_leaves++;
+
+	if (root != t->root) {
+		t->root = root;
+		t->levels = levels;
+		gntv3_publish(t);
+	}
+	return 0;
+
+err_free:
+	while (i--)
+		gntv3_table_del(t, fresh[i]);
+	return ret;
+}
+
+/**
+ * gntv3_tree_lookup() - find the leaf covering an id
+ * @t: the tree
+ * @id: any id
+ * @leaf: filled with the leaf covering @id
+ *
+ * Return: 0, or -ENOENT if no leaf covers @id.
+ */
+int gntv3_tree_lookup(const struct gntv3_tree *t, gntv3_id_t id, struct gntv3_leaf *leaf)
+{
+	struct gntv3_table *tbl;
+	unsigned int l;
+	u64 pte;
+
+	if (!t->root || id >> gntv3_span_bits(t->levels))
+		return -ENOENT;
+	tbl = gntv3_descend(t, id, 0, &l, NULL);
+	pte = gntv3_entry(tbl, GNTV3_ID_INDEX(id, l));
+	if (!pte || (pte & GNTV3_PTE_TABLE))
+		return -ENOENT;
+	gntv3_fill_leaf(tbl, l, id, leaf);
+	return 0;
+}
+
+/**
+ * gntv3_tree_update() - change the flags of a leaf
+ * @t: the tree
+ * @id: first id of the leaf
+ * @set: bits to set, among GNTV3_PTE_WRITE, GNTV3_PTE_REVOKED and
+ *	GNTV3_PTE_DOWNGRADE
+ * @clear: bits to clear, same set of bits, disjoint from @set
+ *
+ * The entry changes with one 64-bit store.  A downgrade sets
+ * GNTV3_PTE_DOWNGRADE and clears GNTV3_PTE_WRITE in the same call: a leaf
+ * with both set is invalid (the grantee rejects it).
+ *
+ * Return: 0; -ENOENT if no leaf covers @id; -EINVAL if @id is not the
+ * leaf's first id, for other bits in @set or @clear, for overlapping @set
+ * and @clear, or if the result would be invalid.
+ */
+int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, u64 set, u64 clear)
+{
+	struct gntv3_table *tbl;
+	unsigned int l, idx;
+	u64 pte;
+	int ret;
+
+	if ((set | clear) & ~GNTV3_LEAF_FLAG_BITS || (set & clear))
+		return -EINVAL;
+	tbl = gntv3_find_first(t, id, &l, NULL, &ret);
+	if (!tbl)
+		return ret;
+	idx = GNTV3_ID_INDEX(id, l);
+	pte = (gntv3_entry(tbl, idx) | set) & ~clear;
+	if (gntv3_pte_validate(pte, l))
+		return -EINVAL;
+	WRITE_ONCE(tbl->ptes[idx], cpu_to_le64(pte));
+	return 0;
+}
+
+/* Drop the top level while the root only holds a table in entry 0. */
+static void gntv3_tree_shrink(struct gntv3_tree *t)
+{
+	struct gntv3_table *old;
+
+	while (t->levels > 1 && t->root->used == 1 &&
+	       (gntv3_entry(t->root, 0) & GNTV3_PTE_TABLE)) {
+		old = t->root;
+		t->root = old->slots[0];
+		t->levels--;
+		gntv3_publish(t);
+		gntv3_table_del(t, old);
+	}
+}
+
+/**
+ * gntv3_tree_remove() - take a leaf out of the tree
+ * @t: the tree
+ * @id: first id of the leaf
+ * @leaf: filled with the leaf as it was
+ *
+ * Tables left empty are unlinked and given back through
+ * &gntv3_tree_ops.table_free, and the tree loses its top levels while the
+ * root only holds entry 0 (a new root word is then published).
+ *
+ * Return: 0; -ENOENT if no leaf covers @id; -EINVAL if @id is not the
+ * leaf's first id.
+ */
+int gntv3_tree_remove(struct gntv3_tree *t, gntv3_id_t id, struct gntv3_leaf *leaf)
+{
+	struct gntv3_table *path[GNTV3_MAX_LEVELS];
+	struct gntv3_table *tbl;
+	unsigned int l;
+	int ret;
+
+	tbl = gntv3_find_first(t, id, &l, path, &ret);
+	if (!tbl)
+		return ret;
+	gntv3_fill_leaf(tbl, l, id, leaf);
+	gntv3_clear_entry(tbl, GNTV3_ID_INDEX(id, l));
+	t->nr_leaves--;
+
+	for (; !tbl->used; tbl = path[++l]) {
+		if (l == t->levels - 1) {
+			t->root = NULL;
+			t->levels = 0;
+			t->ops->publish_root(t->ctx, 0);
+			gntv3_table_del(t, tbl);
+			return 0;
+		}
+		/* Unlink first: the provider defers the free while it may be mapped. */
+		gntv3_clear_entry(path[l + 1], GNTV3_ID_INDEX(id, l + 1));
+		gntv3_table_del(t, tbl);
+	}
+	gntv3_tree_shrink(t);
+	return 0;
+}
+
+/**
+ * gntv3_pte_validate() - check an entry read from an untrusted tree
+ * @pte: the entry, in CPU byte order
+ * @level: level of the table it was read from
+ *
+ * A table entry (GNTV3_PTE_TABLE) is valid above level 0 with W, R, D and
+ * SZ clear.  A leaf is valid with SZ equal to @level (never 3), D only with
+ * W clear, and, for a superpage, a frame aligned to its size (native) or a
+ * run of v1 references that does not wrap past 2^32 (GNTV3_PTE_V1).  Any
+ * entry must have the reserved bits clear and, with GNTV3_PTE_V1, a frame
+ * field below 2^32.
+ *
+ * Return: 0 for a valid entry, -ENOENT for an all-zero (absent) entry,
+ * -EINVAL otherwise (including @level >= GNTV3_MAX_LEVELS).
+ */
+int gntv3_pte_validate(u64 pte, unsigned int level)
+{
+	unsigned int size = GNTV3_PTE_GET_SIZE(pte);
+	u64 frame = GNTV3_PTE_GET_FRAME(pte);
+	u64 nr_frames;
+
+	if (level >= GNTV3_MAX_LEVELS)
+		return -EINVAL;
+	if (!pte)
+		return -ENOENT;
+	if (!(pte & GNTV3_PTE_VALID) || (pte & GNTV3_PTE_RSV_MASK))
+		return -EINVAL;
+	if ((pte & GNTV3_PTE_V1) && (pte & GNTV3_PTE_FRAME_MASK & ~GNTV3_PTE_V1_REF_MASK))
+		return -EINVAL;
+
+	if (pte & GNTV3_PTE_TABLE) {
+		if (!level || (pte & (GNTV3_LEAF_FLAG_BITS | GNTV3_PTE_SIZE_MASK)))
+			return -EINVAL;
+		return 0;
+	}
+
+	if (size != level || size > GNTV3_SIZE_1G)
+		return -EINVAL;
+	if ((pte & GNTV3_PTE_DOWNGRADE) && (pte & GNTV3_PTE_WRITE))
+		return -EINVAL;
+	nr_frames = 1ULL << GNTV3_SIZE_ORDER(size);
+	if (pte & GNTV3_PTE_V1)
+		return frame + nr_frames - 1 > 0xffffffffULL ? -EINVAL : 0;
+	return frame & (nr_frames - 1) ? -EINVAL : 0;
+}
+
+/**
+ * gntv3_walk() - find the leaf covering an id in an untrusted tree
+ * @root: root word read once from the peer's struct gntv3_tree_desc
+ * @id: the id to look up
+ * @get_table: gives access to the table an entry names
+ * @ctx: passed to @get_table
+ * @res: filled with the validated leaf
+ *
+ * Every entry is read once and validated before use; the walk descends at
+ * most the number of levels in @root and refuses a path that names the same
+ * table twice.
+ *
+ * Return: 0; -ENOENT if @root is zero or no leaf covers @id; -ERANGE if @id
+ * is beyond the tree's levels; -ELOOP if a table appears twice on the path;
+ * -EINVAL for an invalid root word or entry; or the error of @get_table.
+ */
+int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table, void *ctx,
+	       struct gntv3_walk_result *res)
+{
+	unsigned int levels = GNTV3_ROOT_GET_LEVELS(root);
+	u64 pte = GNTV3_ROOT_ENTRY(root);
+	u64 seen[GNTV3_MAX_LEVELS];
+	unsigned int l, i, nr_seen = 0;
+	const __le64 *ptes;
+	int ret;
+
+	if (!root)
+		return -ENOENT;
+	if (!levels || levels > GNTV3_MAX_LEVELS || !(pte & GNTV3_PTE_TABLE) ||
+	    gntv3_pte_validate(pte, 1))
+		return -EINVAL;
+	if (id >> gntv3_span_bits(levels))
+		return -ERANGE;
+
+	/* Validation refuses table entries at level 0, which ends the loop. */
+	for (l = levels; pte & GNTV3_PTE_TABLE; ) {
+		u64 ref = pte & GNTV3_TABLE_REF_BITS;
+
+		l--;
+		for (i = 0; i < nr_seen; i++)
+			if (seen[i] == ref)
+				return -ELOOP;
+		seen[nr_seen++] = ref;
+
+		ret = get_table(ctx, l, pte, &ptes);
+		if (ret)
+			return ret;
+		pte = le64_to_cpu(READ_ONCE(ptes[GNTV3_ID_INDEX(id, l)]));
+		ret = gntv3_pte_validate(pte, l);
+		if (ret)
+			return ret;
+	}
+
+	res->pte = pte;
+	res->level = l;
+	res->first_id = id & ~((1ULL << GNTV3_SIZE_ORDER(l)) - 1);
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gntv3 grant tree format: the granter's shadow of its tree and the
+ * grantee's validating walk.
+ *
+ * This file and tree.c are pure: they use only <linux/types.h>,
+ * <linux/errno.h>, <linux/slab.h> (kzalloc/kfree), <linux/compiler.h>
+ * (READ_ONCE/WRITE_ONCE), <linux/minmax.h>, <asm/barrier.h> (smp_wmb),
+ * <asm/byteorder.h> and the ABI header, so tools/testing/gntv3 builds the
+ * very same tree.c in userspace with a thin shim of those headers.
+ *
+ * Locking: none inside.  The owner of a struct gntv3_tree serialises every
+ * call that changes it (frontend.c holds its per-tree mutex); walks over a
+ * peer's tree (gntv3_walk()) keep no state of their own.
+ */
+#ifndef _GNTV3_TREE_H
+#define _GNTV3_TREE_H
+
+#include <linux/types.h>
+#include <xen/interface/grant_table_v3.h>
+
+struct gntv3_table;
+
+/**
+ * struct gntv3_tree_ops - how a tree gets and releases its table pages
+ * @table_alloc: allocate a zeroed 4 KiB table page the grantee may read.
+ *	Returns 0 and fills @ptes (kernel address of the 512 entries) and
+ *	@ref (the FRAME and B bits of an entry that points to the table:
+ *	GNTV3_PTE_FRAME(...) | optional GNTV3_PTE_V1), or a negative errno.
+ * @table_free: give a table page back.  @ref is what @table_alloc returned.
+ *	The callee defers the free while the grantee may still map the page.
+ * @publish_root: make the new root word (see struct gntv3_tree_desc) visible
+ *	to the grantee; called after the tables below it are written.
+ */
+struct gntv3_tree_ops {
+	int (*table_alloc)(void *ctx, __le64 **ptes, u64 *ref);
+	void (*table_free)(void *ctx, __le64 *ptes, u64 ref);
+	void (*publish_root)(void *ctx, u64 root);
+};
+
+/**
+ * struct gntv3_tree - a granter's grant tree
+ * @ops: table page provider, see struct gntv3_tree_ops
+ * @ctx: passed to every @ops call
+ * @root: software node of the root table, NULL while the tree is empty
+ * @levels: number of levels in use (0 while empty)
+ * @nr_tables: table pages currently allocated
+ * @nr_leaves: leaf entries currently installed
+ */
+struct gntv3_tree {
+	const struct gntv3_tree_ops *ops;
+	void *ctx;
+	struct gntv3_table *root;
+	unsigned int levels;
+	unsigned long nr_tables;
+	unsigned long nr_leaves;
+};
+
+/**
+ * struct gntv3_leaf - what gntv3_tree_lookup() and gntv3_tree_remove() report
+ * @pte: the leaf entry (CPU byte order)
+ * @first_id: first id the leaf covers
+ * @size: GNTV3_SIZE_* of the leaf
+ * @priv: the owner's pointer given to gntv3_tree_install()
+ */
+struct gntv3_leaf {
+	u64 pte;
+	gntv3_id_t first_id;
+	unsigned int size;
+	void *priv;
+};
+
+void gntv3_tree_init(struct gntv3_tree *t, const struct gntv3_tree_ops *ops,
+		     void *ctx);
+int gntv3_tree_fini(struct gntv3_tree *t);
+int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size,
+		       u64 pte, void *priv);
+int gntv3_tree_lookup(const struct gntv3_tree *t, gntv3_id_t id,
+		      struct gntv3_leaf *leaf);
+int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, u64 set, u64 clear);
+int gntv3_tree_remove(struct gntv3_tree *t, gntv3_id_t id,
+		      struct gntv3_leaf *leaf);
+u64 gntv3_tree_root(const struct gntv3_tree *t);
+
+/* ---- grantee side: reading a tree written by an untrusted peer ---- */
+
+int gntv3_pte_validate(u64 pte, unsigned int level);
+
+/**
+ * typedef gntv3_get_table_fn - give the grantee access to one peer table
+ * @ctx: the walker's context
+ * @level: level of the table being asked for
+ * @table_pte: the validated entry (T set) naming the table
+ * @ptes: set to the table's 512 entries, which the walker reads once each
+ *	with READ_ONCE() and validates before use
+ *
+ * Returns 0 or a negative errno, which gntv3_walk() passes on.
+ */
+typedef int (*gntv3_get_table_fn)(void *ctx, unsigned int level,
+				  u64 table_pte, const __le64 **ptes);
+
+/**
+ * struct gntv3_walk_result - a leaf found by gntv3_walk()
+ * @pte: the validated leaf entry
+ * @level: level it was found at (== its GNTV3_PTE_SIZE)
+ * @first_id: first id the leaf covers
+ */
+struct gntv3_walk_result {
+	u64 pte;
+	unsigned int level;
+	gntv3_id_t first_id;
+};
+
+int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table,
+	       void *ctx, struct gntv3_walk_result *res);
+
+#endif /* _GNTV3_TREE_H */
