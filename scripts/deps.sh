@@ -1,0 +1,166 @@
+#!/bin/bash
+# scripts/deps.sh - host setup for the gntv3 Xen VM test bench (Debian 12, run as root).
+#
+# Idempotent. It does two things:
+#   1. installs the host packages: QEMU, the build tools, and the headers of the
+#      kernel that the guests boot (linux-headers-$KV);
+#   2. fills the cache directory ${GNTV3_CACHE:-<repo>/.cache} with the guest pieces:
+#        kver                 the kernel ABI string KV (e.g. 6.12.117+deb12-amd64)
+#        xen                  Xen 4.17 hypervisor, decompressed (multiboot ELF for qemu -kernel)
+#        vmlinuz              the dom0/domU kernel, same KV as the headers
+#        root/                dpkg -x of Xen, kernel image, busybox-static, xl toolstack + libs
+#        kselftest/           kselftest.h, kselftest_harness.h (from linux-source-6.12)
+#        linux-scripts/       checkpatch.pl + spelling.txt + const_structs.checkpatch
+#      Guest packages are only unpacked, never installed on the host.
+#
+# When everything is already in place it finishes in about a second without
+# touching the network. KV is never hard-coded: bookworm-security replaces
+# linux-image-6.12.* and old .debs disappear from the archive, so it is resolved
+# through the linux-image-6.12-amd64 metapackage.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${GNTV3_CACHE:-$REPO/.cache}
+XENVER=4.17
+export DEBIAN_FRONTEND=noninteractive
+
+log() { echo "deps: $*"; }
+die() { echo "deps: error: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (apt-get install, dpkg -x of setuid files)"
+
+# Host packages without the kernel-version dependent one.
+HOST_PKGS=(qemu-system-x86 make gcc libc6-dev cpio gzip xz-utils sparse python3-docutils perl)
+# Guest packages unpacked into $CACHE/root (linux-image-$KV is added at run time).
+GUEST_PKGS=("xen-hypervisor-$XENVER-amd64" busybox-static "xen-utils-$XENVER" xenstore-utils
+    libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1
+    "libxenmisc$XENVER" libxentoollog1 libxentoolcore1 libxenhypfs1 libxendevicemodel1 libyajl2)
+# apt-get download as root into a directory the _apt user cannot reach prints a
+# harmless "Download is performed unsandboxed" warning; downloading as root is fine.
+APT_DL=(apt-get download -qq -o APT::Sandbox::User=root)
+# Members of the linux-source tarball that we keep: "tarball path -> cache path".
+SRC_FILES="tools/testing/selftests/kselftest.h:kselftest/kselftest.h
+tools/testing/selftests/kselftest_harness.h:kselftest/kselftest_harness.h
+scripts/checkpatch.pl:linux-scripts/checkpatch.pl
+scripts/spelling.txt:linux-scripts/spelling.txt
+scripts/const_structs.checkpatch:linux-scripts/const_structs.checkpatch
+Documentation/dev-tools/checkpatch.rst:Documentation/dev-tools/checkpatch.rst"
+# (checkpatch.pl reads $D/spelling.txt and $D/const_structs.checkpatch, and for
+#  --verbose $D/../Documentation/dev-tools/checkpatch.rst; with --no-tree nothing else.)
+
+# resolve_kv: KV behind linux-image-6.12-amd64, from the local apt lists (no network).
+# Prints nothing if the lists are missing or stale.
+resolve_kv() {
+    apt-cache depends linux-image-6.12-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: linux-image-\(6\.12\.[^ ]*-amd64\)$/\1/p' | head -n1
+}
+
+# missing_pkgs PKG...: the packages that are not fully installed.
+missing_pkgs() {
+    local installed p
+    # one dpkg-query for all (unknown names only give an error on stderr)
+    installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "$@" 2>/dev/null |
+        awk '$2 == "installed" { print $1 }' || true)
+    for p in "$@"; do
+        grep -qxF "$p" <<<"$installed" || echo "$p"
+    done
+}
+
+# cache_ok KV: the cache holds every artefact, for this KV.
+cache_ok() {
+    local f
+    [ "$(cat "$CACHE/kver" 2>/dev/null)" = "$1" ] || return 1
+    [ -s "$CACHE/xen" ] && [ -s "$CACHE/vmlinuz" ] || return 1
+    # root/ is complete only when the stamp written after the last dpkg -x matches.
+    [ "$(cat "$CACHE/root/.complete" 2>/dev/null)" = "$1" ] || return 1
+    while IFS=: read -r _ f; do [ -s "$CACHE/$f" ] || return 1; done <<<"$SRC_FILES"
+}
+
+src_ok() {
+    local f
+    while IFS=: read -r _ f; do [ -s "$CACHE/$f" ] || return 1; done <<<"$SRC_FILES"
+}
+
+# ---------------------------------------------------------------- fast path
+KV=$(resolve_kv)
+if [ -n "$KV" ] && [ -z "$(missing_pkgs "${HOST_PKGS[@]}" "linux-headers-$KV")" ] && cache_ok "$KV"; then
+    log "host packages and cache ($CACHE, kernel $KV) already complete; nothing to do"
+    exit 0
+fi
+
+# ---------------------------------------------------------------- apt
+t0=$SECONDS
+log "apt-get update"
+apt-get update -qq
+KV=$(resolve_kv)
+[ -n "$KV" ] || die "cannot resolve the kernel behind linux-image-6.12-amd64 (is bookworm-security in sources.list?)"
+log "kernel ABI: $KV (from linux-image-6.12-amd64)"
+
+# linux-headers-$KV depends on linux-image-$KV, so apt installs the image on the
+# host too (about a minute with its initramfs hook); the guests do not use it.
+missing=$(missing_pkgs "${HOST_PKGS[@]}" "linux-headers-$KV")
+if [ -n "$missing" ]; then
+    log "installing: $(tr '\n' ' ' <<<"$missing")"
+    # shellcheck disable=SC2086 # word splitting of the package list is wanted
+    apt-get install -y -qq --no-install-recommends $missing </dev/null >/dev/null
+else
+    log "host packages already installed"
+fi
+
+# ---------------------------------------------------------------- cache
+mkdir -p "$CACHE"
+# A different kernel than the cached one invalidates the guest pieces.
+if [ "$(cat "$CACHE/kver" 2>/dev/null)" != "$KV" ]; then
+    rm -rf "$CACHE/root" "$CACHE/xen" "$CACHE/vmlinuz"
+    echo "$KV" >"$CACHE/kver"
+fi
+
+# Downloads go to a private directory under the cache; removed on exit.
+DL=$(mktemp -d "$CACHE/dl.XXXXXX")
+trap 'rm -rf "$DL"' EXIT
+
+if [ "$(cat "$CACHE/root/.complete" 2>/dev/null)" != "$KV" ] || [ ! -s "$CACHE/xen" ] || [ ! -s "$CACHE/vmlinuz" ]; then
+    log "downloading guest packages (~125 MB)"
+    (cd "$DL" && "${APT_DL[@]}" "${GUEST_PKGS[@]}" "linux-image-$KV" </dev/null)
+    rm -rf "$CACHE/root" "$CACHE/root.tmp"
+    mkdir -p "$CACHE/root.tmp"
+    for d in "$DL"/*.deb; do dpkg -x "$d" "$CACHE/root.tmp"; done
+    rm -f "$DL"/*.deb
+    echo "$KV" >"$CACHE/root.tmp/.complete"
+    mv "$CACHE/root.tmp" "$CACHE/root"
+    zcat "$CACHE/root/boot/xen-$XENVER-amd64.gz" >"$CACHE/xen.tmp"    # 32-bit multiboot ELF
+    mv "$CACHE/xen.tmp" "$CACHE/xen"
+    cp "$CACHE/root/boot/vmlinuz-$KV" "$CACHE/vmlinuz.tmp"
+    mv "$CACHE/vmlinuz.tmp" "$CACHE/vmlinuz"
+    log "unpacked guest packages into $CACHE/root"
+else
+    log "guest packages already unpacked"
+fi
+
+# kselftest headers and checkpatch are only in the full kernel source
+# (linux-source-6.12, ~150 MB); stream the inner tarball once and keep only
+# the few files listed in SRC_FILES. Independent of KV (same 6.12 branch).
+if ! src_ok; then
+    log "downloading linux-source-6.12 (~150 MB) for kselftest headers and checkpatch"
+    (cd "$DL" && "${APT_DL[@]}" linux-source-6.12 </dev/null)
+    deb=$(echo "$DL"/linux-source-6.12_*.deb)
+    [ -f "$deb" ] || die "linux-source-6.12 download failed"
+    members=()
+    while IFS=: read -r src _; do members+=("linux-source-6.12/$src"); done <<<"$SRC_FILES"
+    mkdir -p "$DL/src"
+    dpkg-deb --fsys-tarfile "$deb" |
+        tar -xO ./usr/src/linux-source-6.12.tar.xz |
+        tar -xJ -C "$DL/src" "${members[@]}"
+    rm -f "$deb"
+    while IFS=: read -r src dst; do
+        mkdir -p "$(dirname "$CACHE/$dst")"
+        install -m "$([ "${dst##*.}" = pl ] && echo 755 || echo 644)" \
+            "$DL/src/linux-source-6.12/$src" "$CACHE/$dst"
+    done <<<"$SRC_FILES"
+    log "extracted kselftest headers and checkpatch into $CACHE"
+else
+    log "kselftest headers and checkpatch already extracted"
+fi
+
+cache_ok "$KV" || die "cache is still incomplete after setup (bug)"
+log "done in $((SECONDS - t0)) s: kernel $KV, cache $CACHE"

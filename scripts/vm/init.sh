@@ -1,0 +1,45 @@
+#!/bin/busybox sh
+# scripts/vm/init.sh - /init of every guest image (dom0 and domU).
+#
+# Mounts the usual filesystems (vm_setup in /lib/vm.sh), runs the test script
+# /etc/vm/main.sh in a child shell with /lib/vm.sh already sourced, then prints
+#   GNTV3-VM-EXIT rc=N      (dom0)     the host's pass/fail line
+#   GNTV3-DOMU-EXIT rc=N    (domU)     seen by dom0 in the domU console
+# and powers off. /etc/vm/role holds "dom0" or "domu".
+# Kernel command line words K=V (from xenvm.sh --env) arrive as environment variables.
+# shellcheck shell=dash disable=SC1091
+
+. /lib/vm.sh
+vm_setup
+ROLE=$(cat /etc/vm/role)
+
+if [ "$ROLE" = dom0 ]; then
+    echo "GNTV3-VM-START role=dom0 kernel=$(uname -r) uptime=$(vm_up)"
+    TAG=GNTV3-VM-EXIT
+else
+    echo "GNTV3-DOMU-START kernel=$(uname -r) uptime=$(vm_up)"
+    TAG=GNTV3-DOMU-EXIT
+fi
+
+# A child shell, so that "exit N" or set -e in the test script end the test,
+# not init (init exiting would panic the kernel before we print the marker).
+/bin/sh -c '. /lib/vm.sh && . /etc/vm/main.sh' vm-main
+rc=$?
+
+# Warnings raised before vm_setup set the console loglevel (e.g. during boot)
+# were not printed on the console; replay the kernel log from its first problem
+# report on, so that the host's scan (dom0, and domU via vm_domu_console) sees it.
+# Reports printed after vm_setup show up twice; that is harmless.
+PAT='cut here|WARNING: CPU:|BUG: |Oops: |Call Trace:|general protection fault|UBSAN:|KASAN:'
+if dmesg | grep -qE "$PAT"; then
+    echo "GNTV3-VM-DMESG-BEGIN (kernel log from its first problem report on)"
+    dmesg | sed -nE "/$PAT/,\$p"
+    echo "GNTV3-VM-DMESG-END"
+fi
+
+echo "uptime $(vm_up)s at exit"
+echo "$TAG rc=$rc"
+sync
+poweroff -f
+# not reached; sleep rather than let init exit (kernel panic)
+sleep 3600

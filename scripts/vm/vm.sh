@@ -1,0 +1,168 @@
+# scripts/vm/vm.sh - installed as /lib/vm.sh in every guest image (busybox sh).
+# shellcheck shell=dash
+#
+# Sourced by /init (which calls vm_setup once) and again, automatically, before
+# the test script that /init runs; so sourcing it only defines functions and
+# sets PATH/LD_LIBRARY_PATH. Test scripts need not source it themselves (doing so
+# is harmless).
+#
+# Helpers for test scripts (dom0 and domU):
+#   vm_up                    seconds since this kernel booted
+#   vm_since T0              seconds elapsed since vm_up printed T0
+#   vm_insmod NAME [ARGS]    insmod /lib/modules/NAME.ko ARGS (fails loudly)
+#   vm_xen_modules           load xen-evtchn xen-gntdev xen-gntalloc (+ xen-privcmd xenfs
+#                            and /proc/xen in dom0); idempotent. Not loaded by default.
+#   vm_dmesg_grep PATTERN    kernel log lines matching PATTERN, timestamps stripped
+# dom0 only (image built with --domu):
+#   vm_toolstack_start       xenstored, xen-init-dom0, xenconsoled --log=guest
+#   vm_domu_create [OVR...]  xl create /etc/xen/domu.cfg; the run's --env values are
+#                            appended to the domU command line; OVR are xl config
+#                            overrides such as 'memory=256' 
+#   vm_domu_wait MARKER [SEC]  wait until MARKER appears in the domU console (default
+#                            240 s: xl create + domU boot take ~15 s on an idle host,
+#                            several times that when other VMs share the cores)
+#   vm_domu_start MARKER [SEC] toolstack (if needed) + create + wait
+#   vm_domu_console          copy new domU console lines to our console ("domU| " prefix)
+#   vm_domu_destroy          xl destroy (prints the rest of the domU console first)
+#   vm_domid                 numeric id of the domU (xenstore: /local/domain/$(vm_domid)/...)
+# A domU that must stay up while dom0 works (e.g. keeps grants mapped) should
+# wait for dom0 before its script returns, e.g. poll "xenstore-read data/KEY"
+# for a value that dom0 writes to /local/domain/$(vm_domid)/data/KEY.
+
+VM_DOMU_NAME=domu
+VM_DOMU_LOG=/var/log/xen/console/guest-$VM_DOMU_NAME.log
+export PATH=/usr/lib/xen/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
+
+vm_log() { echo "vm: $*"; }
+
+# vm_setup: mounts and busybox applets; called once by /init.
+vm_setup() {
+    /bin/busybox --install -s /bin
+    mkdir -p /proc /sys /dev /tmp /run /var/lib/xen /var/log/xen/console
+    mount -t proc proc /proc
+    mount -t sysfs sys /sys
+    mount -t devtmpfs dev /dev
+    mkdir -p /dev/pts /dev/shm
+    mount -t devpts devpts /dev/pts
+    mount -t tmpfs tmpfs /dev/shm
+    mount -t tmpfs tmpfs /run
+    mount -t tmpfs tmpfs /tmp
+    mount -t debugfs debugfs /sys/kernel/debug
+    [ -e /var/run ] || ln -s /run /var/run
+    mkdir -p /run/xen /run/xenstored
+    # Show warnings (WARN(), pr_warn) on the console as well as errors: the host
+    # scans the console for kernel problem reports. Boot stays quiet (loglevel=4).
+    echo 5 >/proc/sys/kernel/printk
+}
+
+vm_up() { cut -d' ' -f1 /proc/uptime; }
+vm_since() { echo "$(vm_up) $1" | awk '{ printf "%.2f", $1 - $2 }'; }
+
+vm_insmod() {
+    local m="$1"
+    shift
+    insmod "/lib/modules/$m.ko" "$@" || { vm_log "insmod $m failed"; return 1; }
+}
+
+vm_xen_modules() {
+    local m mods="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs"
+    # privcmd/xenfs are toolstack interfaces; in a domU privcmd only logs
+    # "No target domain found", so a domU gets the grant/event devices only.
+    [ "$(cat /etc/vm/role)" = dom0 ] || mods="xen-evtchn xen-gntdev xen-gntalloc"
+    for m in $mods; do
+        # /sys/module uses underscores
+        [ -d "/sys/module/$(echo "$m" | tr - _)" ] || vm_insmod "$m" || return 1
+    done
+    [ "$(cat /etc/vm/role)" = dom0 ] || return 0
+    mkdir -p /proc/xen
+    grep -q ' /proc/xen ' /proc/mounts || mount -t xenfs xenfs /proc/xen
+}
+
+vm_dmesg_grep() { dmesg | grep -E "$1" | sed 's/^\[[ 0-9.]*\] //'; }
+
+# ---------------------------------------------------------------- dom0 toolstack
+vm_toolstack_start() {
+    local i=0 t0
+    t0=$(vm_up)
+    [ -x /usr/lib/xen/bin/xl ] || { vm_log "no xl toolstack in this image (run without --domu?)"; return 1; }
+    vm_xen_modules || return 1
+    xenstored --pid-file=/run/xenstored.pid || { vm_log "xenstored failed"; return 1; }
+    while [ ! -S /run/xenstored/socket ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -S /run/xenstored/socket ] || { vm_log "xenstored socket missing"; return 1; }
+    xen-init-dom0 >/dev/null || { vm_log "xen-init-dom0 failed"; return 1; }
+    # --log=guest: each domU's console goes to $VM_DOMU_LOG; simpler than xl console.
+    xenconsoled --log=guest --log-dir=/var/log/xen/console || { vm_log "xenconsoled failed"; return 1; }
+    VM_TOOLSTACK=1
+    vm_log "toolstack up in $(vm_since "$t0")s"
+}
+
+# The run's --env K=V values, one per line (written by xenvm.sh).
+vm_env_args() { [ -f /etc/vm/env ] && tr '\n' ' ' </etc/vm/env; }
+
+# shellcheck disable=SC2120 # optional xl overrides
+vm_domu_create() {
+    local t0 extra
+    t0=$(vm_up)
+    [ -n "${VM_TOOLSTACK:-}" ] || vm_toolstack_start || return 1
+    extra="console=hvc0 loglevel=4 panic=-1 clocksource=xen $(vm_env_args)"
+    VM_DOMU_SHOWN=0
+    xl create /etc/xen/domu.cfg "extra=\"$extra\"" "$@" || { vm_log "xl create failed"; return 1; }
+    VM_DOMID=$(xl domid "$VM_DOMU_NAME")
+    vm_log "xl create took $(vm_since "$t0")s, domid $VM_DOMID"
+}
+
+# The domU's id, remembered at creation (still valid for messages after it is gone).
+vm_domid() { echo "${VM_DOMID:-$(xl domid "$VM_DOMU_NAME" 2>/dev/null)}"; }
+
+# vm_domu_wait MARKER [SEC]: 0 when MARKER shows up in the domU console; 1 on
+# timeout or when the domU is gone (its console is printed in both cases).
+vm_domu_wait() {
+    local marker="$1" max=$((${2:-240} * 2)) i=0 t0
+    t0=$(vm_up)
+    while ! grep -qF -- "$marker" "$VM_DOMU_LOG" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt $max ]; then
+            vm_log "timeout waiting for '$marker' from the domU"
+            vm_domu_console
+            return 1
+        fi
+        if [ $((i % 10)) = 0 ] && ! xl domid "$VM_DOMU_NAME" >/dev/null 2>&1; then
+            # gone: give xenconsoled a moment to flush, then check once more
+            sleep 1
+            grep -qF -- "$marker" "$VM_DOMU_LOG" 2>/dev/null && break
+            vm_log "domU exited before printing '$marker'"
+            vm_domu_console
+            return 1
+        fi
+        sleep 0.5
+    done
+    vm_log "domU printed '$marker' after $(vm_since "$t0")s"
+    vm_domu_console
+}
+
+vm_domu_start() {
+    # shellcheck disable=SC2119 # no xl overrides here
+    vm_domu_create || return 1
+    vm_domu_wait "$@"
+}
+
+# Print the domU console lines not printed yet, prefixed with "domU| ".
+vm_domu_console() {
+    local n
+    [ -f "$VM_DOMU_LOG" ] || { vm_log "no domU console log ($VM_DOMU_LOG)"; return 0; }
+    n=$(tr -d '\r' <"$VM_DOMU_LOG" | wc -l)
+    tr -d '\r' <"$VM_DOMU_LOG" | tail -n +$((${VM_DOMU_SHOWN:-0} + 1)) | head -n $((n - ${VM_DOMU_SHOWN:-0})) | sed 's/^/domU| /'
+    VM_DOMU_SHOWN=$n
+}
+
+vm_domu_destroy() {
+    local t0
+    t0=$(vm_up)
+    if xl domid "$VM_DOMU_NAME" >/dev/null 2>&1; then
+        xl destroy "$VM_DOMU_NAME" || { vm_log "xl destroy failed"; return 1; }
+        vm_log "xl destroy took $(vm_since "$t0")s"
+    fi
+    sleep 0.2   # let xenconsoled write the last lines
+    vm_domu_console
+}
