@@ -1,0 +1,956 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 frontend: granting pages and folios to a backend through a grant
+ * tree.
+ *
+ * Each struct gntv3_front owns a tree (tree.c), an id allocator (idalloc.c)
+ * and a descriptor page, all serialised by its mutex.  Every grant is a
+ * struct gntv3_grant record, found through the tree (the leaf's priv).
+ *
+ * Ending access (the XSA-396 rule): the frames of a grant and a table page
+ * are reused only once the transport ended the backend's access to every
+ * 4 KiB piece of them.  Until then the grant is quarantined: its leaf stays,
+ * marked GNTV3_PTE_REVOKED so that no new mapping is made, and its ids,
+ * grant references and folio reference are kept.  A delayed work retries
+ * every quarantine_retry_ms and releases what ended.  A front that is
+ * destroyed while something is quarantined lives on until that drained; at
+ * module unload whatever the backend still maps is leaked on purpose.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/barrier.h>
+#include <xen/interface/xen.h>
+
+#include "internal.h"
+
+/**
+ * struct gntv3_grant - one grant of a front
+ * @first_id: first id of the grant
+ * @order: page order of @folio (0, 9 or 18)
+ * @readonly: the backend may only read
+ * @installed: the leaf is in the tree and the ids belong to this record
+ *	(false only for a grant whose install failed and whose frames could
+ *	not be taken back at once)
+ * @state: GNTV3_STATE_ACTIVE or GNTV3_STATE_QUARANTINED
+ * @folio: the granted folio; gntv3 holds a reference on it until the
+ *	backend's access to every piece ended
+ * @xg: transport state
+ * @node: entry in &gntv3_front.grants
+ * @qnode: entry in &gntv3_front.quarantine while quarantined
+ *
+ * Protected by the front's lock.
+ */
+struct gntv3_grant {
+	gntv3_id_t first_id;
+	unsigned int order;
+	bool readonly;
+	bool installed;
+	enum gntv3_grant_state state;
+	struct folio *folio;
+	struct gntv3_xgrant xg;
+	struct list_head node;
+	struct list_head qnode;
+};
+
+/* Protects gntv3_fronts (the list, not the fronts on it). */
+DEFINE_MUTEX(gntv3_fronts_lock);
+LIST_HEAD(gntv3_fronts);
+
+/* Runs the retry works; destroyed at unload after every front drained. */
+static struct workqueue_struct *gntv3_front_wq;
+
+static unsigned long gntv3_retry_delay(void)
+{
+	return msecs_to_jiffies(max(READ_ONCE(gntv3_quarantine_retry_ms), 1U));
+}
+
+/* GNTV3_SIZE_* of a grant of page order @order, or -EINVAL. */
+static int gntv3_order_to_size(unsigned int order)
+{
+	switch (order) {
+	case GNTV3_SIZE_ORDER(GNTV3_SIZE_4K):
+		return GNTV3_SIZE_4K;
+	case GNTV3_SIZE_ORDER(GNTV3_SIZE_2M):
+		return GNTV3_SIZE_2M;
+	case GNTV3_SIZE_ORDER(GNTV3_SIZE_1G):
+		return GNTV3_SIZE_1G;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void gntv3_front_failed(struct gntv3_front *front)
+{
+	front->nr_failures++;
+	atomic_long_inc(&gntv3_stats.nr_failures);
+}
+
+/* ---- pages: tables and the descriptor ---- */
+
+/* Give a page back, or park it on @qpages while the backend maps it. */
+static void gntv3_front_page_release(struct gntv3_front *front,
+				     struct page *page)
+{
+	if (gntv3_transport->page_release(page)) {
+		if (gntv3_transport->v1_refs)
+			front->nr_v1_refs--;
+		return;
+	}
+	/* Our own page, on no LRU: its lru field is free for our list. */
+	list_add_tail(&page->lru, &front->qpages);
+	front->nr_qpages++;
+}
+
+static bool gntv3_front_release_desc(struct gntv3_front *front)
+{
+	if (!front->desc_page)
+		return true;
+	if (front->registered) {
+		if (gntv3_transport->unregister_tree(front->backend))
+			return false;
+		front->registered = false;
+	}
+	if (!gntv3_transport->page_release(front->desc_page))
+		return false;
+
+	if (gntv3_transport->v1_refs)
+		front->nr_v1_refs--;
+	front->desc_page = NULL;
+	front->desc = NULL;
+	return true;
+}
+
+static int gntv3_front_table_alloc(void *ctx, __le64 **ptes, u64 *ref)
+{
+	struct gntv3_front *front = ctx;
+	struct page *page;
+	int rc;
+
+	rc = gntv3_transport->page_alloc(front->backend, &page, ref);
+	if (rc) {
+		gntv3_front_failed(front);
+		return rc;
+	}
+	if (gntv3_transport->v1_refs)
+		front->nr_v1_refs++;
+	*ptes = page_address(page);
+	return 0;
+}
+
+static void gntv3_front_table_free(void *ctx, __le64 *ptes, u64 ref)
+{
+	gntv3_front_page_release(ctx, virt_to_page(ptes));
+}
+
+/*
+ * The backend reads the root word, then the tables below it.  The reader is
+ * another domain, hence the virt_ barriers.
+ */
+static void gntv3_front_publish_root(void *ctx, u64 root)
+{
+	struct gntv3_front *front = ctx;
+	struct gntv3_tree_desc *desc = front->desc;
+
+	/* Order the tables tree.c wrote before the root that reaches them. */
+	virt_wmb();
+	WRITE_ONCE(desc->root, root);
+	/* Order the root before the generation that announces the change. */
+	virt_wmb();
+	WRITE_ONCE(desc->generation, desc->generation + 1);
+}
+
+static const struct gntv3_tree_ops gntv3_front_tree_ops = {
+	.table_alloc	= gntv3_front_table_alloc,
+	.table_free	= gntv3_front_table_free,
+	.publish_root	= gntv3_front_publish_root,
+};
+
+/* ---- lifetime ---- */
+
+static void gntv3_front_free(struct gntv3_front *front)
+{
+	mutex_destroy(&front->lock);
+	kfree(front);
+}
+
+/* Called by kref_put_mutex() with gntv3_fronts_lock held; drops it. */
+static void gntv3_front_release(struct kref *kref)
+{
+	struct gntv3_front *front = container_of(kref, struct gntv3_front,
+						 kref);
+
+	list_del(&front->node);
+	mutex_unlock(&gntv3_fronts_lock);
+	gntv3_front_free(front);
+}
+
+static void gntv3_front_put(struct gntv3_front *front)
+{
+	kref_put_mutex(&front->kref, gntv3_front_release, &gntv3_fronts_lock);
+}
+
+static bool gntv3_front_pending(struct gntv3_front *front)
+{
+	return !list_empty(&front->quarantine) ||
+	       !list_empty(&front->qpages) ||
+	       (front->torn_down && front->desc_page);
+}
+
+/*
+ * Make sure the retry work runs while something is pending.  Called before
+ * dropping the lock by every path that may have quarantined something.
+ */
+static void gntv3_front_kick(struct gntv3_front *front)
+{
+	if (front->shutdown || !gntv3_front_pending(front))
+		return;
+	if (!front->qref) {
+		kref_get(&front->kref);
+		front->qref = true;
+	}
+	queue_delayed_work(gntv3_front_wq, &front->retry, gntv3_retry_delay());
+}
+
+static void gntv3_front_unlock(struct gntv3_front *front)
+{
+	gntv3_front_kick(front);
+	mutex_unlock(&front->lock);
+}
+
+/* Release tree, ids and descriptor once no grant is left. */
+static void gntv3_front_teardown(struct gntv3_front *front)
+{
+	int rc;
+
+	front->torn_down = true;
+	rc = gntv3_tree_fini(&front->tree);
+	if (rc)
+		pr_err("tree of domain %u not empty at teardown (%d): leaking it\n",
+		       front->backend, rc);
+	gntv3_ida_destroy(&front->ida);
+	gntv3_front_release_desc(front);
+}
+
+/* ---- grants ---- */
+
+/* Try to end the backend's access to @g; true once all of it ended. */
+static bool gntv3_grant_end_access(struct gntv3_front *front,
+				   struct gntv3_grant *g)
+{
+	unsigned int live = g->xg.nr_live;
+	bool ended;
+
+	if (g->installed)
+		ended = gntv3_transport->end(front->backend, g->first_id,
+					     &g->xg);
+	else
+		ended = gntv3_transport->abort(&g->xg);
+	if (gntv3_transport->v1_refs)
+		front->nr_v1_refs -= live - g->xg.nr_live;
+	return ended;
+}
+
+/*
+ * Freeing part of a run of ids (one page of gntv3_grant_pages()) may need
+ * memory; without it the ids merely stay reserved.
+ */
+static void gntv3_front_free_ids(struct gntv3_front *front, gntv3_id_t first,
+				 u64 nr)
+{
+	int rc = gntv3_ida_free(&front->ida, first, nr);
+
+	if (rc)
+		pr_warn_ratelimited("domain %u: ids %#llx..%#llx stay reserved (%d)\n",
+				    front->backend, first, first + nr - 1, rc);
+}
+
+/* Forget the leaf and the ids of @g. */
+static void gntv3_grant_uninstall(struct gntv3_front *front,
+				  struct gntv3_grant *g)
+{
+	struct gntv3_leaf leaf;
+	int rc;
+
+	if (!g->installed)
+		return;
+	rc = gntv3_tree_remove(&front->tree, g->first_id, &leaf);
+	if (rc)
+		pr_err("domain %u: cannot remove grant %#llx (%d)\n",
+		       front->backend, g->first_id, rc);
+	gntv3_front_free_ids(front, g->first_id, 1ULL << g->order);
+	g->installed = false;
+}
+
+/* Free @g, whose access ended: leaf, ids, folio reference, record. */
+static void gntv3_grant_free(struct gntv3_front *front, struct gntv3_grant *g)
+{
+	gntv3_grant_uninstall(front, g);
+	list_del(&g->node);
+	folio_put(g->folio);
+	kfree(g);
+}
+
+/*
+ * Module unload with the backend still mapping @g: forget the record but
+ * keep the folio reference and the grant references forever, so the frames
+ * are never reused while another domain can reach them.
+ */
+static void gntv3_grant_leak(struct gntv3_front *front, struct gntv3_grant *g)
+{
+	pr_warn("domain %u still maps grant %#llx (%u of %u frames): leaking it\n",
+		front->backend, g->first_id, g->xg.nr_live, g->xg.nr_pieces);
+	gntv3_grant_uninstall(front, g);
+	gntv3_xgrant_forget(&g->xg);
+	list_del(&g->node);
+	atomic_long_inc(&gntv3_stats.nr_leaked);
+	kfree(g);
+}
+
+static void gntv3_grant_quarantine(struct gntv3_front *front,
+				   struct gntv3_grant *g)
+{
+	g->state = GNTV3_STATE_QUARANTINED;
+	list_add_tail(&g->qnode, &front->quarantine);
+	front->nr_quarantined++;
+	atomic_long_inc(&gntv3_stats.nr_quarantined);
+}
+
+static void gntv3_grant_unquarantine(struct gntv3_front *front,
+				     struct gntv3_grant *g)
+{
+	list_del(&g->qnode);
+	front->nr_quarantined--;
+	atomic_long_dec(&gntv3_stats.nr_quarantined);
+}
+
+/* End the active grant @g: 0 if its access ended, 1 if quarantined. */
+static int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g)
+{
+	int rc;
+
+	/* Tell the backend first: no new mapping from now on. */
+	rc = gntv3_tree_update(&front->tree, g->first_id, GNTV3_PTE_REVOKED, 0);
+	if (rc)
+		pr_err("domain %u: cannot mark grant %#llx revoked (%d)\n",
+		       front->backend, g->first_id, rc);
+
+	front->nr_grants--;
+	atomic_long_dec(&gntv3_stats.nr_grants);
+	if (gntv3_grant_end_access(front, g)) {
+		gntv3_grant_free(front, g);
+		return 0;
+	}
+	gntv3_grant_quarantine(front, g);
+	return 1;
+}
+
+/* Grant @folio under the (allocated) ids starting at @id. */
+static int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
+			   int size, bool ro, gntv3_id_t id)
+{
+	struct gntv3_grant *g;
+	u64 pte;
+	int rc;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	/* A page nobody holds a reference on is not ours to grant. */
+	if (!folio_try_get(folio)) {
+		rc = -EINVAL;
+		goto err_free;
+	}
+	g->first_id = id;
+	g->order = folio_order(folio);
+	g->readonly = ro;
+	g->state = GNTV3_STATE_ACTIVE;
+	g->folio = folio;
+
+	rc = gntv3_transport->grant(front->backend, folio, ro, &g->xg);
+	if (rc) {
+		gntv3_front_failed(front);
+		goto err_put;
+	}
+	if (gntv3_transport->v1_refs)
+		front->nr_v1_refs += g->xg.nr_pieces;
+	list_add_tail(&g->node, &front->grants);
+
+	pte = GNTV3_PTE_VALID | GNTV3_PTE_SIZE(size) | g->xg.frame;
+	if (!ro)
+		pte |= GNTV3_PTE_WRITE;
+	rc = gntv3_tree_install(&front->tree, id, size, pte, g);
+	if (rc)
+		goto err_end;
+
+	g->installed = true;
+	front->nr_grants++;
+	atomic_long_inc(&gntv3_stats.nr_grants);
+	return 0;
+
+err_end:
+	/*
+	 * Not in the tree, but v1 references can be guessed: the frames are
+	 * reused only once the access ended.  The caller frees the ids.
+	 */
+	if (!gntv3_grant_end_access(front, g)) {
+		gntv3_grant_quarantine(front, g);
+		return rc;
+	}
+	list_del(&g->node);
+err_put:
+	folio_put(folio);
+err_free:
+	kfree(g);
+	return rc;
+}
+
+/* ---- retry work and unload ---- */
+
+/*
+ * Retry everything pending.  With @final (module unload) what still fails
+ * is leaked instead of kept.  Returns true when nothing is pending any more.
+ */
+static bool gntv3_front_drain(struct gntv3_front *front, bool final)
+{
+	struct gntv3_grant *g, *gtmp;
+	struct page *page, *ptmp;
+	LIST_HEAD(pages);
+
+	list_for_each_entry_safe(g, gtmp, &front->quarantine, qnode) {
+		if (gntv3_grant_end_access(front, g)) {
+			gntv3_grant_unquarantine(front, g);
+			gntv3_grant_free(front, g);
+		} else if (final) {
+			gntv3_grant_unquarantine(front, g);
+			gntv3_grant_leak(front, g);
+		}
+	}
+
+	if (front->dead && !front->torn_down && !front->nr_grants &&
+	    list_empty(&front->quarantine))
+		gntv3_front_teardown(front);
+
+	list_splice_init(&front->qpages, &pages);
+	front->nr_qpages = 0;
+	list_for_each_entry_safe(page, ptmp, &pages, lru) {
+		list_del(&page->lru);
+		if (!final) {
+			gntv3_front_page_release(front, page);
+		} else if (!gntv3_transport->page_release(page)) {
+			pr_warn("domain %u still maps a table page: leaking it\n",
+				front->backend);
+			atomic_long_inc(&gntv3_stats.nr_leaked);
+		}
+	}
+
+	if (front->torn_down && !gntv3_front_release_desc(front) && final) {
+		pr_warn("domain %u still maps the tree descriptor: leaking it\n",
+			front->backend);
+		atomic_long_inc(&gntv3_stats.nr_leaked);
+		front->desc_page = NULL;
+		front->desc = NULL;
+	}
+
+	return !gntv3_front_pending(front);
+}
+
+static void gntv3_front_retry(struct work_struct *work)
+{
+	struct gntv3_front *front = container_of(to_delayed_work(work),
+						 struct gntv3_front, retry);
+	bool put = false;
+
+	mutex_lock(&front->lock);
+	if (gntv3_front_drain(front, false)) {
+		put = front->qref;
+		front->qref = false;
+	}
+	gntv3_front_unlock(front);
+	if (put)
+		gntv3_front_put(front);
+}
+
+/* Module unload: end or leak everything of @front.  No user is left. */
+static void gntv3_front_shutdown(struct gntv3_front *front)
+{
+	struct gntv3_grant *g, *tmp;
+
+	mutex_lock(&front->lock);
+	front->shutdown = true;
+	if (!front->dead) {
+		pr_warn("tree of domain %u was never destroyed\n",
+			front->backend);
+		list_for_each_entry_safe(g, tmp, &front->grants, node)
+			if (g->state == GNTV3_STATE_ACTIVE)
+				gntv3_grant_end(front, g);
+		front->dead = true;
+		atomic_long_dec(&gntv3_stats.nr_trees);
+	}
+	gntv3_front_drain(front, true);
+	mutex_unlock(&front->lock);
+}
+
+/**
+ * gntv3_front_init() - set up the frontend at module load
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int gntv3_front_init(void)
+{
+	gntv3_front_wq = alloc_workqueue("gntv3_front", WQ_UNBOUND, 0);
+	return gntv3_front_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * gntv3_front_exit() - release every front at module unload
+ *
+ * Called once no user of the frontend API is left.  Fronts still draining
+ * their quarantine get a last try; whatever the backend still maps is
+ * leaked, with a warning, rather than freed.
+ */
+void gntv3_front_exit(void)
+{
+	struct gntv3_front *front, *tmp;
+	long leaked;
+
+	mutex_lock(&gntv3_fronts_lock);
+	/* Pin every front so that no retry work drops the last reference. */
+	list_for_each_entry(front, &gntv3_fronts, node)
+		kref_get(&front->kref);
+	list_for_each_entry_safe(front, tmp, &gntv3_fronts, node) {
+		cancel_delayed_work_sync(&front->retry);
+		gntv3_front_shutdown(front);
+		list_del(&front->node);
+		gntv3_front_free(front);
+	}
+	mutex_unlock(&gntv3_fronts_lock);
+	destroy_workqueue(gntv3_front_wq);
+
+	leaked = atomic_long_read(&gntv3_stats.nr_leaked);
+	if (leaked)
+		pr_warn("%ld grants or pages were still mapped by their backends and are leaked\n",
+			leaked);
+}
+
+/* ---- API ---- */
+
+/**
+ * gntv3_front_create() - create the grant tree for one backend domain
+ * @backend: the domain that will map the grants
+ *
+ * Allocates the descriptor page and grants it read-only to @backend (v1
+ * transport; its reference is gntv3_front_tree_ref()) or registers it with
+ * the hypervisor (native transport).  The tree itself starts empty.
+ *
+ * Context: process context, may sleep.
+ * Return: the new front, or an ERR_PTR(): -EINVAL for a reserved domain id,
+ * -ENOMEM, -ENOSPC when no v1 grant reference is left, or the transport's
+ * error.
+ */
+struct gntv3_front *gntv3_front_create(domid_t backend)
+{
+	const struct gntv3_transport_ops *ops = gntv3_transport;
+	struct gntv3_tree_desc *desc;
+	struct gntv3_front *front;
+	u64 frame;
+	int rc;
+
+	if (backend >= DOMID_FIRST_RESERVED)
+		return ERR_PTR(-EINVAL);
+
+	front = kzalloc(sizeof(*front), GFP_KERNEL);
+	if (!front)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&front->kref);
+	front->backend = backend;
+	INIT_DELAYED_WORK(&front->retry, gntv3_front_retry);
+	mutex_init(&front->lock);
+	INIT_LIST_HEAD(&front->grants);
+	INIT_LIST_HEAD(&front->quarantine);
+	INIT_LIST_HEAD(&front->qpages);
+
+	rc = gntv3_ida_init(&front->ida, 1ULL << GNTV3_ID_BITS);
+	if (rc)
+		goto err_free;
+
+	rc = ops->page_alloc(backend, &front->desc_page, &frame);
+	if (rc)
+		goto err_ida;
+	if (ops->v1_refs)
+		front->nr_v1_refs++;
+	front->tree_ref = ops->page_ref(front->desc_page);
+	desc = page_address(front->desc_page);
+	desc->magic = GNTV3_TREE_MAGIC;
+	desc->version = GNTV3_ABI_VERSION;
+	desc->grantee = backend;
+	desc->flags = ops->tree_flags;
+	front->desc = desc;
+
+	if (ops->register_tree) {
+		rc = ops->register_tree(backend, front->desc_page);
+		if (rc)
+			goto err_desc;
+		front->registered = true;
+	}
+
+	gntv3_tree_init(&front->tree, &gntv3_front_tree_ops, front);
+
+	mutex_lock(&gntv3_fronts_lock);
+	list_add_tail(&front->node, &gntv3_fronts);
+	mutex_unlock(&gntv3_fronts_lock);
+	atomic_long_inc(&gntv3_stats.nr_trees);
+	return front;
+
+err_desc:
+	/* Nobody was told its reference, but references can be guessed. */
+	if (!ops->page_release(front->desc_page)) {
+		pr_warn("domain %u maps a descriptor it was never given: leaking it\n",
+			backend);
+		atomic_long_inc(&gntv3_stats.nr_leaked);
+	}
+err_ida:
+	gntv3_ida_destroy(&front->ida);
+err_free:
+	gntv3_front_free(front);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(gntv3_front_create);
+
+/**
+ * gntv3_front_destroy() - destroy a grant tree
+ * @front: the tree, from gntv3_front_create()
+ *
+ * Fails while the tree has active grants: end them first.  Grants still
+ * quarantined do not block it: the caller is done with @front when this
+ * returns 0, but the tree, its pages and the quarantined grants live on
+ * until the backend let go of them all.  @front must not be used after a
+ * successful call.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EBUSY while active grants exist.
+ */
+int gntv3_front_destroy(struct gntv3_front *front)
+{
+	mutex_lock(&front->lock);
+	if (front->nr_grants) {
+		mutex_unlock(&front->lock);
+		return -EBUSY;
+	}
+	front->dead = true;
+	if (list_empty(&front->quarantine))
+		gntv3_front_teardown(front);
+	gntv3_front_unlock(front);
+
+	atomic_long_dec(&gntv3_stats.nr_trees);
+	gntv3_front_put(front);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gntv3_front_destroy);
+
+/**
+ * gntv3_front_backend() - the backend domain a tree grants to
+ * @front: the tree
+ *
+ * Context: any context.
+ * Return: the domain id given to gntv3_front_create().
+ */
+domid_t gntv3_front_backend(const struct gntv3_front *front)
+{
+	return front->backend;
+}
+EXPORT_SYMBOL_GPL(gntv3_front_backend);
+
+/**
+ * gntv3_front_tree_ref() - the tree reference a backend attaches with
+ * @front: the tree
+ *
+ * This is the v1 grant reference of the tree's descriptor page, to be
+ * published to the backend (GNTV3_XS_TREE_REF) and passed to
+ * gntv3_back_attach() there.
+ *
+ * Context: any context.
+ * Return: the reference, or INVALID_GRANT_REF with the native transport,
+ * where the hypervisor knows the tree and no reference is needed.
+ */
+grant_ref_t gntv3_front_tree_ref(const struct gntv3_front *front)
+{
+	return front->tree_ref;
+}
+EXPORT_SYMBOL_GPL(gntv3_front_tree_ref);
+
+/**
+ * gntv3_front_stats_locked() - fill @stats for @front
+ * @front: the tree, with its lock held
+ * @stats: filled in
+ */
+void gntv3_front_stats_locked(struct gntv3_front *front,
+			      struct gntv3_front_stats *stats)
+{
+	lockdep_assert_held(&front->lock);
+
+	stats->nr_grants = front->nr_grants;
+	stats->nr_ids = front->torn_down ? 0 : front->ida.nr_used;
+	stats->nr_quarantined = front->nr_quarantined;
+	stats->nr_tables = front->tree.nr_tables;
+	stats->levels = front->tree.levels;
+	stats->nr_v1_refs = front->nr_v1_refs;
+	stats->nr_failures = front->nr_failures;
+}
+
+/**
+ * gntv3_front_get_stats() - counters of one grant tree
+ * @front: the tree
+ * @stats: filled in with a consistent snapshot
+ *
+ * Context: process context, may sleep.
+ */
+void gntv3_front_get_stats(struct gntv3_front *front,
+			   struct gntv3_front_stats *stats)
+{
+	mutex_lock(&front->lock);
+	gntv3_front_stats_locked(front, stats);
+	mutex_unlock(&front->lock);
+}
+EXPORT_SYMBOL_GPL(gntv3_front_get_stats);
+
+/**
+ * gntv3_grant_folio() - grant a folio to the backend
+ * @front: the tree
+ * @folio: a folio of order 0 (4 KiB), 9 (2 MiB) or 18 (1 GiB)
+ * @flags: GNTV3_GRANT_READONLY or 0
+ * @id: set to the grant's first id; a superpage takes 1 << order ids,
+ *	aligned to its size
+ *
+ * gntv3 takes its own reference on @folio and drops it only once the
+ * backend's access ended (see gntv3_end_grant()).  With the v1 transport a
+ * superpage needs 1 << order consecutive v1 grant references: 2 MiB
+ * usually works, 1 GiB (262144 references) fails with -ENOSPC unless the
+ * hypervisor allows far more than its default 64 grant frames (32768
+ * references).
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for bad arguments, a folio of another order or one
+ * without references, -ENODEV after gntv3_front_destroy(), -ENOSPC when ids
+ * or v1 grant references ran out, -ENOMEM.
+ */
+int gntv3_grant_folio(struct gntv3_front *front, struct folio *folio,
+		      unsigned int flags, gntv3_id_t *id)
+{
+	unsigned int order;
+	gntv3_id_t first;
+	int size, rc;
+
+	if (!front || !folio || !id || (flags & ~GNTV3_GRANT_READONLY))
+		return -EINVAL;
+	order = folio_order(folio);
+	size = gntv3_order_to_size(order);
+	if (size < 0)
+		return size;
+
+	mutex_lock(&front->lock);
+	if (front->dead) {
+		rc = -ENODEV;
+		goto out;
+	}
+	rc = gntv3_ida_alloc(&front->ida, 1ULL << order, order, &first);
+	if (rc)
+		goto out;
+	rc = gntv3_grant_one(front, folio, size, flags & GNTV3_GRANT_READONLY,
+			     first);
+	if (rc)
+		gntv3_front_free_ids(front, first, 1ULL << order);
+	else
+		*id = first;
+out:
+	gntv3_front_unlock(front);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_grant_folio);
+
+/**
+ * gntv3_grant_page() - grant one 4 KiB page to the backend
+ * @front: the tree
+ * @page: an order-0 page (not part of a compound page)
+ * @flags: GNTV3_GRANT_READONLY or 0
+ * @id: set to the grant id
+ *
+ * As gntv3_grant_folio() on the page's folio.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno, see gntv3_grant_folio(); -EINVAL for a
+ * head or tail page of a compound page.
+ */
+int gntv3_grant_page(struct gntv3_front *front, struct page *page,
+		     unsigned int flags, gntv3_id_t *id)
+{
+	if (!page || PageCompound(page))
+		return -EINVAL;
+	return gntv3_grant_folio(front, page_folio(page), flags, id);
+}
+EXPORT_SYMBOL_GPL(gntv3_grant_page);
+
+/**
+ * gntv3_grant_pages() - grant @nr pages under consecutive ids
+ * @front: the tree
+ * @pages: @nr order-0 pages
+ * @nr: number of pages, at least 1
+ * @flags: GNTV3_GRANT_READONLY or 0
+ * @first: set to the id of @pages[0]; @pages[i] gets id *@first + i
+ *
+ * Each page becomes its own 4 KiB grant, ended one by one with
+ * gntv3_end_grant().  All or nothing: on error no page stays granted
+ * (a page the backend already mapped is quarantined, as by
+ * gntv3_end_grant()).
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno, see gntv3_grant_page().
+ */
+int gntv3_grant_pages(struct gntv3_front *front, struct page **pages,
+		      unsigned int nr, unsigned int flags, gntv3_id_t *first)
+{
+	bool ro = flags & GNTV3_GRANT_READONLY;
+	struct gntv3_leaf leaf;
+	gntv3_id_t base;
+	unsigned int i;
+	int rc;
+
+	if (!front || !pages || !nr || !first ||
+	    (flags & ~GNTV3_GRANT_READONLY))
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (!pages[i] || PageCompound(pages[i]))
+			return -EINVAL;
+
+	mutex_lock(&front->lock);
+	if (front->dead) {
+		rc = -ENODEV;
+		goto out;
+	}
+	rc = gntv3_ida_alloc(&front->ida, nr, 0, &base);
+	if (rc)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		rc = gntv3_grant_one(front, page_folio(pages[i]),
+				     GNTV3_SIZE_4K, ro, base + i);
+		if (rc)
+			goto unwind;
+	}
+	*first = base;
+	goto out;
+
+unwind:
+	/* Ids from base + i on belong to no grant; the others to theirs. */
+	gntv3_front_free_ids(front, base + i, nr - i);
+	while (i--)
+		if (!gntv3_tree_lookup(&front->tree, base + i, &leaf))
+			gntv3_grant_end(front, leaf.priv);
+out:
+	gntv3_front_unlock(front);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_grant_pages);
+
+/**
+ * gntv3_end_grant() - take a grant back
+ * @front: the tree
+ * @id: the grant's first id
+ *
+ * Marks the leaf revoked, then ends the backend's access to every 4 KiB
+ * piece.  If all ended, the ids, the leaf, the grant references and
+ * gntv3's folio reference are released at once.  Otherwise the grant is
+ * quarantined: the backend still maps some of it, so everything is kept
+ * (the leaf stays, revoked) and retried every quarantine_retry_ms until the
+ * backend lets go.  Either way the caller must not rely on the grant any
+ * more, and may drop its own folio reference: gntv3 holds its own.
+ *
+ * Ending a grant twice: while it is quarantined the second call returns
+ * -EALREADY; once it was released its ids are free and the call returns
+ * -ENOENT (or, if the ids were reused meanwhile, acts on the new grant).
+ *
+ * Context: process context, may sleep.
+ * Return: 0 if access ended, 1 if the grant was quarantined, -ENOENT for an
+ * id no grant covers, -EINVAL for an id inside a grant but not its first,
+ * -EALREADY for a grant already ended and still quarantined.
+ */
+int gntv3_end_grant(struct gntv3_front *front, gntv3_id_t id)
+{
+	struct gntv3_leaf leaf;
+	struct gntv3_grant *g;
+	int rc;
+
+	if (!front)
+		return -EINVAL;
+
+	mutex_lock(&front->lock);
+	if (front->dead || gntv3_tree_lookup(&front->tree, id, &leaf)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	g = leaf.priv;
+	if (g->first_id != id)
+		rc = -EINVAL;
+	else if (g->state != GNTV3_STATE_ACTIVE)
+		rc = -EALREADY;
+	else
+		rc = gntv3_grant_end(front, g);
+out:
+	gntv3_front_unlock(front);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_end_grant);
+
+/**
+ * gntv3_grant_query() - describe the grant covering an id
+ * @front: the tree
+ * @id: any id of the grant
+ * @info: filled in
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for a NULL argument, or -ENOENT when no grant (active
+ * or quarantined) covers @id.
+ */
+int gntv3_grant_query(struct gntv3_front *front, gntv3_id_t id,
+		      struct gntv3_grant_info *info)
+{
+	struct gntv3_leaf leaf;
+	struct gntv3_grant *g;
+	int rc = 0;
+
+	if (!front || !info)
+		return -EINVAL;
+
+	mutex_lock(&front->lock);
+	if (front->torn_down || gntv3_tree_lookup(&front->tree, id, &leaf)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	g = leaf.priv;
+	info->first_id = g->first_id;
+	info->order = g->order;
+	info->readonly = g->readonly;
+	info->state = g->state;
+	info->pte = leaf.pte;
+out:
+	mutex_unlock(&front->lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_grant_query);
+
+/**
+ * gntv3_transport_name() - how grant trees reach backends in this domain
+ *
+ * Context: any context.
+ * Return: "v1" or "native" (the GNTV3_XS_TRANSPORT_* strings).
+ */
+const char *gntv3_transport_name(void)
+{
+	return gntv3_transport->name;
+}
+EXPORT_SYMBOL_GPL(gntv3_transport_name);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gntv3 module internals shared between its files.
+ *
+ * Lock order: gntv3_fronts_lock, then a front's &gntv3_front.lock.
+ */
+#ifndef _GNTV3_INTERNAL_H
+#define _GNTV3_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <xen/gntv3.h>
+#include <xen/interface/grant_table_v3.h>
+
+#include "idalloc.h"
+#include "transport.h"
+#include "tree.h"
+
+struct dentry;
+struct page;
+
+/* ---- module state, main.c; set before any other part starts ---- */
+
+/* The transport picked at load; never changes afterwards. */
+extern const struct gntv3_transport_ops *gntv3_transport;
+/* Result of gntv3_transport_probe() at load (-ENOSYS on stock Xen). */
+extern int gntv3_probe_rc;
+/* Module parameter: delay between retries of quarantined grants and pages. */
+extern unsigned int gntv3_quarantine_retry_ms;
+
+/**
+ * struct gntv3_global_stats - module-wide frontend counters (atomics, no lock)
+ * @nr_trees: trees created and not destroyed yet
+ * @nr_grants: active grants over all trees
+ * @nr_quarantined: grants ended while still mapped, not released yet
+ * @nr_failures: transport failures: a grant, table page or descriptor the
+ *	transport could not set up (a quarantine is not a failure: it is
+ *	counted in @nr_quarantined)
+ * @nr_leaked: grants and pages the backend still mapped at module unload,
+ *	deliberately never freed
+ */
+struct gntv3_global_stats {
+	atomic_long_t nr_trees;
+	atomic_long_t nr_grants;
+	atomic_long_t nr_quarantined;
+	atomic_long_t nr_failures;
+	atomic_long_t nr_leaked;
+};
+
+extern struct gntv3_global_stats gntv3_stats;
+
+/* ---- frontend, frontend.c ---- */
+
+/**
+ * struct gntv3_front - the grant tree a frontend keeps for one backend
+ * @kref: one reference held by the creator until gntv3_front_destroy(), one
+ *	by the quarantine while @qref is set; the last put unlinks @node and
+ *	frees the front
+ * @node: entry in gntv3_fronts, protected by gntv3_fronts_lock
+ * @backend: the backend (grantee) domain; constant
+ * @tree_ref: v1 grant reference of the descriptor page, INVALID_GRANT_REF
+ *	with the native transport; constant
+ * @retry: delayed work retrying @quarantine, @qpages and the descriptor
+ * @lock: protects every field below, the tree's pages and every grant
+ *	record of this front
+ * @tree: the grant tree (tree.c); its ops are called with @lock held
+ * @ida: grant id allocator
+ * @desc_page: the descriptor page (struct gntv3_tree_desc), NULL once it
+ *	was released at teardown
+ * @desc: kernel address of @desc_page
+ * @registered: the descriptor is registered with the hypervisor (native)
+ * @grants: every grant record of this front, active or quarantined
+ * @quarantine: grants ended while the backend still mapped them
+ * @qpages: table pages the backend still mapped when the tree dropped
+ *	them, linked through page->lru
+ * @qref: the quarantine holds a reference on @kref (something is pending)
+ * @dead: gntv3_front_destroy() succeeded; no new grant is accepted
+ * @torn_down: tree, ids and descriptor were released (or are pending in
+ *	@qpages and @desc_page)
+ * @shutdown: module unload is draining this front; @retry stays idle
+ * @nr_grants: active grants
+ * @nr_quarantined: grants on @quarantine
+ * @nr_qpages: pages on @qpages
+ * @nr_v1_refs: v1 grant references held (grants, tables, descriptor)
+ * @nr_failures: transport failures, see &gntv3_front_stats.nr_failures
+ */
+struct gntv3_front {
+	struct kref kref;
+	struct list_head node;
+	domid_t backend;
+	grant_ref_t tree_ref;
+	struct delayed_work retry;
+
+	/* Protects everything below, see the kernel-doc above. */
+	struct mutex lock;
+	struct gntv3_tree tree;
+	struct gntv3_ida ida;
+	struct page *desc_page;
+	struct gntv3_tree_desc *desc;
+	bool registered;
+	struct list_head grants;
+	struct list_head quarantine;
+	struct list_head qpages;
+	bool qref;
+	bool dead;
+	bool torn_down;
+	bool shutdown;
+	u64 nr_grants;
+	u64 nr_quarantined;
+	u64 nr_qpages;
+	u64 nr_v1_refs;
+	u64 nr_failures;
+};
+
+/* Every front that is not freed yet, destroyed ones included. */
+extern struct mutex gntv3_fronts_lock;
+extern struct list_head gntv3_fronts;
+
+void gntv3_front_stats_locked(struct gntv3_front *front,
+			      struct gntv3_front_stats *stats);
+int gntv3_front_init(void);
+void gntv3_front_exit(void);
+
+/* ---- debugfs.c ---- */
+
+void gntv3_debugfs_init(void);
+void gntv3_debugfs_exit(void);
+struct dentry *gntv3_debugfs_root(void);
+
+/* ---- /dev/gntv3, dev.c ---- */
+
+int gntv3_dev_init(void);
+void gntv3_dev_exit(void);
+
+/* ---- backend, backend.c ---- */
+
+int gntv3_back_init(void);
+void gntv3_back_exit(void);
+
+#endif /* _GNTV3_INTERNAL_H */

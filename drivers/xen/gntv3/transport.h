@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gntv3 transports: how a frontend makes its grant tree and the frames it
+ * grants reachable by the backend.
+ *
+ *  - v1 (transport_v1.c): every 4 KiB frame of a grant, every table page and
+ *    the descriptor page also get a classic v1 grant entry, and tree entries
+ *    hold v1 grant references (GNTV3_PTE_V1).  Works on every Xen.
+ *  - native (transport_native.c): entries hold frame numbers and the
+ *    hypervisor walks the tree itself.  Selected only when the hypervisor
+ *    answers GNTTABOP_v3_query; no released Xen does, so that path is
+ *    untested.
+ *
+ * The transport does no locking of its own: the frontend serialises calls
+ * for one grant or page, and the v1 grant table calls are thread-safe.
+ */
+#ifndef _GNTV3_TRANSPORT_H
+#define _GNTV3_TRANSPORT_H
+
+#include <linux/bitmap.h>
+#include <linux/types.h>
+#include <xen/grant_table.h>
+#include <xen/interface/grant_table_v3.h>
+
+struct folio;
+struct page;
+
+/**
+ * struct gntv3_xgrant - transport state of one granted folio
+ * @frame: FRAME and B bits of the leaf entry (v1: first grant reference;
+ *	native: first frame number)
+ * @nr_pieces: 4 KiB frames granted (1 << folio order)
+ * @nr_live: frames whose access has not ended yet
+ * @live: v1 with @nr_pieces > 1: bitmap of the frames whose access has not
+ *	ended yet; NULL otherwise
+ *
+ * Filled by &gntv3_transport_ops.grant, owned by the frontend's grant record
+ * afterwards.
+ */
+struct gntv3_xgrant {
+	u64 frame;
+	unsigned int nr_pieces;
+	unsigned int nr_live;
+	unsigned long *live;
+};
+
+/**
+ * struct gntv3_transport_ops - one way of exposing grant trees
+ * @name: "v1" or "native", as written to GNTV3_XS_TRANSPORT
+ * @uapi_id: GNTV3_TRANSPORT_* reported by GNTV3_IOC_INFO
+ * @tree_flags: GNTV3_TREE_F_* for the tree descriptor
+ * @v1_refs: every granted 4 KiB frame and every page holds one v1 grant
+ *	reference (for the per-tree statistics)
+ * @grant: grant @folio (order 0, 9 or 18) to @domid, read-only if @ro.
+ *	Fills @xg.  Returns 0 or a negative errno (-ENOSPC: out of v1 grant
+ *	references), with nothing left granted on error.
+ * @end: try to end the access of every frame of @xg that is still live.
+ *	Frames that ended are released at once (v1: their grant reference is
+ *	freed).  Returns true when no frame is left live; @xg's bookkeeping is
+ *	then freed too.  Safe to call again after false.
+ * @abort: as @end, for a grant whose leaf never reached the tree (its
+ *	install failed), so the hypervisor never learnt about it
+ * @page_alloc: allocate a zeroed page and grant it read-only to @domid (for
+ *	table pages and the descriptor).  Returns 0 and fills @page and @frame
+ *	(FRAME and B bits of an entry naming it), or a negative errno.  The
+ *	transport owns page->private of the page until @page_release.
+ * @page_release: end the access to a page from @page_alloc and free it.
+ *	Returns false, with the page untouched and still granted, when the
+ *	backend still maps it.
+ * @page_ref: the v1 grant reference of a page from @page_alloc, or
+ *	INVALID_GRANT_REF when the transport uses none
+ * @register_tree: tell the hypervisor about the descriptor page @desc of
+ *	the tree granting to @domid.  NULL when there is nothing to register.
+ * @unregister_tree: undo @register_tree; -EBUSY while the backend still
+ *	maps ids of the tree.
+ */
+struct gntv3_transport_ops {
+	const char *name;
+	u32 uapi_id;
+	u32 tree_flags;
+	bool v1_refs;
+	int (*grant)(domid_t domid, struct folio *folio, bool ro,
+		     struct gntv3_xgrant *xg);
+	bool (*end)(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg);
+	bool (*abort)(struct gntv3_xgrant *xg);
+	int (*page_alloc)(domid_t domid, struct page **page, u64 *frame);
+	bool (*page_release)(struct page *page);
+	grant_ref_t (*page_ref)(struct page *page);
+	int (*register_tree)(domid_t domid, struct page *desc);
+	int (*unregister_tree)(domid_t domid);
+};
+
+extern const struct gntv3_transport_ops gntv3_transport_v1;
+extern const struct gntv3_transport_ops gntv3_transport_native;
+
+int gntv3_transport_probe(void);
+
+/**
+ * gntv3_xgrant_forget() - drop the bookkeeping of a grant that is leaked
+ * @xg: transport state whose frames stay granted forever
+ *
+ * Used at module unload for grants the backend never let go of: their
+ * frames and grant references are deliberately never reused.
+ */
+static inline void gntv3_xgrant_forget(struct gntv3_xgrant *xg)
+{
+	bitmap_free(xg->live);
+	xg->live = NULL;
+}
+
+#endif /* _GNTV3_TRANSPORT_H */

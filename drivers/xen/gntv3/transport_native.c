@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 native transport: the hypervisor walks grant trees itself.
+ *
+ * UNTESTED: no released hypervisor implements the GNTTABOP_v3_* sub-ops, so
+ * this path has never run.  It is selected only when GNTTABOP_v3_query
+ * succeeds at module load (or forced with transport=native, which then
+ * fails to load on such a hypervisor).  It follows
+ * <xen/interface/grant_table_v3.h>: entries hold frame numbers, the
+ * descriptor page is registered with GNTTABOP_v3_register_tree and a grant
+ * is taken back with GNTTABOP_v3_revoke.
+ */
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include <asm/xen/hypercall.h>
+#include <uapi/xen/gntv3.h>
+
+#include "transport.h"
+
+/* GNTV3_FEAT_* the hypervisor reported, valid once the probe succeeded. */
+static u32 native_features;
+
+/**
+ * gntv3_transport_probe() - ask the hypervisor for grant table v3 support
+ *
+ * Issues GNTTABOP_v3_query once.  Stock Xen answers -ENOSYS.
+ *
+ * Return: 0 when the native transport can be used, else a negative errno:
+ * the hypercall's own result, or -EOPNOTSUPP when the hypervisor answered
+ * but does not speak GNTV3_ABI_VERSION.
+ */
+int gntv3_transport_probe(void)
+{
+	struct gnttab_v3_query q = { };
+	int rc;
+
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_query, &q, 1);
+	if (rc)
+		return rc;
+	if (q.status != GNTST_okay || q.version < GNTV3_ABI_VERSION ||
+	    q.max_levels < GNTV3_MAX_LEVELS)
+		return -EOPNOTSUPP;
+
+	native_features = q.features;
+	return 0;
+}
+
+static int native_status(int rc, s16 status)
+{
+	if (rc)
+		return rc;
+	switch (status) {
+	case GNTST_okay:
+		return 0;
+	case GNTST_eagain:
+		return -EBUSY;
+	case GNTST_no_space:
+		return -ENOSPC;
+	case GNTST_bad_domain:
+		return -ESRCH;
+	default:
+		return -EIO;
+	}
+}
+
+/*
+ * A superpage leaf names the first frame of a run that must be contiguous
+ * and aligned in the frame space the hypervisor sees (machine frames for a
+ * PV guest), and the hypervisor must support the size.
+ */
+static int native_check_folio(struct folio *folio, xen_pfn_t first)
+{
+	unsigned int nr = folio_nr_pages(folio);
+	unsigned int i;
+	u32 feat;
+
+	if (nr == 1)
+		return 0;
+
+	feat = nr == (1U << GNTV3_SIZE_ORDER(GNTV3_SIZE_2M)) ?
+		GNTV3_FEAT_SUPERPAGE_2M : GNTV3_FEAT_SUPERPAGE_1G;
+	if (!(native_features & feat))
+		return -EOPNOTSUPP;
+	if (first & (nr - 1))
+		return -EINVAL;
+	for (i = 1; i < nr; i++)
+		if (xen_page_to_gfn(folio_page(folio, i)) != first + i)
+			return -EINVAL;
+	return 0;
+}
+
+static int native_grant(domid_t domid, struct folio *folio, bool ro,
+			struct gntv3_xgrant *xg)
+{
+	xen_pfn_t first = xen_page_to_gfn(&folio->page);
+	int rc;
+
+	/* The access mode lives in the leaf entry (W bit) only. */
+	rc = native_check_folio(folio, first);
+	if (rc)
+		return rc;
+
+	xg->frame = GNTV3_PTE_FRAME(first);
+	xg->nr_pieces = folio_nr_pages(folio);
+	xg->nr_live = xg->nr_pieces;
+	xg->live = NULL;
+	return 0;
+}
+
+static bool native_end(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg)
+{
+	struct gnttab_v3_revoke op = {
+		.id = id,
+		.scratch_gfn = GNTV3_NO_SCRATCH,
+		.grantee = domid,
+	};
+	int rc;
+
+	if (!xg->nr_live)
+		return true;
+
+	/* Without a scratch frame this fails while the backend maps @id. */
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
+	if (native_status(rc, op.status))
+		return false;
+
+	xg->nr_live = 0;
+	return true;
+}
+
+/* Only the tree tells the hypervisor about a grant: nothing to take back. */
+static bool native_abort(struct gntv3_xgrant *xg)
+{
+	xg->nr_live = 0;
+	return true;
+}
+
+static int native_page_alloc(domid_t domid, struct page **pagep, u64 *frame)
+{
+	struct page *page;
+
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+
+	*pagep = page;
+	*frame = GNTV3_PTE_FRAME(xen_page_to_gfn(page));
+	return 0;
+}
+
+/*
+ * The native ABI has no per-table grant to end: the frontend unlinks a
+ * table from its tree before releasing it, so no walk that starts later can
+ * reach it.  The ABI relies on the hypervisor reading tables only inside
+ * hypercalls and revalidating them; no implementation exists to check this.
+ */
+static bool native_page_release(struct page *page)
+{
+	__free_page(page);
+	return true;
+}
+
+static grant_ref_t native_page_ref(struct page *page)
+{
+	return INVALID_GRANT_REF;
+}
+
+static int native_register_tree(domid_t domid, struct page *desc)
+{
+	struct gnttab_v3_register_tree op = {
+		.grantee = domid,
+		.desc_gfn = xen_page_to_gfn(desc),
+	};
+	int rc;
+
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_register_tree, &op, 1);
+	return native_status(rc, op.status);
+}
+
+static int native_unregister_tree(domid_t domid)
+{
+	struct gnttab_v3_unregister_tree op = {
+		.grantee = domid,
+	};
+	int rc;
+
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_unregister_tree, &op, 1);
+	return native_status(rc, op.status);
+}
+
+const struct gntv3_transport_ops gntv3_transport_native = {
+	.name		= GNTV3_XS_TRANSPORT_NATIVE,
+	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
+	.tree_flags	= 0,
+	.v1_refs	= false,
+	.grant		= native_grant,
+	.end		= native_end,
+	.abort		= native_abort,
+	.page_alloc	= native_page_alloc,
+	.page_release	= native_page_release,
+	.page_ref	= native_page_ref,
+	.register_tree	= native_register_tree,
+	.unregister_tree = native_unregister_tree,
+};
