@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * /dev/gntv3: userspace access to gntv3 grant trees, for tests and tools.
+ *
+ * One open file is one context.  Trees, grants, attachments and mappings it
+ * creates are named by small handles local to the file, and are all released
+ * when the file is closed (the last descriptor closed and the last mmap()
+ * of it unmapped).  Every ioctl takes one struct, checks that every
+ * reserved or padding field is zero (-EINVAL otherwise) and returns 0 or -1
+ * with errno set: EFAULT for an unreadable argument, ENOENT for a handle the
+ * file does not own, ENOSPC when a per-file limit (trees, grants, allocated
+ * pages) or the tree's ids or v1 grant references run out, ENOTTY for an
+ * unknown ioctl.  drivers/xen/gntv3/dev.c lists every errno per ioctl.
+ */
+#ifndef _UAPI_XEN_GNTV3_H
+#define _UAPI_XEN_GNTV3_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define GNTV3_IOC_MAGIC		'G'	/* shared with gntdev/gntalloc (0-8) */
+
+/* Transports reported by GNTV3_IOC_INFO. */
+#define GNTV3_TRANSPORT_V1	1	/* trees carried over v1 grant entries */
+#define GNTV3_TRANSPORT_NATIVE	2	/* hypervisor implements v3 sub-ops */
+
+/**
+ * struct gntv3_ioc_info - GNTV3_IOC_INFO: what this kernel runs on
+ * @transport: GNTV3_TRANSPORT_*
+ * @probe_rc: result of the GNTTABOP_v3_query probe at load (-ENOSYS on a
+ *	hypervisor without grant tables v3)
+ * @abi_version: GNTV3_ABI_VERSION of the module
+ * @self_domid: domain id of the caller's domain (DOMID_SELF if unknown)
+ */
+struct gntv3_ioc_info {
+	__u32 transport;
+	__s32 probe_rc;
+	__u32 abi_version;
+	__u16 self_domid;
+	__u16 pad;
+};
+
+/**
+ * struct gntv3_ioc_tree_create - GNTV3_IOC_TREE_CREATE
+ * @domid: IN: the backend domain the tree grants to
+ * @flags: IN: must be zero
+ * @tree: OUT: handle of the new tree
+ * @tree_ref: OUT: v1 grant reference of the tree descriptor page, what a
+ *	backend passes to GNTV3_IOC_ATTACH
+ * @pad: must be zero
+ */
+struct gntv3_ioc_tree_create {
+	__u16 domid;
+	__u16 flags;
+	__u32 tree;
+	__u32 tree_ref;
+	__u32 pad;
+};
+
+/**
+ * struct gntv3_ioc_tree - GNTV3_IOC_TREE_DESTROY
+ * @tree: IN: handle from GNTV3_IOC_TREE_CREATE
+ * @pad: must be zero
+ *
+ * Fails with EBUSY while the tree has active grants.
+ */
+struct gntv3_ioc_tree {
+	__u32 tree;
+	__u32 pad;
+};
+
+/* Flags for struct gntv3_ioc_grant. */
+#define GNTV3_IOC_GRANT_READONLY	(1U << 0)
+#define GNTV3_IOC_GRANT_ALLOC		(1U << 1)	/* kernel memory */
+
+/**
+ * struct gntv3_ioc_grant - GNTV3_IOC_GRANT
+ * @tree: IN: tree handle
+ * @flags: IN: GNTV3_IOC_GRANT_*
+ * @addr: IN: without GNTV3_IOC_GRANT_ALLOC, page-aligned address of a user
+ *	buffer of @nr_pages pages; they are pinned and granted as 4 KiB grants
+ *	with consecutive ids.  Must be zero with GNTV3_IOC_GRANT_ALLOC.
+ * @nr_pages: IN: 4 KiB pages to grant (1..GNTV3_IOC_MAX_PAGES); must be 1
+ *	with GNTV3_IOC_GRANT_ALLOC
+ * @order: IN: 0, 9 (2 MiB) or 18 (1 GiB).  A non-zero order needs
+ *	GNTV3_IOC_GRANT_ALLOC: user memory of a PV guest is never backed by
+ *	huge folios, so the kernel allocates the folio.
+ * @first_id: OUT: first grant id
+ * @mmap_offset: OUT: with GNTV3_IOC_GRANT_ALLOC, the offset at which
+ *	mmap() of this file maps the allocated memory (MAP_SHARED only;
+ *	EINVAL for a bad offset or a range past the folio); zero otherwise
+ *
+ * A 1 GiB folio is above the buddy allocator's largest order, so a 1 GiB
+ * GNTV3_IOC_GRANT_ALLOC fails with ENOMEM; the tree format itself supports
+ * 1 GiB leaves.
+ */
+struct gntv3_ioc_grant {
+	__u32 tree;
+	__u32 flags;
+	__u64 addr;
+	__u32 nr_pages;
+	__u32 order;
+	__u64 first_id;
+	__u64 mmap_offset;
+};
+
+#define GNTV3_IOC_MAX_PAGES	4096
+
+/**
+ * struct gntv3_ioc_end - GNTV3_IOC_END
+ * @tree: IN: tree handle
+ * @pad: must be zero
+ * @id: IN: first id of a grant
+ * @result: OUT: 0 if access ended now, 1 if the backend still maps the
+ *	grant and its memory is quarantined until it lets go
+ * @pad2: must be zero
+ *
+ * ENOENT for an id that does not start a grant of this file: an id inside
+ * a superpage, or one already ended (a second END).
+ */
+struct gntv3_ioc_end {
+	__u32 tree;
+	__u32 pad;
+	__u64 id;
+	__s32 result;
+	__u32 pad2;
+};
+
+/**
+ * struct gntv3_ioc_query - GNTV3_IOC_QUERY: one grant of a tree
+ * @tree: IN: tree handle
+ * @pad: must be zero
+ * @id: IN: any id the grant covers
+ * @first_id: OUT: first id of the grant
+ * @pte: OUT: the leaf entry as published to the backend
+ * @order: OUT: page order of the grant
+ * @state: OUT: 0 active, 1 revoking, 2 quarantined
+ * @readonly: OUT: 1 if read-only
+ * @pad2: must be zero
+ */
+struct gntv3_ioc_query {
+	__u32 tree;
+	__u32 pad;
+	__u64 id;
+	__u64 first_id;
+	__u64 pte;
+	__u32 order;
+	__u32 state;
+	__u32 readonly;
+	__u32 pad2;
+};
+
+/**
+ * struct gntv3_ioc_tree_stats - GNTV3_IOC_TREE_STATS
+ * @tree: IN: tree handle
+ * @levels: OUT: levels of the tree
+ * @nr_grants: OUT: active and revoking grants
+ * @nr_ids: OUT: ids allocated
+ * @nr_quarantined: OUT: quarantined grants
+ * @nr_tables: OUT: table pages
+ * @nr_v1_refs: OUT: v1 grant entries in use (tables included)
+ * @nr_failures: OUT: transport failures
+ */
+struct gntv3_ioc_tree_stats {
+	__u32 tree;
+	__u32 levels;
+	__u64 nr_grants;
+	__u64 nr_ids;
+	__u64 nr_quarantined;
+	__u64 nr_tables;
+	__u64 nr_v1_refs;
+	__u64 nr_failures;
+};
+
+/* ---- backend side ---- */
+
+/**
+ * struct gntv3_ioc_attach - GNTV3_IOC_ATTACH: attach to a frontend's tree
+ * @domid: IN: frontend domain (may be the caller's own domain)
+ * @pad: must be zero
+ * @tree_ref: IN: the frontend's tree reference
+ * @back: OUT: attachment handle
+ *
+ * ENOENT if @tree_ref is not granted to this domain, EPROTO if it is not a
+ * valid tree descriptor for this domain.
+ */
+struct gntv3_ioc_attach {
+	__u16 domid;
+	__u16 pad;
+	__u32 tree_ref;
+	__u32 back;
+};
+
+/**
+ * struct gntv3_ioc_detach - GNTV3_IOC_DETACH
+ * @back: IN: attachment handle; its mappings are unmapped first
+ * @pad: must be zero
+ */
+struct gntv3_ioc_detach {
+	__u32 back;
+	__u32 pad;
+};
+
+/* Flags for struct gntv3_ioc_map. */
+#define GNTV3_IOC_MAP_READONLY	(1U << 0)
+
+/**
+ * struct gntv3_ioc_map - GNTV3_IOC_MAP: map a batch of grant ids
+ * @back: IN: attachment handle
+ * @flags: IN: GNTV3_IOC_MAP_*
+ * @ids: IN: user pointer to @nr __u64 grant ids (superpages by first id)
+ * @maps: IN: user pointer to @nr __u32, OUT: one mapping handle per id
+ * @nr: IN: number of ids, 1..GNTV3_IOC_MAX_PAGES
+ * @pad: must be zero
+ *
+ * All or nothing: on error nothing stays mapped.  Beyond the common errors:
+ * ERANGE for an id beyond the tree, EINVAL for an id inside a superpage
+ * (only whole superpages are mapped), ENOENT for an id that is not granted,
+ * EACCES for a revoked grant or a writable map of a read-only one,
+ * E2BIG for a batch of more than 32768 pages.
+ */
+struct gntv3_ioc_map {
+	__u32 back;
+	__u32 flags;
+	__u64 ids;
+	__u64 maps;
+	__u32 nr;
+	__u32 pad;
+};
+
+/* Flags for struct gntv3_ioc_unmap. */
+#define GNTV3_IOC_UNMAP_ASYNC	(1U << 0)	/* do not wait */
+
+/**
+ * struct gntv3_ioc_unmap - GNTV3_IOC_UNMAP
+ * @map: IN: mapping handle
+ * @flags: IN: GNTV3_IOC_UNMAP_*
+ * @result: OUT: 0 unmapped (or queued with GNTV3_IOC_UNMAP_ASYNC), else
+ *	the negative errno of the safe unmap path
+ * @pad: must be zero
+ *
+ * EBUSY while an unmap of the same mapping is pending.
+ */
+struct gntv3_ioc_unmap {
+	__u32 map;
+	__u32 flags;
+	__s32 result;
+	__u32 pad;
+};
+
+/* Directions for struct gntv3_ioc_map_rw. */
+#define GNTV3_IOC_RW_READ	0	/* mapping -> buffer */
+#define GNTV3_IOC_RW_WRITE	1	/* buffer -> mapping */
+
+/**
+ * struct gntv3_ioc_map_rw - GNTV3_IOC_MAP_RW: copy through a mapping
+ * @map: IN: mapping handle
+ * @dir: IN: GNTV3_IOC_RW_*; writing a read-only mapping fails with EACCES
+ * @offset: IN: byte offset into the mapping
+ * @len: IN: bytes to copy; @offset + @len must lie inside the mapping
+ * @buf: IN: user buffer
+ */
+struct gntv3_ioc_map_rw {
+	__u32 map;
+	__u32 dir;
+	__u64 offset;
+	__u64 len;
+	__u64 buf;
+};
+
+/**
+ * struct gntv3_ioc_map_hold - GNTV3_IOC_MAP_HOLD: take or drop an extra page
+ * reference on one page of a mapping, as a driver still doing I/O would
+ * @map: IN: mapping handle
+ * @page: IN: page index within the mapping
+ * @hold: IN: 1 take a reference, 0 drop the one taken before
+ * @pad: must be zero
+ *
+ * EBUSY while the mapping is being unmapped.
+ */
+struct gntv3_ioc_map_hold {
+	__u32 map;
+	__u32 page;
+	__u32 hold;
+	__u32 pad;
+};
+
+/**
+ * struct gntv3_ioc_back_stats - GNTV3_IOC_BACK_STATS: counters of the module
+ * @nr_mapped: OUT: mappings alive
+ * @nr_pages_mapped: OUT: foreign pages mapped
+ * @nr_unmap_pending: OUT: unmaps waiting for their pages to be released
+ * @nr_unmap_retries: OUT: timer retries of the safe unmap so far
+ * @nr_unmap_stuck: OUT: unmaps that gave up after the last retry
+ * @nr_bad_entries: OUT: malformed tree entries rejected
+ */
+struct gntv3_ioc_back_stats {
+	__u64 nr_mapped;
+	__u64 nr_pages_mapped;
+	__u64 nr_unmap_pending;
+	__u64 nr_unmap_retries;
+	__u64 nr_unmap_stuck;
+	__u64 nr_bad_entries;
+};
+
+#define GNTV3_IOC_INFO		_IOR(GNTV3_IOC_MAGIC, 0x30, struct gntv3_ioc_info)
+#define GNTV3_IOC_TREE_CREATE	_IOWR(GNTV3_IOC_MAGIC, 0x31, struct gntv3_ioc_tree_create)
+#define GNTV3_IOC_TREE_DESTROY	_IOW(GNTV3_IOC_MAGIC, 0x32, struct gntv3_ioc_tree)
+#define GNTV3_IOC_GRANT		_IOWR(GNTV3_IOC_MAGIC, 0x33, struct gntv3_ioc_grant)
+#define GNTV3_IOC_END		_IOWR(GNTV3_IOC_MAGIC, 0x34, struct gntv3_ioc_end)
+#define GNTV3_IOC_QUERY		_IOWR(GNTV3_IOC_MAGIC, 0x35, struct gntv3_ioc_query)
+#define GNTV3_IOC_TREE_STATS	_IOWR(GNTV3_IOC_MAGIC, 0x36, struct gntv3_ioc_tree_stats)
+#define GNTV3_IOC_ATTACH	_IOWR(GNTV3_IOC_MAGIC, 0x40, struct gntv3_ioc_attach)
+#define GNTV3_IOC_DETACH	_IOW(GNTV3_IOC_MAGIC, 0x41, struct gntv3_ioc_detach)
+#define GNTV3_IOC_MAP		_IOW(GNTV3_IOC_MAGIC, 0x42, struct gntv3_ioc_map)
+#define GNTV3_IOC_UNMAP		_IOWR(GNTV3_IOC_MAGIC, 0x43, struct gntv3_ioc_unmap)
+#define GNTV3_IOC_MAP_RW	_IOW(GNTV3_IOC_MAGIC, 0x44, struct gntv3_ioc_map_rw)
+#define GNTV3_IOC_MAP_HOLD	_IOW(GNTV3_IOC_MAGIC, 0x45, struct gntv3_ioc_map_hold)
+#define GNTV3_IOC_BACK_STATS	_IOR(GNTV3_IOC_MAGIC, 0x46, struct gntv3_ioc_back_stats)
+
+#endif /* _UAPI_XEN_GNTV3_H */
