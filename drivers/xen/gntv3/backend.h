@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gntv3 backend (mapping side): internal declarations shared by backend.c
+ * (attach, tree walk, table cache, batch map), unmap.c (safe unmap) and
+ * dev_back.c (the backend ioctls of /dev/gntv3).
+ */
+#ifndef _GNTV3_BACKEND_H
+#define _GNTV3_BACKEND_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <xen/gntv3.h>
+
+/*
+ * Pages mapped by one gntv3_map() call at most: 64 superpages of 2 MiB.
+ * Bounds the op arrays (kvmalloc) and the time one batch holds back->lock.
+ */
+#define GNTV3_MAP_MAX_PAGES	(64U << 9)
+
+/* Page references a mapped page has when nobody but gntv3 holds it. */
+#define GNTV3_PAGE_REFS_OURS	1
+
+/**
+ * struct gntv3_back_counters - module-wide backend counters (debugfs "back",
+ * GNTV3_IOC_BACK_STATS); atomics, no lock
+ * @attachments: attachments alive
+ * @mappings: mappings alive (mapped, not yet unmapped or leaked)
+ * @pages_mapped: foreign pages of those mappings
+ * @unmap_pending: mappings waiting in the safe unmap path
+ * @retries: timer retries of the safe unmap
+ * @stuck: unmaps that gave up with -EBUSY after the last retry
+ * @cancelled: pending unmaps cancelled by detach or unload
+ * @bad_entries: malformed descriptor or tree entries rejected
+ * @tcache_maps: table pages mapped into a table cache
+ * @leaked: mappings left mapped (never freed) because a page was still
+ *	in use at detach/unload or an unmap hypercall failed
+ */
+struct gntv3_back_counters {
+	atomic64_t attachments;
+	atomic64_t mappings;
+	atomic64_t pages_mapped;
+	atomic64_t unmap_pending;
+	atomic64_t retries;
+	atomic64_t stuck;
+	atomic64_t cancelled;
+	atomic64_t bad_entries;
+	atomic64_t tcache_maps;
+	atomic64_t leaked;
+};
+
+extern struct gntv3_back_counters gntv3_back_cnt;
+
+/* State of a struct gntv3_map_priv, under back->lock. */
+enum gntv3_map_state {
+	GNTV3_MAP_LIVE,		/* mapped, owned by the caller */
+	GNTV3_MAP_PENDING,	/* in the safe unmap path */
+	GNTV3_MAP_CANCELLING,	/* taken over by detach/unload */
+};
+
+/**
+ * struct gntv3_map_priv - a struct gntv3_mapping and what gntv3 keeps of it
+ * @pub: what the caller sees
+ * @node: in back->maps (under back->lock)
+ * @state: enum gntv3_map_state (under back->lock)
+ * @first_ref: v1 reference of page 0; page i was mapped from first_ref + i
+ * @handles: grant handle of each page's kernel mapping
+ * @vhandles: PV with GNTV3_MAP_F_VMAP: grant handle of each page's mapping
+ *	inside @pub.vaddr (NULL otherwise)
+ * @vptes: machine addresses of those PTEs (NULL when @vhandles is)
+ * @work: safe unmap attempts
+ * @retry: retries made by the current unmap
+ * @start: jiffies at the first attempt of the current unmap
+ * @done: the caller's completion of the current unmap
+ * @data: its argument
+ */
+struct gntv3_map_priv {
+	struct gntv3_mapping pub;
+	struct list_head node;
+	enum gntv3_map_state state;
+	grant_ref_t first_ref;
+	grant_handle_t *handles;
+	grant_handle_t *vhandles;
+	u64 *vptes;
+	struct delayed_work work;
+	unsigned int retry;
+	unsigned long start;
+	gntv3_unmap_done_t done;
+	void *data;
+};
+
+static inline struct gntv3_map_priv *to_map_priv(struct gntv3_mapping *map)
+{
+	return container_of(map, struct gntv3_map_priv, pub);
+}
+
+/**
+ * struct gntv3_tcache_entry - one peer table page mapped read-only
+ * @ref: its v1 grant reference
+ * @page: the page it is mapped into (from gnttab_alloc_pages())
+ * @handle: grant handle of that mapping
+ * @level: level the table was found at
+ * @parent: v1 reference of the table whose entry named it, or
+ *	GNTV3_TCACHE_ROOT for the root table
+ * @index: index of that entry in @parent
+ * @stamp: back->tcache_clock at the last use (LRU eviction)
+ */
+struct gntv3_tcache_entry {
+	grant_ref_t ref;
+	struct page *page;
+	grant_handle_t handle;
+	unsigned int level;
+	u64 parent;
+	unsigned int index;
+	u64 stamp;
+};
+
+#define GNTV3_TCACHE_ROOT	(~0ULL)
+
+/**
+ * struct gntv3_back - one attachment to a frontend's tree
+ * @domid: the frontend domain
+ * @self: our own domain id, as the descriptor must name it
+ * @tree_ref: v1 reference of its descriptor page
+ * @lock: protects everything below and the state of every mapping in @maps;
+ *	taken by gntv3_map(), the unmap work and detach.  Never held while
+ *	calling a done callback.
+ * @desc_page: the descriptor page, mapped read-only
+ * @desc_handle: grant handle of that mapping
+ * @generation: descriptor generation the table cache belongs to
+ * @tcache: cached table mappings, @tcache_nr of them, at most
+ *	gntv3_tcache_max (read at attach into @tcache_max)
+ * @tcache_clock: bumped at every cache use
+ * @maps: every struct gntv3_map_priv of this attachment not yet unmapped
+ * @dying: detach started; no new map or unmap
+ * @link: in the module's list of attachments (under gntv3_backs_lock)
+ */
+struct gntv3_back {
+	domid_t domid;
+	domid_t self;
+	grant_ref_t tree_ref;
+	struct mutex lock;	/* see @lock above */
+	struct page *desc_page;
+	grant_handle_t desc_handle;
+	u32 generation;
+	struct gntv3_tcache_entry *tcache;
+	unsigned int tcache_nr;
+	unsigned int tcache_max;
+	u64 tcache_clock;
+	struct list_head maps;
+	bool dying;
+	struct list_head link;
+};
+
+/*
+ * backend.c; gntv3_back_init() and gntv3_back_exit() are declared in
+ * internal.h, the dev_back.c entry points in dev.h.
+ */
+void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
+void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
+int gntv3_back_unmap_pages(struct gntv3_map_priv *mp);
+
+/* unmap.c */
+int gntv3_unmap_init(void);
+void gntv3_unmap_exit(void);
+void gntv3_unmap_work_init(struct gntv3_map_priv *mp);
+int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending);
+
+#endif /* _GNTV3_BACKEND_H */

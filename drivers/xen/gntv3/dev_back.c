@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 /dev/gntv3: the backend ioctls (ATTACH .. BACK_STATS).
+ *
+ * Each open file has its own attachments and mappings, named by handles
+ * from 1.  Closing the file drops the page holds it took, then detaches
+ * every attachment, which unmaps every mapping (see gntv3_back_detach()).
+ *
+ * A MAP of a single id also asks for GNTV3_MAP_F_VMAP, and MAP_RW then
+ * copies through that contiguous mapping, so the tests exercise both the
+ * plain and the vmap path.
+ *
+ * Lock order: gntv3_dev_back.lock, then an attachment's back->lock (taken
+ * inside gntv3_map() and gntv3_unmap_async()).  Done callbacks take only
+ * gntv3_dev_back.lock; gntv3_back_detach() is called without it.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <uapi/xen/gntv3.h>
+
+#include "backend.h"
+#include "dev.h"
+
+/* Attachments and mapped 4 KiB pages one open file may hold. */
+#define GNTV3_DEV_MAX_BACKS		64
+#define GNTV3_DEV_MAX_MAPPED_PAGES	BIT(18)
+
+/**
+ * struct gntv3_dev_back - backend state of one open file (file->back)
+ * @lock: protects both xarrays, @nr_backs, @nr_pages and every field of
+ *	every struct gntv3_dev_map of this file
+ * @backs: attachment handle -> struct gntv3_back
+ * @maps: mapping handle -> struct gntv3_dev_map
+ * @nr_backs: attachments in @backs
+ * @nr_pages: pages of the mappings in @maps
+ */
+struct gntv3_dev_back {
+	struct mutex lock;	/* see @lock above */
+	struct xarray backs;
+	struct xarray maps;
+	unsigned int nr_backs;
+	unsigned long nr_pages;
+};
+
+struct gntv3_dev_waiter {
+	struct completion done;
+	int result;
+};
+
+/**
+ * struct gntv3_dev_map - one mapping handle
+ * @db: the file's state
+ * @map: the mapping
+ * @handle: its handle in @db->maps
+ * @back: handle of its attachment
+ * @unmapping: an UNMAP is in progress; no new hold, no MAP_RW
+ * @waiter: a synchronous UNMAP waits here for the result
+ * @holds: page references taken with MAP_HOLD, per page
+ */
+struct gntv3_dev_map {
+	struct gntv3_dev_back *db;
+	struct gntv3_mapping *map;
+	u32 handle;
+	u32 back;
+	bool unmapping;
+	struct gntv3_dev_waiter *waiter;
+	u16 *holds;
+};
+
+static void gntv3_dev_drop_holds(struct gntv3_dev_map *dm)
+{
+	unsigned int i;
+
+	for (i = 0; i < dm->map->nr_pages; i++) {
+		while (dm->holds[i]) {
+			put_page(dm->map->pages[i]);
+			dm->holds[i]--;
+		}
+	}
+}
+
+/* Forget @dm: its mapping is unmapped, leaked or about to be detached. */
+static void gntv3_dev_map_free(struct gntv3_dev_back *db,
+			       struct gntv3_dev_map *dm)
+{
+	xa_erase(&db->maps, dm->handle);
+	db->nr_pages -= dm->map->nr_pages;
+	kvfree(dm->holds);
+	kfree(dm);
+}
+
+/* Bookkeeping after the safe unmap reported @result; under db->lock. */
+static void gntv3_dev_unmap_finish(struct gntv3_dev_back *db,
+				   struct gntv3_dev_map *dm, int result)
+{
+	if (result == -EBUSY) {
+		dm->unmapping = false;	/* still mapped and ours */
+		return;
+	}
+	gntv3_dev_map_free(db, dm);
+}
+
+static void gntv3_dev_unmap_done(struct gntv3_mapping *map, int result,
+				 void *data)
+{
+	struct gntv3_dev_map *dm = data;
+	struct gntv3_dev_back *db = dm->db;
+
+	mutex_lock(&db->lock);
+	if (dm->waiter) {
+		/* a synchronous UNMAP finishes the bookkeeping itself */
+		dm->waiter->result = result;
+		complete(&dm->waiter->done);
+	} else {
+		gntv3_dev_unmap_finish(db, dm, result);
+	}
+	mutex_unlock(&db->lock);
+}
+
+/**
+ * gntv3_dev_back_open() - set up the backend state of a new file
+ * @file: the file
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int gntv3_dev_back_open(struct gntv3_file *file)
+{
+	struct gntv3_dev_back *db;
+
+	db = kzalloc(sizeof(*db), GFP_KERNEL);
+	if (!db)
+		return -ENOMEM;
+	mutex_init(&db->lock);
+	xa_init_flags(&db->backs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&db->maps, XA_FLAGS_ALLOC1);
+	file->back = db;
+	return 0;
+}
+
+/*
+ * Take attachment @h away from the file and detach it.  Holds on its
+ * mappings are dropped first; mappings with an UNMAP in flight are left to
+ * its done callback or waiter, which detach completes.
+ */
+static void gntv3_dev_detach_locked(struct gntv3_dev_back *db, unsigned long h,
+				    struct gntv3_back **backp)
+{
+	struct gntv3_dev_map *dm;
+	unsigned long i;
+
+	*backp = xa_erase(&db->backs, h);
+	if (!*backp)
+		return;
+	db->nr_backs--;
+	xa_for_each(&db->maps, i, dm) {
+		if (dm->back != h)
+			continue;
+		gntv3_dev_drop_holds(dm);
+		if (!dm->unmapping)
+			gntv3_dev_map_free(db, dm);
+	}
+}
+
+/**
+ * gntv3_dev_back_release() - close: drop holds, unmap and detach everything
+ * @file: the file; no ioctl runs on it any more
+ */
+void gntv3_dev_back_release(struct gntv3_file *file)
+{
+	struct gntv3_dev_back *db = file->back;
+	struct gntv3_back *back;
+	struct gntv3_dev_map *dm;
+	unsigned long h;
+
+	if (!db)
+		return;
+	for (;;) {
+		mutex_lock(&db->lock);
+		h = 0;
+		back = xa_find(&db->backs, &h, ULONG_MAX, XA_PRESENT);
+		if (back)
+			gntv3_dev_detach_locked(db, h, &back);
+		mutex_unlock(&db->lock);
+		if (!back)
+			break;
+		gntv3_back_detach(back);
+	}
+	/* every mapping belonged to an attachment, so none can be left */
+	xa_for_each(&db->maps, h, dm)
+		gntv3_dev_map_free(db, dm);
+	xa_destroy(&db->maps);
+	xa_destroy(&db->backs);
+	mutex_destroy(&db->lock);
+	kfree(db);
+	file->back = NULL;
+}
+
+static long gntv3_dev_attach(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_attach a;
+	struct gntv3_back *back;
+	u32 h;
+	int rc;
+
+	if (copy_from_user(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.pad)
+		return -EINVAL;
+	mutex_lock(&db->lock);
+	if (db->nr_backs >= GNTV3_DEV_MAX_BACKS) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	back = gntv3_back_attach(a.domid, a.tree_ref);
+	if (IS_ERR(back)) {
+		rc = PTR_ERR(back);
+		goto out;
+	}
+	rc = xa_alloc(&db->backs, &h, back, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		goto err_detach;
+	a.back = h;
+	if (copy_to_user(arg, &a, sizeof(a))) {
+		xa_erase(&db->backs, h);
+		rc = -EFAULT;
+		goto err_detach;
+	}
+	db->nr_backs++;
+	mutex_unlock(&db->lock);
+	return 0;
+
+err_detach:
+	gntv3_back_detach(back);
+out:
+	mutex_unlock(&db->lock);
+	return rc;
+}
+
+static long gntv3_dev_detach(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_detach d;
+	struct gntv3_back *back;
+
+	if (copy_from_user(&d, arg, sizeof(d)))
+		return -EFAULT;
+	if (d.pad)
+		return -EINVAL;
+	mutex_lock(&db->lock);
+	gntv3_dev_detach_locked(db, d.back, &back);
+	mutex_unlock(&db->lock);
+	if (!back)
+		return -ENOENT;
+	gntv3_back_detach(back);
+	return 0;
+}
+
+/* Give new mappings handles; on failure unmap them all. Under db->lock. */
+static int gntv3_dev_map_install(struct gntv3_dev_back *db, u32 back,
+				 struct gntv3_mapping **maps, u32 *handles,
+				 unsigned int nr)
+{
+	struct gntv3_dev_map *dm;
+	unsigned int i, done = 0;
+	int rc = 0;
+
+	for (i = 0; i < nr && !rc; i++) {
+		dm = kzalloc(sizeof(*dm), GFP_KERNEL);
+		if (!dm) {
+			rc = -ENOMEM;
+			break;
+		}
+		dm->holds = kvcalloc(maps[i]->nr_pages, sizeof(*dm->holds),
+				     GFP_KERNEL);
+		if (dm->holds)
+			rc = xa_alloc(&db->maps, &dm->handle, dm, xa_limit_31b,
+				      GFP_KERNEL);
+		else
+			rc = -ENOMEM;
+		if (rc) {
+			kvfree(dm->holds);
+			kfree(dm);
+			break;
+		}
+		dm->db = db;
+		dm->map = maps[i];
+		dm->back = back;
+		handles[i] = dm->handle;
+		db->nr_pages += maps[i]->nr_pages;
+		done++;
+	}
+	if (!rc)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		if (i < done)
+			gntv3_dev_map_free(db, xa_load(&db->maps, handles[i]));
+		/* fresh mappings nobody holds: the unmap succeeds at once */
+		if (gntv3_unmap_sync(maps[i]))
+			pr_warn("gntv3: cannot undo a mapping of id %llu\n",
+				maps[i]->id);
+	}
+	return rc;
+}
+
+static long gntv3_dev_map(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_mapping **maps = NULL;
+	struct gntv3_ioc_map m;
+	struct gntv3_back *back;
+	unsigned int flags = 0, i;
+	u32 *handles = NULL;
+	u64 *ids;
+	long rc;
+
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.pad || (m.flags & ~GNTV3_IOC_MAP_READONLY) || !m.nr ||
+	    m.nr > GNTV3_IOC_MAX_PAGES)
+		return -EINVAL;
+	ids = memdup_array_user(u64_to_user_ptr(m.ids), m.nr, sizeof(*ids));
+	if (IS_ERR(ids))
+		return PTR_ERR(ids);
+	maps = kvcalloc(m.nr, sizeof(*maps), GFP_KERNEL);
+	handles = kvcalloc(m.nr, sizeof(*handles), GFP_KERNEL);
+	if (!maps || !handles) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if (m.flags & GNTV3_IOC_MAP_READONLY)
+		flags |= GNTV3_MAP_F_READONLY;
+	if (m.nr == 1)
+		flags |= GNTV3_MAP_F_VMAP;
+
+	mutex_lock(&db->lock);
+	back = xa_load(&db->backs, m.back);
+	if (!back) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	/* a lower bound: every id is at least one page */
+	if (db->nr_pages + m.nr > GNTV3_DEV_MAX_MAPPED_PAGES) {
+		rc = -ENOSPC;
+		goto out_unlock;
+	}
+	rc = gntv3_map(back, ids, m.nr, flags, maps);
+	if (rc)
+		goto out_unlock;
+	rc = gntv3_dev_map_install(db, m.back, maps, handles, m.nr);
+	if (rc)
+		goto out_unlock;
+	if (copy_to_user(u64_to_user_ptr(m.maps), handles,
+			 m.nr * sizeof(*handles))) {
+		for (i = 0; i < m.nr; i++) {
+			gntv3_dev_map_free(db, xa_load(&db->maps, handles[i]));
+			if (gntv3_unmap_sync(maps[i]))
+				pr_warn("gntv3: cannot undo a mapping of id %llu\n",
+					maps[i]->id);
+		}
+		rc = -EFAULT;
+	}
+out_unlock:
+	mutex_unlock(&db->lock);
+out_free:
+	kvfree(handles);
+	kvfree(maps);
+	kfree(ids);
+	return rc;
+}
+
+static long gntv3_dev_unmap(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_dev_waiter waiter;
+	struct gntv3_ioc_unmap u;
+	struct gntv3_dev_map *dm;
+	bool sync;
+	int rc;
+
+	if (copy_from_user(&u, arg, sizeof(u)))
+		return -EFAULT;
+	if (u.pad || (u.flags & ~GNTV3_IOC_UNMAP_ASYNC))
+		return -EINVAL;
+	sync = !(u.flags & GNTV3_IOC_UNMAP_ASYNC);
+
+	mutex_lock(&db->lock);
+	dm = xa_load(&db->maps, u.map);
+	if (!dm) {
+		mutex_unlock(&db->lock);
+		return -ENOENT;
+	}
+	if (dm->unmapping) {
+		mutex_unlock(&db->lock);
+		return -EBUSY;
+	}
+	if (sync) {
+		init_completion(&waiter.done);
+		dm->waiter = &waiter;
+	}
+	dm->unmapping = true;
+	rc = gntv3_unmap_async(dm->map, gntv3_dev_unmap_done, dm);
+	if (rc) {
+		dm->unmapping = false;
+		dm->waiter = NULL;
+	}
+	mutex_unlock(&db->lock);
+
+	if (!rc && sync) {
+		/* the done callback fills in @waiter; @dm stays ours */
+		wait_for_completion(&waiter.done);
+		rc = waiter.result;
+		mutex_lock(&db->lock);
+		dm->waiter = NULL;
+		gntv3_dev_unmap_finish(db, dm, rc);
+		mutex_unlock(&db->lock);
+	}
+	u.result = rc;
+	return copy_to_user(arg, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+/*
+ * Copy @len bytes at @off of a mapping from/to @buf, through @vaddr if the
+ * mapping has one, else page by page; @pages[0] is the page holding @off.
+ */
+static int gntv3_dev_copy(struct page **pages, void *vaddr, bool write,
+			  u64 off, u64 len, void __user *buf)
+{
+	unsigned long left, i = 0;
+
+	if (vaddr) {
+		left = write ? copy_from_user(vaddr + off, buf, len) :
+			       copy_to_user(buf, vaddr + off, len);
+		return left ? -EFAULT : 0;
+	}
+	while (len) {
+		unsigned int in = offset_in_page(off);
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - in);
+		void *p = kmap_local_page(pages[i++]);
+
+		left = write ? copy_from_user(p + in, buf, chunk) :
+			       copy_to_user(buf, p + in, chunk);
+		kunmap_local(p);
+		if (left)
+			return -EFAULT;
+		off += chunk;
+		len -= chunk;
+		buf += chunk;
+	}
+	return 0;
+}
+
+static long gntv3_dev_map_rw(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_map_rw r;
+	struct gntv3_mapping *map;
+	struct gntv3_dev_map *dm;
+	unsigned long first, nr, i;
+	struct page **pages;
+	void *vaddr;
+	bool write;
+	int rc;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.dir != GNTV3_IOC_RW_READ && r.dir != GNTV3_IOC_RW_WRITE)
+		return -EINVAL;
+	write = r.dir == GNTV3_IOC_RW_WRITE;
+
+	mutex_lock(&db->lock);
+	dm = xa_load(&db->maps, r.map);
+	if (!dm) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	map = dm->map;
+	if (!r.len || r.offset >= (u64)map->nr_pages << PAGE_SHIFT ||
+	    r.len > ((u64)map->nr_pages << PAGE_SHIFT) - r.offset) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (write && map->readonly) {
+		rc = -EACCES;
+		goto out_unlock;
+	}
+	if (dm->unmapping) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	first = r.offset >> PAGE_SHIFT;
+	nr = ((r.offset + r.len - 1) >> PAGE_SHIFT) - first + 1;
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
+	if (!pages) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	/*
+	 * Page references keep the pages mapped across the copy, which may
+	 * fault and sleep: an UNMAP or DETACH meanwhile waits for them (or
+	 * leaks the pages) like for any other user.  Only local copies of
+	 * the page pointers and vaddr are used after the unlock.
+	 */
+	for (i = 0; i < nr; i++) {
+		pages[i] = map->pages[first + i];
+		get_page(pages[i]);
+	}
+	vaddr = map->vaddr;
+	mutex_unlock(&db->lock);
+
+	rc = gntv3_dev_copy(pages, vaddr, write,
+			    vaddr ? r.offset : offset_in_page(r.offset), r.len,
+			    u64_to_user_ptr(r.buf));
+	for (i = 0; i < nr; i++)
+		put_page(pages[i]);
+	kvfree(pages);
+	return rc;
+
+out_unlock:
+	mutex_unlock(&db->lock);
+	return rc;
+}
+
+static long gntv3_dev_map_hold(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_map_hold h;
+	struct gntv3_dev_map *dm;
+	int rc = 0;
+
+	if (copy_from_user(&h, arg, sizeof(h)))
+		return -EFAULT;
+	if (h.pad || h.hold > 1)
+		return -EINVAL;
+	mutex_lock(&db->lock);
+	dm = xa_load(&db->maps, h.map);
+	if (!dm) {
+		rc = -ENOENT;
+	} else if (h.page >= dm->map->nr_pages) {
+		rc = -EINVAL;
+	} else if (h.hold) {
+		if (dm->unmapping)
+			rc = -EBUSY;
+		else if (dm->holds[h.page] == U16_MAX)
+			rc = -EOVERFLOW;
+		else
+			get_page(dm->map->pages[h.page]);
+		if (!rc)
+			dm->holds[h.page]++;
+	} else {
+		/* dropping is allowed during an UNMAP: that is what it waits for */
+		if (!dm->holds[h.page]) {
+			rc = -EINVAL;
+		} else {
+			put_page(dm->map->pages[h.page]);
+			dm->holds[h.page]--;
+		}
+	}
+	mutex_unlock(&db->lock);
+	return rc;
+}
+
+static long gntv3_dev_back_stats(void __user *arg)
+{
+	struct gntv3_back_counters *c = &gntv3_back_cnt;
+	struct gntv3_ioc_back_stats s = {
+		.nr_mapped = atomic64_read(&c->mappings),
+		.nr_pages_mapped = atomic64_read(&c->pages_mapped),
+		.nr_unmap_pending = atomic64_read(&c->unmap_pending),
+		.nr_unmap_retries = atomic64_read(&c->retries),
+		.nr_unmap_stuck = atomic64_read(&c->stuck),
+		.nr_bad_entries = atomic64_read(&c->bad_entries),
+	};
+
+	return copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/**
+ * gntv3_dev_back_ioctl() - the backend ioctls of /dev/gntv3
+ * @file: the file
+ * @cmd: GNTV3_IOC_ATTACH .. GNTV3_IOC_BACK_STATS
+ * @arg: user pointer to the command's struct
+ *
+ * Return: 0 or a negative errno: -EINVAL for a non-zero pad or unknown flag
+ * or out-of-range argument, -ENOENT for an unknown handle, -EACCES for a
+ * write through a read-only mapping, -EFAULT, or an error of the call.
+ */
+long gntv3_dev_back_ioctl(struct gntv3_file *file, unsigned int cmd,
+			  void __user *arg)
+{
+	struct gntv3_dev_back *db = file->back;
+
+	switch (cmd) {
+	case GNTV3_IOC_ATTACH:
+		return gntv3_dev_attach(db, arg);
+	case GNTV3_IOC_DETACH:
+		return gntv3_dev_detach(db, arg);
+	case GNTV3_IOC_MAP:
+		return gntv3_dev_map(db, arg);
+	case GNTV3_IOC_UNMAP:
+		return gntv3_dev_unmap(db, arg);
+	case GNTV3_IOC_MAP_RW:
+		return gntv3_dev_map_rw(db, arg);
+	case GNTV3_IOC_MAP_HOLD:
+		return gntv3_dev_map_hold(db, arg);
+	case GNTV3_IOC_BACK_STATS:
+		return gntv3_dev_back_stats(arg);
+	default:
+		return -ENOTTY;
+	}
+}

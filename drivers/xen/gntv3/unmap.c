@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 safe unmap.
+ *
+ * A mapped foreign page may be unmapped only once nobody but gntv3 holds a
+ * reference to it: a driver may still be doing I/O on it (a network stack
+ * holding an skb frag, a block request in flight).  Unmapping under its
+ * feet would let the frontend reuse the frame while we still write it.
+ *
+ * Linux's gnttab_unmap_refs_async() solves the same problem for gntdev and
+ * the backends, but retries in fixed 5 ms steps for ever, keeps no
+ * statistics, cannot be cancelled and has no way to say "gave up".  Here:
+ *  - the schedule is a bounded exponential backoff (retry.c): 1, 2, 4, ...
+ *    ms capped at 256 ms, so a page released within a few ms is unmapped
+ *    within a few ms, a long hold costs few wake-ups, and after the budget
+ *    (10 s by default) the caller gets done(-EBUSY) with the mapping still
+ *    valid and its own again, counted as "stuck", instead of a silent
+ *    retry loop that outlives everything;
+ *  - base, cap and budget are module parameters (unmap_retry_base_ms,
+ *    unmap_retry_cap_ms, unmap_retry_budget_ms), read at every retry;
+ *  - pending unmaps, retries, stuck and cancelled ones are counted
+ *    (debugfs "back", GNTV3_IOC_BACK_STATS);
+ *  - detach and module unload cancel pending unmaps: each gets one final
+ *    synchronous attempt and then done(0) or done(-ECANCELED).  A page
+ *    still referenced at that point stays mapped and is deliberately
+ *    leaked (pr_warn, "leaked" counter): never freed while mapped.
+ *  - gntv3_unmap_sync() is the same path with a completion, for callers
+ *    that can sleep.
+ *
+ * The check "page_count() == what we hold" and the unmap hypercall run
+ * under back->lock but not atomically against other kernel code: like
+ * gnttab_unmap_refs_async(), this relies on users not taking new page
+ * references once they asked for the unmap.
+ */
+#include <linux/completion.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "backend.h"
+#include "retry.h"
+
+static unsigned int unmap_retry_base_ms = GNTV3_RETRY_BASE_MS;
+module_param(unmap_retry_base_ms, uint, 0644);
+MODULE_PARM_DESC(unmap_retry_base_ms, "First retry delay of the safe unmap (ms)");
+
+static unsigned int unmap_retry_cap_ms = GNTV3_RETRY_CAP_MS;
+module_param(unmap_retry_cap_ms, uint, 0644);
+MODULE_PARM_DESC(unmap_retry_cap_ms, "Longest retry delay of the safe unmap (ms)");
+
+static unsigned int unmap_retry_budget_ms = GNTV3_RETRY_BUDGET_MS;
+module_param(unmap_retry_budget_ms, uint, 0644);
+MODULE_PARM_DESC(unmap_retry_budget_ms,
+		 "Give up (done -EBUSY) this long after the first unmap attempt (ms)");
+
+/* Runs every unmap attempt and every done callback; drained at unload. */
+static struct workqueue_struct *gntv3_unmap_wq;
+
+static bool gntv3_pages_idle(const struct gntv3_map_priv *mp)
+{
+	unsigned int i;
+
+	for (i = 0; i < mp->pub.nr_pages; i++)
+		if (page_count(mp->pub.pages[i]) != GNTV3_PAGE_REFS_OURS)
+			return false;
+	return true;
+}
+
+/*
+ * One attempt: 0 unmapped, -EBUSY or -ENOMEM try again later, -EIO the
+ * hypercall failed and the mapping is leaked (gntv3_back_unmap_pages()).
+ */
+static int gntv3_unmap_try(struct gntv3_map_priv *mp)
+{
+	if (!gntv3_pages_idle(mp))
+		return -EBUSY;
+	return gntv3_back_unmap_pages(mp);
+}
+
+/* After a final result: call back, then free what is no longer mapped. */
+static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
+				 gntv3_unmap_done_t done, void *data, int result)
+{
+	done(&mp->pub, result, data);
+	if (result != -EBUSY)
+		gntv3_back_free_mapping(mp);
+}
+
+static void gntv3_unmap_work(struct work_struct *work)
+{
+	struct gntv3_map_priv *mp = container_of(to_delayed_work(work),
+						 struct gntv3_map_priv, work);
+	struct gntv3_back *back = mp->pub.back;
+	struct gntv3_retry_policy policy = {
+		.base_ms = READ_ONCE(unmap_retry_base_ms),
+		.cap_ms = READ_ONCE(unmap_retry_cap_ms),
+		.budget_ms = READ_ONCE(unmap_retry_budget_ms),
+	};
+	u32 delay;
+	int rc;
+
+	mutex_lock(&back->lock);
+	if (mp->state != GNTV3_MAP_PENDING) {
+		/* detach took it over and waits for us to return */
+		mutex_unlock(&back->lock);
+		return;
+	}
+	rc = gntv3_unmap_try(mp);
+	if (rc == -EBUSY || rc == -ENOMEM) {
+		delay = gntv3_retry_next(&policy, mp->retry,
+					 jiffies_to_msecs(jiffies - mp->start));
+		if (delay) {
+			mp->retry++;
+			atomic64_inc(&gntv3_back_cnt.retries);
+			queue_delayed_work(gntv3_unmap_wq, &mp->work,
+					   msecs_to_jiffies(delay));
+			mutex_unlock(&back->lock);
+			return;
+		}
+		/* out of budget: the mapping stays valid, the caller's again */
+		rc = -EBUSY;
+		mp->state = GNTV3_MAP_LIVE;
+		atomic64_inc(&gntv3_back_cnt.stuck);
+	} else {
+		list_del_init(&mp->node);
+	}
+	atomic64_dec(&gntv3_back_cnt.unmap_pending);
+	mutex_unlock(&back->lock);
+	gntv3_unmap_complete(mp, mp->done, mp->data, rc);
+}
+
+/**
+ * gntv3_unmap_async() - unmap a mapping once nobody uses its pages
+ * @map: a mapping from gntv3_map()
+ * @done: called exactly once from a workqueue with the result: 0 unmapped
+ *	(@map is freed right after @done returns), -EBUSY the pages were
+ *	still in use when the retry budget ran out (@map stays valid and the
+ *	caller's), -ECANCELED detach or unload cancelled the unmap (@map is
+ *	gone after @done returns; pages still in use are leaked, never
+ *	freed), -EIO Xen refused the unmap (@map is gone, its pages leaked)
+ * @data: passed to @done
+ *
+ * The first attempt is made at once from the workqueue; while any page is
+ * still referenced by someone else, attempts are retried with a bounded
+ * exponential backoff (see the top of this file).  The caller must not take
+ * new references to the pages after calling this.
+ *
+ * Context: any context that may take a mutex.
+ * Return: 0 if queued; -EINVAL for a bad argument, -EALREADY if an unmap of
+ * @map is already pending, -ESHUTDOWN while its attachment is detaching.
+ */
+int gntv3_unmap_async(struct gntv3_mapping *map, gntv3_unmap_done_t done,
+		      void *data)
+{
+	struct gntv3_map_priv *mp;
+	struct gntv3_back *back;
+	int rc = 0;
+
+	if (!map || !done || !map->back)
+		return -EINVAL;
+	mp = to_map_priv(map);
+	back = map->back;
+	mutex_lock(&back->lock);
+	if (back->dying || mp->state == GNTV3_MAP_CANCELLING) {
+		rc = -ESHUTDOWN;
+	} else if (mp->state == GNTV3_MAP_PENDING) {
+		rc = -EALREADY;
+	} else {
+		mp->state = GNTV3_MAP_PENDING;
+		mp->retry = 0;
+		mp->start = jiffies;
+		mp->done = done;
+		mp->data = data;
+		atomic64_inc(&gntv3_back_cnt.unmap_pending);
+		queue_delayed_work(gntv3_unmap_wq, &mp->work, 0);
+	}
+	mutex_unlock(&back->lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_unmap_async);
+
+struct gntv3_unmap_waiter {
+	struct completion done;
+	int result;
+};
+
+static void gntv3_unmap_sync_done(struct gntv3_mapping *map, int result,
+				  void *data)
+{
+	struct gntv3_unmap_waiter *w = data;
+
+	w->result = result;
+	complete(&w->done);
+}
+
+/**
+ * gntv3_unmap_sync() - unmap a mapping and wait for the result
+ * @map: a mapping from gntv3_map()
+ *
+ * Same path as gntv3_unmap_async(); waits up to the retry budget (10 s by
+ * default) while the pages are in use.
+ *
+ * Context: process context, may sleep; not from a done callback.
+ * Return: 0 (@map is freed), -EBUSY (@map still mapped and the caller's),
+ * -ECANCELED or -EIO (@map is gone, see gntv3_unmap_async()), or an error
+ * of gntv3_unmap_async() (nothing happened).
+ */
+int gntv3_unmap_sync(struct gntv3_mapping *map)
+{
+	struct gntv3_unmap_waiter w;
+	int rc;
+
+	init_completion(&w.done);
+	rc = gntv3_unmap_async(map, gntv3_unmap_sync_done, &w);
+	if (rc)
+		return rc;
+	wait_for_completion(&w.done);
+	return w.result;
+}
+EXPORT_SYMBOL_GPL(gntv3_unmap_sync);
+
+/**
+ * gntv3_unmap_cancel() - detach's last word on one mapping
+ * @mp: the mapping, already off back->maps and in GNTV3_MAP_CANCELLING
+ * @was_pending: an unmap was pending: its done callback is owed
+ *
+ * Waits for a running attempt, makes one final synchronous attempt and
+ * frees or leaks the mapping.  Called without back->lock.
+ *
+ * Return: 0 if unmapped, else the errno of the final attempt.
+ */
+int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
+{
+	int rc;
+
+	/* waits for a work that is running, including its done callback */
+	cancel_delayed_work_sync(&mp->work);
+	rc = gntv3_unmap_try(mp);
+	if (rc == -EBUSY || rc == -ENOMEM)
+		gntv3_back_leak_mapping(mp, "pages still in use at detach");
+	if (was_pending) {
+		atomic64_dec(&gntv3_back_cnt.unmap_pending);
+		if (rc)
+			atomic64_inc(&gntv3_back_cnt.cancelled);
+		mp->done(&mp->pub, rc == -EIO ? -EIO : rc ? -ECANCELED : 0,
+			 mp->data);
+	}
+	gntv3_back_free_mapping(mp);
+	return rc;
+}
+
+/**
+ * gntv3_unmap_work_init() - set up the unmap state of a new mapping
+ * @mp: the mapping
+ */
+void gntv3_unmap_work_init(struct gntv3_map_priv *mp)
+{
+	INIT_DELAYED_WORK(&mp->work, gntv3_unmap_work);
+}
+
+/**
+ * gntv3_unmap_init() - create the unmap workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int gntv3_unmap_init(void)
+{
+	gntv3_unmap_wq = alloc_workqueue("gntv3_unmap", WQ_UNBOUND, 0);
+	return gntv3_unmap_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * gntv3_unmap_exit() - destroy the unmap workqueue
+ *
+ * Called after every attachment is detached, so no unmap is pending.
+ */
+void gntv3_unmap_exit(void)
+{
+	destroy_workqueue(gntv3_unmap_wq);
+}
