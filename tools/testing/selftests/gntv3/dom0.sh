@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# tools/testing/selftests/gntv3/dom0.sh - run the gntv3 kselftests in dom0.
+#
+# Sourced (busybox sh) by the guest's /init with /lib/vm.sh loaded, from
+#   scripts/xenvm.sh run --name selftest --dom0 tools/testing/selftests/gntv3/dom0.sh \
+#       --add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+#       --add build/selftests/gntv3_front:/bin/gntv3_front [--add ...gntv3_back...]
+#
+# Loads the Xen modules and gntv3.ko, runs every /bin/gntv3_* test binary
+# (their TAP goes to the console), unloads gntv3 and checks that the kernel
+# log holds no gntv3 leak or problem report.  Exits non-zero if anything
+# failed.
+
+GNTV3_KO=${GNTV3_KO:-/lib/modules/gntv3.ko}
+export GNTV3_KO
+
+gntv3_loaded() { [ -d /sys/module/gntv3 ]; }
+
+vm_xen_modules || exit 1
+insmod "$GNTV3_KO" || { echo "dom0: insmod $GNTV3_KO failed"; exit 1; }
+[ -c /dev/gntv3 ] || { echo "dom0: no /dev/gntv3 after insmod"; exit 1; }
+grep . /sys/kernel/debug/gntv3/transport
+
+fail=0
+ran=0
+for t in /bin/gntv3_*; do
+    [ -x "$t" ] || continue
+    ran=$((ran + 1))
+    t0=$(vm_up)
+    echo "dom0: ---- $t ----"
+    "$t"
+    rc=$?
+    echo "dom0: $t exit $rc in $(vm_since "$t0")s"
+    [ "$rc" = 0 ] || fail=1
+    # A test that unloads the module may have failed before reloading it.
+    if ! gntv3_loaded; then
+        echo "dom0: gntv3 not loaded after $t, reloading it"
+        fail=1
+        insmod "$GNTV3_KO" || exit 1
+    fi
+done
+[ "$ran" -gt 0 ] || { echo "dom0: no /bin/gntv3_* test binary"; fail=1; }
+
+grep . /sys/kernel/debug/gntv3/stats
+rmmod gntv3 || { echo "dom0: rmmod gntv3 failed"; fail=1; }
+# vm_dmesg_grep prints the matches (its status is always sed's).
+leaks=$(vm_dmesg_grep 'gntv3: .*(leak|still mapped)')
+if [ -n "$leaks" ]; then
+    echo "$leaks"
+    echo "dom0: gntv3 reported leaks at unload"
+    fail=1
+fi
+
+echo "dom0: gntv3 selftests $([ "$fail" = 0 ] && echo PASSED || echo FAILED)"
+exit "$fail"

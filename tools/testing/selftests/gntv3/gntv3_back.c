@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 backend kselftests: /dev/gntv3 as the mapping side.
+ *
+ * Runs in a PV dom0 on stock Xen in loopback: the test grants pages to
+ * domid 0 with the frontend ioctls, attaches to its own tree and maps its
+ * own grants.  Checks that data crosses both ways (4 KiB and 2 MiB grants,
+ * batches of 1, 16 and 512 ids), that every mapped page is a foreign page
+ * naming the right v1 reference, read-only rules, the safe unmap (holds,
+ * async and sync, the give-up bound), bad ids and handles, END while mapped
+ * (quarantine), detach and close with live mappings.
+ *
+ * Must run as root with gntv3.ko loaded.
+ */
+#include <pthread.h>
+
+#include "gntv3_back_utils.h"
+
+#define SELF_DOMID	0
+
+FIXTURE(back) {
+	int fd;
+	__u32 tree;
+	__u32 tree_ref;
+	__u32 back;
+	struct gntv3_ioc_back_stats st0;
+};
+
+FIXTURE_SETUP(back)
+{
+	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", GNTV3_DEV, strerror(errno));
+	test_tree_create(SELF_DOMID, &self->tree, &self->tree_ref);
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+				   &self->back)) TH_LOG("attach: %s", strerror(errno));
+	ASSERT_LT(0, self->back);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &self->st0));
+}
+
+FIXTURE_TEARDOWN(back)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* v1 reference of the first page of the grant @id (its leaf's FRAME). */
+static __u32 first_ref(struct __test_metadata *_metadata, int fd, __u32 tree,
+		       __u64 id)
+{
+	struct gntv3_ioc_query q;
+
+	if (_gntv3_query(fd, tree, id, &q)) {
+		TH_LOG("query %llu: %s", (unsigned long long)id, strerror(errno));
+		return 0;
+	}
+	return (__u32)PTE_FRAME(q.pte);
+}
+
+static void fill(unsigned char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(i * 7 + seed + (i >> 12));
+}
+
+/* ------------------------------------------------------------------------
+ * Data crosses both ways.
+ */
+TEST_F(back, map_4k_both_ways)
+{
+	unsigned char *buf = gntv3_buf(1), rd[PAGE_SZ], wr[100];
+	struct gntv3_ioc_back_stats st;
+	__u32 map, ref;
+	char why[300];
+	__u64 id;
+	int res;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, PAGE_SZ, 1);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ref = first_ref(_metadata, self->fd, self->tree, id);
+	ASSERT_LE(8, ref);
+
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_LT(0, map);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped + 1, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped + 1, st.nr_pages_mapped);
+	/* a single-id MAP is also vmapped */
+	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 1, ref, 1, 1, why,
+					 sizeof(why))) TH_LOG("%s", why);
+
+	/* grant side -> backend */
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, PAGE_SZ, rd));
+	EXPECT_EQ(0, memcmp(rd, buf, PAGE_SZ));
+	/* backend -> grant side, at an odd offset */
+	memset(wr, 0xa5, sizeof(wr));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_WRITE, 4000,
+				   sizeof(wr) - 4, wr));
+	EXPECT_EQ(0xa5, buf[4000]);
+	EXPECT_EQ(0xa5, buf[4095]);
+	EXPECT_EQ((unsigned char)(3999 * 7 + 1), buf[3999]);
+
+	test_unmap(map);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 1, ref, -1, 0, why,
+					 sizeof(why))) TH_LOG("%s", why);
+	/* the handle is gone */
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, map, 0, &res));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 1, rd));
+	test_end(self->tree, id);
+}
+
+TEST_F(back, map_2m_both_ways)
+{
+	const size_t len = 2UL << 20;
+	unsigned char *m, *rd;
+	__u64 id, off, pos;
+	__u32 map, ref;
+	char why[300];
+
+	test_grant_alloc(self->tree, 0, 9, &id, &off);
+	EXPECT_EQ(0, id % 512);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, off);
+	ASSERT_NE(MAP_FAILED, m) TH_LOG("mmap: %s", strerror(errno));
+	fill(m, len, 3);
+	ref = first_ref(_metadata, self->fd, self->tree, id);
+
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	/* 512 order-0 foreign pages, refs first_ref + i, one record */
+	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 512, ref, 1, 1, why,
+					 sizeof(why))) TH_LOG("%s", why);
+
+	rd = malloc(len);
+	ASSERT_NE(NULL, rd);
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, len, rd));
+	EXPECT_EQ(0, memcmp(rd, m, len));
+
+	/* writes across 4 KiB boundaries and at the very end */
+	memset(rd, 0x3c, 3 * PAGE_SZ);
+	pos = 100 * PAGE_SZ - 10;
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_WRITE, pos,
+				   2 * PAGE_SZ + 20, rd));
+	EXPECT_EQ(0x3c, m[pos]);
+	EXPECT_EQ(0x3c, m[pos + 2 * PAGE_SZ + 19]);
+	EXPECT_NE(0x3c, m[pos - 1]);
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_WRITE, len - 1, 1, rd));
+	EXPECT_EQ(0x3c, m[len - 1]);
+	/* ranges past the end */
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, len, 1, rd));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, len - 1, 2, rd));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 0, rd));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 1,
+					   ~0ULL, rd));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, 2, 0, 1, rd));
+	EXPECT_ERRNO(EFAULT, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 16,
+					   (void *)8));
+	/* an id inside the superpage is not a grant of its own */
+	pos = id + 1;
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, &pos, 1, &map));
+
+	test_unmap(map);
+	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 512, ref, -1, 0, why,
+					 sizeof(why))) TH_LOG("%s", why);
+	free(rd);
+	munmap(m, len);
+	test_end(self->tree, id);
+}
+
+/* ------------------------------------------------------------------------
+ * Batches: many ids in one MAP.
+ */
+FIXTURE(batch) {
+	int fd;
+	__u32 tree;
+	__u32 tree_ref;
+	__u32 back;
+};
+
+FIXTURE_VARIANT(batch) {
+	unsigned int nr;
+};
+
+FIXTURE_VARIANT_ADD(batch, one) { .nr = 1 };
+FIXTURE_VARIANT_ADD(batch, sixteen) { .nr = 16 };
+FIXTURE_VARIANT_ADD(batch, page_table) { .nr = 512 };
+
+FIXTURE_SETUP(batch)
+{
+	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	test_tree_create(SELF_DOMID, &self->tree, &self->tree_ref);
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref, &self->back));
+}
+
+FIXTURE_TEARDOWN(batch)
+{
+	close(self->fd);
+}
+
+TEST_F(batch, map_many)
+{
+	unsigned int nr = variant->nr, i;
+	struct gntv3_ioc_back_stats st0, st;
+	unsigned char *buf = gntv3_buf(nr), rd[64];
+	__u64 first, *ids;
+	__u32 *maps, ref;
+	char why[300];
+
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < nr; i++)
+		memset(buf + i * PAGE_SZ, i & 0xff, PAGE_SZ);
+	test_grant_user(self->tree, 0, buf, nr, &first);
+	ids = calloc(nr, sizeof(*ids));
+	maps = calloc(nr, sizeof(*maps));
+	ASSERT_NE(NULL, ids);
+	ASSERT_NE(NULL, maps);
+	/* in reverse order, to show ids need not be sorted */
+	for (i = 0; i < nr; i++)
+		ids[i] = first + nr - 1 - i;
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st0));
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, nr, maps));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(st0.nr_mapped + nr, st.nr_mapped);
+	EXPECT_EQ(st0.nr_pages_mapped + nr, st.nr_pages_mapped);
+
+	for (i = 0; i < nr; i++) {
+		unsigned char want = (nr - 1 - i) & 0xff;
+
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[i], GNTV3_IOC_RW_READ,
+					   i % 64, sizeof(rd), rd));
+		ASSERT_EQ(want, rd[0]);
+		ASSERT_EQ(want, rd[sizeof(rd) - 1]);
+		rd[0] = 0xee;
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[i], GNTV3_IOC_RW_WRITE,
+					   PAGE_SZ - 1, 1, rd));
+		ASSERT_EQ(0xee, buf[(nr - 1 - i) * PAGE_SZ + PAGE_SZ - 1]);
+	}
+	/* foreign pages with the right refs, spot-checked */
+	for (i = 0; i < nr; i += nr > 16 ? 97 : 1) {
+		ref = first_ref(_metadata, self->fd, self->tree, ids[i]);
+		EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, ids[i], 1, ref,
+						 nr == 1, 1, why, sizeof(why)))
+			TH_LOG("%s", why);
+	}
+	for (i = 0; i < nr; i++)
+		test_unmap(maps[i]);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(st0.nr_pages_mapped, st.nr_pages_mapped);
+	for (i = 0; i < nr; i++)
+		test_end(self->tree, first + i);
+	free(ids);
+	free(maps);
+}
+
+/* ------------------------------------------------------------------------
+ * Read-only grants.
+ */
+TEST_F(back, readonly)
+{
+	unsigned char *buf = gntv3_buf(1), c = 0;
+	__u64 id, big, off;
+	__u32 map, ref;
+	char why[300];
+
+	ASSERT_NE(NULL, buf);
+	buf[17] = 0x42;
+	test_grant_user(self->tree, GNTV3_IOC_GRANT_READONLY, buf, 1, &id);
+	/* asking rw of a ro grant fails before any hypercall */
+	EXPECT_ERRNO(EACCES, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, GNTV3_IOC_MAP_READONLY,
+				&id, 1, &map));
+	ref = first_ref(_metadata, self->fd, self->tree, id);
+	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 1, ref, 1, 1, why,
+					 sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 17, 1, &c));
+	EXPECT_EQ(0x42, c);
+	EXPECT_ERRNO(EACCES, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_WRITE, 17, 1, &c));
+	EXPECT_EQ(0x42, buf[17]);
+	test_unmap(map);
+
+	/* a rw grant may be mapped ro, and is then ro for us */
+	test_grant_alloc(self->tree, 0, 9, &big, &off);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, GNTV3_IOC_MAP_READONLY,
+				&big, 1, &map));
+	EXPECT_ERRNO(EACCES, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_WRITE, 0, 1, &c));
+	test_unmap(map);
+	test_end(self->tree, id);
+	test_end(self->tree, big);
+}
+
+/* ------------------------------------------------------------------------
+ * Safe unmap: holds delay it.
+ */
+
+/* Poll BACK_STATS until nr_unmap_pending is @want, up to @ms. */
+static int wait_pending(int fd, __u64 want, unsigned int ms)
+{
+	struct gntv3_ioc_back_stats st;
+
+	for (;;) {
+		if (_gntv3_back_stats(fd, &st))
+			return -1;
+		if (st.nr_unmap_pending == want)
+			return 0;
+		if (!ms)
+			return -1;
+		gntv3_msleep(10);
+		ms = ms > 10 ? ms - 10 : 0;
+	}
+}
+
+TEST_F(back, hold_delays_async_unmap)
+{
+	struct gntv3_ioc_back_stats st1, st2;
+	unsigned char *buf = gntv3_buf(4), c;
+	__u64 id, ids[4];
+	__u32 maps[4];
+	int res = -1, i;
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 4, &id);
+	for (i = 0; i < 4; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 4, maps));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[2], 0, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[2], 0, 1));
+	/* bad holds */
+	EXPECT_ERRNO(EINVAL, _gntv3_map_hold(self->fd, maps[2], 1, 1));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_hold(self->fd, maps[2], 0, 2));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_hold(self->fd, maps[1], 0, 0));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, 0x7fffffff, 0, 1));
+
+	ASSERT_EQ(0, _gntv3_unmap(self->fd, maps[2], GNTV3_IOC_UNMAP_ASYNC, &res));
+	EXPECT_EQ(0, res);
+	/* a second UNMAP while one is pending */
+	EXPECT_ERRNO(EBUSY, _gntv3_unmap(self->fd, maps[2], 0, &res));
+	/* no new hold, no copy while unmapping */
+	EXPECT_ERRNO(EBUSY, _gntv3_map_hold(self->fd, maps[2], 0, 1));
+	EXPECT_ERRNO(EBUSY, _gntv3_map_rw(self->fd, maps[2], GNTV3_IOC_RW_READ, 0, 1, &c));
+
+	gntv3_msleep(100);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st1));
+	EXPECT_EQ(self->st0.nr_unmap_pending + 1, st1.nr_unmap_pending);
+	EXPECT_LT(self->st0.nr_unmap_retries + 2, st1.nr_unmap_retries);
+	gntv3_msleep(300);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st2));
+	EXPECT_EQ(self->st0.nr_unmap_pending + 1, st2.nr_unmap_pending);
+	EXPECT_LT(st1.nr_unmap_retries, st2.nr_unmap_retries);
+	EXPECT_EQ(self->st0.nr_mapped + 4, st2.nr_mapped);
+
+	/* one hold left: still pending */
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[2], 0, 0));
+	gntv3_msleep(100);
+	EXPECT_EQ(0, wait_pending(self->fd, self->st0.nr_unmap_pending + 1, 0));
+	/* the last release lets it complete (next retry within 256 ms) */
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[2], 0, 0));
+	EXPECT_EQ(0, wait_pending(self->fd, self->st0.nr_unmap_pending, 2000));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st2));
+	EXPECT_EQ(self->st0.nr_mapped + 3, st2.nr_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_stuck, st2.nr_unmap_stuck);
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, maps[2], 0, &res));
+
+	test_unmap(maps[0]);
+	test_unmap(maps[1]);
+	test_unmap(maps[3]);
+	for (i = 0; i < 4; i++)
+		test_end(self->tree, ids[i]);
+}
+
+struct release_arg {
+	int fd;
+	__u32 map;
+	unsigned int delay_ms;
+	int ret;
+};
+
+static void *release_later(void *p)
+{
+	struct release_arg *a = p;
+
+	gntv3_msleep(a->delay_ms);
+	a->ret = _gntv3_map_hold(a->fd, a->map, 0, 0);
+	return NULL;
+}
+
+TEST_F(back, sync_unmap_waits_for_release)
+{
+	struct release_arg a = { .fd = self->fd, .delay_ms = 300, .ret = -1 };
+	unsigned char *buf = gntv3_buf(1);
+	pthread_t thr;
+	double t0, t;
+	__u64 id;
+	__u32 map;
+	int res = -1;
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 1));
+	a.map = map;
+	ASSERT_EQ(0, pthread_create(&thr, NULL, release_later, &a));
+	t0 = gntv3_now();
+	ASSERT_EQ(0, _gntv3_unmap(self->fd, map, 0, &res));
+	t = gntv3_now() - t0;
+	pthread_join(thr, NULL);
+	EXPECT_EQ(0, a.ret);
+	EXPECT_EQ(0, res);
+	EXPECT_LE(0.25, t);
+	EXPECT_GE(5.0, t);
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, map, 0, &res));
+	test_end(self->tree, id);
+}
+
+TEST_F(back, hold_forever_gets_stuck)
+{
+	long long budget = gntv3_param_get("unmap_retry_budget_ms");
+	unsigned char *buf = gntv3_buf(1), c = 0;
+	struct gntv3_ioc_back_stats st;
+	double t0, t;
+	__u64 id;
+	__u32 map;
+	int res = 0;
+
+	ASSERT_LT(0, budget);
+	ASSERT_NE(NULL, buf);
+	buf[0] = 0x77;
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 1));
+
+	ASSERT_EQ(0, gntv3_param_set("unmap_retry_budget_ms", 300));
+	t0 = gntv3_now();
+	ASSERT_EQ(0, _gntv3_unmap(self->fd, map, 0, &res));
+	t = gntv3_now() - t0;
+	gntv3_param_set("unmap_retry_budget_ms", budget);
+	EXPECT_EQ(-EBUSY, res);
+	EXPECT_LE(0.29, t);
+	EXPECT_GE(3.0, t);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_unmap_stuck + 1, st.nr_unmap_stuck);
+	EXPECT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+	EXPECT_EQ(self->st0.nr_mapped + 1, st.nr_mapped);
+	/* still mapped, still ours */
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 1, &c));
+	EXPECT_EQ(0x77, c);
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 0));
+	test_unmap(map);
+	test_end(self->tree, id);
+}
+
+/* ------------------------------------------------------------------------
+ * Bad input.
+ */
+TEST_F(back, bad_ids)
+{
+	struct gntv3_ioc_back_stats st;
+	unsigned char *buf = gntv3_buf(2);
+	__u64 id, ids[3], big, off;
+	__u32 maps[3];
+	struct gntv3_ioc_map m;
+
+	ASSERT_NE(NULL, buf);
+	/* an empty tree has nothing */
+	id = 0;
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, &id, 1, maps));
+	test_grant_user(self->tree, 0, buf, 2, &id);
+	test_grant_alloc(self->tree, 0, 9, &big, &off);
+
+	ids[0] = id + 2 == big ? big + 512 : id + 2;	/* not granted */
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+	ids[0] = 1ULL << 40;				/* beyond any tree */
+	EXPECT_ERRNO(ERANGE, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+	ids[0] = big + 511;				/* inside a superpage */
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+
+	/* all or nothing: a bad id last fails the whole batch */
+	ids[0] = id;
+	ids[1] = big;
+	ids[2] = big + 1;
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 3, maps));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+
+	/* arguments */
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back + 100, 0, ids, 1, maps));
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 2, ids, 1, maps));
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 0, maps));
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids,
+					GNTV3_IOC_MAX_PAGES + 1, maps));
+	EXPECT_ERRNO(EFAULT, _gntv3_map(self->fd, self->back, 0, (void *)8, 1, maps));
+	memset(&m, 0, sizeof(m));
+	m.back = self->back;
+	m.ids = (__u64)(unsigned long)ids;
+	m.maps = (__u64)(unsigned long)maps;
+	m.nr = 1;
+	m.pad = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, GNTV3_IOC_MAP, &m));
+	/* the handles cannot be written back: nothing stays mapped */
+	EXPECT_ERRNO(EFAULT, _gntv3_map(self->fd, self->back, 0, ids, 2, (void *)8));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+
+	test_end(self->tree, id);
+	test_end(self->tree, id + 1);
+	test_end(self->tree, big);
+}
+
+TEST_F(back, bad_handles)
+{
+	struct gntv3_ioc_unmap u = { .map = 1 };
+	struct gntv3_ioc_detach d = { .back = 0 };
+	struct gntv3_ioc_attach a = { .domid = 0 };
+	__u32 b;
+	int res;
+
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, 0, 0, &res));
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, 12345, 0, &res));
+	EXPECT_ERRNO(EINVAL, _gntv3_unmap(self->fd, 1, 2, &res));
+	u.pad = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, GNTV3_IOC_UNMAP, &u));
+	EXPECT_ERRNO(ENOENT, _gntv3_detach(self->fd, self->back + 1));
+	d.pad = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, GNTV3_IOC_DETACH, &d));
+	a.pad = 1;
+	a.tree_ref = self->tree_ref;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, GNTV3_IOC_ATTACH, &a));
+	EXPECT_ERRNO(EINVAL, _gntv3_attach(self->fd, DOMID_FIRST_RESERVED,
+					   self->tree_ref, &b));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, GNTV3_IOC_ATTACH, (void *)8));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, GNTV3_IOC_BACK_STATS, (void *)8));
+	EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(GNTV3_IOC_MAGIC, 0x4f), NULL));
+}
+
+TEST_F(back, attach_bad_tree)
+{
+	struct gntv3_ioc_back_stats st;
+	unsigned char *buf = gntv3_buf(1);
+	__u32 b, ref;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	/* a granted page that is not a tree descriptor */
+	test_grant_user(self->tree, GNTV3_IOC_GRANT_READONLY, buf, 1, &id);
+	ref = first_ref(_metadata, self->fd, self->tree, id);
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_bad_entries + 1, st.nr_bad_entries);
+	/* a reference nobody granted us (far above those in use) */
+	EXPECT_ERRNO(ENOENT, _gntv3_attach(self->fd, SELF_DOMID, 0x7ffff0, &b));
+	/* a second attachment to the same tree is fine */
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref, &b));
+	EXPECT_NE(self->back, b);
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+	EXPECT_ERRNO(ENOENT, _gntv3_detach(self->fd, b));
+	test_end(self->tree, id);
+}
+
+/* ------------------------------------------------------------------------
+ * The frontend ends a grant we still map: quarantine until we let go.
+ */
+TEST_F(back, end_while_mapped_quarantines)
+{
+	unsigned char *buf = gntv3_buf(1);
+	struct gntv3_ioc_tree_stats ts;
+	__u32 map;
+	__s32 r = -1;
+	__u64 id;
+	int i;
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &r));
+	EXPECT_EQ(1, r);
+	test_stats(self->tree, &ts);
+	EXPECT_EQ(1, ts.nr_quarantined);
+	test_unmap(map);
+	/* the frontend retries ending access every second or so */
+	for (i = 0; i < 100; i++) {
+		test_stats(self->tree, &ts);
+		if (!ts.nr_quarantined)
+			break;
+		gntv3_msleep(100);
+	}
+	EXPECT_EQ(0, ts.nr_quarantined);
+}
+
+/* ------------------------------------------------------------------------
+ * Detach and close with live mappings.
+ */
+TEST_F(back, detach_with_live_mappings)
+{
+	unsigned char *buf = gntv3_buf(8), c;
+	struct gntv3_ioc_back_stats st;
+	__u64 id, ids[8], big, off;
+	__u32 maps[8], bmap;
+	long long tables0 = gntv3_back_stat("tcache_maps");
+	int i, res = -1;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, tables0);
+	test_grant_user(self->tree, 0, buf, 8, &id);
+	test_grant_alloc(self->tree, 0, 9, &big, &off);
+	for (i = 0; i < 8; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 8, maps));
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &big, 1, &bmap));
+	/* the walk mapped table pages (level 0 and 1 at least) */
+	EXPECT_LE(tables0 + 2, gntv3_back_stat("tcache_maps"));
+	/* one held page and one pending unmap are dealt with too */
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[3], 0, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[4], 0, 1));
+	ASSERT_EQ(0, _gntv3_unmap(self->fd, maps[4], GNTV3_IOC_UNMAP_ASYNC, &res));
+	ASSERT_EQ(0, res);
+
+	ASSERT_EQ(0, _gntv3_detach(self->fd, self->back));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+	EXPECT_EQ(tables0, gntv3_back_stat("tcache_maps"));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ, 0, 1, &c));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, bmap, GNTV3_IOC_RW_READ, 0, 1, &c));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[3], 0, 0));
+	EXPECT_ERRNO(ENOENT, _gntv3_detach(self->fd, self->back));
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+	/* nothing is mapped any more: every END completes at once */
+	for (i = 0; i < 8; i++)
+		test_end(self->tree, ids[i]);
+	test_end(self->tree, big);
+}
+
+TEST_F(back, close_with_live_mappings)
+{
+	struct gntv3_ioc_back_stats st;
+	__u32 tree, ref, b, maps[16], bmap;
+	__u64 id, ids[16], big, off;
+	long long leaked0 = gntv3_back_stat("leaked");
+	long long quar0 = gntv3_debugfs_stat("quarantined");
+	unsigned char *buf = gntv3_buf(16);
+	int fd2, i, res;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, leaked0);
+	fd2 = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, _gntv3_tree_create(fd2, SELF_DOMID, &tree, &ref));
+	ASSERT_EQ(0, _gntv3_grant(fd2, tree, 0, buf, 16, 0, &id, NULL));
+	ASSERT_EQ(0, _gntv3_grant(fd2, tree, GNTV3_IOC_GRANT_ALLOC, NULL, 1, 9,
+				  &big, &off));
+	ASSERT_EQ(0, _gntv3_attach(fd2, SELF_DOMID, ref, &b));
+	for (i = 0; i < 16; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_map(fd2, b, 0, ids, 16, maps));
+	ASSERT_EQ(0, _gntv3_map(fd2, b, GNTV3_IOC_MAP_READONLY, &big, 1, &bmap));
+	/* a held page of the superpage with its unmap pending, one plain hold */
+	ASSERT_EQ(0, _gntv3_map_hold(fd2, bmap, 100, 1));
+	ASSERT_EQ(0, _gntv3_unmap(fd2, bmap, GNTV3_IOC_UNMAP_ASYNC, &res));
+	ASSERT_EQ(0, _gntv3_map_hold(fd2, maps[5], 0, 1));
+	ASSERT_EQ(0, _gntv3_back_stats(fd2, &st));
+	EXPECT_EQ(self->st0.nr_mapped + 17, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped + 16 + 512, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_pending + 1, st.nr_unmap_pending);
+
+	/* close: holds dropped, everything unmapped, then grants ended */
+	ASSERT_EQ(0, close(fd2));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+	EXPECT_EQ(leaked0, gntv3_back_stat("leaked"));
+	EXPECT_EQ(quar0, gntv3_debugfs_stat("quarantined"));
+	EXPECT_EQ(1, gntv3_back_stat("attachments"));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers for the gntv3 backend kselftests (gntv3_back.c): one wrapper per
+ * backend ioctl returning the ioctl's result (0, or -1 with errno set), and
+ * readers for the backend's debugfs files and module parameters.
+ */
+#ifndef _GNTV3_BACK_UTILS_H
+#define _GNTV3_BACK_UTILS_H
+
+#include <time.h>
+
+#include "gntv3_utils.h"
+
+#define GNTV3_DEBUGFS_BACK	GNTV3_DEBUGFS_DIR "/back"
+#define GNTV3_DEBUGFS_PAGES	GNTV3_DEBUGFS_DIR "/back_pages"
+#define GNTV3_PARAM_DIR		"/sys/module/gntv3/parameters"
+
+static inline int _gntv3_attach(int fd, __u16 domid, __u32 tree_ref,
+				__u32 *back)
+{
+	struct gntv3_ioc_attach arg = { .domid = domid, .tree_ref = tree_ref };
+	int ret = ioctl(fd, GNTV3_IOC_ATTACH, &arg);
+
+	if (!ret && back)
+		*back = arg.back;
+	return ret;
+}
+
+static inline int _gntv3_detach(int fd, __u32 back)
+{
+	struct gntv3_ioc_detach arg = { .back = back };
+
+	return ioctl(fd, GNTV3_IOC_DETACH, &arg);
+}
+
+static inline int _gntv3_map(int fd, __u32 back, __u32 flags,
+			     const __u64 *ids, __u32 nr, __u32 *maps)
+{
+	struct gntv3_ioc_map arg = {
+		.back = back,
+		.flags = flags,
+		.ids = (__u64)(unsigned long)ids,
+		.maps = (__u64)(unsigned long)maps,
+		.nr = nr,
+	};
+
+	return ioctl(fd, GNTV3_IOC_MAP, &arg);
+}
+
+/* UNMAP; *result gets the safe unmap's result when the ioctl succeeded. */
+static inline int _gntv3_unmap(int fd, __u32 map, __u32 flags, int *result)
+{
+	struct gntv3_ioc_unmap arg = { .map = map, .flags = flags };
+	int ret = ioctl(fd, GNTV3_IOC_UNMAP, &arg);
+
+	if (!ret && result)
+		*result = arg.result;
+	return ret;
+}
+
+static inline int _gntv3_map_rw(int fd, __u32 map, __u32 dir, __u64 offset,
+				__u64 len, void *buf)
+{
+	struct gntv3_ioc_map_rw arg = {
+		.map = map,
+		.dir = dir,
+		.offset = offset,
+		.len = len,
+		.buf = (__u64)(unsigned long)buf,
+	};
+
+	return ioctl(fd, GNTV3_IOC_MAP_RW, &arg);
+}
+
+static inline int _gntv3_map_hold(int fd, __u32 map, __u32 page, __u32 hold)
+{
+	struct gntv3_ioc_map_hold arg = { .map = map, .page = page, .hold = hold };
+
+	return ioctl(fd, GNTV3_IOC_MAP_HOLD, &arg);
+}
+
+static inline int _gntv3_back_stats(int fd, struct gntv3_ioc_back_stats *st)
+{
+	memset(st, 0xff, sizeof(*st));
+	return ioctl(fd, GNTV3_IOC_BACK_STATS, st);
+}
+
+/* Unmap synchronously and assert that it worked. */
+#define test_unmap(map)							\
+	({								\
+		int __res = -1;						\
+		ASSERT_EQ(0, _gntv3_unmap(self->fd, map, 0, &__res));	\
+		ASSERT_EQ(0, __res);					\
+	})
+
+/* Value of "key value" in /sys/kernel/debug/gntv3/back, -1 if missing. */
+static inline long long gntv3_back_stat(const char *key)
+{
+	char line[256], name[128];
+	long long val, found = -1;
+	FILE *f = fopen(GNTV3_DEBUGFS_BACK, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld", name, &val) == 2 &&
+		    !strcmp(name, key)) {
+			found = val;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Check the pages of the mapping of grant @id from domain @domid listed in
+ * /sys/kernel/debug/gntv3/back_pages: there must be exactly @nr_maps such
+ * mappings, each of @nr_pages pages, every page PageForeign with
+ * xen_page_foreign() naming @domid and v1 reference @first_ref + i.
+ * Returns 0 if all holds, else -1 with a message in @why.
+ */
+static inline int gntv3_check_foreign(__u16 domid, __u64 id,
+				      unsigned int nr_pages, __u32 first_ref,
+				      int want_vmap, unsigned int nr_maps,
+				      char *why, size_t whylen)
+{
+	char line[256], state[32];
+	unsigned int d, order, page, n = 0, maps = 0, pagecount = 0;
+	int ro, vmap, foreign, pdom, count, in = 0;
+	unsigned long long mid, gref_ll;
+	unsigned int fref;
+	long long gref;
+	unsigned long pfn;
+	FILE *f = fopen(GNTV3_DEBUGFS_PAGES, "r");
+
+	snprintf(why, whylen, "ok");
+	if (!f) {
+		snprintf(why, whylen, "open %s: %s", GNTV3_DEBUGFS_PAGES, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line,
+			   "map domid %u id %llu order %u ro %d state %31s vmap %d first_ref %u",
+			   &d, &mid, &order, &ro, state, &vmap, &fref) == 7) {
+			in = d == domid && mid == id;
+			if (!in)
+				continue;
+			maps++;
+			n = 0;
+			if ((1U << order) != nr_pages || fref != first_ref ||
+			    (want_vmap >= 0 && vmap != want_vmap)) {
+				snprintf(why, whylen, "map line: %s", line);
+				goto bad;
+			}
+			continue;
+		}
+		if (!in)
+			continue;
+		if (sscanf(line, "page %u pfn %lx foreign %d domid %d gref %lld count %d",
+			   &page, &pfn, &foreign, &pdom, &gref, &count) != 6) {
+			snprintf(why, whylen, "unparsed: %s", line);
+			goto bad;
+		}
+		gref_ll = (unsigned long long)gref;
+		if (page != n || !foreign || pdom != domid ||
+		    gref_ll != (unsigned long long)first_ref + page) {
+			snprintf(why, whylen, "page line (want gref %llu): %s",
+				 (unsigned long long)first_ref + n, line);
+			goto bad;
+		}
+		n++;
+		pagecount++;
+	}
+	fclose(f);
+	if (maps != nr_maps || pagecount != nr_maps * nr_pages) {
+		snprintf(why, whylen, "%u mappings with %u pages of id %llu, want %u x %u",
+			 maps, pagecount, (unsigned long long)id, nr_maps, nr_pages);
+		return -1;
+	}
+	return 0;
+bad:
+	fclose(f);
+	return -1;
+}
+
+/* Read/write an unsigned module parameter of gntv3; -1 on error. */
+static inline long long gntv3_param_get(const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), GNTV3_PARAM_DIR "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline int gntv3_param_set(const char *name, long long v)
+{
+	char path[256];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), GNTV3_PARAM_DIR "/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%lld\n", v) > 0 ? 0 : -1;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+static inline double gntv3_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline void gntv3_msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+#endif /* _GNTV3_BACK_UTILS_H */
