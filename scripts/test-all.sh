@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run every test layer and print one summary line, "N passed, M failed",
+# last.  Each layer runs even if an earlier one failed, so one run shows all
+# that is broken.  A layer that cannot produce its own counts (a build that
+# fails, a VM that hangs) counts as one failed test.
+#
+# Layers, cheapest first:
+#   unit     tools/testing/gntv3 (userspace, ASan/UBSan): its own counts
+#   build    the module against the 6.12 headers with W=1: 1 test
+#   lint     sparse (C=1) and checkpatch --strict: 1 test each
+#   docs     every .rst parses with docutils: 1 test each
+#   vm       kselftests inside Xen VMs: the TAP totals of every suite
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+TOP=$PWD
+LOGDIR=$TOP/build/test
+mkdir -p "$LOGDIR"
+
+passed=0
+failed=0
+summary=()
+
+# count LAYER PASS FAIL: add to the totals and remember a per-layer line
+count() {
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	summary+=("$(printf '%-8s %4d passed, %d failed' "$1" "$2" "$3")")
+}
+
+# run_layer NAME CMD...: run CMD with its output in build/test/NAME.log and
+# echoed, return its exit status
+run_layer() {
+	local name=$1
+	shift
+	echo "=== $name: $*"
+	"$@" 2>&1 | tee "$LOGDIR/$name.log"
+	return "${PIPESTATUS[0]}"
+}
+
+# unit: the harness prints "N passed, M failed" as its last line
+run_layer unit make -s check
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/unit.log" | tail -n 1)
+if [ -n "$line" ]; then
+	read -r p _ f _ <<<"$line"
+	count unit "$p" "$f"
+else
+	count unit 0 1
+fi
+
+# build + lint (lint.sh reports each check as "lint: NAME ok|FAIL")
+run_layer lint bash scripts/lint.sh
+p=$(grep -c '^lint: .* ok$' "$LOGDIR/lint.log")
+f=$(grep -c '^lint: .* FAIL' "$LOGDIR/lint.log")
+[ $((p + f)) -gt 0 ] || f=1
+count lint "$p" "$f"
+
+# docs
+run_layer docs bash scripts/docs-check.sh
+p=$(grep -c '^docs: .* ok$' "$LOGDIR/docs.log")
+f=$(grep -c '^docs: .* FAIL' "$LOGDIR/docs.log")
+[ $((p + f)) -gt 0 ] || f=1
+count docs "$p" "$f"
+
+# vm: kselftest TAP totals of every suite, plus one failure per VM run that
+# did not finish cleanly (timeout, oops, missing totals)
+run_layer vm make -s vm-test
+vm_rc=$?
+p=0
+f=0
+while read -r tp tf; do
+	p=$((p + tp))
+	f=$((f + tf))
+done < <(sed -n 's/^.*# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/vm.log")
+if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	f=1
+fi
+count vm "$p" "$f"
+
+echo
+echo "=== summary (logs in build/test/)"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
