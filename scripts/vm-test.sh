@@ -17,7 +17,17 @@ for t in "$BUILD"/selftests/gntv3_*; do
 done
 
 # dom0 alone: a domain grants to itself and maps its own grants back.
-bash scripts/xenvm.sh run --name selftest-dom0 \
+bash scripts/xenvm.sh run --name selftest-dom0 --toolstack \
 	--dom0 tools/testing/selftests/gntv3/dom0.sh "${adds[@]}" || rc=1
+
+# dom0 as the backend, a PV domU as the frontend: gntv3_xdomain in dom0 drives
+# gntv3-xpeer in the domU over xenstore.
+bash scripts/xenvm.sh run --name selftest-xdomain \
+	--dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
+	--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
+	--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
+	--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
+	--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
+	--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer" || rc=1
 
 exit $rc

@@ -3,7 +3,7 @@
 # and run a test script in it.
 #
 # Usage:
-#   scripts/xenvm.sh run --name NAME --dom0 INIT_SCRIPT [--domu DOMU_INIT_SCRIPT]
+#   scripts/xenvm.sh run --name NAME --dom0 INIT_SCRIPT [--domu DOMU_INIT_SCRIPT] [--toolstack]
 #                        [--add SRC:DST]... [--domu-add SRC:DST]... [--timeout SEC] [--env K=V]...
 #   scripts/xenvm.sh selfcheck        boot dom0 with a tiny static C program, check it ran
 #   scripts/xenvm.sh selfcheck-domu   same plus a domU whose marker dom0 finds in its console
@@ -13,7 +13,9 @@
 # (scripts/vm/vm.sh: helpers, see there) already loaded. Its exit status is printed
 # as "GNTV3-VM-EXIT rc=N", then dom0 powers off. --add copies host files into the
 # dom0 image (DST absolute, e.g. build/module/gntv3.ko:/lib/modules/gntv3.ko), and
-# --domu-add into the domU image. --env K=V reaches the guests as environment
+# --domu-add into the domU image. --toolstack puts the xl toolstack (xenstored & co)
+# into dom0 without a domU, for tests that need xenstore (vm_toolstack_start); --domu
+# implies it. --env K=V reaches the guests as environment
 # variables (dom0 kernel command line; domU too when started with vm_domu_create).
 #
 # Exit status: 0 only if the guest printed "GNTV3-VM-EXIT rc=0" and the console holds
@@ -194,12 +196,14 @@ no_comma_space() {   # QEMU's multiboot -initrd splits on commas, the dom0 comma
 }
 
 cmd_run() {
-    local name='' dom0='' domu='' timeout=${GNTV3_VM_TIMEOUT:-300} adds=() domu_adds=() envs=() kv
+    local name='' dom0='' domu='' tools='' timeout=${GNTV3_VM_TIMEOUT:-300}
+    local adds=() domu_adds=() envs=() kv
     while [ $# -gt 0 ]; do
         case $1 in
         --name) name=${2:?}; shift 2 ;;
         --dom0) dom0=${2:?}; shift 2 ;;
         --domu) domu=${2:?}; shift 2 ;;
+        --toolstack) tools=1; shift ;;
         --add) adds+=("${2:?}"); shift 2 ;;
         --domu-add) domu_adds+=("${2:?}"); shift 2 ;;
         --timeout) timeout=${2:?}; shift 2 ;;
@@ -238,8 +242,10 @@ cmd_run() {
         pack "$stage/domu" "$VMDIR/$name.domu.gz"
     fi
     base_image "$stage/dom0" dom0 "$dom0" "$envfile"
-    if [ -n "$domu" ]; then
+    if [ -n "$domu" ] || [ -n "$tools" ]; then
         toolstack "$stage/dom0"
+    fi
+    if [ -n "$domu" ]; then
         cp "$CACHE/vmlinuz" "$stage/dom0/boot/vmlinuz"
         cp "$VMDIR/$name.domu.gz" "$stage/dom0/boot/domu.gz"
     fi
