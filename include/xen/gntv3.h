@@ -8,8 +8,14 @@
  *
  * Backend (mapping) side: one struct gntv3_back per attached frontend tree.
  * Grant ids are mapped in batches into struct gntv3_mapping objects and given
- * back through the safe unmap path, which waits until nobody else holds a
- * reference to the mapped pages.
+ * back, one by one or in batches, through the safe unmap path, which waits
+ * until nobody else holds a reference to the mapped pages.
+ *
+ * Connection: a frontend publishes a tree and a revoke/notification ring in
+ * xenstore (gntv3_front_connect()); a backend finds them and attaches
+ * (gntv3_back_connect()).  The frontend then takes grants back with
+ * gntv3_revoke(): the backend unmaps and acknowledges, or the grant is
+ * declared dead after a timeout and quarantined.
  *
  * Context: unless said otherwise, every call may sleep.
  */
@@ -97,6 +103,52 @@ int gntv3_grant_query(struct gntv3_front *front, gntv3_id_t id,
 const char *gntv3_transport_name(void);
 
 /* ------------------------------------------------------------------------
+ * Connection and revocation (frontend side)
+ */
+
+/* Flags for gntv3_revoke(). */
+#define GNTV3_REVOKE_F_DOWNGRADE	BIT(0)	/* rw -> ro only */
+
+/* Results of gntv3_revoke() besides negative errnos. */
+#define GNTV3_REVOKE_DONE	0	/* acknowledged and carried out */
+#define GNTV3_REVOKE_DEAD	1	/* no answer: the grant is dead */
+
+/**
+ * struct gntv3_conn_info - one frontend connection, see gntv3_front_conn_info()
+ * @state: our XenbusState
+ * @peer_state: the backend's XenbusState as last read
+ * @connected: the ring is usable
+ * @ring_ref: v1 grant reference of the ring page
+ * @evtchn: our event channel port
+ * @sent: requests put on the ring
+ * @acked: requests acknowledged with GNTST_okay
+ * @nacked: requests answered with an error status
+ * @timed_out: requests that got no answer in time
+ * @malformed: malformed messages (and corrupt indices) from the backend
+ * @resets: times the ring was re-created because the backend went away
+ */
+struct gntv3_conn_info {
+	int state;
+	int peer_state;
+	bool connected;
+	u32 ring_ref;
+	u32 evtchn;
+	u64 sent;
+	u64 acked;
+	u64 nacked;
+	u64 timed_out;
+	u64 malformed;
+	u64 resets;
+};
+
+int gntv3_front_connect(struct gntv3_front *front, u32 devid);
+int gntv3_front_disconnect(struct gntv3_front *front);
+int gntv3_front_conn_info(struct gntv3_front *front,
+			  struct gntv3_conn_info *info);
+int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
+		 unsigned int flags, unsigned int timeout_ms);
+
+/* ------------------------------------------------------------------------
  * Backend side
  */
 
@@ -154,5 +206,35 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 int gntv3_unmap_async(struct gntv3_mapping *map, gntv3_unmap_done_t done,
 		      void *data);
 int gntv3_unmap_sync(struct gntv3_mapping *map);
+
+/**
+ * typedef gntv3_revoke_handler_t - the frontend asks for grants back
+ * @back: the attachment
+ * @first: first id of the range
+ * @nr_ids: number of ids
+ * @downgrade: only write access is taken away (a DOWNGRADE request); the
+ *	owner must still drop every mapping of the range on the v1 transport
+ * @data: the owner's pointer
+ *
+ * Called from a workqueue, without any gntv3 lock held; may sleep.  The
+ * owner must start unmapping (gntv3_unmap_async()) every mapping it holds
+ * that overlaps the range.  gntv3 acknowledges the request once no mapping
+ * of the range is left, however long that takes; new mappings of the range
+ * already fail.
+ */
+typedef void (*gntv3_revoke_handler_t)(struct gntv3_back *back,
+				       gntv3_id_t first, u64 nr_ids,
+				       bool downgrade, void *data);
+
+struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
+				      unsigned int timeout_ms);
+bool gntv3_back_connected(struct gntv3_back *back);
+void gntv3_back_set_revoke_handler(struct gntv3_back *back,
+				   gntv3_revoke_handler_t fn, void *data);
+int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
+			       u32 nr_ids);
+int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
+		      gntv3_unmap_done_t done, void *const *data,
+		      int *results);
 
 #endif /* _XEN_GNTV3_H */

@@ -65,6 +65,7 @@
 #include <asm/xen/page.h>
 
 #include "backend.h"
+#include "conn.h"
 #include "internal.h"
 #include "tree.h"
 
@@ -499,6 +500,8 @@ void gntv3_back_detach(struct gntv3_back *back)
 
 	if (!back)
 		return;
+	/* the ring first: no revoke request may look at the maps below */
+	gntv3_bconn_destroy(back);
 	mutex_lock(&gntv3_backs_lock);
 	list_del(&back->link);
 	mutex_unlock(&gntv3_backs_lock);
@@ -567,6 +570,9 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	}
 	if (res.pte & GNTV3_PTE_REVOKED)
 		return -EACCES;
+	/* v1: the frontend can only downgrade entries nobody maps */
+	if (res.pte & GNTV3_PTE_DOWNGRADE)
+		return -EAGAIN;
 	if (!(flags & GNTV3_MAP_F_READONLY) && !(res.pte & GNTV3_PTE_WRITE))
 		return -EACCES;
 	nr = 1U << GNTV3_SIZE_ORDER(res.level);
@@ -594,8 +600,10 @@ static void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp)
 {
 	kvfree(mp->vptes);
 	kvfree(mp->vhandles);
-	kvfree(mp->handles);
-	kvfree(mp->pub.pages);
+	if (mp->pub.pages != &mp->page0) {
+		kvfree(mp->handles);
+		kvfree(mp->pub.pages);
+	}
 	kfree(mp);
 }
 
@@ -618,6 +626,11 @@ static struct gntv3_map_priv *gntv3_mapping_alloc(struct gntv3_back *back,
 	mp->first_ref = r->first_ref;
 	INIT_LIST_HEAD(&mp->node);
 	gntv3_unmap_work_init(mp);
+	if (nr == 1 && !pv_vmap) {
+		mp->pub.pages = &mp->page0;
+		mp->handles = &mp->handle0;
+		return mp;
+	}
 	mp->pub.pages = kvcalloc(nr, sizeof(*mp->pub.pages), GFP_KERNEL);
 	mp->handles = kvcalloc(nr, sizeof(*mp->handles), GFP_KERNEL);
 	if (pv_vmap) {
@@ -951,7 +964,8 @@ out_free:
  * Context: process context, may sleep.
  * Return: 0, or -ENOENT for an id that is not granted, -EINVAL for bad
  * arguments or an id inside a superpage that is not its first, -EACCES for
- * a revoked grant or a writable map of a read-only one, -EPROTO or -ELOOP
+ * a revoked grant or a writable map of a read-only one, -EAGAIN for a grant
+ * being downgraded (map it read-only once that is done), -EPROTO or -ELOOP
  * for a malformed tree, -EOPNOTSUPP for a 1 GiB grant, -E2BIG for too many
  * pages, -ESHUTDOWN while detaching, -ENOMEM, or another errno from Xen.
  */
@@ -997,40 +1011,21 @@ out_free:
 }
 EXPORT_SYMBOL_GPL(gntv3_map);
 
-/* ---- teardown of one mapping, used by unmap.c ---- */
+/* ---- teardown of mappings, used by unmap.c ---- */
 
-/**
- * gntv3_back_unmap_pages() - unmap and free the pages of a mapping
- * @mp: the mapping, which nobody else references any more
- *
- * On success the pages are back in gnttab_free_pages() and the counters
- * updated; @mp itself is left to the caller.  If Xen refuses any unmap the
- * mapping is leaked as a whole (its pages stay allocated) and -EIO returned.
- */
-int gntv3_back_unmap_pages(struct gntv3_map_priv *mp)
+/* Fill the unmap ops of @mp's pages; @kops only for a PV vmap. */
+static void gntv3_unmap_fill(struct gntv3_map_priv *mp,
+			     struct gnttab_unmap_grant_ref *ops,
+			     struct gnttab_unmap_grant_ref *kops,
+			     struct page **pages)
 {
-	struct gnttab_unmap_grant_ref *ops, *kops = NULL;
-	unsigned int i, nr = mp->pub.nr_pages;
-	bool pv_vmap = mp->vhandles;
-	int rc;
+	unsigned int i;
 
-	ops = kvcalloc(nr, sizeof(*ops), GFP_KERNEL);
-	if (pv_vmap)
-		kops = kvcalloc(nr, sizeof(*kops), GFP_KERNEL);
-	if (!ops || (pv_vmap && !kops)) {
-		kvfree(ops);
-		kvfree(kops);
-		return -ENOMEM;
-	}
-	/* a translated guest's vmap is ordinary PTEs: drop them first */
-	if (mp->pub.vaddr && !pv_vmap) {
-		vunmap(mp->pub.vaddr);
-		mp->pub.vaddr = NULL;
-	}
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < mp->pub.nr_pages; i++) {
 		unsigned long kaddr = gntv3_kaddr(mp->pub.pages[i]);
 
-		if (pv_vmap) {
+		pages[i] = mp->pub.pages[i];
+		if (kops) {
 			gnttab_set_unmap_op(&ops[i], mp->vptes[i],
 					    GNTMAP_host_map | GNTMAP_contains_pte,
 					    mp->vhandles[i]);
@@ -1041,25 +1036,125 @@ int gntv3_back_unmap_pages(struct gntv3_map_priv *mp)
 					    mp->handles[i]);
 		}
 	}
-	rc = gnttab_unmap_refs(ops, kops, mp->pub.pages, nr);
-	for (i = 0; !rc && i < nr; i++)
+}
+
+static bool gntv3_unmap_ok(const struct gnttab_unmap_grant_ref *ops,
+			   const struct gnttab_unmap_grant_ref *kops,
+			   unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
 		if (ops[i].status != GNTST_okay ||
 		    (kops && kops[i].status != GNTST_okay))
-			rc = -EIO;
+			return false;
+	return true;
+}
+
+/* Is @mp one of the mappings gntv3_unmap_group() is asked to unmap? */
+static bool gntv3_in_group(const struct gntv3_map_priv *mp, int result,
+			   bool pv_vmap)
+{
+	return !result && !!mp->vhandles == pv_vmap;
+}
+
+/*
+ * Unmap the mappings of @mps selected by gntv3_in_group() with a single
+ * gnttab_unmap_refs() call, and free their pages with a single
+ * gnttab_free_pages() call.  A PV vmap needs a second op array for the
+ * linear map, hence one group with and one without.
+ */
+static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
+			      bool pv_vmap, int *results)
+{
+	struct gnttab_unmap_grant_ref *ops, *kops = NULL;
+	unsigned int i, k, n, total = 0, nr_free = 0;
+	struct gntv3_map_priv *mp;
+	struct page **pages;
+	int hrc;
+
+	for (i = 0; i < nr; i++)
+		if (gntv3_in_group(mps[i], results[i], pv_vmap))
+			total += mps[i]->pub.nr_pages;
+	if (!total)
+		return;
+	ops = kvcalloc(total, sizeof(*ops), GFP_KERNEL);
+	pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
+	if (pv_vmap)
+		kops = kvcalloc(total, sizeof(*kops), GFP_KERNEL);
+	if (!ops || !pages || (pv_vmap && !kops)) {
+		for (i = 0; i < nr; i++)
+			if (gntv3_in_group(mps[i], results[i], pv_vmap))
+				results[i] = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0, k = 0; i < nr; i++) {
+		mp = mps[i];
+		if (!gntv3_in_group(mp, results[i], pv_vmap))
+			continue;
+		/* a translated guest's vmap is ordinary PTEs: drop them first */
+		if (mp->pub.vaddr && !pv_vmap) {
+			vunmap(mp->pub.vaddr);
+			mp->pub.vaddr = NULL;
+		}
+		gntv3_unmap_fill(mp, &ops[k], kops ? &kops[k] : NULL, &pages[k]);
+		k += mp->pub.nr_pages;
+	}
+	hrc = gnttab_unmap_refs(ops, kops, pages, total);
+
+	/*
+	 * A failure of the call as a whole does not say which pages are
+	 * still mapped: every mapping of the group is leaked then.  Pages of
+	 * the mappings that did unmap are moved to the front of @pages.
+	 */
+	for (i = 0, k = 0; i < nr; i++) {
+		mp = mps[i];
+		if (!gntv3_in_group(mp, results[i], pv_vmap))
+			continue;
+		n = mp->pub.nr_pages;
+		if (hrc || !gntv3_unmap_ok(&ops[k], kops ? &kops[k] : NULL, n)) {
+			gntv3_back_leak_mapping(mp, "unmap hypercall failed");
+			results[i] = -EIO;
+		} else {
+			/* Xen cleared the PV vmap PTEs; now give the area back */
+			if (mp->pub.vaddr) {
+				vunmap(mp->pub.vaddr);
+				mp->pub.vaddr = NULL;
+			}
+			memmove(&pages[nr_free], &pages[k], n * sizeof(*pages));
+			nr_free += n;
+			gntv3_map_account(mp, -1);
+		}
+		k += n;
+	}
+	if (nr_free)
+		gnttab_free_pages(nr_free, pages);
+out_free:
 	kvfree(kops);
+	kvfree(pages);
 	kvfree(ops);
-	if (rc) {
-		gntv3_back_leak_mapping(mp, "unmap hypercall failed");
-		return -EIO;
-	}
-	/* Xen cleared the PV vmap PTEs; now give the area back */
-	if (mp->pub.vaddr) {
-		vunmap(mp->pub.vaddr);
-		mp->pub.vaddr = NULL;
-	}
-	gnttab_free_pages(nr, mp->pub.pages);
-	gntv3_map_account(mp, -1);
-	return 0;
+}
+
+/**
+ * gntv3_back_unmap_pages() - unmap and free the pages of some mappings
+ * @mps: @nr mappings of one attachment, which nobody else references any
+ *	more; called with their attachment's lock held
+ * @nr: number of mappings
+ * @results: IN: 0 for each mapping to unmap, anything else skips it.
+ *	OUT, for those to unmap: 0 unmapped, its pages back in
+ *	gnttab_free_pages() and the counters updated; -EIO Xen refused, the
+ *	mapping is leaked as a whole (its pages stay allocated); -ENOMEM
+ *	nothing was done.
+ *
+ * All pages go through one gnttab_unmap_refs() call, two if PV vmap and
+ * plain mappings are mixed.  The mappings themselves are left to the
+ * caller (gntv3_back_free_mapping()).
+ */
+void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
+			    int *results)
+{
+	gntv3_unmap_group(mps, nr, false, results);
+	gntv3_unmap_group(mps, nr, true, results);
 }
 
 /**

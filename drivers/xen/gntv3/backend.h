@@ -13,6 +13,8 @@
 #include <linux/workqueue.h>
 #include <xen/gntv3.h>
 
+struct gntv3_bconn;
+
 /*
  * Pages mapped by one gntv3_map() call at most: 64 superpages of 2 MiB.
  * Bounds the op arrays (kvmalloc) and the time one batch holds back->lock.
@@ -74,6 +76,9 @@ enum gntv3_map_state {
  * @start: jiffies at the first attempt of the current unmap
  * @done: the caller's completion of the current unmap
  * @data: its argument
+ * @page0: @pub.pages of a one-page mapping (no PV vmap), which so costs
+ *	one allocation instead of three: batches of single pages are common
+ * @handle0: @handles of such a mapping
  */
 struct gntv3_map_priv {
 	struct gntv3_mapping pub;
@@ -88,6 +93,8 @@ struct gntv3_map_priv {
 	unsigned long start;
 	gntv3_unmap_done_t done;
 	void *data;
+	struct page *page0;
+	grant_handle_t handle0;
 };
 
 static inline struct gntv3_map_priv *to_map_priv(struct gntv3_mapping *map)
@@ -135,6 +142,11 @@ struct gntv3_tcache_entry {
  * @maps: every struct gntv3_map_priv of this attachment not yet unmapped
  * @dying: detach started; no new map or unmap
  * @link: in the module's list of attachments (under gntv3_backs_lock)
+ * @conn: the ring connection of an attachment made by gntv3_back_connect()
+ *	(conn_back.c), NULL otherwise; set before the attachment is handed
+ *	out, cleared by detach
+ * @revoke_fn: the owner's revoke handler, or NULL (under @lock)
+ * @revoke_data: its argument (under @lock)
  */
 struct gntv3_back {
 	domid_t domid;
@@ -151,6 +163,9 @@ struct gntv3_back {
 	struct list_head maps;
 	bool dying;
 	struct list_head link;
+	struct gntv3_bconn *conn;
+	gntv3_revoke_handler_t revoke_fn;
+	void *revoke_data;
 };
 
 /*
@@ -159,7 +174,8 @@ struct gntv3_back {
  */
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
-int gntv3_back_unmap_pages(struct gntv3_map_priv *mp);
+void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
+			    int *results);
 
 /* unmap.c */
 int gntv3_unmap_init(void);

@@ -36,6 +36,13 @@
  *               it; the file drops its pin or folio reference either way.
  *  QUERY        -ENOENT: no such tree handle, or no grant covers @id.
  *  TREE_STATS   -ENOENT: no such tree handle.
+ *  CONNECT      -ENOENT: no such tree handle; -EEXIST: connected already;
+ *               errors of gntv3_front_connect().
+ *  DISCONNECT   -ENOENT: no such tree handle; -ENOTCONN: not connected.
+ *  REVOKE       -ENOENT: no such tree handle, or no grant of this file
+ *               starts at @id; -EALREADY: the grant is being revoked;
+ *               @result 0 (done) or 1 (dead), see gntv3_revoke().
+ *  CONN_INFO    -ENOENT: no such tree handle; -ENOTCONN: not connected.
  *  others       -ENOTTY.
  *
  * mmap() of GRANT's @mmap_offset maps the allocated folio, or a page range
@@ -531,6 +538,113 @@ static int gntv3_dev_query(struct gntv3_file *file, void __user *uarg)
 }
 
 /* ------------------------------------------------------------------------
+ * Connection and revocation
+ */
+
+static int gntv3_dev_connect(struct gntv3_file *file, void __user *uarg)
+{
+	struct gntv3_ioc_connect arg;
+	struct gntv3_dev_tree *tree;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	mutex_lock(&file->lock);
+	tree = gntv3_dev_tree_get(file, arg.tree);
+	ret = tree ? gntv3_front_connect(tree->front, arg.devid) : -ENOENT;
+	mutex_unlock(&file->lock);
+	return ret;
+}
+
+static int gntv3_dev_disconnect(struct gntv3_file *file, void __user *uarg)
+{
+	struct gntv3_dev_tree *tree;
+	struct gntv3_ioc_tree arg;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad)
+		return -EINVAL;
+	mutex_lock(&file->lock);
+	tree = gntv3_dev_tree_get(file, arg.tree);
+	ret = tree ? gntv3_front_disconnect(tree->front) : -ENOENT;
+	mutex_unlock(&file->lock);
+	return ret;
+}
+
+/*
+ * The wait for the backend's answer happens under file->lock, which keeps
+ * the tree and the grant record alive; the backend side of a loopback test
+ * runs on another file.
+ */
+static int gntv3_dev_revoke(struct gntv3_file *file, void __user *uarg)
+{
+	struct gntv3_ioc_revoke arg;
+	struct gntv3_dev_tree *tree;
+	struct gntv3_dev_grant *g;
+	bool downgrade;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~GNTV3_IOC_REVOKE_DOWNGRADE)
+		return -EINVAL;
+	downgrade = arg.flags & GNTV3_IOC_REVOKE_DOWNGRADE;
+
+	mutex_lock(&file->lock);
+	tree = gntv3_dev_tree_get(file, arg.tree);
+	g = tree ? xa_load(&tree->grants, arg.id) : NULL;
+	if (!g) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = gntv3_revoke(tree->front, arg.id,
+			   downgrade ? GNTV3_REVOKE_F_DOWNGRADE : 0,
+			   arg.timeout_ms);
+	/* gone unless a downgrade succeeded; a dead grant keeps its own ref */
+	if (ret == GNTV3_REVOKE_DEAD || (ret == GNTV3_REVOKE_DONE && !downgrade)) {
+		xa_erase(&tree->grants, arg.id);
+		gntv3_dev_put_grant(file, g);
+	}
+out:
+	mutex_unlock(&file->lock);
+	if (ret < 0)
+		return ret;
+	arg.result = ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static int gntv3_dev_conn_info(struct gntv3_file *file, void __user *uarg)
+{
+	struct gntv3_ioc_conn_info arg;
+	struct gntv3_conn_info info;
+	struct gntv3_dev_tree *tree;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	mutex_lock(&file->lock);
+	tree = gntv3_dev_tree_get(file, arg.tree);
+	ret = tree ? gntv3_front_conn_info(tree->front, &info) : -ENOENT;
+	mutex_unlock(&file->lock);
+	if (ret)
+		return ret;
+	arg.state = info.state;
+	arg.peer_state = info.peer_state;
+	arg.connected = info.connected;
+	arg.ring_ref = info.ring_ref;
+	arg.evtchn = info.evtchn;
+	arg.sent = info.sent;
+	arg.acked = info.acked;
+	arg.nacked = info.nacked;
+	arg.timed_out = info.timed_out;
+	arg.malformed = info.malformed;
+	arg.resets = info.resets;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* ------------------------------------------------------------------------
  * Module information
  */
 
@@ -586,6 +700,14 @@ static long gntv3_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long a
 		return gntv3_dev_query(file, uarg);
 	case GNTV3_IOC_TREE_STATS:
 		return gntv3_dev_tree_stats(file, uarg);
+	case GNTV3_IOC_CONNECT:
+		return gntv3_dev_connect(file, uarg);
+	case GNTV3_IOC_DISCONNECT:
+		return gntv3_dev_disconnect(file, uarg);
+	case GNTV3_IOC_REVOKE:
+		return gntv3_dev_revoke(file, uarg);
+	case GNTV3_IOC_CONN_INFO:
+		return gntv3_dev_conn_info(file, uarg);
 	case GNTV3_IOC_ATTACH:
 	case GNTV3_IOC_DETACH:
 	case GNTV3_IOC_MAP:
@@ -593,6 +715,10 @@ static long gntv3_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long a
 	case GNTV3_IOC_MAP_RW:
 	case GNTV3_IOC_MAP_HOLD:
 	case GNTV3_IOC_BACK_STATS:
+	case GNTV3_IOC_UNMAP_BATCH:
+	case GNTV3_IOC_BACK_CONNECT:
+	case GNTV3_IOC_BACK_NOTIFY:
+	case GNTV3_IOC_BACK_CONN_INFO:
 		return gntv3_dev_back_ioctl(file, cmd, uarg);
 	default:
 		return -ENOTTY;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * gntv3 /dev/gntv3: the backend ioctls (ATTACH .. BACK_STATS).
+ * gntv3 /dev/gntv3: the backend ioctls (ATTACH .. BACK_STATS, BACK_CONNECT
+ * .. BACK_CONN_INFO).
  *
  * Each open file has its own attachments and mappings, named by handles
  * from 1.  Closing the file drops the page holds it took, then detaches
@@ -573,10 +574,178 @@ static long gntv3_dev_back_stats(void __user *arg)
 	return copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
+/*
+ * Revoke handler of the attachments made by BACK_CONNECT: start a safe
+ * unmap of every mapping of the file that overlaps the range.  A mapping
+ * already being unmapped is left to that unmap.
+ */
+static void gntv3_dev_revoke(struct gntv3_back *back, gntv3_id_t first,
+			     u64 nr_ids, bool downgrade, void *data)
+{
+	struct gntv3_dev_back *db = data;
+	struct gntv3_mapping *map;
+	struct gntv3_dev_map *dm;
+	unsigned long i;
+
+	mutex_lock(&db->lock);
+	xa_for_each(&db->maps, i, dm) {
+		map = dm->map;
+		if (map->back != back || dm->unmapping ||
+		    map->id >= first + nr_ids || first >= map->id + map->nr_pages)
+			continue;
+		dm->unmapping = true;
+		if (gntv3_unmap_async(map, gntv3_dev_unmap_done, dm))
+			dm->unmapping = false;
+	}
+	mutex_unlock(&db->lock);
+}
+
+static long gntv3_dev_back_connect(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_back_connect c;
+	struct gntv3_back *back;
+	u32 h;
+	int rc;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.pad)
+		return -EINVAL;
+	mutex_lock(&db->lock);
+	if (db->nr_backs >= GNTV3_DEV_MAX_BACKS) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	back = gntv3_back_connect(c.domid, c.devid, c.timeout_ms);
+	if (IS_ERR(back)) {
+		rc = PTR_ERR(back);
+		goto out;
+	}
+	rc = xa_alloc(&db->backs, &h, back, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		goto err_detach;
+	c.back = h;
+	if (copy_to_user(arg, &c, sizeof(c))) {
+		xa_erase(&db->backs, h);
+		rc = -EFAULT;
+		goto err_detach;
+	}
+	db->nr_backs++;
+	gntv3_back_set_revoke_handler(back, gntv3_dev_revoke, db);
+	mutex_unlock(&db->lock);
+	return 0;
+
+err_detach:
+	gntv3_back_detach(back);
+out:
+	mutex_unlock(&db->lock);
+	return rc;
+}
+
+static long gntv3_dev_back_notify(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_back_notify n;
+	struct gntv3_back *back;
+	int rc;
+
+	if (copy_from_user(&n, arg, sizeof(n)))
+		return -EFAULT;
+	mutex_lock(&db->lock);
+	back = xa_load(&db->backs, n.back);
+	rc = back ? gntv3_back_notify_unmapped(back, n.id, n.nr_ids) : -ENOENT;
+	mutex_unlock(&db->lock);
+	return rc;
+}
+
+static long gntv3_dev_back_conn_info(struct gntv3_dev_back *db,
+				     void __user *arg)
+{
+	struct gntv3_ioc_back_conn_info ci;
+	struct gntv3_back *back;
+
+	if (copy_from_user(&ci, arg, sizeof(ci)))
+		return -EFAULT;
+	mutex_lock(&db->lock);
+	back = xa_load(&db->backs, ci.back);
+	if (back)
+		ci.connected = gntv3_back_connected(back);
+	mutex_unlock(&db->lock);
+	if (!back)
+		return -ENOENT;
+	return copy_to_user(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
+}
+
+/*
+ * UNMAP_BATCH: the mappings nobody holds are unmapped with one hypercall
+ * and their handles freed here; the others go on like an asynchronous
+ * UNMAP, finished by gntv3_dev_unmap_done().  All handles are checked and
+ * marked first, under db->lock, so that nothing happens on a bad one.
+ */
+static long gntv3_dev_unmap_batch(struct gntv3_dev_back *db, void __user *arg)
+{
+	struct gntv3_ioc_unmap_batch u;
+	struct gntv3_mapping **maps = NULL;
+	struct gntv3_dev_map **dms = NULL;
+	int *results = NULL;
+	unsigned int i, marked = 0;
+	u32 *handles;
+	long rc = 0;
+
+	if (copy_from_user(&u, arg, sizeof(u)))
+		return -EFAULT;
+	if (u.flags || !u.nr || u.nr > GNTV3_IOC_MAX_PAGES)
+		return -EINVAL;
+	handles = memdup_array_user(u64_to_user_ptr(u.maps), u.nr,
+				    sizeof(*handles));
+	if (IS_ERR(handles))
+		return PTR_ERR(handles);
+	maps = kvcalloc(u.nr, sizeof(*maps), GFP_KERNEL);
+	dms = kvcalloc(u.nr, sizeof(*dms), GFP_KERNEL);
+	results = kvcalloc(u.nr, sizeof(*results), GFP_KERNEL);
+	if (!maps || !dms || !results) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&db->lock);
+	for (i = 0; i < u.nr && !rc; i++) {
+		dms[i] = xa_load(&db->maps, handles[i]);
+		if (!dms[i])
+			rc = -ENOENT;
+		else if (dms[i]->unmapping)
+			rc = -EBUSY;
+	}
+	for (i = 0; !rc && i < u.nr; i++, marked++) {
+		dms[i]->unmapping = true;
+		maps[i] = dms[i]->map;
+	}
+	/* a handle listed twice makes this fail with -EALREADY */
+	if (!rc)
+		rc = gntv3_unmap_batch(maps, u.nr, gntv3_dev_unmap_done,
+				       (void *const *)dms, results);
+	for (i = 0; i < marked; i++) {
+		if (rc)
+			dms[i]->unmapping = false;
+		else if (results[i] != -EINPROGRESS)
+			gntv3_dev_map_free(db, dms[i]);
+	}
+	mutex_unlock(&db->lock);
+	if (!rc && copy_to_user(u64_to_user_ptr(u.results), results,
+				u.nr * sizeof(*results)))
+		rc = -EFAULT;
+out_free:
+	kvfree(results);
+	kvfree(dms);
+	kvfree(maps);
+	kfree(handles);
+	return rc;
+}
+
 /**
  * gntv3_dev_back_ioctl() - the backend ioctls of /dev/gntv3
  * @file: the file
- * @cmd: GNTV3_IOC_ATTACH .. GNTV3_IOC_BACK_STATS
+ * @cmd: GNTV3_IOC_ATTACH .. GNTV3_IOC_BACK_STATS, GNTV3_IOC_BACK_CONNECT ..
+ *	GNTV3_IOC_BACK_CONN_INFO
  * @arg: user pointer to the command's struct
  *
  * Return: 0 or a negative errno: -EINVAL for a non-zero pad or unknown flag
@@ -603,6 +772,14 @@ long gntv3_dev_back_ioctl(struct gntv3_file *file, unsigned int cmd,
 		return gntv3_dev_map_hold(db, arg);
 	case GNTV3_IOC_BACK_STATS:
 		return gntv3_dev_back_stats(arg);
+	case GNTV3_IOC_UNMAP_BATCH:
+		return gntv3_dev_unmap_batch(db, arg);
+	case GNTV3_IOC_BACK_CONNECT:
+		return gntv3_dev_back_connect(db, arg);
+	case GNTV3_IOC_BACK_NOTIFY:
+		return gntv3_dev_back_notify(db, arg);
+	case GNTV3_IOC_BACK_CONN_INFO:
+		return gntv3_dev_back_conn_info(db, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -28,6 +28,7 @@
 #include <asm/barrier.h>
 #include <xen/interface/xen.h>
 
+#include "conn.h"
 #include "internal.h"
 
 /**
@@ -411,6 +412,141 @@ err_free:
 	return rc;
 }
 
+/* ---- revocation, driven by conn_front.c ---- */
+
+/**
+ * gntv3_front_revoke_begin() - first step of a revoke or a downgrade
+ * @front: the tree
+ * @id: first id of an active grant
+ * @downgrade: clear W and set D instead of setting R
+ * @nr_ids: set to the number of ids of the grant
+ *
+ * Changes the leaf so that the backend makes no new (writable) mapping and
+ * marks the grant GNTV3_STATE_REVOKING, which no other call changes until
+ * gntv3_front_revoke_end().
+ *
+ * Return: 0, 1 for a downgrade of a read-only grant (nothing to do),
+ * -ENOENT, -EINVAL for an id inside a grant, -EALREADY for a grant that is
+ * not active.
+ */
+int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
+			     bool downgrade, u32 *nr_ids)
+{
+	struct gntv3_leaf leaf;
+	struct gntv3_grant *g;
+	int rc;
+
+	mutex_lock(&front->lock);
+	if (front->dead || gntv3_tree_lookup(&front->tree, id, &leaf)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	g = leaf.priv;
+	if (g->first_id != id) {
+		rc = -EINVAL;
+	} else if (g->state != GNTV3_STATE_ACTIVE) {
+		rc = -EALREADY;
+	} else if (downgrade && g->readonly) {
+		rc = 1;
+	} else {
+		if (downgrade)
+			rc = gntv3_tree_update(&front->tree, id,
+					       GNTV3_PTE_DOWNGRADE,
+					       GNTV3_PTE_WRITE);
+		else
+			rc = gntv3_tree_update(&front->tree, id,
+					       GNTV3_PTE_REVOKED, 0);
+		if (!rc) {
+			g->state = GNTV3_STATE_REVOKING;
+			*nr_ids = 1U << g->order;
+		}
+	}
+out:
+	mutex_unlock(&front->lock);
+	return rc;
+}
+
+/**
+ * gntv3_front_revoke_end() - last step of a revoke or a downgrade
+ * @front: the tree
+ * @id: the grant, from a successful gntv3_front_revoke_begin()
+ * @downgrade: as given to gntv3_front_revoke_begin()
+ * @acked: the backend acknowledged: it maps none of the grant any more
+ *	(a downgrade: none writable, and none at all on the v1 transport)
+ * @quarantined: set when the grant's pages are kept in quarantine
+ *
+ * Acknowledged downgrade: the transport makes the grant read-only (v1:
+ * every v1 entry is ended and granted again read-only), D is cleared and
+ * the grant is active again.  Everything else ends the grant as
+ * gntv3_end_grant() does: without an ACK it is dead, and after
+ * GNTTABOP_v3_revoke with a scratch page where the transport offers it;
+ * whatever the backend still maps stays quarantined.
+ *
+ * Return: GNTV3_REVOKE_DONE when acknowledged and carried out,
+ * GNTV3_REVOKE_DEAD when the grant had to be taken back without the
+ * backend's cooperation (or despite its ACK, it still mapped the grant).
+ */
+int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
+			   bool downgrade, bool acked, bool *quarantined)
+{
+	const struct gntv3_transport_ops *ops = gntv3_transport;
+	struct gntv3_leaf leaf;
+	struct gntv3_grant *g;
+	int rc;
+
+	*quarantined = false;
+	mutex_lock(&front->lock);
+	rc = gntv3_tree_lookup(&front->tree, id, &leaf);
+	g = rc ? NULL : leaf.priv;
+	if (!g || g->first_id != id || g->state != GNTV3_STATE_REVOKING) {
+		/* only revoke_begin sets REVOKING, and nothing else clears it */
+		pr_err("domain %u: grant %#llx lost its revoke state\n",
+		       front->backend, id);
+		mutex_unlock(&front->lock);
+		return -EIO;
+	}
+	if (downgrade && acked) {
+		if (!ops->downgrade(front->backend, id, g->folio, &g->xg)) {
+			gntv3_tree_update(&front->tree, id, 0,
+					  GNTV3_PTE_DOWNGRADE);
+			g->readonly = true;
+			g->state = GNTV3_STATE_ACTIVE;
+			mutex_unlock(&front->lock);
+			return GNTV3_REVOKE_DONE;
+		}
+		/* still mapped despite the ACK: take all of it back */
+		acked = false;
+	}
+	if (!acked && ops->revoke_scratch &&
+	    !ops->revoke_scratch(front->backend, id, &g->xg))
+		atomic64_inc(&gntv3_conn_cnt.forced);
+	g->state = GNTV3_STATE_ACTIVE;
+	rc = gntv3_grant_end(front, g);
+	*quarantined = rc == 1;
+	gntv3_front_unlock(front);
+	return acked && !rc ? GNTV3_REVOKE_DONE : GNTV3_REVOKE_DEAD;
+}
+
+/**
+ * gntv3_front_retry_now() - retry the quarantine at once
+ * @front: the tree
+ *
+ * For a backend's UNMAPPED notification: what it unmapped can be released
+ * now rather than at the next periodic retry.
+ */
+void gntv3_front_retry_now(struct gntv3_front *front)
+{
+	mutex_lock(&front->lock);
+	if (!front->shutdown && gntv3_front_pending(front)) {
+		if (!front->qref) {
+			kref_get(&front->kref);
+			front->qref = true;
+		}
+		mod_delayed_work(gntv3_front_wq, &front->retry, 0);
+	}
+	mutex_unlock(&front->lock);
+}
+
 /* ---- retry work and unload ---- */
 
 /*
@@ -627,7 +763,8 @@ EXPORT_SYMBOL_GPL(gntv3_front_create);
  * gntv3_front_destroy() - destroy a grant tree
  * @front: the tree, from gntv3_front_create()
  *
- * Fails while the tree has active grants: end them first.  Grants still
+ * Fails while the tree has active grants: end them first.  A connection
+ * (gntv3_front_connect()) is torn down first.  Grants still
  * quarantined do not block it: the caller is done with @front when this
  * returns 0, but the tree, its pages and the quarantined grants live on
  * until the backend let go of them all.  @front must not be used after a
@@ -638,12 +775,22 @@ EXPORT_SYMBOL_GPL(gntv3_front_create);
  */
 int gntv3_front_destroy(struct gntv3_front *front)
 {
+	struct gntv3_fconn *conn;
+
 	mutex_lock(&front->lock);
 	if (front->nr_grants) {
 		mutex_unlock(&front->lock);
 		return -EBUSY;
 	}
 	front->dead = true;
+	conn = front->conn;
+	front->conn = NULL;
+	mutex_unlock(&front->lock);
+
+	/* The backend lets go of the ring before the tree goes. */
+	gntv3_fconn_destroy(conn);
+
+	mutex_lock(&front->lock);
 	if (list_empty(&front->quarantine))
 		gntv3_front_teardown(front);
 	gntv3_front_unlock(front);

@@ -21,6 +21,7 @@
 #include "tree.h"
 
 struct dentry;
+struct gntv3_fconn;
 struct page;
 
 /* ---- module state, main.c; set before any other part starts ---- */
@@ -87,6 +88,7 @@ extern struct gntv3_global_stats gntv3_stats;
  * @nr_qpages: pages on @qpages
  * @nr_v1_refs: v1 grant references held (grants, tables, descriptor)
  * @nr_failures: transport failures, see &gntv3_front_stats.nr_failures
+ * @conn: the connection to the backend (conn_front.c), or NULL
  */
 struct gntv3_front {
 	struct kref kref;
@@ -114,6 +116,7 @@ struct gntv3_front {
 	u64 nr_qpages;
 	u64 nr_v1_refs;
 	u64 nr_failures;
+	struct gntv3_fconn *conn;
 };
 
 /* Every front that is not freed yet, destroyed ones included. */
@@ -124,6 +127,15 @@ void gntv3_front_stats_locked(struct gntv3_front *front,
 			      struct gntv3_front_stats *stats);
 int gntv3_front_init(void);
 void gntv3_front_exit(void);
+int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
+			     bool downgrade, u32 *nr_ids);
+int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
+			   bool downgrade, bool acked, bool *quarantined);
+void gntv3_front_retry_now(struct gntv3_front *front);
+
+/* ---- frontend connection, conn_front.c ---- */
+
+void gntv3_fconn_destroy(struct gntv3_fconn *conn);
 
 /* ---- debugfs.c ---- */
 

@@ -4,8 +4,8 @@
  *
  * At load the hypervisor is probed once for the grant table v3 sub-ops
  * (GNTTABOP_v3_query); stock Xen answers -ENOSYS and the v1 transport is
- * used.  Then the frontend, debugfs, the backend and /dev/gntv3 come up, in
- * that order, and go down in reverse.
+ * used.  Then the frontend, debugfs, the connections, the backend and
+ * /dev/gntv3 come up, in that order, and go down in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,6 +18,7 @@
 #include <xen/page.h>
 #include <xen/xen.h>
 
+#include "conn.h"
 #include "internal.h"
 
 static char *transport = "auto";
@@ -103,9 +104,13 @@ static int __init gntv3_init(void)
 		return rc;
 	gntv3_debugfs_init();
 
-	rc = gntv3_back_init();
+	rc = gntv3_conn_init();
 	if (rc)
 		goto err_debugfs;
+
+	rc = gntv3_back_init();
+	if (rc)
+		goto err_conn;
 
 	rc = gntv3_dev_init();
 	if (rc)
@@ -115,6 +120,8 @@ static int __init gntv3_init(void)
 
 err_back:
 	gntv3_back_exit();
+err_conn:
+	gntv3_conn_exit();
 err_debugfs:
 	gntv3_debugfs_exit();
 	gntv3_front_exit();
@@ -126,6 +133,7 @@ static void __exit gntv3_exit(void)
 {
 	gntv3_dev_exit();
 	gntv3_back_exit();
+	gntv3_conn_exit();
 	gntv3_debugfs_exit();
 	gntv3_front_exit();
 }

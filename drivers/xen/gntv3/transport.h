@@ -73,6 +73,15 @@ struct gntv3_xgrant {
  *	the tree granting to @domid.  NULL when there is nothing to register.
  * @unregister_tree: undo @register_tree; -EBUSY while the backend still
  *	maps ids of the tree.
+ * @downgrade: make the live frames of @xg (the grant @id of @folio)
+ *	read-only for @domid, once the backend acknowledged a DOWNGRADE.
+ *	Returns 0, or -EBUSY while the backend still maps a frame in a way
+ *	that prevents it (v1: any mapping; native: a writable one); frames
+ *	already done stay read-only.
+ * @revoke_scratch: take the grant @id back from @domid at once, mappings
+ *	and all, by redirecting them to a scratch page (GNTTABOP_v3_revoke);
+ *	afterwards @end succeeds.  Returns 0 or a negative errno.  NULL when
+ *	the transport cannot (v1).
  */
 struct gntv3_transport_ops {
 	const char *name;
@@ -88,6 +97,10 @@ struct gntv3_transport_ops {
 	grant_ref_t (*page_ref)(struct page *page);
 	int (*register_tree)(domid_t domid, struct page *desc);
 	int (*unregister_tree)(domid_t domid);
+	int (*downgrade)(domid_t domid, gntv3_id_t id, struct folio *folio,
+			 struct gntv3_xgrant *xg);
+	int (*revoke_scratch)(domid_t domid, gntv3_id_t id,
+			      struct gntv3_xgrant *xg);
 };
 
 extern const struct gntv3_transport_ops gntv3_transport_v1;

@@ -8,7 +8,9 @@
  * fails to load on such a hypervisor).  It follows
  * <xen/interface/grant_table_v3.h>: entries hold frame numbers, the
  * descriptor page is registered with GNTTABOP_v3_register_tree and a grant
- * is taken back with GNTTABOP_v3_revoke.
+ * is taken back with GNTTABOP_v3_revoke.  A grant whose backend did not
+ * answer a revoke in time is taken back with GNTTABOP_v3_revoke and a
+ * scratch page, when the hypervisor offers GNTV3_FEAT_REVOKE_SCRATCH.
  */
 
 #include <linux/gfp.h>
@@ -22,6 +24,13 @@
 
 /* GNTV3_FEAT_* the hypervisor reported, valid once the probe succeeded. */
 static u32 native_features;
+
+/*
+ * The page dead grants are redirected to.  Allocated at the probe when the
+ * hypervisor offers scratch revocation, and never freed: once used, a
+ * backend may map it for ever.  Its contents do not matter (zeroes).
+ */
+static struct page *native_scratch;
 
 /**
  * gntv3_transport_probe() - ask the hypervisor for grant table v3 support
@@ -45,6 +54,8 @@ int gntv3_transport_probe(void)
 		return -EOPNOTSUPP;
 
 	native_features = q.features;
+	if (native_features & GNTV3_FEAT_REVOKE_SCRATCH)
+		native_scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	return 0;
 }
 
@@ -191,6 +202,43 @@ static int native_unregister_tree(domid_t domid)
 	return native_status(rc, op.status);
 }
 
+static int native_downgrade(domid_t domid, gntv3_id_t id, struct folio *folio,
+			    struct gntv3_xgrant *xg)
+{
+	struct gnttab_v3_revoke op = {
+		.id = id,
+		.scratch_gfn = GNTV3_NO_SCRATCH,
+		.grantee = domid,
+		.flags = GNTV3_REVOKE_DOWNGRADE,
+	};
+	int rc;
+
+	if (!(native_features & GNTV3_FEAT_DOWNGRADE))
+		return -EOPNOTSUPP;
+	/* Fails with GNTST_eagain while a writable mapping exists. */
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
+	return native_status(rc, op.status);
+}
+
+static int native_revoke_scratch(domid_t domid, gntv3_id_t id,
+				 struct gntv3_xgrant *xg)
+{
+	struct gnttab_v3_revoke op = {
+		.id = id,
+		.grantee = domid,
+	};
+	int rc;
+
+	if (!native_scratch)
+		return -EOPNOTSUPP;
+	op.scratch_gfn = xen_page_to_gfn(native_scratch);
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
+	rc = native_status(rc, op.status);
+	if (!rc)
+		xg->nr_live = 0;
+	return rc;
+}
+
 const struct gntv3_transport_ops gntv3_transport_native = {
 	.name		= GNTV3_XS_TRANSPORT_NATIVE,
 	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
@@ -204,4 +252,6 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.page_ref	= native_page_ref,
 	.register_tree	= native_register_tree,
 	.unregister_tree = native_unregister_tree,
+	.downgrade	= native_downgrade,
+	.revoke_scratch	= native_revoke_scratch,
 };

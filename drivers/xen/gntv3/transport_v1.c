@@ -161,6 +161,32 @@ static grant_ref_t v1_page_ref(struct page *page)
 	return page_private(page);
 }
 
+/*
+ * Ending a v1 entry and granting it again read-only keeps its reference,
+ * so the leaf entry needs no change.  gnttab_end_foreign_access_ref() does
+ * not free the reference; it fails while the backend maps the frame in any
+ * way, as v1 entries cannot change their mode under a mapping.
+ */
+static int v1_downgrade(domid_t domid, gntv3_id_t id, struct folio *folio,
+			struct gntv3_xgrant *xg)
+{
+	grant_ref_t first = v1_first_ref(xg);
+	unsigned int i;
+
+	for (i = 0; i < xg->nr_pieces; i++) {
+		if (xg->live && !test_bit(i, xg->live))
+			continue;
+		if (!gnttab_end_foreign_access_ref(first + i))
+			return -EBUSY;
+		gnttab_grant_foreign_access_ref(first + i, domid,
+						xen_page_to_gfn(folio_page(folio, i)),
+						1);
+		if (!((i + 1) % V1_RESCHED_PIECES))
+			cond_resched();
+	}
+	return 0;
+}
+
 const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.name		= GNTV3_XS_TRANSPORT_V1,
 	.uapi_id	= GNTV3_TRANSPORT_V1,
@@ -172,4 +198,5 @@ const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.page_alloc	= v1_page_alloc,
 	.page_release	= v1_page_release,
 	.page_ref	= v1_page_ref,
+	.downgrade	= v1_downgrade,
 };

@@ -25,7 +25,11 @@
  *    still referenced at that point stays mapped and is deliberately
  *    leaked (pr_warn, "leaked" counter): never freed while mapped.
  *  - gntv3_unmap_sync() is the same path with a completion, for callers
- *    that can sleep.
+ *    that can sleep;
+ *  - gntv3_unmap_batch() gives back many mappings at once: those nobody
+ *    else holds are unmapped at once, in the caller's context and with
+ *    one gnttab_unmap_refs() call for all of them (the cost gntv3_map()
+ *    pays for mapping them); the others take the path above.
  *
  * The check "page_count() == what we hold" and the unmap hypercall run
  * under back->lock but not atomically against other kernel code: like
@@ -37,6 +41,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
 
 #include "backend.h"
 #include "retry.h"
@@ -73,9 +78,25 @@ static bool gntv3_pages_idle(const struct gntv3_map_priv *mp)
  */
 static int gntv3_unmap_try(struct gntv3_map_priv *mp)
 {
+	int rc = 0;
+
 	if (!gntv3_pages_idle(mp))
 		return -EBUSY;
-	return gntv3_back_unmap_pages(mp);
+	gntv3_back_unmap_pages(&mp, 1, &rc);
+	return rc;
+}
+
+/* Hand a live mapping to the unmap work; under back->lock. */
+static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
+			      gntv3_unmap_done_t done, void *data)
+{
+	mp->state = GNTV3_MAP_PENDING;
+	mp->retry = 0;
+	mp->start = jiffies;
+	mp->done = done;
+	mp->data = data;
+	atomic64_inc(&gntv3_back_cnt.unmap_pending);
+	queue_delayed_work(gntv3_unmap_wq, &mp->work, 0);
 }
 
 /* After a final result: call back, then free what is no longer mapped. */
@@ -162,19 +183,12 @@ int gntv3_unmap_async(struct gntv3_mapping *map, gntv3_unmap_done_t done,
 	mp = to_map_priv(map);
 	back = map->back;
 	mutex_lock(&back->lock);
-	if (back->dying || mp->state == GNTV3_MAP_CANCELLING) {
+	if (back->dying || mp->state == GNTV3_MAP_CANCELLING)
 		rc = -ESHUTDOWN;
-	} else if (mp->state == GNTV3_MAP_PENDING) {
+	else if (mp->state == GNTV3_MAP_PENDING)
 		rc = -EALREADY;
-	} else {
-		mp->state = GNTV3_MAP_PENDING;
-		mp->retry = 0;
-		mp->start = jiffies;
-		mp->done = done;
-		mp->data = data;
-		atomic64_inc(&gntv3_back_cnt.unmap_pending);
-		queue_delayed_work(gntv3_unmap_wq, &mp->work, 0);
-	}
+	else
+		gntv3_unmap_queue(mp, done, data);
 	mutex_unlock(&back->lock);
 	return rc;
 }
@@ -219,6 +233,108 @@ int gntv3_unmap_sync(struct gntv3_mapping *map)
 	return w.result;
 }
 EXPORT_SYMBOL_GPL(gntv3_unmap_sync);
+
+/*
+ * Mark every mapping of a batch pending, so that one listed twice is
+ * caught; on failure the ones marked are live again.  Under back->lock.
+ */
+static int gntv3_unmap_claim(struct gntv3_back *back,
+			     struct gntv3_map_priv **mps, unsigned int nr)
+{
+	unsigned int i;
+	int rc;
+
+	if (back->dying)
+		return -ESHUTDOWN;
+	for (i = 0; i < nr; i++) {
+		if (mps[i]->state != GNTV3_MAP_LIVE)
+			break;
+		mps[i]->state = GNTV3_MAP_PENDING;
+	}
+	if (i == nr)
+		return 0;
+	rc = mps[i]->state == GNTV3_MAP_PENDING ? -EALREADY : -ESHUTDOWN;
+	while (i--)
+		mps[i]->state = GNTV3_MAP_LIVE;
+	return rc;
+}
+
+/**
+ * gntv3_unmap_batch() - unmap many mappings of one attachment at once
+ * @maps: @nr mappings from gntv3_map() of the same attachment, each listed
+ *	once
+ * @nr: number of mappings, 1 to GNTV3_MAP_MAX_PAGES
+ * @done: completion of the mappings that are still in use, as for
+ *	gntv3_unmap_async()
+ * @data: NULL, or @nr pointers, the i-th passed to @done for the i-th
+ *	mapping
+ * @results: receives one result per mapping, the i-th for the i-th
+ *	mapping.  0: unmapped and freed.  -EIO: Xen refused the unmap, the
+ *	mapping is gone and its pages are leaked.  -EINPROGRESS: a page was
+ *	still in use (or memory was short): the mapping went the way of
+ *	gntv3_unmap_async() and @done reports its result later.
+ *
+ * The mappings whose pages nobody else holds are unmapped right away, in
+ * the caller's context, with a single gnttab_unmap_refs() call for all of
+ * them (two if PV GNTV3_MAP_F_VMAP and plain mappings are mixed) and a
+ * single gnttab_free_pages(): a batch costs what one gntv3_unmap_sync()
+ * costs, where that costs a workqueue round trip and a hypercall per
+ * mapping.  Pages still in use are never unmapped here.  The caller must
+ * not take new references to the pages after calling this.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 and @results; or, with nothing done: -EINVAL for a bad
+ * argument or mappings of different attachments, -EALREADY if an unmap of
+ * a mapping is already pending (or it is listed twice), -ESHUTDOWN while
+ * the attachment is detaching, -ENOMEM.
+ */
+int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
+		      gntv3_unmap_done_t done, void *const *data,
+		      int *results)
+{
+	struct gntv3_map_priv **mps;
+	struct gntv3_back *back;
+	unsigned int i;
+	int rc;
+
+	if (!maps || !nr || nr > GNTV3_MAP_MAX_PAGES || !done || !results ||
+	    !maps[0] || !maps[0]->back)
+		return -EINVAL;
+	back = maps[0]->back;
+	for (i = 1; i < nr; i++)
+		if (!maps[i] || maps[i]->back != back)
+			return -EINVAL;
+	mps = kvmalloc_array(nr, sizeof(*mps), GFP_KERNEL);
+	if (!mps)
+		return -ENOMEM;
+
+	mutex_lock(&back->lock);
+	for (i = 0; i < nr; i++)
+		mps[i] = to_map_priv(maps[i]);
+	rc = gntv3_unmap_claim(back, mps, nr);
+	if (!rc) {
+		for (i = 0; i < nr; i++)
+			results[i] = gntv3_pages_idle(mps[i]) ? 0 : -EBUSY;
+		gntv3_back_unmap_pages(mps, nr, results);
+		for (i = 0; i < nr; i++) {
+			if (results[i] == -EBUSY || results[i] == -ENOMEM) {
+				gntv3_unmap_queue(mps[i], done,
+						  data ? data[i] : NULL);
+				results[i] = -EINPROGRESS;
+			} else {
+				list_del_init(&mps[i]->node);
+			}
+		}
+	}
+	mutex_unlock(&back->lock);
+
+	for (i = 0; !rc && i < nr; i++)
+		if (results[i] != -EINPROGRESS)
+			gntv3_back_free_mapping(mps[i]);
+	kvfree(mps);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
 
 /**
  * gntv3_unmap_cancel() - detach's last word on one mapping

@@ -303,6 +303,172 @@ struct gntv3_ioc_back_stats {
 	__u64 nr_bad_entries;
 };
 
+/**
+ * struct gntv3_ioc_unmap_batch - GNTV3_IOC_UNMAP_BATCH: unmap many mappings
+ * @maps: IN: user pointer to @nr __u32 mapping handles, all of one
+ *	attachment
+ * @results: IN: user pointer to @nr __s32, OUT: one result per handle:
+ *	0 unmapped (the handle is gone); -EIO Xen refused, the pages are
+ *	leaked (the handle is gone); -EINPROGRESS a page was still held: the
+ *	mapping is being unmapped as after an asynchronous UNMAP (EBUSY for
+ *	another UNMAP until that finished)
+ * @nr: IN: number of handles, 1..GNTV3_IOC_MAX_PAGES
+ * @flags: IN: must be zero
+ *
+ * The pages of all the mappings nobody holds are unmapped with one
+ * hypercall.  Nothing happens on error: ENOENT for an unknown handle,
+ * EBUSY for a mapping being unmapped, EALREADY for a handle listed twice,
+ * EINVAL for mappings of different attachments.  EFAULT if @results cannot
+ * be written: the unmaps happened all the same.
+ */
+struct gntv3_ioc_unmap_batch {
+	__u64 maps;
+	__u64 results;
+	__u32 nr;
+	__u32 flags;
+};
+
+/* ---- connection and revocation ---- */
+
+/**
+ * struct gntv3_ioc_connect - GNTV3_IOC_CONNECT: offer a tree and a revoke
+ * ring to the tree's backend through xenstore
+ * @tree: IN: tree handle
+ * @devid: IN: connection number, unique in this domain: the frontend's keys
+ *	go to /local/domain/<self>/data/gntv3/<devid>, the backend's to its
+ *	backend/ subdirectory
+ *
+ * Returns at once; the connection comes up in the background once a
+ * backend runs GNTV3_IOC_BACK_CONNECT (see GNTV3_IOC_CONN_INFO).  EEXIST
+ * when the tree is connected already.  Destroying the tree (or closing the
+ * file) disconnects it.
+ */
+struct gntv3_ioc_connect {
+	__u32 tree;
+	__u32 devid;
+};
+
+/* Flags for struct gntv3_ioc_revoke. */
+#define GNTV3_IOC_REVOKE_DOWNGRADE	(1U << 0)	/* rw -> ro only */
+
+/* Results of GNTV3_IOC_REVOKE. */
+#define GNTV3_REVOKE_RESULT_DONE	0	/* acknowledged, carried out */
+#define GNTV3_REVOKE_RESULT_DEAD	1	/* no answer: grant dead */
+
+/**
+ * struct gntv3_ioc_revoke - GNTV3_IOC_REVOKE: take a grant back (or make it
+ * read-only) with the backend's acknowledgment
+ * @tree: IN: tree handle
+ * @flags: IN: GNTV3_IOC_REVOKE_*
+ * @id: IN: first id of a grant of this file
+ * @timeout_ms: IN: how long the backend has to answer; 0 for the module's
+ *	revoke_timeout_ms
+ * @result: OUT: GNTV3_REVOKE_RESULT_*.  DONE for a revoke: the grant is
+ *	gone and its memory released; DONE for a downgrade: the grant stays,
+ *	read-only.  DEAD: the grant is gone, and its memory is quarantined
+ *	for as long as the backend may still map it.
+ *
+ * Waits for the answer with the file's frontend lock held: run the backend
+ * side on another open file.  ENOENT for an id that starts no grant of this
+ * file, EALREADY for a grant being revoked.
+ */
+struct gntv3_ioc_revoke {
+	__u32 tree;
+	__u32 flags;
+	__u64 id;
+	__u32 timeout_ms;
+	__s32 result;
+};
+
+/* XenbusState values reported by GNTV3_IOC_CONN_INFO. */
+#define GNTV3_XS_STATE_INITIALISING	1
+#define GNTV3_XS_STATE_INITWAIT		2
+#define GNTV3_XS_STATE_INITIALISED	3
+#define GNTV3_XS_STATE_CONNECTED	4
+#define GNTV3_XS_STATE_CLOSING		5
+#define GNTV3_XS_STATE_CLOSED		6
+
+/**
+ * struct gntv3_ioc_conn_info - GNTV3_IOC_CONN_INFO: a tree's connection
+ * @tree: IN: tree handle
+ * @state: OUT: our XenbusState (GNTV3_XS_STATE_*)
+ * @peer_state: OUT: the backend's, 0 when it has none
+ * @connected: OUT: 1 when revokes go over the ring
+ * @ring_ref: OUT: v1 grant reference of the ring page
+ * @evtchn: OUT: our event channel port
+ * @sent: OUT: requests sent
+ * @acked: OUT: requests acknowledged with success
+ * @nacked: OUT: requests answered with an error
+ * @timed_out: OUT: requests that got no answer in time
+ * @malformed: OUT: malformed messages and corrupt indices from the backend
+ * @resets: OUT: times the ring was re-created after the backend left
+ *
+ * ENOTCONN when the tree has no connection.
+ */
+struct gntv3_ioc_conn_info {
+	__u32 tree;
+	__u32 state;
+	__u32 peer_state;
+	__u32 connected;
+	__u32 ring_ref;
+	__u32 evtchn;
+	__u64 sent;
+	__u64 acked;
+	__u64 nacked;
+	__u64 timed_out;
+	__u64 malformed;
+	__u64 resets;
+};
+
+/**
+ * struct gntv3_ioc_back_connect - GNTV3_IOC_BACK_CONNECT: find a frontend's
+ * connection in xenstore, attach to its tree and connect its ring
+ * @domid: IN: frontend domain (may be the caller's own)
+ * @pad: must be zero
+ * @devid: IN: the frontend's connection number
+ * @timeout_ms: IN: how long to wait for the frontend; 0 means 10 s
+ * @back: OUT: attachment handle, used like one from GNTV3_IOC_ATTACH;
+ *	GNTV3_IOC_DETACH (or close) also disconnects the ring
+ *
+ * The file's mappings of a revoked range are unmapped (safe unmap: a
+ * GNTV3_IOC_MAP_HOLD delays it) and then acknowledged.  ENOENT when the
+ * frontend has no such connection, EACCES when it names another backend,
+ * ETIMEDOUT, EOPNOTSUPP for a native tree.
+ */
+struct gntv3_ioc_back_connect {
+	__u16 domid;
+	__u16 pad;
+	__u32 devid;
+	__u32 timeout_ms;
+	__u32 back;
+};
+
+/**
+ * struct gntv3_ioc_back_notify - GNTV3_IOC_BACK_NOTIFY: tell the frontend
+ * that ids were unmapped (an UNMAPPED notification), so that it retries its
+ * quarantine at once
+ * @back: IN: attachment handle from GNTV3_IOC_BACK_CONNECT
+ * @nr_ids: IN: number of ids
+ * @id: IN: first id
+ *
+ * ENOTCONN without a connected ring, EBUSY when the ring is full.
+ */
+struct gntv3_ioc_back_notify {
+	__u32 back;
+	__u32 nr_ids;
+	__u64 id;
+};
+
+/**
+ * struct gntv3_ioc_back_conn_info - GNTV3_IOC_BACK_CONN_INFO
+ * @back: IN: attachment handle
+ * @connected: OUT: 1 while the ring to the frontend is connected
+ */
+struct gntv3_ioc_back_conn_info {
+	__u32 back;
+	__u32 connected;
+};
+
 #define GNTV3_IOC_INFO		_IOR(GNTV3_IOC_MAGIC, 0x30, struct gntv3_ioc_info)
 #define GNTV3_IOC_TREE_CREATE	_IOWR(GNTV3_IOC_MAGIC, 0x31, struct gntv3_ioc_tree_create)
 #define GNTV3_IOC_TREE_DESTROY	_IOW(GNTV3_IOC_MAGIC, 0x32, struct gntv3_ioc_tree)
@@ -317,5 +483,13 @@ struct gntv3_ioc_back_stats {
 #define GNTV3_IOC_MAP_RW	_IOW(GNTV3_IOC_MAGIC, 0x44, struct gntv3_ioc_map_rw)
 #define GNTV3_IOC_MAP_HOLD	_IOW(GNTV3_IOC_MAGIC, 0x45, struct gntv3_ioc_map_hold)
 #define GNTV3_IOC_BACK_STATS	_IOR(GNTV3_IOC_MAGIC, 0x46, struct gntv3_ioc_back_stats)
+#define GNTV3_IOC_UNMAP_BATCH	_IOW(GNTV3_IOC_MAGIC, 0x47, struct gntv3_ioc_unmap_batch)
+#define GNTV3_IOC_CONNECT	_IOW(GNTV3_IOC_MAGIC, 0x50, struct gntv3_ioc_connect)
+#define GNTV3_IOC_DISCONNECT	_IOW(GNTV3_IOC_MAGIC, 0x51, struct gntv3_ioc_tree)
+#define GNTV3_IOC_REVOKE	_IOWR(GNTV3_IOC_MAGIC, 0x52, struct gntv3_ioc_revoke)
+#define GNTV3_IOC_CONN_INFO	_IOWR(GNTV3_IOC_MAGIC, 0x53, struct gntv3_ioc_conn_info)
+#define GNTV3_IOC_BACK_CONNECT	_IOWR(GNTV3_IOC_MAGIC, 0x58, struct gntv3_ioc_back_connect)
+#define GNTV3_IOC_BACK_NOTIFY	_IOW(GNTV3_IOC_MAGIC, 0x59, struct gntv3_ioc_back_notify)
+#define GNTV3_IOC_BACK_CONN_INFO _IOWR(GNTV3_IOC_MAGIC, 0x5a, struct gntv3_ioc_back_conn_info)
 
 #endif /* _UAPI_XEN_GNTV3_H */

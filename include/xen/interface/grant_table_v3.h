@@ -83,10 +83,13 @@ typedef uint64_t gntv3_id_t;
  *                          mapping may be made; existing mappings must be
  *                          torn down (see the notification ring below).
  * D   GNTV3_PTE_DOWNGRADE  leaf: a rw->ro downgrade is in progress.  W is
- *                          already clear, so new mappings are read-only;
- *                          existing writable mappings must be torn down or
- *                          remapped read-only.  Cleared once the grantee
- *                          acknowledged it.
+ *                          already clear; existing writable mappings must
+ *                          be torn down or remapped read-only.  A native
+ *                          grantee may map read-only meanwhile; a v1-backed
+ *                          one must wait (a v1 entry cannot change its mode
+ *                          while mapped, so the granter re-grants it
+ *                          read-only after the ack).  Cleared once the
+ *                          grantee acknowledged it.
  * SZ  GNTV3_PTE_SIZE       leaf size: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 is
  *                          reserved.  Must equal the level the leaf sits at;
  *                          a grantee rejects any other value.

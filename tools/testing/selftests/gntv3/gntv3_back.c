@@ -7,8 +7,8 @@
  * own grants.  Checks that data crosses both ways (4 KiB and 2 MiB grants,
  * batches of 1, 16 and 512 ids), that every mapped page is a foreign page
  * naming the right v1 reference, read-only rules, the safe unmap (holds,
- * async and sync, the give-up bound), bad ids and handles, END while mapped
- * (quarantine), detach and close with live mappings.
+ * async and sync, the give-up bound, batches), bad ids and handles, END
+ * while mapped (quarantine), detach and close with live mappings.
  *
  * Must run as root with gntv3.ko loaded.
  */
@@ -451,6 +451,83 @@ TEST_F(back, hold_forever_gets_stuck)
 	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 0));
 	test_unmap(map);
 	test_end(self->tree, id);
+}
+
+/* ------------------------------------------------------------------------
+ * UNMAP_BATCH: many mappings, one hypercall for those nobody holds.
+ */
+static int _gntv3_unmap_batch(int fd, const __u32 *maps, int *results,
+			      __u32 nr, __u32 flags)
+{
+	struct gntv3_ioc_unmap_batch arg = {
+		.maps = (__u64)(unsigned long)maps,
+		.results = (__u64)(unsigned long)results,
+		.nr = nr,
+		.flags = flags,
+	};
+
+	return ioctl(fd, GNTV3_IOC_UNMAP_BATCH, &arg);
+}
+
+TEST_F(back, unmap_batch)
+{
+	unsigned char *buf = gntv3_buf(16), c = 0;
+	struct gntv3_ioc_back_stats st;
+	__u32 maps[16], two[2], other_back, other_map;
+	int results[16], res = 0, i;
+	__u64 first, ids[16];
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 16, &first);
+	for (i = 0; i < 16; i++)
+		ids[i] = first + i;
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 16, maps));
+
+	/* bad calls change nothing */
+	EXPECT_ERRNO(EINVAL, _gntv3_unmap_batch(self->fd, maps, results, 0, 0));
+	EXPECT_ERRNO(EINVAL, _gntv3_unmap_batch(self->fd, maps, results, 2, 1));
+	two[0] = maps[0];
+	two[1] = 0x7fffffff;
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap_batch(self->fd, two, results, 2, 0));
+	two[1] = maps[0];
+	EXPECT_ERRNO(EALREADY, _gntv3_unmap_batch(self->fd, two, results, 2, 0));
+	/* mappings of two attachments cannot share a batch */
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+				   &other_back));
+	ASSERT_EQ(0, _gntv3_map(self->fd, other_back, 0, &ids[0], 1, &other_map));
+	two[1] = other_map;
+	EXPECT_ERRNO(EINVAL, _gntv3_unmap_batch(self->fd, two, results, 2, 0));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped + 17, st.nr_mapped);
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ, 0, 1, &c));
+
+	/* one held page: its mapping waits, the 15 others go at once */
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[5], 0, 1));
+	memset(results, 0x55, sizeof(results));
+	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, 16, 0));
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(i == 5 ? -EINPROGRESS : 0, results[i]) TH_LOG("map %d", i);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped + 2, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped + 2, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_pending + 1, st.nr_unmap_pending);
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, maps[3], 0, &res));
+	EXPECT_ERRNO(EBUSY, _gntv3_unmap(self->fd, maps[5], 0, &res));
+	EXPECT_ERRNO(EBUSY, _gntv3_unmap_batch(self->fd, &maps[5], results, 1, 0));
+
+	/* the release lets the pending one finish */
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[5], 0, 0));
+	EXPECT_EQ(0, wait_pending(self->fd, self->st0.nr_unmap_pending, 2000));
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, maps[5], 0, &res));
+	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, &other_map, results, 1, 0));
+	EXPECT_EQ(0, results[0]);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_stuck, st.nr_unmap_stuck);
+	ASSERT_EQ(0, _gntv3_detach(self->fd, other_back));
+	for (i = 0; i < 16; i++)
+		test_end(self->tree, ids[i]);
 }
 
 /* ------------------------------------------------------------------------

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 connections: what the frontend half (conn_front.c) and the backend
+ * half (conn_back.c) share: counters, the workqueue, xenstore paths and the
+ * debugfs files.
+ *
+ * debugfs, under /sys/kernel/debug/gntv3/:
+ *  conn			counters (struct gntv3_conn_counters) as
+ *				"key value" lines, then one line per frontend
+ *				and per backend connection
+ *  back_ignore_revokes		fault injection: non-zero makes every backend
+ *				drop REVOKE and DOWNGRADE requests unanswered
+ *				(the frontend's timeout path)
+ *  front_inject		fault injection, write-only: 1 makes every
+ *				connected frontend put one malformed request
+ *				(unknown op) on its ring, 2 one with a bogus
+ *				reserved field
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+
+#include "conn.h"
+#include "internal.h"
+
+struct gntv3_conn_counters gntv3_conn_cnt;
+u32 gntv3_back_ignore_revokes;
+
+/* Runs the state machines, ring processing and revoke polling. */
+static struct workqueue_struct *gntv3_cwq;
+
+/**
+ * gntv3_conn_wq() - the workqueue of every connection
+ *
+ * Return: the workqueue, valid between gntv3_conn_init() and
+ * gntv3_conn_exit().
+ */
+struct workqueue_struct *gntv3_conn_wq(void)
+{
+	return gntv3_cwq;
+}
+
+/**
+ * gntv3_conn_self_domid() - our domain id
+ * @domid: set to 0 in dom0, else to what the toolstack wrote in xenstore
+ *
+ * Return: 0, or -ENXIO when it cannot be found.
+ */
+int gntv3_conn_self_domid(domid_t *domid)
+{
+	unsigned int v;
+
+	if (xen_initial_domain()) {
+		*domid = 0;
+		return 0;
+	}
+	/* A relative path is under our own /local/domain/<domid>. */
+	if (xenbus_scanf(XBT_NIL, "domid", "", "%u", &v) != 1 ||
+	    v >= DOMID_FIRST_RESERVED)
+		return -ENXIO;
+	*domid = v;
+	return 0;
+}
+
+/**
+ * gntv3_conn_frontdir() - xenstore directory of one frontend connection
+ * @frontend: the frontend domain
+ * @devid: the connection number, chosen by the frontend
+ *
+ * Return: "/local/domain/<frontend>/data/gntv3/<devid>", kmalloc()ed, or
+ * NULL.
+ */
+char *gntv3_conn_frontdir(domid_t frontend, u32 devid)
+{
+	return kasprintf(GFP_KERNEL, "/local/domain/%u/%s/%u", frontend,
+			 GNTV3_XS_ROOT, devid);
+}
+
+static int gntv3_conn_show(struct seq_file *s, void *unused)
+{
+	struct gntv3_conn_counters *c = &gntv3_conn_cnt;
+
+	seq_printf(s, "revokes_sent %lld\ndowngrades_sent %lld\nacked %lld\n",
+		   atomic64_read(&c->revokes_sent),
+		   atomic64_read(&c->downgrades_sent), atomic64_read(&c->acked));
+	seq_printf(s, "nacked %lld\ntimed_out %lld\ndead %lld\n",
+		   atomic64_read(&c->nacked), atomic64_read(&c->timed_out),
+		   atomic64_read(&c->dead));
+	seq_printf(s, "dead_quarantined %lld\nforced %lld\nlate_acks %lld\n",
+		   atomic64_read(&c->dead_quarantined),
+		   atomic64_read(&c->forced), atomic64_read(&c->late_acks));
+	seq_printf(s, "malformed %lld\nbad_index %lld\nunmapped_rx %lld\n",
+		   atomic64_read(&c->malformed), atomic64_read(&c->bad_index),
+		   atomic64_read(&c->unmapped_rx));
+	seq_printf(s, "unmapped_tx %lld\nback_done %lld\nback_ignored %lld\n",
+		   atomic64_read(&c->unmapped_tx), atomic64_read(&c->back_done),
+		   atomic64_read(&c->back_ignored));
+	seq_printf(s, "resets %lld\n", atomic64_read(&c->resets));
+	gntv3_fconn_show(s);
+	gntv3_bconn_show(s);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gntv3_conn);
+
+static ssize_t gntv3_inject_write(struct file *file, const char __user *buf,
+				  size_t len, loff_t *ppos)
+{
+	u32 what;
+	int rc;
+
+	rc = kstrtou32_from_user(buf, len, 0, &what);
+	if (rc)
+		return rc;
+	rc = gntv3_fconn_inject(what);
+	return rc ? rc : len;
+}
+
+static const struct file_operations gntv3_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = gntv3_inject_write,
+	.llseek = noop_llseek,
+};
+
+/**
+ * gntv3_conn_init() - set up the connection code at module load
+ *
+ * Called after gntv3_debugfs_init(); the debugfs files go away with the
+ * module's directory.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int gntv3_conn_init(void)
+{
+	struct dentry *root = gntv3_debugfs_root();
+
+	gntv3_cwq = alloc_workqueue("gntv3_conn", WQ_UNBOUND, 0);
+	if (!gntv3_cwq)
+		return -ENOMEM;
+	debugfs_create_file("conn", 0400, root, NULL, &gntv3_conn_fops);
+	debugfs_create_u32("back_ignore_revokes", 0600, root,
+			   &gntv3_back_ignore_revokes);
+	debugfs_create_file("front_inject", 0200, root, NULL,
+			    &gntv3_inject_fops);
+	return 0;
+}
+
+/**
+ * gntv3_conn_exit() - module unload
+ *
+ * Called after every attachment was detached (which tears backend
+ * connections down) and before the fronts are released: frontend
+ * connections a kernel user left behind are torn down here.
+ */
+void gntv3_conn_exit(void)
+{
+	gntv3_fconn_exit();
+	destroy_workqueue(gntv3_cwq);
+}

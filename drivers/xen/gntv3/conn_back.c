@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 backend connection: find a frontend's keys in xenstore, attach to
+ * its tree, map its ring, bind its event channel, and carry out its
+ * REVOKE and DOWNGRADE requests.
+ *
+ * gntv3_back_connect() says InitWait (with feature-gntv3) in the backend
+ * directory below the frontend's (see conn.h), waits for the frontend's
+ * Initialised, reads its keys in one transaction and validates them, then
+ * attaches, maps the ring read-write, binds the event channel (with late
+ * EOI, so that a frontend flooding events is throttled) and says
+ * Connected.  When the frontend leaves Initialised/Connected the ring is
+ * let go and we say Closed; the attachment stays its owner's until
+ * gntv3_back_detach(), which also removes the backend directory.
+ *
+ * Revoke flow: every request read from the ring is validated (a malformed
+ * one is counted and NACKed with GNTST_general_error).  The frontend
+ * already changed the leaf, so new mappings of the range fail.  The
+ * attachment's owner is asked (its revoke handler) to unmap its mappings
+ * of the range through the safe unmap path; gntv3 polls the attachment's
+ * mappings with a short backoff (1 ms doubling to 64 ms) and ACKs with
+ * GNTST_okay once none overlaps the range any more: for a revoke and, on
+ * the v1 transport, for a downgrade too (v1 entries cannot change mode
+ * while mapped).  A request waits as long as that takes; the frontend's
+ * timeout decides what happens meanwhile.  With the debugfs knob
+ * back_ignore_revokes set, requests are dropped unanswered instead.
+ *
+ * Lock order: a connection's lock, then its attachment's back->lock.
+ * Revoke handlers are called with neither held.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/interrupt.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/xenbus.h>
+#include <xen/interface/event_channel.h>
+#include <asm/xen/hypercall.h>
+
+#include "backend.h"
+#include "conn.h"
+#include "retry.h"
+#include "ring.h"
+
+/* Polling of a pending request: 1, 2, 4, ... ms, then every 64 ms. */
+static const struct gntv3_retry_policy gntv3_bconn_poll = {
+	.base_ms = 1,
+	.cap_ms = 64,
+};
+
+/**
+ * struct gntv3_bconn_req - a frontend request being carried out
+ * @node: in &gntv3_bconn.reqs
+ * @msg: the validated request
+ */
+struct gntv3_bconn_req {
+	struct list_head node;
+	struct gntv3_ring_msg msg;
+};
+
+/**
+ * struct gntv3_bconn - a backend's connection to one frontend
+ * @back: the attachment it belongs to
+ * @frontend: the frontend domain
+ * @devid: the frontend's connection number
+ * @fdir: the frontend's xenstore directory
+ * @bdir: ours, below @fdir
+ * @node: in gntv3_bconns, under gntv3_bconns_lock
+ * @watch: on @fdir/state; queues @state_work
+ * @state_work: follows the frontend's state
+ * @ring_work: consumes requests; queued by the interrupt, which stays
+ *	masked until this work's late EOI
+ * @poll: ACKs requests whose range has no mapping left
+ * @lock: protects everything below
+ * @connected: the ring is mapped and the event channel bound
+ * @fstate: the frontend's XenbusState, as last read
+ * @events: bumped by every frontend state change (@wq)
+ * @wq: woken when @events changes
+ * @ring_page: the frontend's ring page, mapped read-write
+ * @ring_handle: grant handle of that mapping
+ * @ring: our view of the ring
+ * @pend: our UNMAPPED notifications waiting for their ACK
+ * @next_cookie: cookie of the next notification
+ * @irq: the event channel's irq, 0 when unbound
+ * @reqs: requests being carried out (struct gntv3_bconn_req)
+ * @poll_round: polls since the last time @reqs was empty
+ * @done: requests ACKed
+ * @ignored: requests dropped by the fault injection knob
+ * @malformed: malformed messages and corrupt indices seen
+ */
+struct gntv3_bconn {
+	struct gntv3_back *back;
+	domid_t frontend;
+	u32 devid;
+	char *fdir;
+	char *bdir;
+	struct list_head node;
+	struct xenbus_watch watch;
+	struct work_struct state_work;
+	struct work_struct ring_work;
+	struct delayed_work poll;
+
+	struct mutex lock;	/* see @lock above */
+	bool connected;
+	enum xenbus_state fstate;
+	unsigned long events;
+	wait_queue_head_t wq;
+	struct page *ring_page;
+	grant_handle_t ring_handle;
+	struct gntv3_ring ring;
+	struct gntv3_ring_pending pend;
+	u32 next_cookie;
+	int irq;
+	struct list_head reqs;
+	unsigned int poll_round;
+	u64 done;
+	u64 ignored;
+	u64 malformed;
+};
+
+/* Every backend connection, for debugfs. */
+static LIST_HEAD(gntv3_bconns);
+/* Protects gntv3_bconns; taken before any connection's lock. */
+static DEFINE_MUTEX(gntv3_bconns_lock);
+
+static irqreturn_t gntv3_bconn_interrupt(int irq, void *data)
+{
+	struct gntv3_bconn *bc = data;
+
+	queue_work(gntv3_conn_wq(), &bc->ring_work);
+	return IRQ_HANDLED;
+}
+
+static void gntv3_bconn_watch(struct xenbus_watch *watch, const char *path,
+			      const char *token)
+{
+	struct gntv3_bconn *bc = container_of(watch, struct gntv3_bconn, watch);
+
+	queue_work(gntv3_conn_wq(), &bc->state_work);
+}
+
+static void gntv3_bconn_malformed(struct gntv3_bconn *bc, bool index)
+{
+	bc->malformed++;
+	atomic64_inc(index ? &gntv3_conn_cnt.bad_index :
+		     &gntv3_conn_cnt.malformed);
+}
+
+static int gntv3_bconn_write_state(struct gntv3_bconn *bc,
+				   enum xenbus_state state)
+{
+	return xenbus_printf(XBT_NIL, bc->bdir, GNTV3_XS_STATE, "%d", state);
+}
+
+/* ---- the ring page ---- */
+
+static int gntv3_bconn_map_ring(struct gntv3_bconn *bc, grant_ref_t ref)
+{
+	struct gnttab_map_grant_ref op;
+	struct page *page;
+	int rc;
+
+	rc = gnttab_alloc_pages(1, &page);
+	if (rc)
+		return rc;
+	gnttab_set_map_op(&op, (unsigned long)pfn_to_kaddr(page_to_pfn(page)),
+			  GNTMAP_host_map, ref, bc->frontend);
+	rc = gnttab_map_refs(&op, NULL, &page, 1);
+	if (!rc && op.status != GNTST_okay)
+		rc = -ENOENT;
+	if (rc) {
+		gnttab_free_pages(1, &page);
+		return rc;
+	}
+	bc->ring_page = page;
+	bc->ring_handle = op.handle;
+	return 0;
+}
+
+static void gntv3_bconn_unmap_ring(struct gntv3_bconn *bc)
+{
+	struct gnttab_unmap_grant_ref op;
+	struct page *page = bc->ring_page;
+	int rc;
+
+	if (!page)
+		return;
+	bc->ring_page = NULL;
+	gnttab_set_unmap_op(&op, (unsigned long)pfn_to_kaddr(page_to_pfn(page)),
+			    GNTMAP_host_map, bc->ring_handle);
+	rc = gnttab_unmap_refs(&op, NULL, &page, 1);
+	if (rc || op.status != GNTST_okay) {
+		/* still mapped: never hand the page back to the allocator */
+		pr_warn("d%u: cannot unmap the ring page (%d/%d), leaking it\n",
+			bc->frontend, rc, op.status);
+		return;
+	}
+	gnttab_free_pages(1, &page);
+}
+
+/* Let go of the ring and the event channel; under bc->lock. */
+static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
+{
+	struct gntv3_bconn_req *req, *tmp;
+
+	if (!bc->connected)
+		return;
+	bc->connected = false;
+	unbind_from_irqhandler(bc->irq, bc);	/* closes the port */
+	bc->irq = 0;
+	gntv3_bconn_unmap_ring(bc);
+	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
+		list_del(&req->node);
+		kfree(req);
+	}
+	gntv3_bconn_write_state(bc, XenbusStateClosed);
+}
+
+/* ---- requests ---- */
+
+static bool gntv3_bconn_overlap(gntv3_id_t a, u64 na, gntv3_id_t b, u64 nb)
+{
+	return a < b + nb && b < a + na;
+}
+
+/* Does any mapping of @back still overlap the range of @m? */
+static bool gntv3_bconn_range_busy(struct gntv3_back *back,
+				   const struct gntv3_ring_msg *m)
+{
+	struct gntv3_map_priv *mp;
+	bool busy = false;
+
+	mutex_lock(&back->lock);
+	list_for_each_entry(mp, &back->maps, node) {
+		if (gntv3_bconn_overlap(mp->pub.id, mp->pub.nr_pages, m->id,
+					m->nr_ids)) {
+			busy = true;
+			break;
+		}
+	}
+	mutex_unlock(&back->lock);
+	return busy;
+}
+
+static void gntv3_bconn_poll_work(struct work_struct *work)
+{
+	struct gntv3_bconn *bc = container_of(to_delayed_work(work),
+					      struct gntv3_bconn, poll);
+	struct gntv3_bconn_req *req, *tmp;
+	struct gntv3_ring_msg ack;
+	bool notify = false;
+
+	mutex_lock(&bc->lock);
+	if (!bc->connected)
+		goto out;
+	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
+		if (gntv3_bconn_range_busy(bc->back, &req->msg))
+			continue;
+		gntv3_ring_make_ack(&req->msg, GNTST_okay, &ack);
+		if (!gntv3_ring_put_ack(&bc->ring, &ack))
+			notify = true;
+		bc->done++;
+		atomic64_inc(&gntv3_conn_cnt.back_done);
+		list_del(&req->node);
+		kfree(req);
+	}
+	if (notify)
+		notify_remote_via_irq(bc->irq);
+	if (list_empty(&bc->reqs)) {
+		bc->poll_round = 0;
+	} else {
+		queue_delayed_work(gntv3_conn_wq(), &bc->poll,
+				   msecs_to_jiffies(gntv3_retry_delay(&gntv3_bconn_poll,
+								      bc->poll_round)));
+		bc->poll_round++;
+	}
+out:
+	mutex_unlock(&bc->lock);
+}
+
+static void gntv3_bconn_nack(struct gntv3_bconn *bc,
+			     const struct gntv3_ring_msg *req)
+{
+	struct gntv3_ring_msg ack;
+
+	gntv3_ring_make_ack(req, GNTST_general_error, &ack);
+	if (!gntv3_ring_put_ack(&bc->ring, &ack))
+		notify_remote_via_irq(bc->irq);
+}
+
+/*
+ * Take the requests off the ring; the valid ones go on bc->reqs and are
+ * copied to @todo for the revoke handler.  Returns how many, or -1 when
+ * nothing at all was found (a spurious event).
+ */
+static int gntv3_bconn_take_reqs(struct gntv3_bconn *bc,
+				 struct gntv3_ring_msg *todo)
+{
+	bool was_broken = bc->ring.broken, found = false;
+	struct gntv3_bconn_req *r;
+	struct gntv3_ring_msg m;
+	int rc, n = 0;
+
+	while ((rc = gntv3_ring_get_req(&bc->ring, &m)) != -EAGAIN) {
+		if (rc == -EPROTO) {
+			/* counted once; events on a broken ring are spurious */
+			if (!was_broken)
+				gntv3_bconn_malformed(bc, true);
+			break;
+		}
+		found = true;
+		if (rc) {
+			gntv3_bconn_malformed(bc, false);
+			gntv3_bconn_nack(bc, &m);
+			continue;
+		}
+		if (READ_ONCE(gntv3_back_ignore_revokes)) {
+			bc->ignored++;
+			atomic64_inc(&gntv3_conn_cnt.back_ignored);
+			continue;
+		}
+		r = kzalloc(sizeof(*r), GFP_KERNEL);
+		if (!r) {
+			/* the frontend then treats the grant as dead */
+			gntv3_bconn_nack(bc, &m);
+			continue;
+		}
+		r->msg = m;
+		list_add_tail(&r->node, &bc->reqs);
+		todo[n++] = m;
+	}
+	return found ? n : -1;
+}
+
+/* ACKs of our UNMAPPED notifications. */
+static bool gntv3_bconn_take_acks(struct gntv3_bconn *bc)
+{
+	bool was_broken = bc->ring.broken, found = false;
+	struct gntv3_ring_msg ack;
+	int rc, slot;
+
+	while ((rc = gntv3_ring_get_ack(&bc->ring, &ack)) != -EAGAIN) {
+		if (rc == -EPROTO) {
+			if (!was_broken)
+				gntv3_bconn_malformed(bc, true);
+			break;
+		}
+		found = true;
+		slot = rc ? rc : gntv3_ring_pending_match(&bc->pend, &ack);
+		if (slot < 0)
+			gntv3_bconn_malformed(bc, false);
+		else
+			gntv3_ring_pending_del(&bc->pend, slot);
+	}
+	return found;
+}
+
+static void gntv3_bconn_ring_work(struct work_struct *work)
+{
+	struct gntv3_bconn *bc = container_of(work, struct gntv3_bconn,
+					      ring_work);
+	struct gntv3_ring_msg todo[GNTV3_RING_SLOTS];
+	struct gntv3_back *back = bc->back;
+	gntv3_revoke_handler_t fn;
+	bool acks;
+	void *data;
+	int i, n;
+
+	mutex_lock(&bc->lock);
+	if (!bc->connected) {
+		/* the irq is gone or going: no EOI owed */
+		mutex_unlock(&bc->lock);
+		return;
+	}
+	n = gntv3_bconn_take_reqs(bc, todo);
+	acks = gntv3_bconn_take_acks(bc);
+	if (n > 0)
+		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
+	xen_irq_lateeoi(bc->irq, n < 0 && !acks ? XEN_EOI_FLAG_SPURIOUS : 0);
+	mutex_unlock(&bc->lock);
+
+	if (n <= 0)
+		return;
+	mutex_lock(&back->lock);
+	fn = back->revoke_fn;
+	data = back->revoke_data;
+	mutex_unlock(&back->lock);
+	for (i = 0; fn && i < n; i++)
+		fn(back, todo[i].id, todo[i].nr_ids,
+		   todo[i].op == GNTV3_RING_OP_DOWNGRADE, data);
+	/* the handler may have unmapped at once */
+	mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
+}
+
+static void gntv3_bconn_state_work(struct work_struct *work)
+{
+	struct gntv3_bconn *bc = container_of(work, struct gntv3_bconn,
+					      state_work);
+	enum xenbus_state s;
+
+	s = xenbus_read_unsigned(bc->fdir, GNTV3_XS_STATE, XenbusStateUnknown);
+	mutex_lock(&bc->lock);
+	bc->fstate = s;
+	WRITE_ONCE(bc->events, bc->events + 1);
+	wake_up_all(&bc->wq);
+	if (bc->connected && s != XenbusStateInitialised &&
+	    s != XenbusStateConnected)
+		gntv3_bconn_disconnect(bc);
+	mutex_unlock(&bc->lock);
+}
+
+/* ---- connect ---- */
+
+/**
+ * struct gntv3_bconn_keys - what a frontend published
+ * @version: gntv3-version
+ * @tree_ref: gntv3-tree-ref
+ * @ring_ref: gntv3-ring-ref
+ * @port: gntv3-event-channel
+ * @transport: gntv3-transport
+ */
+struct gntv3_bconn_keys {
+	unsigned int version;
+	unsigned int tree_ref;
+	unsigned int ring_ref;
+	unsigned int port;
+	char transport[8];
+};
+
+/* Read the frontend's keys as one snapshot and check them. */
+static int gntv3_bconn_read_keys(struct gntv3_bconn *bc,
+				 struct gntv3_bconn_keys *k)
+{
+	struct xenbus_transaction xbt;
+	int rc;
+
+again:
+	rc = xenbus_transaction_start(&xbt);
+	if (rc)
+		return rc;
+	rc = xenbus_gather(xbt, bc->fdir, GNTV3_XS_VERSION, "%u", &k->version,
+			   GNTV3_XS_TRANSPORT, "%7s", k->transport,
+			   GNTV3_XS_RING_REF, "%u", &k->ring_ref,
+			   GNTV3_XS_EVTCHN, "%u", &k->port, NULL);
+	if (!rc && !strcmp(k->transport, GNTV3_XS_TRANSPORT_V1))
+		rc = xenbus_gather(xbt, bc->fdir, GNTV3_XS_TREE_REF, "%u",
+				   &k->tree_ref, NULL);
+	xenbus_transaction_end(xbt, 1);	/* read-only */
+	if (rc == -EAGAIN)
+		goto again;
+	if (rc)
+		return rc;
+	if (strcmp(k->transport, GNTV3_XS_TRANSPORT_V1))
+		return -EOPNOTSUPP;	/* native trees: see backend.c */
+	if (k->version < 1 || k->version > GNTV3_ABI_VERSION)
+		return -EPROTO;
+	return 0;
+}
+
+/* Attach, map, bind and say Connected; under bc->lock. */
+static int gntv3_bconn_try_connect(struct gntv3_bconn *bc)
+{
+	struct evtchn_bind_interdomain bind = {
+		.remote_dom = bc->frontend,
+	};
+	struct gntv3_bconn_keys k = { };
+	struct gntv3_back *back;
+	int rc;
+
+	rc = gntv3_bconn_read_keys(bc, &k);
+	if (rc)
+		return rc;
+	back = gntv3_back_attach(bc->frontend, k.tree_ref);
+	if (IS_ERR(back))
+		return PTR_ERR(back);
+	rc = gntv3_bconn_map_ring(bc, k.ring_ref);
+	if (rc)
+		goto err_detach;
+	bind.remote_port = k.port;
+	rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	if (rc)
+		goto err_unmap;
+	rc = bind_evtchn_to_irqhandler_lateeoi(bind.local_port,
+					       gntv3_bconn_interrupt, 0,
+					       "gntv3-back", bc);
+	if (rc < 0) {
+		struct evtchn_close close = { .port = bind.local_port };
+
+		HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
+		goto err_unmap;
+	}
+	bc->irq = rc;
+	gntv3_ring_init(&bc->ring, page_address(bc->ring_page), false);
+	memset(&bc->pend, 0, sizeof(bc->pend));
+	bc->back = back;
+	back->conn = bc;
+	bc->connected = true;
+	rc = gntv3_bconn_write_state(bc, XenbusStateConnected);
+	if (rc) {
+		gntv3_bconn_disconnect(bc);
+		back->conn = NULL;
+		bc->back = NULL;
+		gntv3_back_detach(back);
+		return rc;
+	}
+	return 0;
+
+err_unmap:
+	gntv3_bconn_unmap_ring(bc);
+err_detach:
+	gntv3_back_detach(back);
+	return rc;
+}
+
+static void gntv3_bconn_free(struct gntv3_bconn *bc)
+{
+	kfree(bc->bdir);
+	kfree(bc->fdir);
+	mutex_destroy(&bc->lock);
+	kfree(bc);
+}
+
+static int gntv3_bconn_announce(struct gntv3_bconn *bc, domid_t self)
+{
+	struct xenbus_transaction xbt;
+	unsigned int backend_id;
+	int rc;
+
+again:
+	rc = xenbus_transaction_start(&xbt);
+	if (rc)
+		return rc;
+	/* the frontend must exist and name us */
+	if (xenbus_scanf(xbt, bc->fdir, GNTV3_XS_BACKEND_ID, "%u",
+			 &backend_id) != 1) {
+		rc = -ENOENT;
+	} else if (backend_id != self) {
+		rc = -EACCES;
+	} else {
+		xenbus_rm(xbt, bc->bdir, "");
+		rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_FRONTEND_ID, "%u",
+				   bc->frontend);
+		if (!rc)
+			rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_FEATURE,
+					   "%u", GNTV3_ABI_VERSION);
+		if (!rc)
+			rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_STATE, "%d",
+					   XenbusStateInitWait);
+	}
+	if (rc) {
+		xenbus_transaction_end(xbt, 1);
+		return rc;
+	}
+	rc = xenbus_transaction_end(xbt, 0);
+	if (rc == -EAGAIN)
+		goto again;
+	return rc;
+}
+
+/* Wait for the frontend's Initialised and connect, until @deadline. */
+static int gntv3_bconn_wait_connect(struct gntv3_bconn *bc,
+				    unsigned long deadline)
+{
+	unsigned long events;
+	int rc = -ETIMEDOUT;
+	long left;
+
+	for (;;) {
+		mutex_lock(&bc->lock);
+		events = bc->events;
+		if (bc->fstate == XenbusStateInitialised) {
+			rc = gntv3_bconn_try_connect(bc);
+			/* a permanent refusal ends the wait at once */
+			if (!rc || rc == -EOPNOTSUPP || rc == -EPROTO) {
+				mutex_unlock(&bc->lock);
+				return rc;
+			}
+		}
+		mutex_unlock(&bc->lock);
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			return rc;
+		left = wait_event_interruptible_timeout(bc->wq,
+							READ_ONCE(bc->events) != events,
+							left);
+		if (left < 0)
+			return -EINTR;
+	}
+}
+
+/**
+ * gntv3_back_connect() - connect to a frontend's tree and ring
+ * @frontend: the frontend domain (our own for loopback)
+ * @devid: its connection number (see gntv3_front_connect())
+ * @timeout_ms: how long to wait for the frontend; 0 means 10 s
+ *
+ * Announces us in the backend directory below the frontend's, waits for
+ * the frontend to publish its keys, validates them, attaches to the tree
+ * and connects the ring (see the top of this file).  The result is an
+ * ordinary attachment, mapped with gntv3_map() and released with
+ * gntv3_back_detach(); its owner should set a revoke handler
+ * (gntv3_back_set_revoke_handler()) so that revokes complete.
+ *
+ * Context: process context, sleeps up to @timeout_ms.
+ * Return: the attachment, or an ERR_PTR(): -ENOENT when the frontend has
+ * no such connection, -EACCES when it names another backend, -ETIMEDOUT,
+ * -EINTR, -EOPNOTSUPP for a native tree, -EPROTO for bad keys or a bad
+ * descriptor, -ENOMEM, or an error of xenstore, the grant or the event
+ * channel.
+ */
+struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
+				      unsigned int timeout_ms)
+{
+	unsigned long deadline = jiffies +
+		msecs_to_jiffies(timeout_ms ? timeout_ms : 10000);
+	struct gntv3_bconn *bc;
+	struct gntv3_back *back;
+	domid_t self;
+	int rc;
+
+	if (frontend >= DOMID_FIRST_RESERVED)
+		return ERR_PTR(-EINVAL);
+	rc = gntv3_conn_self_domid(&self);
+	if (rc)
+		return ERR_PTR(rc);
+	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
+	if (!bc)
+		return ERR_PTR(-ENOMEM);
+	bc->frontend = frontend;
+	bc->devid = devid;
+	mutex_init(&bc->lock);
+	init_waitqueue_head(&bc->wq);
+	INIT_LIST_HEAD(&bc->reqs);
+	INIT_WORK(&bc->state_work, gntv3_bconn_state_work);
+	INIT_WORK(&bc->ring_work, gntv3_bconn_ring_work);
+	INIT_DELAYED_WORK(&bc->poll, gntv3_bconn_poll_work);
+	bc->fdir = gntv3_conn_frontdir(frontend, devid);
+	bc->bdir = bc->fdir ? kasprintf(GFP_KERNEL, "%s/%s", bc->fdir,
+					GNTV3_XS_BACKDIR) : NULL;
+	if (!bc->bdir) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	rc = gntv3_bconn_announce(bc, self);
+	if (rc)
+		goto err_free;
+	bc->watch.node = kasprintf(GFP_KERNEL, "%s/%s", bc->fdir,
+				   GNTV3_XS_STATE);
+	if (!bc->watch.node) {
+		rc = -ENOMEM;
+		goto err_rm;
+	}
+	bc->watch.callback = gntv3_bconn_watch;
+	rc = register_xenbus_watch(&bc->watch);
+	if (rc)
+		goto err_node;
+
+	rc = gntv3_bconn_wait_connect(bc, deadline);
+	if (rc)
+		goto err_watch;
+	back = bc->back;
+	mutex_lock(&gntv3_bconns_lock);
+	list_add_tail(&bc->node, &gntv3_bconns);
+	mutex_unlock(&gntv3_bconns_lock);
+	return back;
+
+err_watch:
+	unregister_xenbus_watch(&bc->watch);
+	cancel_work_sync(&bc->state_work);
+err_node:
+	kfree(bc->watch.node);
+err_rm:
+	xenbus_rm(XBT_NIL, bc->bdir, "");
+err_free:
+	gntv3_bconn_free(bc);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(gntv3_back_connect);
+
+/**
+ * gntv3_bconn_destroy() - detach's first step: let go of the ring
+ * @back: the attachment; nothing happens unless gntv3_back_connect() made
+ *	it
+ *
+ * Says Closed, releases the event channel and the ring page, drops pending
+ * requests (the frontend's timeout decides about them) and removes the
+ * backend directory.
+ */
+void gntv3_bconn_destroy(struct gntv3_back *back)
+{
+	struct gntv3_bconn *bc = back->conn;
+
+	if (!bc)
+		return;
+	back->conn = NULL;
+	mutex_lock(&gntv3_bconns_lock);
+	list_del(&bc->node);
+	mutex_unlock(&gntv3_bconns_lock);
+
+	unregister_xenbus_watch(&bc->watch);
+	cancel_work_sync(&bc->state_work);
+	mutex_lock(&bc->lock);
+	gntv3_bconn_disconnect(bc);
+	mutex_unlock(&bc->lock);
+	cancel_work_sync(&bc->ring_work);
+	cancel_delayed_work_sync(&bc->poll);
+	xenbus_rm(XBT_NIL, bc->bdir, "");
+	kfree(bc->watch.node);
+	gntv3_bconn_free(bc);
+}
+
+/**
+ * gntv3_back_connected() - is the ring of an attachment usable
+ * @back: the attachment
+ *
+ * Context: process context, may sleep.
+ * Return: true while connected to the frontend; false for an attachment
+ * made by gntv3_back_attach() or one whose frontend went away.
+ */
+bool gntv3_back_connected(struct gntv3_back *back)
+{
+	struct gntv3_bconn *bc = back ? back->conn : NULL;
+	bool connected;
+
+	if (!bc)
+		return false;
+	mutex_lock(&bc->lock);
+	connected = bc->connected;
+	mutex_unlock(&bc->lock);
+	return connected;
+}
+EXPORT_SYMBOL_GPL(gntv3_back_connected);
+
+/**
+ * gntv3_back_set_revoke_handler() - who unmaps when the frontend revokes
+ * @back: the attachment
+ * @fn: the handler, see gntv3_revoke_handler_t; NULL to remove it
+ * @data: its argument
+ *
+ * Without a handler gntv3 still acknowledges a request, once the owner
+ * unmapped the range of its own accord.
+ *
+ * Context: process context, may sleep.
+ */
+void gntv3_back_set_revoke_handler(struct gntv3_back *back,
+				   gntv3_revoke_handler_t fn, void *data)
+{
+	if (!back)
+		return;
+	mutex_lock(&back->lock);
+	back->revoke_fn = fn;
+	back->revoke_data = data;
+	mutex_unlock(&back->lock);
+}
+EXPORT_SYMBOL_GPL(gntv3_back_set_revoke_handler);
+
+/**
+ * gntv3_back_notify_unmapped() - tell the frontend we dropped some ids
+ * @back: the attachment, from gntv3_back_connect()
+ * @id: first id
+ * @nr_ids: number of ids
+ *
+ * The frontend retries its quarantine at once instead of at its next
+ * periodic retry, so grants it ended while we mapped them are released
+ * sooner.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for a bad range, -ENOTCONN without a connected ring,
+ * -EBUSY when GNTV3_RING_SLOTS notifications wait for their ACK.
+ */
+int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
+			       u32 nr_ids)
+{
+	struct gntv3_bconn *bc = back ? back->conn : NULL;
+	struct gntv3_ring_msg m;
+	int rc;
+
+	if (gntv3_ring_check_range(id, nr_ids))
+		return -EINVAL;
+	if (!bc)
+		return -ENOTCONN;
+	mutex_lock(&bc->lock);
+	if (!bc->connected) {
+		rc = -ENOTCONN;
+		goto out;
+	}
+	if (!gntv3_ring_req_space(&bc->ring)) {
+		rc = -EBUSY;
+		goto out;
+	}
+	do {
+		gntv3_ring_make_req(&m, GNTV3_RING_OP_UNMAPPED, id, nr_ids,
+				    bc->next_cookie++);
+		rc = gntv3_ring_pending_add(&bc->pend, &m);
+	} while (rc == -EEXIST);
+	if (rc < 0) {
+		rc = -EBUSY;
+		goto out;
+	}
+	rc = gntv3_ring_put_req(&bc->ring, &m);
+	if (rc) {
+		rc = -EBUSY;
+		goto out;
+	}
+	atomic64_inc(&gntv3_conn_cnt.unmapped_tx);
+	notify_remote_via_irq(bc->irq);
+out:
+	mutex_unlock(&bc->lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_back_notify_unmapped);
+
+/**
+ * gntv3_bconn_show() - one debugfs line per backend connection
+ * @s: the seq_file of debugfs "conn"
+ */
+void gntv3_bconn_show(struct seq_file *s)
+{
+	struct gntv3_bconn *bc;
+
+	mutex_lock(&gntv3_bconns_lock);
+	list_for_each_entry(bc, &gntv3_bconns, node) {
+		mutex_lock(&bc->lock);
+		seq_printf(s, "back %s frontend %u fstate %d connected %d done %llu ignored %llu malformed %llu pending %zu\n",
+			   bc->bdir, bc->frontend, bc->fstate, bc->connected,
+			   bc->done, bc->ignored, bc->malformed,
+			   list_count_nodes(&bc->reqs));
+		mutex_unlock(&bc->lock);
+	}
+	mutex_unlock(&gntv3_bconns_lock);
+}

@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 revoke ring kselftests: the frontend/backend connection through
+ * xenstore and the revoke, downgrade and notification flows, in a PV dom0
+ * in loopback.  One open file of /dev/gntv3 is the frontend (it grants to
+ * domid 0 and connects its tree), another the backend (BACK_CONNECT finds
+ * the frontend's keys, attaches and maps the ring), as two domains would.
+ *
+ * Checks: the connection comes up on both sides; a revoke of an idle grant,
+ * of a mapped grant, and of a grant whose page the backend holds (the ACK
+ * waits for the release); a downgrade (rw mapping gone, ro allowed after,
+ * the entry read-only); a backend that ignores revokes (debugfs knob): the
+ * timeout path leaves the grant dead and quarantined, its ids not reused,
+ * until the backend lets go; UNMAPPED notifications drain the quarantine at
+ * once; malformed messages are counted on both sides; reconnect after the
+ * backend detaches and attaches again; bad arguments.
+ *
+ * Must run as root with gntv3.ko loaded, and with xenstored running: a
+ * dom0 kernel's xenstore requests block until it runs.  If it does not,
+ * the tests start it (as scripts/vm/vm.sh's vm_toolstack_start does) and
+ * are skipped if that fails.
+ */
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "gntv3_back_utils.h"
+
+#define SELF_DOMID		0
+#define GNTV3_DEBUGFS_CONN	GNTV3_DEBUGFS_DIR "/conn"
+#define GNTV3_KNOB_IGNORE	GNTV3_DEBUGFS_DIR "/back_ignore_revokes"
+#define GNTV3_KNOB_INJECT	GNTV3_DEBUGFS_DIR "/front_inject"
+
+#define XENSTORED_SOCKET	"/run/xenstored/socket"
+
+/* xenstored runs, or was started by xenstored_start(). */
+static int xenstored_ok;
+
+__attribute__((constructor)) static void xenstored_start(void)
+{
+	struct stat st;
+	int i;
+
+	if (!stat(XENSTORED_SOCKET, &st)) {
+		xenstored_ok = 1;
+		return;
+	}
+	printf("# starting xenstored\n");
+	if (system("mkdir -p /run/xen /run/xenstored && xenstored --pid-file=/run/xenstored.pid"))
+		return;
+	for (i = 0; i < 100 && stat(XENSTORED_SOCKET, &st); i++)
+		gntv3_msleep(100);
+	xenstored_ok = !stat(XENSTORED_SOCKET, &st);
+}
+
+/* Value of "key value" in debugfs conn, -1 if missing. */
+static long long conn_stat(const char *key)
+{
+	char line[512], name[128];
+	long long val, found = -1;
+	FILE *f = fopen(GNTV3_DEBUGFS_CONN, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld", name, &val) == 2 &&
+		    !strcmp(name, key)) {
+			found = val;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+static int conn_info(int fd, __u32 tree, struct gntv3_ioc_conn_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->tree = tree;
+	return ioctl(fd, GNTV3_IOC_CONN_INFO, ci);
+}
+
+static int back_connect(int fd, __u32 devid, __u32 timeout_ms, __u32 *back)
+{
+	struct gntv3_ioc_back_connect c = {
+		.domid = SELF_DOMID,
+		.devid = devid,
+		.timeout_ms = timeout_ms,
+	};
+	int ret = ioctl(fd, GNTV3_IOC_BACK_CONNECT, &c);
+
+	if (!ret && back)
+		*back = c.back;
+	return ret;
+}
+
+static int do_revoke(int fd, __u32 tree, __u64 id, __u32 flags,
+		     __u32 timeout_ms, int *result)
+{
+	struct gntv3_ioc_revoke r = {
+		.tree = tree,
+		.flags = flags,
+		.id = id,
+		.timeout_ms = timeout_ms,
+		.result = -1,
+	};
+	int ret = ioctl(fd, GNTV3_IOC_REVOKE, &r);
+
+	if (!ret && result)
+		*result = r.result;
+	return ret;
+}
+
+/* Unmap through the backend file and assert that it worked. */
+#define back_unmap(map)							\
+	({								\
+		int __res = -1;						\
+		ASSERT_EQ(0, _gntv3_unmap(self->bfd, map, 0, &__res));	\
+		ASSERT_EQ(0, __res);					\
+	})
+
+/* Wait up to @ms for the tree's connection to be (dis)connected. */
+static int wait_connected(int fd, __u32 tree, int want, unsigned int ms)
+{
+	struct gntv3_ioc_conn_info ci;
+	double end = gntv3_now() + ms / 1000.0;
+
+	do {
+		if (!conn_info(fd, tree, &ci) && (int)ci.connected == want)
+			return 0;
+		gntv3_msleep(10);
+	} while (gntv3_now() < end);
+	return -1;
+}
+
+/* Wait up to @ms for the tree's quarantine to hold @want grants. */
+static int wait_quarantined(int fd, __u32 tree, __u64 want, unsigned int ms)
+{
+	struct gntv3_ioc_tree_stats st;
+	double end = gntv3_now() + ms / 1000.0;
+
+	do {
+		if (!_gntv3_stats(fd, tree, &st) && st.nr_quarantined == want)
+			return 0;
+		gntv3_msleep(10);
+	} while (gntv3_now() < end);
+	return -1;
+}
+
+FIXTURE(ring) {
+	int fd;		/* frontend file (the utils' macros use self->fd) */
+	int bfd;	/* backend file */
+	__u32 tree;
+	__u32 tree_ref;
+	__u32 devid;
+	__u32 back;
+};
+
+FIXTURE_SETUP(ring)
+{
+	struct gntv3_ioc_connect c = { 0 };
+	struct gntv3_ioc_back_conn_info bi = { 0 };
+
+	self->fd = -1;
+	self->bfd = -1;
+	if (!xenstored_ok)
+		SKIP(return, "xenstored is not running and cannot be started");
+	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", GNTV3_DEV, strerror(errno));
+	self->bfd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->bfd);
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	test_tree_create(SELF_DOMID, &self->tree, &self->tree_ref);
+	self->devid = 1000 + getpid() % 100000;
+	c.tree = self->tree;
+	c.devid = self->devid;
+	ASSERT_EQ(0, ioctl(self->fd, GNTV3_IOC_CONNECT, &c))
+		TH_LOG("connect: %s", strerror(errno));
+	ASSERT_EQ(0, back_connect(self->bfd, self->devid, 5000, &self->back))
+		TH_LOG("back connect: %s", strerror(errno));
+	ASSERT_EQ(0, wait_connected(self->fd, self->tree, 1, 5000));
+	bi.back = self->back;
+	ASSERT_EQ(0, ioctl(self->bfd, GNTV3_IOC_BACK_CONN_INFO, &bi));
+	ASSERT_EQ(1, bi.connected);
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	write_file(GNTV3_KNOB_IGNORE, "0");
+	if (self->bfd >= 0)
+		close(self->bfd);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(ring, connected_both_sides)
+{
+	struct gntv3_ioc_conn_info ci;
+	struct gntv3_ioc_connect c = { .tree = self->tree, .devid = self->devid };
+
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.state);
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.peer_state);
+	EXPECT_EQ(1, ci.connected);
+	EXPECT_LT(0, ci.ring_ref);
+	EXPECT_LT(0, ci.evtchn);
+	EXPECT_EQ(0, ci.sent);
+	EXPECT_EQ(0, ci.malformed);
+	EXPECT_EQ(0, ci.resets);
+	/* one connection per tree */
+	EXPECT_ERRNO(EEXIST, ioctl(self->fd, GNTV3_IOC_CONNECT, &c));
+	/* a frontend connection that does not exist */
+	EXPECT_ERRNO(ENOENT, back_connect(self->bfd, self->devid + 1, 100, NULL));
+}
+
+TEST_F(ring, revoke_idle)
+{
+	long long acked = conn_stat("acked"), done = conn_stat("back_done");
+	unsigned char *buf = gntv3_buf(1);
+	struct gntv3_ioc_conn_info ci;
+	struct gntv3_ioc_tree_stats st;
+	int res = -1;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, acked);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 2000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	/* the grant is gone, its memory released */
+	test_err_query(ENOENT, self->tree, id);
+	test_err_end(ENOENT, self->tree, id);
+	test_stats(self->tree, &st);
+	EXPECT_EQ(0, st.nr_grants);
+	EXPECT_EQ(0, st.nr_quarantined);
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	EXPECT_EQ(1, ci.sent);
+	EXPECT_EQ(1, ci.acked);
+	EXPECT_EQ(0, ci.timed_out);
+	EXPECT_EQ(acked + 1, conn_stat("acked"));
+	EXPECT_EQ(done + 1, conn_stat("back_done"));
+	/* a second revoke finds nothing */
+	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree, id, 0, 100, &res));
+}
+
+TEST_F(ring, revoke_mapped)
+{
+	unsigned char *buf = gntv3_buf(4), rd[16];
+	struct gntv3_ioc_back_stats st0, st;
+	struct gntv3_ioc_tree_stats ts;
+	__u32 maps[4];
+	__u64 id, ids[4];
+	int res = -1, i;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x5a, 4 * PAGE_SZ);
+	ASSERT_EQ(0, _gntv3_back_stats(self->bfd, &st0));
+	test_grant_user(self->tree, 0, buf, 4, &id);
+	for (i = 0; i < 4; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, ids, 4, maps));
+	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, maps[1], GNTV3_IOC_RW_READ, 0, 16, rd));
+	EXPECT_EQ(0x5a, rd[15]);
+
+	/* revoke the second page: only its mapping goes */
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id + 1, 0, 5000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->bfd, maps[1], GNTV3_IOC_RW_READ,
+					   0, 16, rd));
+	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, maps[2], GNTV3_IOC_RW_READ, 0, 16, rd));
+	ASSERT_EQ(0, _gntv3_back_stats(self->bfd, &st));
+	EXPECT_EQ(st0.nr_mapped + 3, st.nr_mapped);
+	test_err_query(ENOENT, self->tree, id + 1);
+	test_stats(self->tree, &ts);
+	EXPECT_EQ(3, ts.nr_grants);
+	EXPECT_EQ(0, ts.nr_quarantined);
+	/* a new map of the revoked id fails */
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->bfd, self->back, 0, &ids[1], 1, maps));
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			back_unmap(maps[i]);
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			test_end(self->tree, id + i);
+}
+
+struct revoke_thread {
+	int fd;
+	__u32 tree;
+	__u64 id;
+	int ret;
+	int result;
+	int finished;
+	double took;
+};
+
+static void *revoke_fn(void *arg)
+{
+	struct revoke_thread *t = arg;
+	double t0 = gntv3_now();
+
+	t->ret = do_revoke(t->fd, t->tree, t->id, 0, 10000, &t->result);
+	t->took = gntv3_now() - t0;
+	__atomic_store_n(&t->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The backend's safe unmap waits for its page user: so does the ACK. */
+TEST_F(ring, revoke_waits_for_held_page)
+{
+	struct revoke_thread t = { .fd = self->fd, .tree = self->tree };
+	unsigned char *buf = gntv3_buf(1);
+	struct gntv3_ioc_back_stats st;
+	struct gntv3_ioc_tree_stats ts;
+	pthread_t th;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map_hold(self->bfd, map, 0, 1));
+	t.id = id;
+	ASSERT_EQ(0, pthread_create(&th, NULL, revoke_fn, &t));
+	gntv3_msleep(400);
+	/* still waiting: the unmap is pending on our hold */
+	EXPECT_EQ(0, __atomic_load_n(&t.finished, __ATOMIC_ACQUIRE));
+	ASSERT_EQ(0, _gntv3_back_stats(self->bfd, &st));
+	EXPECT_LE(1, st.nr_unmap_pending);
+	ASSERT_EQ(0, _gntv3_map_hold(self->bfd, map, 0, 0));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, t.ret);
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, t.result);
+	EXPECT_LE(0.4, t.took);
+	EXPECT_GT(9.0, t.took);
+	test_stats(self->tree, &ts);
+	EXPECT_EQ(0, ts.nr_grants);
+	EXPECT_EQ(0, ts.nr_quarantined);
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->bfd, map, 0, NULL));
+}
+
+TEST_F(ring, downgrade)
+{
+	long long sent = conn_stat("downgrades_sent");
+	unsigned char *buf = gntv3_buf(1), rd[64], wr[8] = "written";
+	struct gntv3_ioc_query q;
+	__u32 map, rmap;
+	int res = -1;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x33, PAGE_SZ);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_WRITE, 8, 8, wr));
+
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id,
+			       GNTV3_IOC_REVOKE_DOWNGRADE, 5000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_EQ(sent + 1, conn_stat("downgrades_sent"));
+	/* the rw mapping is gone; the grant stays, read-only */
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_READ, 0, 8, rd));
+	test_query(self->tree, id, &q);
+	EXPECT_EQ(1, q.readonly);
+	EXPECT_EQ(0, q.state);
+	EXPECT_EQ(0, q.pte & PTE_WRITE);
+	EXPECT_EQ(0, q.pte & PTE_DOWNGRADE);
+	EXPECT_EQ(0, q.pte & PTE_REVOKED);
+	EXPECT_ERRNO(EACCES, _gntv3_map(self->bfd, self->back, 0, &id, 1, &rmap));
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_READONLY,
+				&id, 1, &rmap));
+	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, rmap, GNTV3_IOC_RW_READ, 0, 64, rd));
+	EXPECT_EQ(0x33, rd[0]);
+	EXPECT_EQ(0, memcmp(rd + 8, "written", 8));
+	EXPECT_ERRNO(EACCES, _gntv3_map_rw(self->bfd, rmap, GNTV3_IOC_RW_WRITE, 0, 8, wr));
+	/* downgrading a read-only grant is done at once */
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id,
+			       GNTV3_IOC_REVOKE_DOWNGRADE, 100, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_EQ(sent + 1, conn_stat("downgrades_sent"));
+	back_unmap(rmap);
+	test_end(self->tree, id);
+}
+
+/* A backend that never answers: the grant dies, quarantined, not reused. */
+TEST_F(ring, ignored_revoke_times_out)
+{
+	long long dead = conn_stat("dead"), dq = conn_stat("dead_quarantined");
+	long long ign = conn_stat("back_ignored"), to = conn_stat("timed_out");
+	long long q0 = gntv3_debugfs_stat("quarantined");
+	unsigned char *buf = gntv3_buf(2), rd[8];
+	struct gntv3_ioc_tree_stats ts;
+	struct gntv3_ioc_query q;
+	__u64 id, id2;
+	double t0, took;
+	int res = -1;
+	__u32 map;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x77, 2 * PAGE_SZ);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "1"));
+
+	t0 = gntv3_now();
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 500, &res));
+	took = gntv3_now() - t0;
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DEAD, res);
+	EXPECT_LE(0.45, took);
+	EXPECT_GT(3.0, took);
+	EXPECT_EQ(dead + 1, conn_stat("dead"));
+	EXPECT_EQ(dq + 1, conn_stat("dead_quarantined"));
+	EXPECT_EQ(ign + 1, conn_stat("back_ignored"));
+	EXPECT_EQ(to + 1, conn_stat("timed_out"));
+	EXPECT_EQ(q0 + 1, gntv3_debugfs_stat("quarantined"));
+
+	/* dead: revoked in the tree, quarantined, the file no longer owns it */
+	test_query(self->tree, id, &q);
+	EXPECT_EQ(2, q.state);
+	EXPECT_NE(0, q.pte & PTE_REVOKED);
+	test_stats(self->tree, &ts);
+	EXPECT_EQ(0, ts.nr_grants);
+	EXPECT_EQ(1, ts.nr_quarantined);
+	test_err_end(ENOENT, self->tree, id);
+	/* the backend still reads the page: it was never freed */
+	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_READ, 0, 8, rd));
+	EXPECT_EQ(0x77, rd[7]);
+	/* its id is not reused */
+	test_grant_user(self->tree, 0, buf + PAGE_SZ, 1, &id2);
+	EXPECT_NE(id, id2);
+
+	/* once the backend lets go, the quarantine drains */
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	back_unmap(map);
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 5000));
+	EXPECT_EQ(q0, gntv3_debugfs_stat("quarantined"));
+	test_err_query(ENOENT, self->tree, id);
+	test_end(self->tree, id2);
+}
+
+/* UNMAPPED: the frontend retries its quarantine at once. */
+TEST_F(ring, unmapped_notification_drains_quarantine)
+{
+	long long rx = conn_stat("unmapped_rx");
+	long long old = gntv3_param_get("quarantine_retry_ms");
+	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
+	unsigned char *buf = gntv3_buf(1);
+	__s32 result = -1;
+	double t0;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LT(0, old);
+	ASSERT_EQ(0, gntv3_param_set("quarantine_retry_ms", 60000));
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
+	EXPECT_EQ(1, result);			/* quarantined */
+	back_unmap(map);
+	gntv3_msleep(200);
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 1, 0));
+	t0 = gntv3_now();
+	n.id = id;
+	ASSERT_EQ(0, ioctl(self->bfd, GNTV3_IOC_BACK_NOTIFY, &n));
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 3000));
+	EXPECT_GT(3.0, gntv3_now() - t0);
+	EXPECT_EQ(rx + 1, conn_stat("unmapped_rx"));
+	EXPECT_EQ(0, gntv3_param_set("quarantine_retry_ms", old));
+	/* a bad range is refused before it reaches the ring */
+	n.nr_ids = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(self->bfd, GNTV3_IOC_BACK_NOTIFY, &n));
+}
+
+/* Malformed messages are counted and dropped; the ring keeps working. */
+TEST_F(ring, malformed_messages_counted)
+{
+	long long mal = conn_stat("malformed");
+	struct gntv3_ioc_conn_info ci;
+	unsigned char *buf = gntv3_buf(1);
+	int res = -1, i;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, mal);
+	/* unknown op, then a bogus reserved field */
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_INJECT, "1"));
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_INJECT, "2"));
+	ASSERT_NE(0, write_file(GNTV3_KNOB_INJECT, "3"));
+	/* backend: 2 malformed requests; frontend: 2 NACKs answering nothing */
+	for (i = 0; i < 200 && conn_stat("malformed") < mal + 4; i++)
+		gntv3_msleep(10);
+	EXPECT_EQ(mal + 4, conn_stat("malformed"));
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	EXPECT_EQ(2, ci.malformed);
+	EXPECT_EQ(1, ci.connected);
+	EXPECT_EQ(0, ci.sent);
+
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 2000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+}
+
+/* The backend detaches: the frontend resets; a new backend reconnects. */
+TEST_F(ring, reconnect_after_backend_detach)
+{
+	long long resets = conn_stat("resets");
+	struct gntv3_ioc_conn_info ci, ci0;
+	unsigned char *buf = gntv3_buf(1);
+	int res = -1;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci0));
+	ASSERT_EQ(0, _gntv3_detach(self->bfd, self->back));
+	ASSERT_EQ(0, wait_connected(self->fd, self->tree, 0, 3000));
+	for (int i = 0; i < 300; i++) {
+		ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+		if (ci.state == GNTV3_XS_STATE_INITIALISING && ci.resets == 1)
+			break;
+		gntv3_msleep(10);
+	}
+	EXPECT_EQ(GNTV3_XS_STATE_INITIALISING, ci.state);
+	EXPECT_EQ(1, ci.resets);
+	EXPECT_EQ(resets + 1, conn_stat("resets"));
+	/* without a backend a revoke gets no answer: dead, nothing mapped */
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 200, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DEAD, res);
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 0));
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	EXPECT_EQ(0, ci.sent);		/* nobody to send it to */
+	EXPECT_EQ(1, ci.timed_out);
+
+	ASSERT_EQ(0, back_connect(self->bfd, self->devid, 5000, &self->back));
+	ASSERT_EQ(0, wait_connected(self->fd, self->tree, 1, 5000));
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.state);
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.peer_state);
+	EXPECT_EQ(1, ci.resets);
+	EXPECT_EQ(0, ci0.sent);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 5000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	EXPECT_EQ(1, ci.sent);
+	EXPECT_EQ(1, ci.acked);
+}
+
+TEST_F(ring, bad_arguments)
+{
+	unsigned char *buf = gntv3_buf(1);
+	struct gntv3_ioc_tree t = { .tree = self->tree };
+	struct gntv3_ioc_conn_info ci;
+	int res;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	EXPECT_ERRNO(EINVAL, do_revoke(self->fd, self->tree, id, 0x80, 100, &res));
+	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree, id + 1, 0, 100, &res));
+	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree + 1, id, 0, 100, &res));
+	EXPECT_ERRNO(ENOENT, conn_info(self->fd, self->tree + 1, &ci));
+	/* disconnect, then there is nothing to query or disconnect */
+	ASSERT_EQ(0, ioctl(self->fd, GNTV3_IOC_DISCONNECT, &t));
+	EXPECT_ERRNO(ENOTCONN, conn_info(self->fd, self->tree, &ci));
+	EXPECT_ERRNO(ENOTCONN, ioctl(self->fd, GNTV3_IOC_DISCONNECT, &t));
+	/* the backend saw the frontend go */
+	for (int i = 0; i < 300; i++) {
+		struct gntv3_ioc_back_conn_info bi = { .back = self->back };
+
+		ASSERT_EQ(0, ioctl(self->bfd, GNTV3_IOC_BACK_CONN_INFO, &bi));
+		if (!bi.connected)
+			break;
+		gntv3_msleep(10);
+	}
+	{
+		struct gntv3_ioc_back_conn_info bi = { .back = self->back };
+
+		ASSERT_EQ(0, ioctl(self->bfd, GNTV3_IOC_BACK_CONN_INFO, &bi));
+		EXPECT_EQ(0, bi.connected);
+	}
+	test_end(self->tree, id);
+}
+
+TEST_HARNESS_MAIN
