@@ -4,9 +4,10 @@
 #
 #   make demo      install what is needed, build, boot Xen + dom0, show gntv3
 #   make test      every test: unit, lint, docs, VM kselftests; ends "N passed, M failed"
+#   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
 # Other targets: deps, modules (default), check, lint, docs-check, selftests,
-# vm-test, clean.  KDIR selects the kernel headers (default: the
+# vm-test, bench, clean.  KDIR selects the kernel headers (default: the
 # linux-headers package matching linux-image-6.12-amd64, see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
@@ -22,7 +23,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules check lint docs-check selftests vm-test demo test \
-	clean
+	bench clean
 
 all: modules
 
@@ -55,6 +56,9 @@ vm-test: modules selftests
 
 demo: deps modules
 	bash scripts/demo.sh
+
+bench: modules
+	bash scripts/bench.sh
 
 # One command for everything CI runs; the summary line comes last.
 test: deps

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench: build tools/gntv3/bench/gntv3_bench.ko against gntv3's exports,
+# boot Xen + dom0 once, and print the table of ns per 4 KiB page of gntv3
+# against the stock Linux grant API, measured in the same run, with one line
+#   bench: <row> gntv3=<ns> stock=<ns> ratio=<gntv3/stock>
+# per row.  Fails if the run failed or any row is missing.
+#
+# Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
+# row, default the module's), and everything scripts/xenvm.sh reads.
+# Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
+# the absolute values with hardware; other VMs on the host make them noisy.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TOP=$PWD
+CACHE=${GNTV3_CACHE:-$TOP/.cache}
+KDIR=${KDIR:-/usr/src/linux-headers-$(cat "$CACHE/kver")}
+BENCH=$TOP/tools/gntv3/bench
+OUT=$TOP/build/bench
+ROWS="grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m"
+
+mkdir -p "$OUT"
+make -C "$KDIR" M="$BENCH" \
+	KBUILD_EXTRA_SYMBOLS="$TOP/drivers/xen/gntv3/Module.symvers" modules
+cp "$BENCH/gntv3_bench.ko" "$OUT/gntv3_bench.ko"
+
+envs=()
+[ -z "${GNTV3_BENCH_REPS:-}" ] || envs=(--env "GNTV3_BENCH_REPS=$GNTV3_BENCH_REPS")
+rc=0
+bash scripts/xenvm.sh run --name bench --dom0 tools/gntv3/bench/dom0-bench.sh \
+	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--add "$OUT/gntv3_bench.ko:/lib/modules/gntv3_bench.ko" \
+	"${envs[@]}" >"$OUT/console.log" || rc=$?
+
+echo "=== gntv3 vs stock grant API (build/vm/bench.log; QEMU TCG, ns per 4 KiB page)"
+grep -E '^(gntv3_bench|bench): ' "$OUT/console.log" || true
+for row in $ROWS; do
+	if ! grep -qE "^bench: $row gntv3=[0-9]+ stock=[0-9]+ ratio=[0-9.]+$" "$OUT/console.log"; then
+		echo "bench: row $row missing" >&2
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+done
+if [ "$rc" -ne 0 ]; then
+	tail -n 40 "$OUT/console.log" >&2
+	echo "bench: FAILED (rc=$rc; console in ${OUT#"$TOP"/}/console.log)" >&2
+fi
+exit "$rc"

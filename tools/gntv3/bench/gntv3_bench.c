@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3_bench: gntv3 against the stock Linux grant API, in one PV dom0.
+ *
+ * Runs at insmod and prints, with pr_info(), a table of median ns per 4 KiB
+ * page and one line per row:
+ *
+ *	bench: <row> gntv3=<ns> stock=<ns> ratio=<gntv3/stock>
+ *
+ * Everything is granted to our own domain (dom0 loopback, as the
+ * kselftests do), so both sides make the very same hypercalls on the very
+ * same grant entries.  Each row runs BENCH_WARMUP untimed repetitions, then
+ * @reps timed ones; gntv3 and stock alternate which goes first in each
+ * repetition, so that a disturbance (other VMs on the host) hits both.
+ *
+ * What each row times, per side (ending a grant is never timed: both sides
+ * end every grant with gnttab_try_end_foreign_access() after the timed
+ * region, gntv3 inside gntv3_end_grant()):
+ *
+ *  grant_4k	  512 single 4 KiB grants, divided by 512.  gntv3:
+ *		  gntv3_grant_page() (id allocation, grant record, page
+ *		  reference, the v1 entry, the tree leaf).  stock:
+ *		  gnttab_grant_foreign_access() (reference allocation, entry).
+ *  grant_2m	  one 2 MiB folio, divided by 512.  gntv3: gntv3_grant_folio()
+ *		  of the order-9 folio (one run of 512 v1 entries, one leaf).
+ *		  stock: gnttab_grant_foreign_access() of its 512 pages.
+ *  map_unmap_N	  N = 1, 16, 512 single-page grants (gntv3 ids, and the v1
+ *		  references their leaves hold), mapped with one call and
+ *		  unmapped with one call, divided by N.  gntv3: gntv3_map() of
+ *		  the N ids (resolving them in the tree, taking pages from
+ *		  gnttab_alloc_pages(), gnttab_map_refs()) and
+ *		  gntv3_unmap_batch() (idle check, gnttab_unmap_refs(),
+ *		  gnttab_free_pages()); the attachment is made once, outside.
+ *		  stock: gnttab_alloc_pages(), gnttab_map_refs(),
+ *		  gnttab_unmap_refs(), gnttab_free_pages(), with op arrays
+ *		  allocated once, outside.  The page allocation is timed on
+ *		  both sides because gntv3_map() does it; its stock cost is
+ *		  printed on its own line too.
+ *  map_unmap_2m  the same for one 2 MiB grant: gntv3 maps its id as one
+ *		  request; stock maps the 512 v1 references of its leaf in
+ *		  one gnttab_map_refs() call.
+ *
+ * Any failing call prints "bench: FAILED <what>" and fails the insmod with
+ * its errno: a benchmark of failing calls would measure nothing.
+ */
+#include <linux/gfp.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <xen/gntv3.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+
+static unsigned int reps = 51;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps, "Timed repetitions per row; the median is reported (default 51)");
+
+#define BENCH_WARMUP	3
+#define BENCH_PAGES	512		/* the largest batch */
+#define BENCH_ORDER_2M	9
+#define BENCH_SELF	0		/* dom0 grants to itself */
+#define BENCH_MAX_REPS	10000
+#define BENCH_FIRST_MAP_ROW	2	/* rows before it need no attachment */
+
+enum bench_side { SIDE_GNTV3, SIDE_STOCK, NR_SIDES };
+
+/*
+ * A repetition's times in ns: the grant or map, the unmap, and (stock map
+ * rows only) the gnttab_alloc_pages() + gnttab_free_pages() part of both.
+ */
+enum bench_part { PART_FIRST, PART_UNMAP, PART_POOL, NR_PARTS };
+
+/**
+ * struct bench - state of the whole run
+ * @front: the tree all gntv3 grants go into
+ * @back: our attachment to @front (map rows only)
+ * @pages: BENCH_PAGES order-0 pages to grant
+ * @folio: an order-9 folio to grant
+ * @granted: @pages are granted with gntv3 under @first (map rows)
+ * @first: id of @pages[0]; @pages[i] has id @first + i
+ * @folio_id: id of @folio while granted with gntv3 (map rows)
+ * @folio_granted: @folio is granted under @folio_id
+ * @refs: v1 references of the gntv3 grants of @pages (map rows), or of
+ *	the stock grants of a grant row
+ * @refs_2m: v1 references of the 512 pages of @folio's gntv3 grant
+ * @ids: ids to map
+ * @maps: gntv3 mappings
+ * @results: per mapping results of gntv3_unmap_batch()
+ * @tpages: target pages of a stock map
+ * @mops: stock map ops
+ * @uops: stock unmap ops
+ * @leaked: a stock page is still granted or mapped: never freed
+ * @t: per side and part, @reps samples in ns
+ * @scratch: @reps samples to sort
+ */
+struct bench {
+	struct gntv3_front *front;
+	struct gntv3_back *back;
+	struct page *pages[BENCH_PAGES];
+	struct folio *folio;
+	bool granted;
+	gntv3_id_t first;
+	gntv3_id_t folio_id;
+	bool folio_granted;
+	grant_ref_t refs[BENCH_PAGES];
+	grant_ref_t refs_2m[BENCH_PAGES];
+	gntv3_id_t ids[BENCH_PAGES];
+	struct gntv3_mapping *maps[BENCH_PAGES];
+	int results[BENCH_PAGES];
+	struct page *tpages[BENCH_PAGES];
+	struct gnttab_map_grant_ref mops[BENCH_PAGES];
+	struct gnttab_unmap_grant_ref uops[BENCH_PAGES];
+	bool leaked;
+	u64 *t[NR_SIDES][NR_PARTS];
+	u64 *scratch;
+};
+
+/* One repetition of one side of a row: fills @t[NR_PARTS] or fails. */
+typedef int (*bench_fn)(struct bench *b, unsigned int nr, u64 *t);
+
+/**
+ * struct bench_row - one line of the table
+ * @name: row name of the "bench:" line
+ * @nr: 4 KiB pages per repetition (the divisor)
+ * @map: a map row: map and unmap are timed apart
+ * @gntv3: one gntv3 repetition
+ * @stock: one stock repetition
+ */
+struct bench_row {
+	const char *name;
+	unsigned int nr;
+	bool map;
+	bench_fn gntv3;
+	bench_fn stock;
+};
+
+static int bench_failed(const char *what, int rc)
+{
+	pr_info("bench: FAILED %s (%d)\n", what, rc);
+	return rc;
+}
+
+static unsigned long bench_kaddr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
+}
+
+/* ---- grant rows ---- */
+
+/* End @nr gntv3 grants; 1 (quarantined) means a mapping was left over. */
+static int bench_gntv3_end(struct bench *b, const gntv3_id_t *ids,
+			   unsigned int nr)
+{
+	unsigned int i;
+	int rc, ret = 0;
+
+	for (i = 0; i < nr; i++) {
+		rc = gntv3_end_grant(b->front, ids[i]);
+		if (rc && !ret)
+			ret = bench_failed("gntv3_end_grant", rc > 0 ? -EBUSY : rc);
+	}
+	return ret;
+}
+
+/* End @nr stock grants; a page whose grant did not end is leaked. */
+static int bench_stock_end(struct bench *b, unsigned int nr)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (!gnttab_try_end_foreign_access(b->refs[i])) {
+			b->leaked = true;
+			if (!ret)
+				ret = bench_failed("gnttab_try_end_foreign_access",
+						   -EBUSY);
+		}
+	}
+	return ret;
+}
+
+static int bench_gntv3_grant_4k(struct bench *b, unsigned int nr, u64 *t)
+{
+	unsigned int i;
+	u64 t0, t1;
+	int rc = 0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < BENCH_PAGES && !rc; i++)
+		rc = gntv3_grant_page(b->front, b->pages[i], 0, &b->ids[i]);
+	t1 = ktime_get_ns();
+	if (rc) {
+		bench_gntv3_end(b, b->ids, i - 1);
+		return bench_failed("gntv3_grant_page", rc);
+	}
+	t[PART_FIRST] = t1 - t0;
+	return bench_gntv3_end(b, b->ids, BENCH_PAGES);
+}
+
+static int bench_gntv3_grant_2m(struct bench *b, unsigned int nr, u64 *t)
+{
+	u64 t0, t1;
+	int rc;
+
+	t0 = ktime_get_ns();
+	rc = gntv3_grant_folio(b->front, b->folio, 0, &b->ids[0]);
+	t1 = ktime_get_ns();
+	if (rc)
+		return bench_failed("gntv3_grant_folio", rc);
+	t[PART_FIRST] = t1 - t0;
+	return bench_gntv3_end(b, b->ids, 1);
+}
+
+/* Stock: BENCH_PAGES single grants of @pages or of @folio's pages. */
+static int bench_stock_grant(struct bench *b, bool folio, u64 *t)
+{
+	struct page *page;
+	unsigned int i;
+	u64 t0, t1;
+	int ref = 0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < BENCH_PAGES && ref >= 0; i++) {
+		page = folio ? folio_page(b->folio, i) : b->pages[i];
+		ref = gnttab_grant_foreign_access(BENCH_SELF,
+						  xen_page_to_gfn(page), 0);
+		b->refs[i] = ref;
+	}
+	t1 = ktime_get_ns();
+	if (ref < 0) {
+		bench_stock_end(b, i - 1);
+		return bench_failed("gnttab_grant_foreign_access", ref);
+	}
+	t[PART_FIRST] = t1 - t0;
+	return bench_stock_end(b, BENCH_PAGES);
+}
+
+static int bench_stock_grant_4k(struct bench *b, unsigned int nr, u64 *t)
+{
+	return bench_stock_grant(b, false, t);
+}
+
+static int bench_stock_grant_2m(struct bench *b, unsigned int nr, u64 *t)
+{
+	return bench_stock_grant(b, true, t);
+}
+
+/* ---- map rows ---- */
+
+static void bench_unmap_done(struct gntv3_mapping *map, int result, void *data)
+{
+	/* only for pages still in use, which the bench never holds */
+	pr_info("gntv3_bench: late unmap of id %llu: %d\n", map->id, result);
+}
+
+/* gntv3: map @nr_ids ids in one call, unmap them in one call */
+static int bench_gntv3_map(struct bench *b, unsigned int nr_ids, u64 *t)
+{
+	unsigned int i;
+	u64 t0, t1, t2;
+	int rc;
+
+	t0 = ktime_get_ns();
+	rc = gntv3_map(b->back, b->ids, nr_ids, 0, b->maps);
+	t1 = ktime_get_ns();
+	if (rc)
+		return bench_failed("gntv3_map", rc);
+	rc = gntv3_unmap_batch(b->maps, nr_ids, bench_unmap_done, NULL,
+			       b->results);
+	t2 = ktime_get_ns();
+	if (rc)
+		return bench_failed("gntv3_unmap_batch", rc);
+	for (i = 0; i < nr_ids; i++)
+		if (b->results[i])
+			return bench_failed("gntv3_unmap_batch result",
+					    b->results[i]);
+	t[PART_FIRST] = t1 - t0;
+	t[PART_UNMAP] = t2 - t1;
+	return 0;
+}
+
+static int bench_gntv3_map_4k(struct bench *b, unsigned int nr, u64 *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		b->ids[i] = b->first + i;
+	return bench_gntv3_map(b, nr, t);
+}
+
+static int bench_gntv3_map_2m(struct bench *b, unsigned int nr, u64 *t)
+{
+	b->ids[0] = b->folio_id;
+	return bench_gntv3_map(b, 1, t);
+}
+
+/*
+ * Undo a stock map that did not fully succeed, op by op; a page that cannot
+ * be unmapped is leaked with all the others (b->leaked).
+ */
+static void bench_stock_unwind(struct bench *b, unsigned int nr)
+{
+	struct gnttab_unmap_grant_ref op;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (b->mops[i].status != GNTST_okay)
+			continue;
+		gnttab_set_unmap_op(&op, bench_kaddr(b->tpages[i]),
+				    GNTMAP_host_map, b->mops[i].handle);
+		if (gnttab_unmap_refs(&op, NULL, &b->tpages[i], 1) ||
+		    op.status != GNTST_okay)
+			b->leaked = true;
+	}
+	if (!b->leaked)
+		gnttab_free_pages(nr, b->tpages);
+}
+
+/* stock: map @refs[0 .. @nr) in one call, unmap them in one call */
+static int bench_stock_map(struct bench *b, const grant_ref_t *refs,
+			   unsigned int nr, u64 *t)
+{
+	u64 t0, ta, t1, tu, t2;
+	unsigned int i;
+	int rc;
+
+	t0 = ktime_get_ns();
+	rc = gnttab_alloc_pages(nr, b->tpages);
+	if (rc)
+		return bench_failed("gnttab_alloc_pages", rc);
+	ta = ktime_get_ns();
+	for (i = 0; i < nr; i++)
+		gnttab_set_map_op(&b->mops[i], bench_kaddr(b->tpages[i]),
+				  GNTMAP_host_map, refs[i], BENCH_SELF);
+	rc = gnttab_map_refs(b->mops, NULL, b->tpages, nr);
+	for (i = 0; !rc && i < nr; i++)
+		if (b->mops[i].status != GNTST_okay)
+			rc = -EIO;
+	t1 = ktime_get_ns();
+	if (rc) {
+		bench_stock_unwind(b, nr);
+		return bench_failed("gnttab_map_refs", rc);
+	}
+	for (i = 0; i < nr; i++)
+		gnttab_set_unmap_op(&b->uops[i], bench_kaddr(b->tpages[i]),
+				    GNTMAP_host_map, b->mops[i].handle);
+	rc = gnttab_unmap_refs(b->uops, NULL, b->tpages, nr);
+	for (i = 0; !rc && i < nr; i++)
+		if (b->uops[i].status != GNTST_okay)
+			rc = -EIO;
+	if (rc) {
+		/* some pages may still be mapped: never free them */
+		b->leaked = true;
+		return bench_failed("gnttab_unmap_refs", rc);
+	}
+	tu = ktime_get_ns();
+	gnttab_free_pages(nr, b->tpages);
+	t2 = ktime_get_ns();
+	t[PART_FIRST] = t1 - t0;
+	t[PART_UNMAP] = t2 - t1;
+	t[PART_POOL] = (ta - t0) + (t2 - tu);
+	return 0;
+}
+
+static int bench_stock_map_4k(struct bench *b, unsigned int nr, u64 *t)
+{
+	return bench_stock_map(b, b->refs, nr, t);
+}
+
+static int bench_stock_map_2m(struct bench *b, unsigned int nr, u64 *t)
+{
+	return bench_stock_map(b, b->refs_2m, BENCH_PAGES, t);
+}
+
+/* ---- the table ---- */
+
+static const struct bench_row bench_rows[] = {
+	{ "grant_4k", BENCH_PAGES, false, bench_gntv3_grant_4k, bench_stock_grant_4k },
+	{ "grant_2m", BENCH_PAGES, false, bench_gntv3_grant_2m, bench_stock_grant_2m },
+	{ "map_unmap_1", 1, true, bench_gntv3_map_4k, bench_stock_map_4k },
+	{ "map_unmap_16", 16, true, bench_gntv3_map_4k, bench_stock_map_4k },
+	{ "map_unmap_512", BENCH_PAGES, true, bench_gntv3_map_4k, bench_stock_map_4k },
+	{ "map_unmap_2m", BENCH_PAGES, true, bench_gntv3_map_2m, bench_stock_map_2m },
+};
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 bench_median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), bench_cmp_u64, NULL);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median over the repetitions of the sum of @parts, per 4 KiB page. */
+static u64 bench_per_page(struct bench *b, enum bench_side side,
+			  unsigned int parts, unsigned int nr)
+{
+	unsigned int i, p;
+
+	for (i = 0; i < reps; i++) {
+		b->scratch[i] = 0;
+		for (p = 0; p < NR_PARTS; p++)
+			if (parts & BIT(p))
+				b->scratch[i] += b->t[side][p][i];
+	}
+	return div_u64(bench_median(b->scratch, reps) + nr / 2, nr);
+}
+
+static void bench_report(struct bench *b, const struct bench_row *row)
+{
+	unsigned int both = BIT(PART_FIRST) | BIT(PART_UNMAP), nr = row->nr;
+	u64 g, s, r;
+
+	g = bench_per_page(b, SIDE_GNTV3, both, nr);
+	s = bench_per_page(b, SIDE_STOCK, both, nr);
+	r = s ? div64_u64(g * 1000 + s / 2, s) : 0;
+	if (!row->map)
+		pr_info("gntv3_bench: %-14s %9llu %9llu %3llu.%03llu\n",
+			row->name, g, s, r / 1000, r % 1000);
+	else
+		pr_info("gntv3_bench: %-14s %9llu %9llu %3llu.%03llu %9llu %9llu %9llu %9llu %9llu\n",
+			row->name, g, s, r / 1000, r % 1000,
+			bench_per_page(b, SIDE_GNTV3, BIT(PART_FIRST), nr),
+			bench_per_page(b, SIDE_GNTV3, BIT(PART_UNMAP), nr),
+			bench_per_page(b, SIDE_STOCK, BIT(PART_FIRST), nr),
+			bench_per_page(b, SIDE_STOCK, BIT(PART_UNMAP), nr),
+			bench_per_page(b, SIDE_STOCK, BIT(PART_POOL), nr));
+	pr_info("bench: %s gntv3=%llu stock=%llu ratio=%llu.%03llu\n",
+		row->name, g, s, r / 1000, r % 1000);
+}
+
+static int bench_row_run(struct bench *b, const struct bench_row *row)
+{
+	unsigned int rep, side, p;
+	u64 t[NR_PARTS];
+	int rc;
+
+	for (rep = 0; rep < reps + BENCH_WARMUP; rep++) {
+		for (side = 0; side < NR_SIDES; side++) {
+			/* odd repetitions run stock first */
+			enum bench_side s = side ^ (rep % 2);
+
+			memset(t, 0, sizeof(t));
+			rc = s == SIDE_GNTV3 ? row->gntv3(b, row->nr, t) :
+					       row->stock(b, row->nr, t);
+			if (rc)
+				return rc;
+			/* the warm-up repetitions come first and are not kept */
+			for (p = 0; rep >= BENCH_WARMUP && p < NR_PARTS; p++)
+				b->t[s][p][rep - BENCH_WARMUP] = t[p];
+		}
+		cond_resched();
+	}
+	bench_report(b, row);
+	return 0;
+}
+
+/* ---- setup and teardown ---- */
+
+/* v1 reference held by the leaf of gntv3 grant @id. */
+static int bench_leaf_ref(struct bench *b, gntv3_id_t id, grant_ref_t *ref)
+{
+	struct gntv3_grant_info info;
+	int rc;
+
+	rc = gntv3_grant_query(b->front, id, &info);
+	if (rc)
+		return bench_failed("gntv3_grant_query", rc);
+	if (!(info.pte & GNTV3_PTE_V1))
+		return bench_failed("leaf without a v1 reference", -EPROTO);
+	*ref = GNTV3_PTE_GET_FRAME(info.pte);
+	return 0;
+}
+
+/* Grant @pages and @folio for the map rows, attach, find the references. */
+static int bench_map_setup(struct bench *b)
+{
+	grant_ref_t ref;
+	unsigned int i;
+	int rc;
+
+	rc = gntv3_grant_pages(b->front, b->pages, BENCH_PAGES, 0, &b->first);
+	if (rc)
+		return bench_failed("gntv3_grant_pages", rc);
+	b->granted = true;
+	rc = gntv3_grant_folio(b->front, b->folio, 0, &b->folio_id);
+	if (rc)
+		return bench_failed("gntv3_grant_folio", rc);
+	b->folio_granted = true;
+	for (i = 0; i < BENCH_PAGES; i++) {
+		rc = bench_leaf_ref(b, b->first + i, &b->refs[i]);
+		if (rc)
+			return rc;
+	}
+	rc = bench_leaf_ref(b, b->folio_id, &ref);
+	if (rc)
+		return rc;
+	for (i = 0; i < BENCH_PAGES; i++)
+		b->refs_2m[i] = ref + i;
+	b->back = gntv3_back_attach(BENCH_SELF, gntv3_front_tree_ref(b->front));
+	if (IS_ERR(b->back)) {
+		rc = PTR_ERR(b->back);
+		b->back = NULL;
+		return bench_failed("gntv3_back_attach", rc);
+	}
+	return 0;
+}
+
+static int bench_teardown(struct bench *b)
+{
+	unsigned int i;
+	int rc = 0, err;
+
+	gntv3_back_detach(b->back);
+	if (b->granted) {
+		for (i = 0; i < BENCH_PAGES; i++)
+			b->ids[i] = b->first + i;
+		rc = bench_gntv3_end(b, b->ids, BENCH_PAGES);
+	}
+	if (b->folio_granted) {
+		err = bench_gntv3_end(b, &b->folio_id, 1);
+		rc = rc ?: err;
+	}
+	err = gntv3_front_destroy(b->front);
+	if (err)
+		rc = rc ?: bench_failed("gntv3_front_destroy", err);
+	return rc;
+}
+
+/* gntv3 holds its own references on what it still grants: ours can go. */
+static void bench_free(struct bench *b)
+{
+	unsigned int i, s, p;
+
+	if (!b->leaked) {
+		for (i = 0; i < BENCH_PAGES; i++)
+			if (b->pages[i])
+				__free_page(b->pages[i]);
+		if (b->folio)
+			folio_put(b->folio);
+	}
+	for (s = 0; s < NR_SIDES; s++)
+		for (p = 0; p < NR_PARTS; p++)
+			kvfree(b->t[s][p]);
+	kvfree(b->scratch);
+	kvfree(b);
+}
+
+static struct bench *bench_alloc(void)
+{
+	struct bench *b;
+	unsigned int i, s, p;
+
+	b = kvzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return NULL;
+	for (s = 0; s < NR_SIDES; s++)
+		for (p = 0; p < NR_PARTS; p++)
+			b->t[s][p] = kvcalloc(reps, sizeof(u64), GFP_KERNEL);
+	b->scratch = kvcalloc(reps, sizeof(u64), GFP_KERNEL);
+	for (i = 0; i < BENCH_PAGES; i++)
+		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	b->folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, BENCH_ORDER_2M);
+	for (s = 0; s < NR_SIDES; s++)
+		for (p = 0; p < NR_PARTS; p++)
+			if (!b->t[s][p])
+				goto err;
+	for (i = 0; i < BENCH_PAGES; i++)
+		if (!b->pages[i])
+			goto err;
+	if (b->scratch && b->folio)
+		return b;
+err:
+	bench_free(b);
+	return NULL;
+}
+
+static int __init gntv3_bench_init(void)
+{
+	struct bench *b;
+	unsigned int i;
+	int rc, err;
+
+	if (!reps || reps > BENCH_MAX_REPS)
+		return bench_failed("reps out of range", -EINVAL);
+	b = bench_alloc();
+	if (!b)
+		return bench_failed("memory", -ENOMEM);
+	b->front = gntv3_front_create(BENCH_SELF);
+	if (IS_ERR(b->front)) {
+		rc = bench_failed("gntv3_front_create", PTR_ERR(b->front));
+		goto out_free;
+	}
+
+	pr_info("gntv3_bench: transport %s, %u repetitions after %u warm-up, median ns per 4 KiB page\n",
+		gntv3_transport_name(), reps, BENCH_WARMUP);
+	pr_info("gntv3_bench: %-14s %9s %9s %7s %9s %9s %9s %9s %9s\n",
+		"row", "gntv3", "stock", "ratio", "g.map", "g.unmap",
+		"s.map", "s.unmap", "s.pool");
+	for (i = 0; i < BENCH_FIRST_MAP_ROW; i++) {
+		rc = bench_row_run(b, &bench_rows[i]);
+		if (rc)
+			goto out_teardown;
+	}
+	rc = bench_map_setup(b);
+	for (; !rc && i < ARRAY_SIZE(bench_rows); i++)
+		rc = bench_row_run(b, &bench_rows[i]);
+	if (!rc)
+		pr_info("gntv3_bench: s.pool = stock gnttab_alloc_pages() + gnttab_free_pages(), included in s.map and s.unmap as gntv3_map() and gntv3_unmap_batch() do the same\n");
+
+out_teardown:
+	err = bench_teardown(b);
+	rc = rc ?: err;
+out_free:
+	bench_free(b);
+	if (!rc)
+		pr_info("gntv3_bench: done\n");
+	return rc;
+}
+
+static void __exit gntv3_bench_exit(void)
+{
+}
+
+module_init(gntv3_bench_init);
+module_exit(gntv3_bench_exit);
+
+MODULE_DESCRIPTION("gntv3 against the stock Linux grant API: a benchmark run at load");
+MODULE_LICENSE("GPL");
