@@ -59,7 +59,9 @@ static const struct extent extents[] = {
 	{ 17 * MIB + 7 * SECTOR, 1 * MIB + 5 * SECTOR },
 	{ 20 * MIB, 4 * MIB },
 };
-#define NR_EXTENTS	(sizeof(extents) / sizeof(extents[0]))
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NR_EXTENTS	ARRAY_SIZE(extents)
 #define PATTERN_END	(24 * MIB)
 
 static uint64_t mix(uint64_t x)
