@@ -10,7 +10,8 @@
 #        vmlinuz              the dom0/domU kernel, same KV as the headers
 #        root/                dpkg -x of Xen, kernel image, busybox-static, xl toolstack + libs
 #        kselftest/           kselftest.h, kselftest_harness.h (from linux-source-6.12)
-#        linux-scripts/       checkpatch.pl + spelling.txt + const_structs.checkpatch
+#        linux-scripts/       checkpatch.pl + spelling.txt + const_structs.checkpatch,
+#                             kernel-doc (Documentation/gntv3/api.rst is generated with it)
 #      Guest packages are only unpacked, never installed on the host.
 #
 # When everything is already in place it finishes in about a second without
@@ -44,6 +45,7 @@ tools/testing/selftests/kselftest_harness.h:kselftest/kselftest_harness.h
 scripts/checkpatch.pl:linux-scripts/checkpatch.pl
 scripts/spelling.txt:linux-scripts/spelling.txt
 scripts/const_structs.checkpatch:linux-scripts/const_structs.checkpatch
+scripts/kernel-doc:linux-scripts/kernel-doc
 Documentation/dev-tools/checkpatch.rst:Documentation/dev-tools/checkpatch.rst"
 # (checkpatch.pl reads $D/spelling.txt and $D/const_structs.checkpatch, and for
 #  --verbose $D/../Documentation/dev-tools/checkpatch.rst; with --no-tree nothing else.)
