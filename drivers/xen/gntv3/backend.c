@@ -204,6 +204,7 @@ struct gntv3_walk_ctx {
 	unsigned int levels;
 	u64 path[GNTV3_MAX_LEVELS];	/* table ref per level, or ~0 */
 	int last_level;			/* level of the last table given */
+	const __le64 *leaf_ptes;	/* the level-0 table given, or NULL */
 };
 
 static bool gntv3_on_path(const struct gntv3_walk_ctx *w, u64 ref)
@@ -336,6 +337,8 @@ static int gntv3_back_get_table(void *ctx, unsigned int level, u64 table_pte,
 	w->path[level] = ref;
 	w->last_level = level;
 	*ptes = page_address(e->page);
+	if (!level)
+		w->leaf_ptes = *ptes;
 	return 0;
 }
 
@@ -536,25 +539,81 @@ struct gntv3_resolved {
 	bool writable;
 };
 
-static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
-			     unsigned int flags, struct gntv3_resolved *r)
+/*
+ * The level-0 table the last walk of a batch ended in.  Batches name
+ * consecutive ids more often than not, and the table cache keeps that table
+ * mapped until the next walk, so an id of the same table is looked up there
+ * directly instead of walking down from the root again.  Its entry is read
+ * once and validated exactly as gntv3_walk() does at level 0.  The batch
+ * works from one reading of the descriptor anyway; this reads each table
+ * above level 0 once per run of ids under it rather than once per id.
+ */
+struct gntv3_leaf_hint {
+	const __le64 *ptes;	/* the table's entries, NULL: none */
+	gntv3_id_t id;		/* an id the table covers */
+};
+
+static bool gntv3_hint_covers(const struct gntv3_leaf_hint *hint, gntv3_id_t id)
 {
-	struct gntv3_walk_result res;
+	return hint->ptes && !((hint->id ^ id) >> GNTV3_LEVEL_BITS);
+}
+
+/* gntv3_walk() for an id of the table @hint names. */
+static int gntv3_hint_walk(const struct gntv3_leaf_hint *hint, gntv3_id_t id,
+			   struct gntv3_walk_result *res)
+{
+	u64 pte = le64_to_cpu(READ_ONCE(hint->ptes[GNTV3_ID_INDEX(id, 0)]));
+	int rc;
+
+	/* a level-0 entry is a leaf or invalid: validation refuses tables */
+	rc = gntv3_pte_validate(pte, 0);
+	if (rc)
+		return rc;
+	res->pte = pte;
+	res->level = 0;
+	res->first_id = id;
+	return 0;
+}
+
+/* Walk from the root; remember the level-0 table for the next ids. */
+static int gntv3_resolve_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
+			      struct gntv3_leaf_hint *hint,
+			      struct gntv3_walk_result *res)
+{
 	struct gntv3_walk_ctx w = {
 		.back = back,
 		.id = id,
 		.levels = GNTV3_ROOT_GET_LEVELS(root),
 		.last_level = -1,
 	};
+	int rc;
+
+	hint->ptes = NULL;
+	memset(w.path, 0xff, sizeof(w.path));
+	if (!root)
+		return -ENOENT;
+	rc = gntv3_walk(root, id, gntv3_back_get_table, &w, res);
+	gntv3_tcache_after_walk(&w, rc, res);
+	if (!rc && !res->level) {
+		hint->ptes = w.leaf_ptes;
+		hint->id = id;
+	}
+	return rc;
+}
+
+static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
+			     unsigned int flags, struct gntv3_leaf_hint *hint,
+			     struct gntv3_resolved *r)
+{
+	struct gntv3_walk_result res;
 	unsigned int nr;
 	u64 ref;
 	int rc;
 
-	memset(w.path, 0xff, sizeof(w.path));
-	if (!root)
-		return -ENOENT;
-	rc = gntv3_walk(root, id, gntv3_back_get_table, &w, &res);
-	gntv3_tcache_after_walk(&w, rc, &res);
+	if (gntv3_hint_covers(hint, id))
+		rc = gntv3_hint_walk(hint, id, &res);
+	else
+		rc = gntv3_resolve_walk(back, root, id, hint, &res);
 	if (rc) {
 		if (gntv3_walk_err_is_bad(rc))
 			gntv3_bad_entry();
@@ -587,37 +646,51 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	return 0;
 }
 
-/* The op arrays of one gnttab_map_refs() call covering a whole batch. */
+/*
+ * The op arrays of one gnttab_map_refs() call covering a whole batch, and
+ * the number of mappings allocated for it (0 or all of them).
+ */
 struct gntv3_batch {
 	unsigned int total;
+	unsigned int nr_maps;
 	bool pv_vmap;
 	struct page **pages;
 	struct gnttab_map_grant_ref *ops;	/* linear map, or vmap PTEs */
 	struct gnttab_map_grant_ref *kops;	/* pv_vmap: linear map */
 };
 
-static void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp)
+/*
+ * Mappings come from their own cache, a batch's all at once with
+ * kmem_cache_alloc_bulk() and given back with kmem_cache_free_bulk(): one
+ * slab operation per batch rather than one per id.
+ */
+static struct kmem_cache *gntv3_map_cache;
+
+/* Free @nr mappings, zeroed or set up by gntv3_mapping_init(). */
+static void gntv3_mappings_free(struct gntv3_map_priv **mps, unsigned int nr)
 {
-	kvfree(mp->vptes);
-	kvfree(mp->vhandles);
-	if (mp->pub.pages != &mp->page0) {
-		kvfree(mp->handles);
-		kvfree(mp->pub.pages);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct gntv3_map_priv *mp = mps[i];
+
+		kvfree(mp->vptes);
+		kvfree(mp->vhandles);
+		if (mp->pub.pages != &mp->page0) {
+			kvfree(mp->handles);
+			kvfree(mp->pub.pages);
+		}
 	}
-	kfree(mp);
+	kmem_cache_free_bulk(gntv3_map_cache, nr, (void **)mps);
 }
 
-static struct gntv3_map_priv *gntv3_mapping_alloc(struct gntv3_back *back,
-						  gntv3_id_t id,
-						  const struct gntv3_resolved *r,
-						  bool pv_vmap)
+/* Set up the zeroed @mp; on -ENOMEM it is left for gntv3_mappings_free(). */
+static int gntv3_mapping_init(struct gntv3_map_priv *mp,
+			      struct gntv3_back *back, gntv3_id_t id,
+			      const struct gntv3_resolved *r, bool pv_vmap)
 {
 	unsigned int nr = 1U << r->order;
-	struct gntv3_map_priv *mp;
 
-	mp = kzalloc(sizeof(*mp), GFP_KERNEL);
-	if (!mp)
-		return NULL;
 	mp->pub.back = back;
 	mp->pub.id = id;
 	mp->pub.order = r->order;
@@ -629,7 +702,7 @@ static struct gntv3_map_priv *gntv3_mapping_alloc(struct gntv3_back *back,
 	if (nr == 1 && !pv_vmap) {
 		mp->pub.pages = &mp->page0;
 		mp->handles = &mp->handle0;
-		return mp;
+		return 0;
 	}
 	mp->pub.pages = kvcalloc(nr, sizeof(*mp->pub.pages), GFP_KERNEL);
 	mp->handles = kvcalloc(nr, sizeof(*mp->handles), GFP_KERNEL);
@@ -638,11 +711,9 @@ static struct gntv3_map_priv *gntv3_mapping_alloc(struct gntv3_back *back,
 		mp->vptes = kvcalloc(nr, sizeof(*mp->vptes), GFP_KERNEL);
 	}
 	if (!mp->pub.pages || !mp->handles ||
-	    (pv_vmap && (!mp->vhandles || !mp->vptes))) {
-		gntv3_mapping_free_arrays(mp);
-		return NULL;
-	}
-	return mp;
+	    (pv_vmap && (!mp->vhandles || !mp->vptes)))
+		return -ENOMEM;
+	return 0;
 }
 
 /*
@@ -802,10 +873,12 @@ static void gntv3_batch_free(struct gntv3_batch *b, bool free_pages)
 	kvfree(b->pages);
 }
 
-static void gntv3_map_account(struct gntv3_map_priv *mp, long sign)
+/* Count @nr_maps mappings of @nr_pages pages in all in (@sign 1) or out. */
+static void gntv3_map_account(long sign, unsigned int nr_maps,
+			      unsigned int nr_pages)
 {
-	atomic64_add(sign, &gntv3_back_cnt.mappings);
-	atomic64_add(sign * mp->pub.nr_pages, &gntv3_back_cnt.pages_mapped);
+	atomic64_add(sign * nr_maps, &gntv3_back_cnt.mappings);
+	atomic64_add(sign * nr_pages, &gntv3_back_cnt.pages_mapped);
 }
 
 /* Allocate the mappings of a batch and fill in the op arrays. */
@@ -817,23 +890,24 @@ static int gntv3_batch_prepare(struct gntv3_back *back, struct gntv3_batch *b,
 	unsigned int i, k;
 	int rc;
 
+	if (kmem_cache_alloc_bulk(gntv3_map_cache, GFP_KERNEL | __GFP_ZERO, nr,
+				  (void **)mps) != nr)
+		return -ENOMEM;
+	b->nr_maps = nr;
 	for (i = 0, k = 0; i < nr; i++) {
-		struct gntv3_map_priv *mp;
+		struct gntv3_map_priv *mp = mps[i];
 
-		mp = gntv3_mapping_alloc(back, ids[i], &res[i], b->pv_vmap);
-		if (!mp)
-			return -ENOMEM;
+		rc = gntv3_mapping_init(mp, back, ids[i], &res[i], b->pv_vmap);
+		if (rc)
+			return rc;
 		/* the pages must be known before a PV vmap area is made */
 		memcpy(mp->pub.pages, &b->pages[k],
 		       mp->pub.nr_pages * sizeof(*b->pages));
 		if (b->pv_vmap) {
 			rc = gntv3_pv_vmap_prepare(mp);
-			if (rc) {
-				gntv3_mapping_free_arrays(mp);
+			if (rc)
 				return rc;
-			}
 		}
-		mps[i] = mp;
 		gntv3_batch_fill(b, mp, k, back->domid);
 		k += mp->pub.nr_pages;
 	}
@@ -917,8 +991,8 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 	for (i = 0; i < nr; i++) {
 		mps[i]->state = GNTV3_MAP_LIVE;
 		list_add_tail(&mps[i]->node, &back->maps);
-		gntv3_map_account(mps[i], 1);
 	}
+	gntv3_map_account(1, nr, total);
 	gntv3_batch_free(&b, false);
 	return 0;
 
@@ -937,13 +1011,11 @@ out_unwind:
 		atomic64_add(leaked, &gntv3_back_cnt.leaked);
 	}
 out_free:
-	for (i = 0; i < nr && mps[i]; i++) {
-		/* a PV vmap area over a leaked page keeps its grant PTE */
-		if (mps[i]->pub.vaddr && !leaked)
+	/* a PV vmap area over a leaked page keeps its grant PTE */
+	for (i = 0; i < b.nr_maps && !leaked; i++)
+		if (mps[i]->pub.vaddr)
 			vunmap(mps[i]->pub.vaddr);
-		gntv3_mapping_free_arrays(mps[i]);
-		mps[i] = NULL;
-	}
+	gntv3_mappings_free(mps, b.nr_maps);
 	gntv3_batch_free(&b, true);
 	return rc;
 }
@@ -973,6 +1045,7 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	      unsigned int nr, unsigned int flags,
 	      struct gntv3_mapping **maps)
 {
+	struct gntv3_leaf_hint hint = {};
 	struct gntv3_resolved *res;
 	struct gntv3_map_priv **mps;
 	unsigned int i, total = 0;
@@ -982,8 +1055,9 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	if (!back || !ids || !maps || !nr || nr > GNTV3_MAP_MAX_PAGES ||
 	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP)))
 		return -EINVAL;
-	res = kvcalloc(nr, sizeof(*res), GFP_KERNEL);
-	mps = kvcalloc(nr, sizeof(*mps), GFP_KERNEL);
+	/* both filled in before use */
+	res = kvmalloc_array(nr, sizeof(*res), GFP_KERNEL);
+	mps = kvmalloc_array(nr, sizeof(*mps), GFP_KERNEL);
 	if (!res || !mps) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -992,8 +1066,9 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	mutex_lock(&back->lock);
 	rc = back->dying ? -ESHUTDOWN : gntv3_back_read_desc(back, &root);
 	for (i = 0; !rc && i < nr; i++) {
-		rc = gntv3_resolve_one(back, root, ids[i], flags, &res[i]);
-		total += 1U << res[i].order;
+		rc = gntv3_resolve_one(back, root, ids[i], flags, &hint, &res[i]);
+		if (!rc)
+			total += 1U << res[i].order;
 		if (!rc && total > GNTV3_MAP_MAX_PAGES)
 			rc = -E2BIG;
 	}
@@ -1068,7 +1143,7 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 			      bool pv_vmap, int *results)
 {
 	struct gnttab_unmap_grant_ref *ops, *kops = NULL;
-	unsigned int i, k, n, total = 0, nr_free = 0;
+	unsigned int i, k, n, total = 0, nr_free = 0, nr_maps = 0;
 	struct gntv3_map_priv *mp;
 	struct page **pages;
 	int hrc;
@@ -1121,12 +1196,14 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 				vunmap(mp->pub.vaddr);
 				mp->pub.vaddr = NULL;
 			}
-			memmove(&pages[nr_free], &pages[k], n * sizeof(*pages));
+			if (nr_free != k)
+				memmove(&pages[nr_free], &pages[k], n * sizeof(*pages));
 			nr_free += n;
-			gntv3_map_account(mp, -1);
+			nr_maps++;
 		}
 		k += n;
 	}
+	gntv3_map_account(-1, nr_maps, nr_free);
 	if (nr_free)
 		gnttab_free_pages(nr_free, pages);
 out_free:
@@ -1171,18 +1248,28 @@ void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why)
 	pr_warn("gntv3: leaking mapping of id %llu from d%u (%u pages): %s\n",
 		mp->pub.id, mp->pub.back->domid, mp->pub.nr_pages, why);
 	atomic64_inc(&gntv3_back_cnt.leaked);
-	gntv3_map_account(mp, -1);
+	gntv3_map_account(-1, 1, mp->pub.nr_pages);
 	mp->pub.vaddr = NULL;	/* never vunmap()ed */
 }
 
 /**
- * gntv3_back_free_mapping() - free the bookkeeping of a mapping
- * @mp: the mapping, unmapped by gntv3_back_unmap_pages() or leaked by
- *	gntv3_back_leak_mapping(); its pages are not touched
+ * gntv3_back_free_mappings() - free the bookkeeping of mappings
+ * @mps: @nr mappings, each unmapped by gntv3_back_unmap_pages() or leaked
+ *	by gntv3_back_leak_mapping(); their pages are not touched
+ * @nr: number of mappings
+ */
+void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr)
+{
+	gntv3_mappings_free(mps, nr);
+}
+
+/**
+ * gntv3_back_free_mapping() - free the bookkeeping of one mapping
+ * @mp: as one of gntv3_back_free_mappings()
  */
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp)
 {
-	gntv3_mapping_free_arrays(mp);
+	gntv3_mappings_free(&mp, 1);
 }
 
 /* ---- debugfs ---- */
@@ -1297,9 +1384,14 @@ int gntv3_back_init(void)
 {
 	int rc;
 
+	gntv3_map_cache = KMEM_CACHE(gntv3_map_priv, 0);
+	if (!gntv3_map_cache)
+		return -ENOMEM;
 	rc = gntv3_unmap_init();
-	if (rc)
+	if (rc) {
+		kmem_cache_destroy(gntv3_map_cache);
 		return rc;
+	}
 	gntv3_back_debugfs_init();
 	return 0;
 }
@@ -1327,4 +1419,6 @@ void gntv3_back_exit(void)
 		gntv3_back_detach(back);
 	}
 	gntv3_unmap_exit();
+	/* every mapping was freed or, leaked, forgotten by now */
+	kmem_cache_destroy(gntv3_map_cache);
 }

@@ -173,6 +173,7 @@ struct gntv3_back {
  * internal.h, the dev_back.c entry points in dev.h.
  */
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
+void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
 			    int *results);

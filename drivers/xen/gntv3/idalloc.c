@@ -12,8 +12,20 @@
  * Every node records the order of the largest free aligned block below it,
  * which makes finding the lowest free block of a given order one descent,
  * preferring the lower half.  A parent whose halves both become wholly free
- * turns back into a free leaf (the buddy merge).  Ids above the highest one
- * in use cost nothing: the untouched top of the space stays one free leaf.
+ * turns back into a free leaf (the buddy merge).
+ *
+ * Ids above the highest one in use cost nothing, neither memory nor time:
+ * the trie starts at a root of order @top, just large enough for the ids in
+ * use, and every id from 2^top up is free without a node.  (A full-height
+ * trie would be 30 levels deep for a 2^36 space; a tree of a few thousand
+ * grants needs a handful.)  The blocks [2^o, 2^(o+1)) for o >= top are
+ * free, so the lowest free block of an order the root has no room for
+ * starts at 2^max(top, order).  A change beyond the root first grows it by
+ * one level per order, each new root having the old one as its lower half
+ * and a free leaf as its upper half; after every change the root shrinks
+ * back while its upper half is a free leaf.  An all-free root covers the
+ * whole space (@top is the limit's order), so that the lowest-first rule
+ * is the same as with a full-height trie.
  *
  * Changes are done in two steps so that a failed allocation leaves the
  * allocator untouched: count the node pairs a change splits, set them
@@ -54,14 +66,17 @@ struct gntv3_ida_node {
 
 /**
  * struct gntv3_ida_state - what &gntv3_ida.priv points to
- * @root: node covering [0, limit)
+ * @root: node covering [0, 2^@top); every id above is free
  * @order: log2 of the limit
+ * @top: order of @root: @order while no id is in use, else at least
+ *	min(@order, IDA_MAP_ORDER)
  * @spare: node pairs set aside for splits, chained through kids[0].kids
  * @nr_spare: pairs on @spare
  */
 struct gntv3_ida_state {
 	struct gntv3_ida_node root;
 	unsigned int order;
+	unsigned int top;
 	struct gntv3_ida_node *spare;
 	unsigned int nr_spare;
 };
@@ -272,12 +287,22 @@ static bool ida_all_used(const struct gntv3_ida_node *node, unsigned int order, 
 	       (b <= mid || ida_all_used(&node->kids[1], order - 1, mid, a, b));
 }
 
-/* Lowest aligned free block of @order; the root must have one. */
+/* Order of the largest free aligned block, or IDA_NONE_FREE. */
+static int ida_max_free(const struct gntv3_ida_state *st)
+{
+	/* Below @order, [2^(order - 1), 2^order) is free and no node. */
+	return st->top < st->order ? (int)st->order - 1 : st->root.max_free;
+}
+
+/* Lowest aligned free block of @order; ida_max_free() must allow it. */
 static u64 ida_find(const struct gntv3_ida_state *st, unsigned int order)
 {
 	const struct gntv3_ida_node *node = &st->root;
-	unsigned int o = st->order;
+	unsigned int o = st->top;
 	u64 start = 0;
+
+	if (node->max_free < (int)order)
+		return ida_size(max(st->top, order));
 
 	while (node->kids) {
 		o--;
@@ -293,15 +318,78 @@ static u64 ida_find(const struct gntv3_ida_state *st, unsigned int order)
 	return start + __ffs64(ida_free_chunks(node->map, order));
 }
 
+static bool ida_root_free(const struct gntv3_ida_state *st)
+{
+	return !st->root.kids && !st->root.map;
+}
+
+/*
+ * Make the root a new parent of order @top + 1: the old root is its lower
+ * half, its upper half a free leaf.  Takes a reserved pair.
+ */
+static void ida_grow(struct gntv3_ida_state *st)
+{
+	struct gntv3_ida_node *pair = st->spare;
+
+	st->spare = pair[0].kids;
+	st->nr_spare--;
+	pair[0] = st->root;
+	pair[1].kids = NULL;
+	pair[1].map = 0;
+	pair[1].max_free = (int)st->top;
+	st->root.kids = pair;
+	st->root.map = 0;
+	st->root.max_free = max(pair[0].max_free, pair[1].max_free);
+	st->top++;
+}
+
+/*
+ * Smallest root for the ids in use: drop the top while its upper half is
+ * a free leaf; an all-free root covers the whole space again.
+ */
+static void ida_shrink(struct gntv3_ida_state *st)
+{
+	struct gntv3_ida_node *pair;
+
+	while (st->root.kids && !st->root.kids[1].kids && !st->root.kids[1].map) {
+		pair = st->root.kids;
+		st->root = pair[0];
+		st->top--;
+		ida_put_pair(st, pair);
+	}
+	if (ida_root_free(st)) {
+		st->top = st->order;
+		st->root.max_free = (int)st->order;
+	}
+}
+
+/*
+ * Mark [@a, @b) used or free.  Ids to free are all below 2^top (they are in
+ * use); ids to use may need a taller root first.  On -ENOMEM the allocator
+ * is unchanged (a root grown in vain shrinks back).
+ */
 static int ida_change(struct gntv3_ida_state *st, u64 a, u64 b, bool used)
 {
+	unsigned int need = order_base_2(b);
 	int ret;
 
-	ret = ida_reserve(st, ida_count_splits(&st->root, st->order, 0, a, b));
-	if (ret)
-		return ret;
-	ida_mark(st, &st->root, st->order, 0, a, b, used);
-	return 0;
+	if (used && ida_root_free(st)) {
+		/* No id in use: the root may start at any order. */
+		st->top = min(max_t(unsigned int, need, IDA_MAP_ORDER), st->order);
+		st->root.max_free = (int)st->top;
+	}
+	if (need > st->top) {
+		ret = ida_reserve(st, need - st->top);
+		if (ret)
+			return ret;
+		while (st->top < need)
+			ida_grow(st);
+	}
+	ret = ida_reserve(st, ida_count_splits(&st->root, st->top, 0, a, b));
+	if (!ret)
+		ida_mark(st, &st->root, st->top, 0, a, b, used);
+	ida_shrink(st);
+	return ret;
 }
 
 /**
@@ -321,6 +409,7 @@ int gntv3_ida_init(struct gntv3_ida *ida, u64 limit)
 	if (!st)
 		return -ENOMEM;
 	st->order = ilog2(limit);
+	st->top = st->order;
 	/* A root smaller than a bitmap has the ids past @limit in use for good. */
 	if (st->order < IDA_MAP_ORDER)
 		st->root.map = ~0ULL << limit;
@@ -378,7 +467,7 @@ int gntv3_ida_alloc(struct gntv3_ida *ida, u64 nr, unsigned int align_order,
 	if (!nr || nr > ida->limit || align_order > st->order)
 		return -EINVAL;
 	order = max_t(unsigned int, order_base_2(nr), align_order);
-	if (st->root.max_free < (int)order)
+	if (ida_max_free(st) < (int)order)
 		return -ENOSPC;
 	id = ida_find(st, order);
 	ret = ida_change(st, id, id + nr, true);
@@ -410,7 +499,9 @@ int gntv3_ida_free(struct gntv3_ida *ida, gntv3_id_t first, u64 nr)
 
 	if (!nr || first >= ida->limit || nr > ida->limit - first)
 		return -EINVAL;
-	if (!ida_all_used(&st->root, st->order, 0, first, first + nr))
+	/* every id from 2^top up is free */
+	if (first + nr > ida_size(st->top) ||
+	    !ida_all_used(&st->root, st->top, 0, first, first + nr))
 		return -EINVAL;
 	ret = ida_change(st, first, first + nr, false);
 	if (ret)

@@ -263,7 +263,7 @@ static int gntv3_unmap_claim(struct gntv3_back *back,
  * gntv3_unmap_batch() - unmap many mappings of one attachment at once
  * @maps: @nr mappings from gntv3_map() of the same attachment, each listed
  *	once
- * @nr: number of mappings, 1 to GNTV3_MAP_MAX_PAGES
+ * @nr: number of mappings, 1 to 32768 (64 superpages' worth of pages)
  * @done: completion of the mappings that are still in use, as for
  *	gntv3_unmap_async()
  * @data: NULL, or @nr pointers, the i-th passed to @done for the i-th
@@ -294,7 +294,7 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 {
 	struct gntv3_map_priv **mps;
 	struct gntv3_back *back;
-	unsigned int i;
+	unsigned int i, nr_free = 0;
 	int rc;
 
 	if (!maps || !nr || nr > GNTV3_MAP_MAX_PAGES || !done || !results ||
@@ -323,14 +323,14 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 				results[i] = -EINPROGRESS;
 			} else {
 				list_del_init(&mps[i]->node);
+				/* done with mps[i]: keep the ones to free */
+				mps[nr_free++] = mps[i];
 			}
 		}
 	}
 	mutex_unlock(&back->lock);
 
-	for (i = 0; !rc && i < nr; i++)
-		if (results[i] != -EINPROGRESS)
-			gntv3_back_free_mapping(mps[i]);
+	gntv3_back_free_mappings(mps, nr_free);
 	kvfree(mps);
 	return rc;
 }

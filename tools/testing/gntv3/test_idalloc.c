@@ -394,6 +394,52 @@ TEST(ida_big_space)
 	CHECK_EQ(shim_live_allocs, live);
 }
 
+/*
+ * The root is only as tall as the ids in use need: growing for a run far
+ * up and freeing it gives the nodes back, and an all-free allocator hands
+ * out the whole space from 0 again.
+ */
+TEST(ida_root_follows_use)
+{
+	struct gntv3_ida ida;
+	long live = shim_live_allocs, dense;
+	gntv3_id_t id;
+	u64 i;
+
+	REQUIRE_EQ(gntv3_ida_init(&ida, ID_LIMIT), 0);
+	for (i = 0; i < 512; i++)
+		if (!CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0) || !CHECK_EQ(id, i))
+			break;
+	/* 512 ids: a root of order 9, 7 node pairs down to 8 bitmaps */
+	dense = shim_live_allocs - live;
+	CHECK_EQ(dense, 1 + 7);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 512);
+	CHECK_EQ(gntv3_ida_free(&ida, 512, 1), 0);
+	/* above the root: the lowest free block of each order */
+	CHECK_EQ(gntv3_ida_alloc(&ida, 2, 10, &id), 0);
+	CHECK_EQ(id, 1024);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1ULL << 35, 0, &id), 0);
+	CHECK_EQ_HEX(id, 1ULL << 35);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1ULL << 34, 34, &id), 0);
+	CHECK_EQ_HEX(id, 1ULL << 34);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1ULL << 34, 34, &id), -ENOSPC);
+	CHECK_EQ(gntv3_ida_free(&ida, 1ULL << 35, 1ULL << 35), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, 1ULL << 34, 1ULL << 34), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, 1024, 2), 0);
+	/* the root shrank back; at most the spare pairs stay cached */
+	CHECK(shim_live_allocs - live <= dense + 16);
+	CHECK_EQ(gntv3_ida_free(&ida, 0, 512), 0);
+	CHECK_EQ(ida.nr_used, 0);
+	/* all free again: the whole space is one block from 0 */
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1ULL << 35, 35, &id), 0);
+	CHECK_EQ(id, 0);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ_HEX(id, 1ULL << 35);
+	gntv3_ida_destroy(&ida);
+	CHECK_EQ(shim_live_allocs, live);
+}
+
 TEST(ida_speed)
 {
 	struct gntv3_ida ida;
@@ -428,22 +474,34 @@ TEST(ida_fail_nth)
 	gntv3_id_t id = 0, base;
 	int ret = -ENOMEM;
 
-	/* A first id in a 2^36 space splits 30 levels of nodes. */
+	/*
+	 * The first ids need no node; a run far above them grows the root
+	 * by 15 levels (6 -> 21), one node pair each.
+	 */
 	REQUIRE_EQ(gntv3_ida_init(&ida, ID_LIMIT), 0);
-	for (n = 1; ret == -ENOMEM; n++) {
+	shim_fail_nth(1);
+	ret = gntv3_ida_alloc(&ida, 3, 0, &id);
+	shim_fail_nth(0);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(id, 0);
+	for (n = 1, ret = -ENOMEM; ret == -ENOMEM; n++) {
 		shim_fail_nth(n);
-		ret = gntv3_ida_alloc(&ida, 3, 0, &id);
+		ret = gntv3_ida_alloc(&ida, 1 << 20, 20, &id);
 		shim_fail_nth(0);
 		if (ret != -ENOMEM)
 			break;
 		failures++;
-		CHECK_EQ(ida.nr_used, 0);
-		CHECK_EQ(gntv3_ida_free(&ida, 0, 1), -EINVAL);
+		CHECK_EQ(ida.nr_used, 3);
+		CHECK_EQ(gntv3_ida_free(&ida, 1 << 20, 1), -EINVAL);
+		CHECK_EQ(gntv3_ida_free(&ida, 0, 4), -EINVAL);
 	}
 	CHECK_EQ(ret, 0);
-	CHECK_EQ(id, 0);
+	CHECK_EQ_HEX(id, 1 << 20);
 	CHECK(failures > 1);
-	CHECK_EQ(ida.nr_used, 3);
+	CHECK_EQ(ida.nr_used, 3 + (1 << 20));
+	/* what the failed attempts grew was given back: 3 is still free */
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 3);
 	gntv3_ida_destroy(&ida);
 
 	/* Freeing part of a run splits; each failure leaves the run whole. */
