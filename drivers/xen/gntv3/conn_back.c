@@ -155,10 +155,35 @@ static void gntv3_bconn_malformed(struct gntv3_bconn *bc, bool index)
 		     &gntv3_conn_cnt.malformed);
 }
 
+/*
+ * Say @state in our directory, but only while the frontend's directory
+ * exists: a write below a directory that is gone (the frontend domain was
+ * destroyed and the toolstack removed its tree, or the frontend withdrew)
+ * would create it again, as a privileged domain's writes create missing
+ * parents, and leave nodes of a dead domain behind.  -ENOENT then.
+ */
 static int gntv3_bconn_write_state(struct gntv3_bconn *bc,
 				   enum xenbus_state state)
 {
-	return xenbus_printf(XBT_NIL, bc->bdir, GNTV3_XS_STATE, "%d", state);
+	struct xenbus_transaction xbt;
+	int rc;
+
+again:
+	rc = xenbus_transaction_start(&xbt);
+	if (rc)
+		return rc;
+	if (!xenbus_exists(xbt, bc->fdir, GNTV3_XS_BACKEND_ID))
+		rc = -ENOENT;
+	else
+		rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_STATE, "%d", state);
+	if (rc) {
+		xenbus_transaction_end(xbt, 1);
+		return rc;
+	}
+	rc = xenbus_transaction_end(xbt, 0);
+	if (rc == -EAGAIN)
+		goto again;
+	return rc;
 }
 
 /* ---- the ring page ---- */
@@ -529,6 +554,32 @@ static void gntv3_bconn_free(struct gntv3_bconn *bc)
 	kfree(bc);
 }
 
+/*
+ * One backend connection per frontend connection: a second one would share
+ * our xenstore directory, and whichever went first would remove it under
+ * the other.  An owner whose frontend went away (and came back, e.g. after
+ * its module was reloaded) detaches the old attachment before connecting
+ * again.
+ */
+static int gntv3_bconn_register(struct gntv3_bconn *bc)
+{
+	struct gntv3_bconn *other;
+	int rc = 0;
+
+	mutex_lock(&gntv3_bconns_lock);
+	list_for_each_entry(other, &gntv3_bconns, node) {
+		if (other->frontend == bc->frontend &&
+		    other->devid == bc->devid) {
+			rc = -EBUSY;
+			break;
+		}
+	}
+	if (!rc)
+		list_add_tail(&bc->node, &gntv3_bconns);
+	mutex_unlock(&gntv3_bconns_lock);
+	return rc;
+}
+
 static int gntv3_bconn_announce(struct gntv3_bconn *bc, domid_t self)
 {
 	struct xenbus_transaction xbt;
@@ -610,9 +661,16 @@ static int gntv3_bconn_wait_connect(struct gntv3_bconn *bc,
  * gntv3_back_detach(); its owner should set a revoke handler
  * (gntv3_back_set_revoke_handler()) so that revokes complete.
  *
+ * Not from the xenwatch thread (a xenbus driver's otherend_changed or
+ * probe callback): the wait below is fed by xenstore watches, which that
+ * thread delivers, so it would only ever end by timing out.  Call it from
+ * a work item instead.
+ *
  * Context: process context, sleeps up to @timeout_ms.
  * Return: the attachment, or an ERR_PTR(): -ENOENT when the frontend has
- * no such connection, -EACCES when it names another backend, -ETIMEDOUT,
+ * no such connection, -EACCES when it names another backend, -EBUSY while
+ * another attachment of this domain is (or was) connected to the same
+ * frontend connection and is not detached yet, -ETIMEDOUT,
  * -EINTR, -EOPNOTSUPP for a native tree, -EPROTO for bad keys or a bad
  * descriptor, -ENOMEM, or an error of xenstore, the grant or the event
  * channel.
@@ -623,7 +681,6 @@ struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 	unsigned long deadline = jiffies +
 		msecs_to_jiffies(timeout_ms ? timeout_ms : 10000);
 	struct gntv3_bconn *bc;
-	struct gntv3_back *back;
 	domid_t self;
 	int rc;
 
@@ -650,9 +707,12 @@ struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 		rc = -ENOMEM;
 		goto err_free;
 	}
-	rc = gntv3_bconn_announce(bc, self);
+	rc = gntv3_bconn_register(bc);
 	if (rc)
 		goto err_free;
+	rc = gntv3_bconn_announce(bc, self);
+	if (rc)
+		goto err_unregister;
 	bc->watch.node = kasprintf(GFP_KERNEL, "%s/%s", bc->fdir,
 				   GNTV3_XS_STATE);
 	if (!bc->watch.node) {
@@ -667,11 +727,7 @@ struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 	rc = gntv3_bconn_wait_connect(bc, deadline);
 	if (rc)
 		goto err_watch;
-	back = bc->back;
-	mutex_lock(&gntv3_bconns_lock);
-	list_add_tail(&bc->node, &gntv3_bconns);
-	mutex_unlock(&gntv3_bconns_lock);
-	return back;
+	return bc->back;
 
 err_watch:
 	unregister_xenbus_watch(&bc->watch);
@@ -680,6 +736,10 @@ err_node:
 	kfree(bc->watch.node);
 err_rm:
 	xenbus_rm(XBT_NIL, bc->bdir, "");
+err_unregister:
+	mutex_lock(&gntv3_bconns_lock);
+	list_del(&bc->node);
+	mutex_unlock(&gntv3_bconns_lock);
 err_free:
 	gntv3_bconn_free(bc);
 	return ERR_PTR(rc);
@@ -747,7 +807,9 @@ EXPORT_SYMBOL_GPL(gntv3_back_connected);
  * @data: its argument
  *
  * Without a handler gntv3 still acknowledges a request, once the owner
- * unmapped the range of its own accord.
+ * unmapped the range of its own accord.  A handler call already running
+ * may finish after a NULL @fn was set: @data must stay valid until
+ * gntv3_back_detach(), which waits for it.
  *
  * Context: process context, may sleep.
  */

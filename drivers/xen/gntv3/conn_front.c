@@ -567,6 +567,12 @@ static void gntv3_fconn_account(struct gntv3_fconn *c, bool answered,
  * gntv3_front_destroy() of @front; may run concurrently with other
  * revokes.
  *
+ * Better not from the xenwatch thread (a xenbus driver's otherend_changed
+ * or probe callback): the ACK comes through the event channel, but a
+ * backend that went away is noticed through a xenstore watch, which that
+ * thread delivers, so a revoke to a vanished backend would wait for its
+ * whole @timeout_ms.  Call it from a work item instead.
+ *
  * Context: process context, sleeps up to @timeout_ms.
  * Return: GNTV3_REVOKE_DONE, GNTV3_REVOKE_DEAD, or -EINVAL (bad flags, an
  * id inside a grant), -ENOENT (no such grant), -EALREADY (the grant is
@@ -806,6 +812,9 @@ void gntv3_fconn_destroy(struct gntv3_fconn *c)
  *
  * See gntv3_fconn_destroy(); must not run concurrently with gntv3_revoke()
  * on @front.  gntv3_front_destroy() does this itself.
+ *
+ * Not from the xenwatch thread: the backend's answer arrives through a
+ * xenstore watch, so the wait would always last close_timeout_ms.
  *
  * Context: process context, may sleep up to close_timeout_ms.
  * Return: 0, or -ENOTCONN when @front has no connection.

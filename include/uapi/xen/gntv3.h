@@ -433,7 +433,9 @@ struct gntv3_ioc_conn_info {
  * The file's mappings of a revoked range are unmapped (safe unmap: a
  * GNTV3_IOC_MAP_HOLD delays it) and then acknowledged.  ENOENT when the
  * frontend has no such connection, EACCES when it names another backend,
- * ETIMEDOUT, EOPNOTSUPP for a native tree.
+ * EBUSY while an attachment of this domain made for the same frontend
+ * connection is not detached yet (even one whose frontend went away: detach
+ * it, then connect again), ETIMEDOUT, EOPNOTSUPP for a native tree.
  */
 struct gntv3_ioc_back_connect {
 	__u16 domid;

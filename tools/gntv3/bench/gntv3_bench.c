@@ -3,7 +3,7 @@
  * gntv3_bench: gntv3 against the stock Linux grant API, in one PV dom0.
  *
  * Runs at insmod and prints, with pr_info(), a table of median ns per 4 KiB
- * page and one line per row:
+ * page (per grant for the revoke rows) and one line per row:
  *
  *	bench: <row> gntv3=<ns> stock=<ns> ratio=<gntv3/stock>
  *
@@ -39,10 +39,25 @@
  *  map_unmap_2m  the same for one 2 MiB grant: gntv3 maps its id as one
  *		  request; stock maps the 512 v1 references of its leaf in
  *		  one gnttab_map_refs() call.
+ *  revoke_4k	  ns per grant, not per page, and the two columns time
+ *  revoke_2m	  different things.  gntv3: the revoke round trip of one
+ *		  mapped 4 KiB (2 MiB) grant, the whole gntv3_revoke() call:
+ *		  the leaf marked revoked, the REVOKE request on the ring, the
+ *		  backend's revoke handler unmapping (gntv3_unmap_async(), as
+ *		  /dev/gntv3's does), the ACK, the grant ended.  The frontend
+ *		  and the backend are connected through xenstore in this same
+ *		  dom0 (gntv3_front_connect(), gntv3_back_connect()), so the
+ *		  run needs xenstored; granting and mapping before each revoke
+ *		  are not timed.  stock: a plain map+unmap of the same size
+ *		  with the stock API, as in map_unmap_1 (map_unmap_2m), from
+ *		  the same run: ratio = revoke round trip / map+unmap.
  *
  * Any failing call prints "bench: FAILED <what>" and fails the insmod with
  * its errno: a benchmark of failing calls would measure nothing.
  */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -65,6 +80,10 @@ MODULE_PARM_DESC(reps, "Timed repetitions per row; the median is reported (defau
 #define BENCH_SELF	0		/* dom0 grants to itself */
 #define BENCH_MAX_REPS	10000
 #define BENCH_FIRST_MAP_ROW	2	/* rows before it need no attachment */
+#define BENCH_FIRST_REVOKE_ROW	6	/* rows from it on need the connection */
+#define BENCH_DEVID		3	/* our connection's xenstore directory */
+#define BENCH_CONNECT_MS	10000	/* to connect through xenstore */
+#define BENCH_REVOKE_MS		5000	/* for the backend's ACK */
 
 enum bench_side { SIDE_GNTV3, SIDE_STOCK, NR_SIDES };
 
@@ -94,6 +113,13 @@ enum bench_part { PART_FIRST, PART_UNMAP, PART_POOL, NR_PARTS };
  * @mops: stock map ops
  * @uops: stock unmap ops
  * @leaked: a stock page is still granted or mapped: never freed
+ * @cback: our attachment to @front through its connection (revoke rows)
+ * @rpage: the page a revoke_4k repetition grants, maps and revokes
+ * @rfolio: the order-9 folio of revoke_2m
+ * @rlock: protects @rmap against the revoke handler
+ * @rmap: the mapping the next revoke must make the handler unmap
+ * @rdone: completed when that unmap finished
+ * @rresult: its result
  * @t: per side and part, @reps samples in ns
  * @scratch: @reps samples to sort
  */
@@ -115,6 +141,13 @@ struct bench {
 	struct gnttab_map_grant_ref mops[BENCH_PAGES];
 	struct gnttab_unmap_grant_ref uops[BENCH_PAGES];
 	bool leaked;
+	struct gntv3_back *cback;
+	struct page *rpage;
+	struct folio *rfolio;
+	struct mutex rlock;	/* see @rlock above */
+	struct gntv3_mapping *rmap;
+	struct completion rdone;
+	int rresult;
 	u64 *t[NR_SIDES][NR_PARTS];
 	u64 *scratch;
 };
@@ -376,6 +409,99 @@ static int bench_stock_map_2m(struct bench *b, unsigned int nr, u64 *t)
 	return bench_stock_map(b, b->refs_2m, BENCH_PAGES, t);
 }
 
+/* ---- revoke rows ---- */
+
+static void bench_revoke_unmapped(struct gntv3_mapping *map, int result,
+				  void *data)
+{
+	struct bench *b = data;
+
+	b->rresult = result;
+	complete(&b->rdone);
+}
+
+/*
+ * The backend's revoke handler, as /dev/gntv3's: start the safe unmap of
+ * the mapping the request covers; gntv3 ACKs once it is gone.
+ */
+static void bench_revoke_handler(struct gntv3_back *back, gntv3_id_t first,
+				 u64 nr_ids, bool downgrade, void *data)
+{
+	struct bench *b = data;
+	struct gntv3_mapping *map;
+
+	mutex_lock(&b->rlock);
+	map = b->rmap;
+	if (map && map->id < first + nr_ids && first < map->id + map->nr_pages) {
+		b->rmap = NULL;
+		if (gntv3_unmap_async(map, bench_revoke_unmapped, b))
+			b->rmap = map;	/* the revoke then times out */
+	}
+	mutex_unlock(&b->rlock);
+}
+
+/* A revoke that was not carried out: take our mapping back, report. */
+static int bench_revoke_failed(struct bench *b, int rc)
+{
+	struct gntv3_mapping *map;
+
+	mutex_lock(&b->rlock);
+	map = b->rmap;
+	b->rmap = NULL;
+	mutex_unlock(&b->rlock);
+	if (map && gntv3_unmap_sync(map))
+		b->leaked = true;
+	return bench_failed("gntv3_revoke", rc);
+}
+
+/* gntv3: grant and map (untimed), then time the revoke round trip */
+static int bench_gntv3_revoke(struct bench *b, bool big, u64 *t)
+{
+	struct gntv3_mapping *map;
+	gntv3_id_t id;
+	u64 t0, t1;
+	int rc;
+
+	rc = big ? gntv3_grant_folio(b->front, b->rfolio, 0, &id) :
+		   gntv3_grant_page(b->front, b->rpage, 0, &id);
+	if (rc)
+		return bench_failed("gntv3_grant for revoke", rc);
+	rc = gntv3_map(b->cback, &id, 1, 0, &map);
+	if (rc) {
+		bench_gntv3_end(b, &id, 1);
+		return bench_failed("gntv3_map for revoke", rc);
+	}
+	reinit_completion(&b->rdone);
+	b->rresult = -EINPROGRESS;
+	mutex_lock(&b->rlock);
+	b->rmap = map;
+	mutex_unlock(&b->rlock);
+
+	t0 = ktime_get_ns();
+	rc = gntv3_revoke(b->front, id, 0, BENCH_REVOKE_MS);
+	t1 = ktime_get_ns();
+	if (rc != GNTV3_REVOKE_DONE)
+		return bench_revoke_failed(b, rc < 0 ? rc : -ETIMEDOUT);
+	/* the ACK means the mapping is gone; its callback may still run */
+	if (!wait_for_completion_timeout(&b->rdone,
+					 msecs_to_jiffies(BENCH_REVOKE_MS)))
+		return bench_failed("revoke handler unmap", -ETIMEDOUT);
+	if (b->rresult)
+		return bench_failed("revoke handler unmap", b->rresult);
+	t[PART_FIRST] = t1 - t0;
+	return 0;
+}
+
+static int bench_gntv3_revoke_4k(struct bench *b, unsigned int nr, u64 *t)
+{
+	return bench_gntv3_revoke(b, false, t);
+}
+
+static int bench_gntv3_revoke_2m(struct bench *b, unsigned int nr, u64 *t)
+{
+	return bench_gntv3_revoke(b, true, t);
+}
+
 /* ---- the table ---- */
 
 static const struct bench_row bench_rows[] = {
@@ -385,6 +511,9 @@ static const struct bench_row bench_rows[] = {
 	{ "map_unmap_16", 16, true, bench_gntv3_map_4k, bench_stock_map_4k },
 	{ "map_unmap_512", BENCH_PAGES, true, bench_gntv3_map_4k, bench_stock_map_4k },
 	{ "map_unmap_2m", BENCH_PAGES, true, bench_gntv3_map_2m, bench_stock_map_2m },
+	/* per grant; stock = a plain map+unmap of the same size */
+	{ "revoke_4k", 1, false, bench_gntv3_revoke_4k, bench_stock_map_4k },
+	{ "revoke_2m", 1, false, bench_gntv3_revoke_2m, bench_stock_map_2m },
 };
 
 static int bench_cmp_u64(const void *a, const void *b)
@@ -515,11 +644,45 @@ static int bench_map_setup(struct bench *b)
 	return 0;
 }
 
+/*
+ * Connect @front through xenstore and connect to it as its backend, in
+ * this same domain, for the revoke rows.
+ */
+static int bench_revoke_setup(struct bench *b)
+{
+	struct gntv3_conn_info info = { };
+	unsigned int waited;
+	int rc;
+
+	rc = gntv3_front_connect(b->front, BENCH_DEVID);
+	if (rc)
+		return bench_failed("gntv3_front_connect", rc);
+	b->cback = gntv3_back_connect(BENCH_SELF, BENCH_DEVID, BENCH_CONNECT_MS);
+	if (IS_ERR(b->cback)) {
+		rc = PTR_ERR(b->cback);
+		b->cback = NULL;
+		return bench_failed("gntv3_back_connect", rc);
+	}
+	gntv3_back_set_revoke_handler(b->cback, bench_revoke_handler, b);
+	/* the frontend learns of it through a xenstore watch */
+	for (waited = 0; waited < BENCH_CONNECT_MS; waited += 20) {
+		rc = gntv3_front_conn_info(b->front, &info);
+		if (rc)
+			return bench_failed("gntv3_front_conn_info", rc);
+		if (info.connected)
+			return 0;
+		msleep(20);
+	}
+	return bench_failed("frontend connection", -ETIMEDOUT);
+}
+
 static int bench_teardown(struct bench *b)
 {
 	unsigned int i;
 	int rc = 0, err;
 
+	/* the backend's ring first; gntv3_front_destroy() disconnects */
+	gntv3_back_detach(b->cback);
 	gntv3_back_detach(b->back);
 	if (b->granted) {
 		for (i = 0; i < BENCH_PAGES; i++)
@@ -547,11 +710,16 @@ static void bench_free(struct bench *b)
 				__free_page(b->pages[i]);
 		if (b->folio)
 			folio_put(b->folio);
+		if (b->rpage)
+			__free_page(b->rpage);
+		if (b->rfolio)
+			folio_put(b->rfolio);
 	}
 	for (s = 0; s < NR_SIDES; s++)
 		for (p = 0; p < NR_PARTS; p++)
 			kvfree(b->t[s][p]);
 	kvfree(b->scratch);
+	mutex_destroy(&b->rlock);
 	kvfree(b);
 }
 
@@ -570,6 +738,10 @@ static struct bench *bench_alloc(void)
 	for (i = 0; i < BENCH_PAGES; i++)
 		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	b->folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, BENCH_ORDER_2M);
+	b->rpage = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	b->rfolio = folio_alloc(GFP_KERNEL | __GFP_ZERO, BENCH_ORDER_2M);
+	mutex_init(&b->rlock);
+	init_completion(&b->rdone);
 	for (s = 0; s < NR_SIDES; s++)
 		for (p = 0; p < NR_PARTS; p++)
 			if (!b->t[s][p])
@@ -577,7 +749,7 @@ static struct bench *bench_alloc(void)
 	for (i = 0; i < BENCH_PAGES; i++)
 		if (!b->pages[i])
 			goto err;
-	if (b->scratch && b->folio)
+	if (b->scratch && b->folio && b->rpage && b->rfolio)
 		return b;
 err:
 	bench_free(b);
@@ -612,10 +784,16 @@ static int __init gntv3_bench_init(void)
 			goto out_teardown;
 	}
 	rc = bench_map_setup(b);
+	for (; !rc && i < BENCH_FIRST_REVOKE_ROW; i++)
+		rc = bench_row_run(b, &bench_rows[i]);
+	if (rc)
+		goto out_teardown;
+	pr_info("gntv3_bench: s.pool = stock gnttab_alloc_pages() + gnttab_free_pages(), included in s.map and s.unmap as gntv3_map() and gntv3_unmap_batch() do the same\n");
+	pr_info("gntv3_bench: revoke rows, median ns per grant: gntv3 = revoke round trip (gntv3_revoke(): request -> backend unmaps -> ACK -> grant ended), stock = stock map+unmap of the same size\n");
+	pr_info("gntv3_bench: %-14s %9s %9s %7s\n", "row", "revoke", "map+unm", "ratio");
+	rc = bench_revoke_setup(b);
 	for (; !rc && i < ARRAY_SIZE(bench_rows); i++)
 		rc = bench_row_run(b, &bench_rows[i]);
-	if (!rc)
-		pr_info("gntv3_bench: s.pool = stock gnttab_alloc_pages() + gnttab_free_pages(), included in s.map and s.unmap as gntv3_map() and gntv3_unmap_batch() do the same\n");
 
 out_teardown:
 	err = bench_teardown(b);

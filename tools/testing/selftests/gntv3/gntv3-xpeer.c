@@ -3,8 +3,16 @@
  * gntv3-xpeer: the frontend half of the gntv3_xdomain kselftest, run in a
  * PV domU (xdomain-domu.sh).  Creates a grant tree for the backend domain
  * (dom0), publishes its tree reference in xenstore and serves the commands
- * dom0's test writes there: grant, check, write, end, query, stats, exit.
- * gntv3_xdomain.h describes the protocol.
+ * dom0's test writes there: grant, check, write, end, query, stats, the
+ * connection and revoke commands (connect, disconnect, conn_info, revoke,
+ * revoke_bg, revoke_wait, dstat), reload and exit.  gntv3_xdomain.h
+ * describes the protocol.
+ *
+ * A revoke_bg runs GNTV3_IOC_REVOKE on a thread, so that dom0 can look at
+ * both sides while the domU waits for the ACK.  That ioctl holds the
+ * file's lock, so until revoke_wait reaped it only the commands that do
+ * not use the file are served (dstat, revoke_wait, exit); the others fail
+ * with EBUSY instead of blocking.
  *
  *   gntv3-xpeer [-b BACKEND_DOMID] [-t LIFETIME_SECONDS]
  *
@@ -13,10 +21,12 @@
  * every /bin/gntv3_* as a dom0 test.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include <xen/gntv3.h>
 
@@ -41,9 +51,22 @@ struct rec {
 	unsigned char *ended;	/* per grant */
 };
 
+#define GNTV3_KO	"/lib/modules/gntv3.ko"
+#define DEBUGFS_DIR	"/sys/kernel/debug/gntv3"
+
 static int fd = -1;
 static unsigned int tree;
 static struct rec recs[MAX_RECS];
+
+/* The revoke_bg in flight: written by its thread until done is set. */
+static struct {
+	pthread_t thread;
+	int running;		/* started and not reaped by revoke_wait */
+	int done;		/* the ioctl returned (atomic) */
+	struct gntv3_ioc_revoke arg;
+	int err;		/* 0 or -errno of the ioctl */
+	double took;		/* s */
+} bg;
 
 static void die(const char *what)
 {
@@ -268,16 +291,284 @@ static int cmd_stats(char *out, size_t outlen)
 	return 0;
 }
 
-/* Serve one command line "<verb> args"; *quit is set by "exit". */
-static int serve(const char *line, char *out, size_t outlen, int *quit)
+/* ---- connection and revocation ---- */
+
+static int cmd_connect(unsigned int devid)
 {
-	char verb[16], acc[8];
+	struct gntv3_ioc_connect c = { .tree = tree, .devid = devid };
+
+	return ioctl(fd, GNTV3_IOC_CONNECT, &c) ? -errno : 0;
+}
+
+static int cmd_disconnect(void)
+{
+	struct gntv3_ioc_tree t = { .tree = tree };
+
+	return ioctl(fd, GNTV3_IOC_DISCONNECT, &t) ? -errno : 0;
+}
+
+static int cmd_conn_info(char *out, size_t outlen)
+{
+	struct gntv3_ioc_conn_info ci = { .tree = tree };
+
+	if (ioctl(fd, GNTV3_IOC_CONN_INFO, &ci))
+		return -errno;
+	snprintf(out, outlen,
+		 "state=%u peer=%u connected=%u ring_ref=%u evtchn=%u sent=%llu acked=%llu nacked=%llu timed_out=%llu malformed=%llu resets=%llu",
+		 ci.state, ci.peer_state, ci.connected, ci.ring_ref, ci.evtchn,
+		 (unsigned long long)ci.sent, (unsigned long long)ci.acked,
+		 (unsigned long long)ci.nacked,
+		 (unsigned long long)ci.timed_out,
+		 (unsigned long long)ci.malformed,
+		 (unsigned long long)ci.resets);
+	return 0;
+}
+
+/*
+ * After a revoke of @id: a revoked or dead grant is gone from the file, so
+ * our view of it and its key go too; a downgraded one is read-only now.
+ */
+static void revoke_account(unsigned long long id, unsigned int flags, int result)
+{
+	char path[64], val[XD_MSG_MAX], acc[8];
+	unsigned int idx, order, seed;
+	struct rec *r = find_grant(id, &idx);
+
+	snprintf(path, sizeof(path), XD_DIR "/grant/%llu", id);
+	if (result == GNTV3_REVOKE_RESULT_DONE &&
+	    (flags & GNTV3_IOC_REVOKE_DOWNGRADE)) {
+		if (!xd_read(path, val, sizeof(val)) &&
+		    sscanf(val, "%u %7s %u", &order, acc, &seed) == 3)
+			xs_printf(path + strlen(XD_DIR "/"), "%u ro %u", order, seed);
+		return;
+	}
+	if (r) {
+		r->ended[idx] = 1;
+		if (!--r->live)
+			rec_free(r);
+	}
+	xd_rm(path);
+}
+
+/* "<result> <took ms>" of a finished revoke */
+static int revoke_report(int err, const struct gntv3_ioc_revoke *arg,
+			 double took, char *out, size_t outlen)
+{
+	if (err)
+		return err;
+	revoke_account(arg->id, arg->flags, arg->result);
+	snprintf(out, outlen, "%d %.0f", arg->result, took * 1000);
+	return 0;
+}
+
+static int cmd_revoke(unsigned long long id, unsigned int flags,
+		      unsigned int timeout_ms, char *out, size_t outlen)
+{
+	struct gntv3_ioc_revoke r = {
+		.tree = tree, .flags = flags, .id = id, .timeout_ms = timeout_ms,
+	};
+	double t0 = xd_now();
+	int err;
+
+	err = ioctl(fd, GNTV3_IOC_REVOKE, &r) ? -errno : 0;
+	return revoke_report(err, &r, xd_now() - t0, out, outlen);
+}
+
+static void *revoke_thread(void *unused)
+{
+	double t0 = xd_now();
+
+	bg.err = ioctl(fd, GNTV3_IOC_REVOKE, &bg.arg) ? -errno : 0;
+	bg.took = xd_now() - t0;
+	__atomic_store_n(&bg.done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int cmd_revoke_bg(unsigned long long id, unsigned int flags,
+			 unsigned int timeout_ms, char *out, size_t outlen)
+{
+	memset(&bg.arg, 0, sizeof(bg.arg));
+	bg.arg.tree = tree;
+	bg.arg.flags = flags;
+	bg.arg.id = id;
+	bg.arg.timeout_ms = timeout_ms;
+	bg.done = 0;
+	if (pthread_create(&bg.thread, NULL, revoke_thread, NULL))
+		return -EAGAIN;
+	bg.running = 1;
+	snprintf(out, outlen, "started");
+	return 0;
+}
+
+/* Wait up to @ms for the revoke_bg; EINPROGRESS if it still waits. */
+static int cmd_revoke_wait(unsigned int ms, char *out, size_t outlen)
+{
+	double end = xd_now() + ms / 1000.0;
+
+	if (!bg.running)
+		return -ECHILD;
+	while (!__atomic_load_n(&bg.done, __ATOMIC_ACQUIRE)) {
+		if (xd_now() >= end)
+			return -EINPROGRESS;
+		xd_msleep(POLL_MS);
+	}
+	pthread_join(bg.thread, NULL);
+	bg.running = 0;
+	return revoke_report(bg.err, &bg.arg, bg.took, out, outlen);
+}
+
+/*
+ * dstat <file> <key>: the number after the first word <key> (or "<key>:")
+ * in debugfs gntv3/<file>.  In "conn" the module-wide counters come first,
+ * then one line per connection, so "acked" is the module's and "pending"
+ * the first connection's.
+ */
+static int cmd_dstat(const char *file, const char *key, char *out, size_t outlen)
+{
+	char path[96], line[512], *tok, *save, *end;
+	long long v;
+	int want = 0;
+	FILE *f;
+
+	if (strchr(file, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		for (tok = strtok_r(line, "\n ", &save); tok;
+		     tok = strtok_r(NULL, "\n ", &save)) {
+			v = strtoll(tok, &end, 10);
+			if (want && end != tok && !*end) {
+				fclose(f);
+				snprintf(out, outlen, "%lld", v);
+				return 0;
+			}
+			want = !strcmp(tok, key) ||
+			       (!strncmp(tok, key, strlen(key)) &&
+				!strcmp(tok + strlen(key), ":"));
+		}
+		want = 0;
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+/* debugfs gntv3/fronts lists no tree (destroyed ones included): 1, else 0 */
+static int no_fronts(void)
+{
+	char line[256];
+	FILE *f = fopen(DEBUGFS_DIR "/fronts", "r");
+	int empty;
+
+	if (!f)
+		return 0;
+	empty = !fgets(line, sizeof(line), f);
+	fclose(f);
+	return empty;
+}
+
+static int tree_open(unsigned short backend, unsigned int *tree_ref)
+{
+	struct gntv3_ioc_tree_create tc = { .domid = backend };
+
+	fd = open("/dev/gntv3", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, GNTV3_IOC_TREE_CREATE, &tc))
+		return -errno;
+	tree = tc.tree;
+	*tree_ref = tc.tree_ref;
+	return 0;
+}
+
+/*
+ * reload <ms>: close /dev/gntv3 (the tree, its grants and its connection
+ * go), wait up to <ms> for dom0 to write XD_DIR/released (it detached) and
+ * for the old tree to be released, reload gntv3, make a new tree and
+ * publish its reference -> "<tree-ref> <leaked before unload>".
+ */
+static int cmd_reload(unsigned int ms, unsigned short backend, char *out,
+		      size_t outlen)
+{
+	double end = xd_now() + ms / 1000.0;
+	char val[XD_MSG_MAX], leaked[32] = "?";
+	unsigned int k, tree_ref;
+	int kfd, rc;
+
+	/* an mmap() of the file keeps it open: unmap first */
+	for (k = 0; k < MAX_RECS; k++)
+		if (recs[k].nr)
+			rec_free(&recs[k]);
+	close(fd);
+	fd = -1;
+	xd_rm(XD_DIR "/grant");
+	while (xd_read(XD_DIR "/released", val, sizeof(val)) && xd_now() < end)
+		xd_msleep(POLL_MS);
+	while (!no_fronts() && xd_now() < end)
+		xd_msleep(POLL_MS);
+	cmd_dstat("stats", "leaked", leaked, sizeof(leaked));
+	while (syscall(SYS_delete_module, "gntv3", O_NONBLOCK)) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EBUSY)
+			return -errno;
+		if (xd_now() >= end)
+			return -ETIME;
+		xd_msleep(POLL_MS);
+	}
+	kfd = open(GNTV3_KO, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0)
+		return -errno;
+	rc = syscall(SYS_finit_module, kfd, "", 0) ? -errno : 0;
+	close(kfd);
+	if (rc)
+		return rc;
+	rc = tree_open(backend, &tree_ref);
+	if (rc)
+		return rc;
+	xd_rm(XD_DIR "/released");
+	if (xs_printf("tree-ref", "%u", tree_ref))
+		return -EIO;
+	snprintf(out, outlen, "%u %s", tree_ref, leaked);
+	return 0;
+}
+
+/* Serve one command line "<verb> args"; *quit is set by "exit". */
+static int serve(const char *line, unsigned short backend, char *out,
+		 size_t outlen, int *quit)
+{
+	char verb[16], acc[8], file[16], key[32];
 	unsigned long long id;
-	unsigned int a, seed;
+	unsigned int a, b, seed;
 
 	out[0] = '\0';
 	if (sscanf(line, "%15s", verb) != 1)
 		return -EINVAL;
+	if (!strcmp(verb, "dstat") &&
+	    sscanf(line, "%*s %15s %31s", file, key) == 2)
+		return cmd_dstat(file, key, out, outlen);
+	if (!strcmp(verb, "revoke_wait") && sscanf(line, "%*s %u", &a) == 1)
+		return cmd_revoke_wait(a, out, outlen);
+	if (!strcmp(verb, "exit")) {
+		*quit = 1;
+		return 0;
+	}
+	if (bg.running)
+		return -EBUSY;	/* the file's lock is held by the revoke */
+	if (!strcmp(verb, "connect") && sscanf(line, "%*s %u", &a) == 1)
+		return cmd_connect(a);
+	if (!strcmp(verb, "disconnect"))
+		return cmd_disconnect();
+	if (!strcmp(verb, "conn_info"))
+		return cmd_conn_info(out, outlen);
+	if (!strcmp(verb, "revoke") &&
+	    sscanf(line, "%*s %llu %u %u", &id, &a, &b) == 3)
+		return cmd_revoke(id, a, b, out, outlen);
+	if (!strcmp(verb, "revoke_bg") &&
+	    sscanf(line, "%*s %llu %u %u", &id, &a, &b) == 3)
+		return cmd_revoke_bg(id, a, b, out, outlen);
+	if (!strcmp(verb, "reload") && sscanf(line, "%*s %u", &a) == 1)
+		return cmd_reload(a, backend, out, outlen);
 	if (!strcmp(verb, "grant") &&
 	    sscanf(line, "%*s %u %7s %u", &a, acc, &seed) == 3)
 		return cmd_grant(0, a, acc, seed, out, outlen);
@@ -295,18 +586,15 @@ static int serve(const char *line, char *out, size_t outlen, int *quit)
 		return cmd_query(id, out, outlen);
 	if (!strcmp(verb, "stats"))
 		return cmd_stats(out, outlen);
-	if (!strcmp(verb, "exit")) {
-		*quit = 1;
-		return 0;
-	}
 	return -EINVAL;
 }
 
 int main(int argc, char **argv)
 {
-	struct gntv3_ioc_tree_create tc = { .domid = 0 };
 	char cmd[XD_MSG_MAX], out[XD_MSG_MAX];
+	unsigned short backend = 0;
 	unsigned long seq, last = 0;
+	unsigned int tree_ref;
 	double deadline;
 	int opt, rc, quit = 0, pos;
 
@@ -315,7 +603,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "b:t:")) != -1) {
 		switch (opt) {
 		case 'b':
-			tc.domid = (unsigned short)strtoul(optarg, NULL, 0);
+			backend = (unsigned short)strtoul(optarg, NULL, 0);
 			break;
 		case 't':
 			deadline = strtod(optarg, NULL);
@@ -327,17 +615,16 @@ int main(int argc, char **argv)
 	}
 	deadline += xd_now();
 
-	fd = open("/dev/gntv3", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		die("open /dev/gntv3");
-	if (ioctl(fd, GNTV3_IOC_TREE_CREATE, &tc))
-		die("TREE_CREATE");
-	tree = tc.tree;
+	rc = tree_open(backend, &tree_ref);
+	if (rc) {
+		errno = -rc;
+		die("open /dev/gntv3 and TREE_CREATE");
+	}
 	/* rsp first: dom0 derives its next seq from it */
-	if (xs_printf("rsp", "0 0 none") || xs_printf("backend", "%u", tc.domid) ||
-	    xs_printf("tree-ref", "%u", tc.tree_ref) || xs_printf("state", XD_READY))
+	if (xs_printf("rsp", "0 0 none") || xs_printf("backend", "%u", backend) ||
+	    xs_printf("tree-ref", "%u", tree_ref) || xs_printf("state", XD_READY))
 		die("xenstore-write");
-	printf("GNTV3-XPEER-READY backend=%u tree-ref=%u\n", tc.domid, tc.tree_ref);
+	printf("GNTV3-XPEER-READY backend=%u tree-ref=%u\n", backend, tree_ref);
 
 	while (!quit) {
 		if (xd_now() > deadline) {
@@ -349,12 +636,14 @@ int main(int argc, char **argv)
 			xd_msleep(POLL_MS);
 			continue;
 		}
-		rc = serve(cmd + pos, out, sizeof(out), &quit);
+		rc = serve(cmd + pos, backend, out, sizeof(out), &quit);
 		printf("xpeer: %s -> %d %s\n", cmd, rc, out);
 		if (xs_printf("rsp", "%lu %d %s", seq, rc, out))
 			die("xenstore-write rsp");
 		last = seq;
 	}
+	if (bg.running)
+		pthread_join(bg.thread, NULL);
 	close(fd);
 	return 0;
 }

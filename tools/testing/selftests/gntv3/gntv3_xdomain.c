@@ -9,7 +9,15 @@
  * 4 KiB and 2 MiB grants, read-only grants, one batch map of many ids,
  * quarantine when the domU ends a grant dom0 still maps and its drain,
  * bad ids and tree references, a backend module reload under a live
- * frontend, and, last, the domU destroyed while dom0 maps its pages.
+ * frontend, and, last, the domU destroyed while dom0 maps its pages and
+ * is connected to its ring.
+ *
+ * The xr tests connect the domU's tree (GNTV3_IOC_CONNECT) and dom0 as its
+ * backend (GNTV3_IOC_BACK_CONNECT) over the real interdomain event channel
+ * and ring: revoke of idle and mapped grants of both sizes, a revoke whose
+ * ACK waits for a page dom0 holds, downgrade, a backend ignoring revokes
+ * (the timeout path: dead, quarantined, ids not reused, drained), and
+ * reconnection after dom0's and after the domU's gntv3 module reload.
  *
  * Run by xdomain-dom0.sh, which starts the domU and sets
  * GNTV3_XDOMAIN_DOMID; without it every test is skipped (dom0.sh runs every
@@ -31,6 +39,20 @@
 struct xd_peer {
 	__u16 domid;
 	char dir[64];		/* /local/domain/<domid>/data/gntv3x */
+};
+
+/*
+ * The harness runs fixture by fixture, in the order the fixtures are
+ * declared, each one's tests in declaration order.  xr (the ring tests,
+ * below) is declared first so that xd's last test, which destroys the domU,
+ * runs last of all.
+ */
+FIXTURE(xr) {
+	int fd;
+	struct xd_peer xp;
+	__u32 devid;
+	__u32 back;
+	struct gntv3_ioc_back_stats st0;
 };
 
 FIXTURE(xd) {
@@ -58,6 +80,74 @@ static int xd_read_key(const struct xd_peer *xp, const char *key, char *out,
 }
 
 /*
+ * Write one command for the peer without waiting for its answer.  Returns
+ * the command's seq, or 0 if it could not be written (logged).
+ */
+static unsigned long peer_vsend(struct __test_metadata *_metadata,
+				const struct xd_peer *xp, const char *fmt,
+				va_list ap)
+{
+	char path[128], line[XD_MSG_MAX + 24], msg[XD_MSG_MAX], rsp[XD_MSG_MAX];
+	unsigned long last;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (xd_read_key(xp, "rsp", rsp, sizeof(rsp))) {
+		TH_LOG("cannot read %s/rsp", xp->dir);
+		return 0;
+	}
+	last = strtoul(rsp, NULL, 10);
+	snprintf(line, sizeof(line), "%lu %s", last + 1, msg);
+	xd_path(xp, path, sizeof(path), "cmd");
+	if (xd_write(path, line)) {
+		TH_LOG("cannot write %s", path);
+		return 0;
+	}
+	return last + 1;
+}
+
+static unsigned long peer_send(struct __test_metadata *_metadata,
+			       const struct xd_peer *xp, const char *fmt, ...)
+{
+	unsigned long seq;
+	va_list ap;
+
+	va_start(ap, fmt);
+	seq = peer_vsend(_metadata, xp, fmt, ap);
+	va_end(ap);
+	return seq;
+}
+
+/*
+ * Wait up to @timeout s for the answer to command @seq.  Returns the peer's
+ * rc (0 or -errno) with its payload in @out, or -ETIME (logged if @log).
+ */
+static int peer_recv(struct __test_metadata *_metadata, const struct xd_peer *xp,
+		     unsigned long seq, double timeout, int log, char *out,
+		     size_t outlen)
+{
+	char rsp[XD_MSG_MAX] = "";
+	double end = xd_now() + timeout;
+	unsigned long got;
+	int rc, pos;
+
+	if (!seq)
+		return -ETIME;
+	do {
+		if (!xd_read_key(xp, "rsp", rsp, sizeof(rsp)) &&
+		    sscanf(rsp, "%lu %d %n", &got, &rc, &pos) == 2 && got == seq) {
+			if (out)
+				snprintf(out, outlen, "%s", rsp + pos);
+			return rc;
+		}
+		xd_msleep(5);
+	} while (xd_now() < end);
+	if (log)
+		TH_LOG("the domU did not answer command %lu within %.1f s (rsp '%s')",
+		       seq, timeout, rsp);
+	return -ETIME;
+}
+
+/*
  * Send one command to the peer and wait for its answer.  Returns the peer's
  * rc (0 or -errno) with its payload in @out, or -ETIME if it did not
  * answer within CMD_TIMEOUT (logged).
@@ -65,40 +155,13 @@ static int xd_read_key(const struct xd_peer *xp, const char *key, char *out,
 static int peer_cmd(struct __test_metadata *_metadata, const struct xd_peer *xp,
 		    char *out, size_t outlen, const char *fmt, ...)
 {
-	char path[128], line[XD_MSG_MAX + 24], msg[XD_MSG_MAX], rsp[XD_MSG_MAX];
-	unsigned long last, seq;
-	double end;
+	unsigned long seq;
 	va_list ap;
-	int rc, pos;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	seq = peer_vsend(_metadata, xp, fmt, ap);
 	va_end(ap);
-	if (xd_read_key(xp, "rsp", rsp, sizeof(rsp))) {
-		TH_LOG("cannot read %s/rsp", xp->dir);
-		return -ETIME;
-	}
-	last = strtoul(rsp, NULL, 10);
-	snprintf(line, sizeof(line), "%lu %s", last + 1, msg);
-	xd_path(xp, path, sizeof(path), "cmd");
-	if (xd_write(path, line)) {
-		TH_LOG("cannot write %s", path);
-		return -ETIME;
-	}
-	end = xd_now() + CMD_TIMEOUT;
-	while (xd_now() < end) {
-		if (!xd_read_key(xp, "rsp", rsp, sizeof(rsp)) &&
-		    sscanf(rsp, "%lu %d %n", &seq, &rc, &pos) == 2 &&
-		    seq == last + 1) {
-			if (out)
-				snprintf(out, outlen, "%s", rsp + pos);
-			return rc;
-		}
-		xd_msleep(5);
-	}
-	TH_LOG("the domU did not answer '%s' within %.0f s (rsp '%s')", line,
-	       CMD_TIMEOUT, rsp);
-	return -ETIME;
+	return peer_recv(_metadata, xp, seq, CMD_TIMEOUT, 1, out, outlen);
 }
 
 /* Asserts that the peer ran a command successfully; @out gets its answer. */
@@ -604,7 +667,761 @@ TEST_F_TIMEOUT(xd, backend_module_reload, 90)
 }
 
 /* ------------------------------------------------------------------------
- * Last (the harness runs tests in declaration order): the domU is
+ * The revoke ring across the two domains: the domU's tree connects
+ * (GNTV3_IOC_CONNECT) and dom0 connects as its backend
+ * (GNTV3_IOC_BACK_CONNECT), over a ring page of the domU and a real
+ * interdomain event channel.  Each test gets a fresh connection (devid).
+ */
+#define GNTV3_DEBUGFS_CONN	GNTV3_DEBUGFS_DIR "/conn"
+#define GNTV3_KNOB_IGNORE	GNTV3_DEBUGFS_DIR "/back_ignore_revokes"
+#define HOLD_MS			500	/* a page held across a revoke */
+
+/* Unmap through @fd and assert that it worked. */
+#define test_unmap_fd(fd, map)						\
+	({								\
+		int __res = -1;						\
+		ASSERT_EQ(0, _gntv3_unmap(fd, map, 0, &__res));		\
+		ASSERT_EQ(0, __res);					\
+	})
+
+/* The domU's GNTV3_IOC_CONN_INFO, as "conn_info" prints it. */
+struct xd_ci {
+	unsigned int state, peer, connected, ring_ref, evtchn;
+	unsigned long long sent, acked, nacked, timed_out, malformed, resets;
+};
+
+static int peer_conn_info(struct __test_metadata *_metadata,
+			  const struct xd_peer *xp, struct xd_ci *ci)
+{
+	char out[XD_MSG_MAX];
+	int rc;
+
+	rc = peer_cmd(_metadata, xp, out, sizeof(out), "conn_info");
+	if (rc)
+		return rc;
+	if (sscanf(out,
+		   "state=%u peer=%u connected=%u ring_ref=%u evtchn=%u sent=%llu acked=%llu nacked=%llu timed_out=%llu malformed=%llu resets=%llu",
+		   &ci->state, &ci->peer, &ci->connected, &ci->ring_ref,
+		   &ci->evtchn, &ci->sent, &ci->acked, &ci->nacked,
+		   &ci->timed_out, &ci->malformed, &ci->resets) != 11) {
+		TH_LOG("conn_info: '%s'", out);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Poll the domU's connection until connected == @want; 0 or -1 (logged). */
+static int peer_wait_connected(struct __test_metadata *_metadata,
+			       const struct xd_peer *xp, unsigned int want,
+			       double timeout, struct xd_ci *ci)
+{
+	double end = xd_now() + timeout;
+
+	do {
+		if (!peer_conn_info(_metadata, xp, ci) && ci->connected == want)
+			return 0;
+		xd_msleep(20);
+	} while (xd_now() < end);
+	TH_LOG("the domU's connection is not %sconnected after %.0f s",
+	       want ? "" : "dis", timeout);
+	return -1;
+}
+
+/* A number from the domU's debugfs gntv3/@file (see "dstat"), or -1. */
+static long long peer_dstat(struct __test_metadata *_metadata,
+			    const struct xd_peer *xp, const char *file,
+			    const char *key)
+{
+	char out[XD_MSG_MAX];
+
+	if (peer_cmd(_metadata, xp, out, sizeof(out), "dstat %s %s", file, key))
+		return -1;
+	return strtoll(out, NULL, 10);
+}
+
+/* The domU's grant @id: state, read-only flag and leaf entry; 0 or -errno. */
+static int peer_query(struct __test_metadata *_metadata, const struct xd_peer *xp,
+		      __u64 id, unsigned int *state, unsigned int *ro,
+		      unsigned long long *pte)
+{
+	char out[XD_MSG_MAX];
+	unsigned int order;
+	int rc;
+
+	rc = peer_cmd(_metadata, xp, out, sizeof(out), "query %llu",
+		      (unsigned long long)id);
+	if (rc)
+		return rc;
+	return sscanf(out, "%u %u %u %llx", state, &order, ro, pte) == 4 ?
+	       0 : -EPROTO;
+}
+
+/* Parse a revoke's "<result> <took ms>" answer. */
+static int revoke_answer(const char *out, int *result, double *took_ms)
+{
+	return sscanf(out, "%d %lf", result, took_ms) == 2 ? 0 : -EPROTO;
+}
+
+/* The domU revokes (or downgrades) @id; the peer's rc, or -EPROTO. */
+static int peer_revoke(struct __test_metadata *_metadata, const struct xd_peer *xp,
+		       __u64 id, unsigned int flags, unsigned int timeout_ms,
+		       int *result, double *took_ms)
+{
+	char out[XD_MSG_MAX];
+	int rc;
+
+	rc = peer_cmd(_metadata, xp, out, sizeof(out), "revoke %llu %u %u",
+		      (unsigned long long)id, flags, timeout_ms);
+	return rc ? rc : revoke_answer(out, result, took_ms);
+}
+
+/* Value of "key value" in dom0's debugfs gntv3/conn, -1 if missing. */
+static long long conn_stat(const char *key)
+{
+	char line[512], name[128];
+	long long val, found = -1;
+	FILE *f = fopen(GNTV3_DEBUGFS_CONN, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld", name, &val) == 2 &&
+		    !strcmp(name, key)) {
+			found = val;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* dom0's backend connection to the domU's connection @devid, from debugfs. */
+struct xd_bline {
+	int fstate, connected;
+	unsigned long long done, ignored, malformed, pending;
+};
+
+/* 1 and @bl filled when dom0 has that backend connection, 0 if not, -1. */
+static int back_line(__u16 domid, __u32 devid, struct xd_bline *bl)
+{
+	char line[512], want[96], dir[96];
+	unsigned int fe;
+	int found = 0;
+	FILE *f = fopen(GNTV3_DEBUGFS_CONN, "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "/local/domain/%u/data/gntv3/%u/backend",
+		 domid, devid);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line,
+			   "back %95s frontend %u fstate %d connected %d done %llu ignored %llu malformed %llu pending %llu",
+			   dir, &fe, &bl->fstate, &bl->connected, &bl->done,
+			   &bl->ignored, &bl->malformed, &bl->pending) == 8 &&
+		    !strcmp(dir, want) && fe == domid)
+			found++;
+	}
+	fclose(f);
+	return found;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+static int back_connect(int fd, __u16 domid, __u32 devid, __u32 timeout_ms,
+			__u32 *back)
+{
+	struct gntv3_ioc_back_connect c = {
+		.domid = domid,
+		.devid = devid,
+		.timeout_ms = timeout_ms,
+	};
+	int ret = ioctl(fd, GNTV3_IOC_BACK_CONNECT, &c);
+
+	if (!ret && back)
+		*back = c.back;
+	return ret;
+}
+
+/* 1 or 0 as GNTV3_IOC_BACK_CONN_INFO says, -1 on error. */
+static int back_connected(int fd, __u32 back)
+{
+	struct gntv3_ioc_back_conn_info bi = { .back = back };
+
+	return ioctl(fd, GNTV3_IOC_BACK_CONN_INFO, &bi) ? -1 : (int)bi.connected;
+}
+
+/* Poll until back_connected() says @want; 0 or -1. */
+static int back_wait_connected(int fd, __u32 back, int want, double timeout)
+{
+	double end = xd_now() + timeout;
+
+	do {
+		if (back_connected(fd, back) == want)
+			return 0;
+		xd_msleep(20);
+	} while (xd_now() < end);
+	return -1;
+}
+
+/* "<dir of connection devid>/<key>" of the domU, read by dom0. */
+static int conn_key(__u16 domid, __u32 devid, const char *key, char *out,
+		    size_t len)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gntv3/%u/%s", domid,
+		 devid, key);
+	return xd_read(path, out, len);
+}
+
+FIXTURE_SETUP(xr)
+{
+	const char *env = getenv("GNTV3_XDOMAIN_DOMID");
+	char out[XD_MSG_MAX];
+	struct xd_ci ci;
+
+	self->fd = -1;
+	if (!env || !*env)
+		SKIP(return, "no domU peer: GNTV3_XDOMAIN_DOMID unset (run by xdomain-dom0.sh)");
+	self->xp.domid = (__u16)strtoul(env, NULL, 10);
+	ASSERT_LT(0, self->xp.domid);
+	snprintf(self->xp.dir, sizeof(self->xp.dir), "/local/domain/%u/" XD_DIR,
+		 self->xp.domid);
+	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", GNTV3_DEV, strerror(errno));
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &self->st0));
+	self->devid = 100 + getpid() % 100000;
+	peer_ok(&self->xp, out, "connect %u", self->devid);
+	ASSERT_EQ(0, back_connect(self->fd, self->xp.domid, self->devid, 10000,
+				  &self->back))
+		TH_LOG("back connect d%u devid %u: %s", self->xp.domid, self->devid,
+		       strerror(errno));
+	ASSERT_EQ(0, peer_wait_connected(_metadata, &self->xp, 1, 10, &ci));
+	ASSERT_EQ(1, back_connected(self->fd, self->back));
+}
+
+FIXTURE_TEARDOWN(xr)
+{
+	char out[XD_MSG_MAX];
+
+	if (self->fd < 0)
+		return;
+	write_file(GNTV3_KNOB_IGNORE, "0");
+	/* the frontend leaves first: the ring closes cleanly on both sides */
+	peer_cmd(_metadata, &self->xp, out, sizeof(out), "disconnect");
+	close(self->fd);
+}
+
+/* Both sides Connected, the keys in the domU's tree, one backend per ring. */
+TEST_F_TIMEOUT(xr, ring_connected_both_sides, 60)
+{
+	char out[XD_MSG_MAX], want[32];
+	struct xd_bline bl;
+	struct xd_ci ci;
+	__u32 back2;
+	__u16 d = self->xp.domid;
+
+	ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &ci));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.state);
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.peer);
+	EXPECT_EQ(1, ci.connected);
+	EXPECT_LE(8, ci.ring_ref);
+	EXPECT_LT(0, ci.evtchn);
+	EXPECT_EQ(0, ci.sent);
+	EXPECT_EQ(0, ci.malformed);
+	EXPECT_EQ(0, ci.resets);
+
+	/* what the domU published, as dom0 reads it */
+	ASSERT_EQ(0, conn_key(d, self->devid, "gntv3-ring-ref", out, sizeof(out)));
+	snprintf(want, sizeof(want), "%u", ci.ring_ref);
+	EXPECT_STREQ(want, out);
+	ASSERT_EQ(0, conn_key(d, self->devid, "gntv3-event-channel", out, sizeof(out)));
+	snprintf(want, sizeof(want), "%u", ci.evtchn);
+	EXPECT_STREQ(want, out);
+	ASSERT_EQ(0, conn_key(d, self->devid, "backend-id", out, sizeof(out)));
+	EXPECT_STREQ("0", out);
+	ASSERT_EQ(0, conn_key(d, self->devid, "gntv3-transport", out, sizeof(out)));
+	EXPECT_STREQ("v1", out);
+	ASSERT_EQ(0, conn_key(d, self->devid, "state", out, sizeof(out)));
+	EXPECT_STREQ("4", out);
+	/* and what dom0 wrote below it */
+	ASSERT_EQ(0, conn_key(d, self->devid, "backend/state", out, sizeof(out)));
+	EXPECT_STREQ("4", out);
+	ASSERT_EQ(0, conn_key(d, self->devid, "backend/frontend-id", out, sizeof(out)));
+	snprintf(want, sizeof(want), "%u", d);
+	EXPECT_STREQ(want, out);
+	ASSERT_EQ(1, back_line(d, self->devid, &bl));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, bl.fstate);
+	EXPECT_EQ(1, bl.connected);
+	EXPECT_EQ(0, bl.pending);
+
+	/* one backend connection per frontend connection */
+	EXPECT_ERRNO(EBUSY, back_connect(self->fd, d, self->devid, 100, &back2));
+	EXPECT_ERRNO(ENOENT, back_connect(self->fd, d, self->devid + 1, 100, &back2));
+	EXPECT_EQ(-EEXIST, peer_cmd(_metadata, &self->xp, out, sizeof(out),
+				    "connect %u", self->devid));
+	EXPECT_EQ(1, back_connected(self->fd, self->back));
+}
+
+/* Revoke of an idle grant: DONE, gone on both sides, counted on both. */
+static void revoke_idle(struct __test_metadata *_metadata,
+			const struct xd_peer *xp, int fd, __u32 back,
+			unsigned int order, unsigned int seed)
+{
+	long long done = conn_stat("back_done");
+	struct xd_ci c0, c1;
+	double took;
+	int res = -1;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_LE(0, done);
+	ASSERT_EQ(0, peer_conn_info(_metadata, xp, &c0));
+	id = peer_grant(_metadata, xp, "grant", order, "rw", seed);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, peer_revoke(_metadata, xp, id, 0, 5000, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	/* gone in the domU, memory released, not quarantined */
+	EXPECT_EQ(-ENOENT, peer_state(_metadata, xp, id, NULL));
+	EXPECT_EQ(0, peer_stat(_metadata, xp, "grants"));
+	EXPECT_EQ(0, peer_stat(_metadata, xp, "quarantined"));
+	ASSERT_EQ(0, peer_conn_info(_metadata, xp, &c1));
+	EXPECT_EQ(c0.sent + 1, c1.sent);
+	EXPECT_EQ(c0.acked + 1, c1.acked);
+	EXPECT_EQ(c0.nacked, c1.nacked);
+	EXPECT_EQ(c0.timed_out, c1.timed_out);
+	/* dom0 carried it out, and the id is gone for it too */
+	EXPECT_EQ(done + 1, conn_stat("back_done"));
+	EXPECT_ERRNO(ENOENT, _gntv3_map(fd, back, 0, &id, 1, &map));
+	/* a second revoke finds nothing */
+	EXPECT_EQ(-ENOENT, peer_revoke(_metadata, xp, id, 0, 100, &res, &took));
+}
+
+TEST_F_TIMEOUT(xr, revoke_idle_4k_2m, 60)
+{
+	revoke_idle(_metadata, &self->xp, self->fd, self->back, 0, 100);
+	revoke_idle(_metadata, &self->xp, self->fd, self->back, 9, 101);
+}
+
+/* Revoke of a grant dom0 maps: dom0's mapping goes before the ACK. */
+static void revoke_mapped(struct __test_metadata *_metadata,
+			  const struct xd_peer *xp, int fd, __u32 back,
+			  const struct gntv3_ioc_back_stats *st0,
+			  unsigned int order, unsigned int seed)
+{
+	long long done = conn_stat("back_done");
+	struct gntv3_ioc_back_stats st;
+	unsigned char c;
+	struct xd_ci c0, c1;
+	double took;
+	int res = -1;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_EQ(0, peer_conn_info(_metadata, xp, &c0));
+	id = peer_grant(_metadata, xp, "grant", order, "rw", seed);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(fd, back, 0, &id, 1, &map));
+	EXPECT_EQ(-1, map_mismatch(fd, map, PAGE_SZ << order, seed));
+	ASSERT_EQ(0, _gntv3_back_stats(fd, &st));
+	EXPECT_EQ(st0->nr_pages_mapped + (1U << order), st.nr_pages_mapped);
+
+	ASSERT_EQ(0, peer_revoke(_metadata, xp, id, 0, 5000, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	/* dom0's mapping is gone: its handle with it */
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(fd, map, GNTV3_IOC_RW_READ, 0, 1, &c));
+	expect_back_idle(fd, st0);
+	EXPECT_ERRNO(ENOENT, _gntv3_map(fd, back, 0, &id, 1, &map));
+	/*
+	 * The domU ended the grant after dom0 unmapped: had it ended it
+	 * while mapped, it would be quarantined.
+	 */
+	EXPECT_EQ(-ENOENT, peer_state(_metadata, xp, id, NULL));
+	EXPECT_EQ(0, peer_stat(_metadata, xp, "quarantined"));
+	EXPECT_EQ(0, peer_stat(_metadata, xp, "grants"));
+	ASSERT_EQ(0, peer_conn_info(_metadata, xp, &c1));
+	EXPECT_EQ(c0.sent + 1, c1.sent);
+	EXPECT_EQ(c0.acked + 1, c1.acked);
+	EXPECT_EQ(c0.timed_out, c1.timed_out);
+	EXPECT_EQ(done + 1, conn_stat("back_done"));
+}
+
+TEST_F_TIMEOUT(xr, revoke_mapped_4k_2m, 60)
+{
+	revoke_mapped(_metadata, &self->xp, self->fd, self->back, &self->st0, 0, 110);
+	revoke_mapped(_metadata, &self->xp, self->fd, self->back, &self->st0, 9, 111);
+}
+
+/*
+ * dom0 holds a page reference (as a driver doing I/O would): its safe
+ * unmap waits, so does the ACK, so does the end of the domU's grant.
+ */
+TEST_F_TIMEOUT(xr, revoke_waits_for_held_page, 90)
+{
+	struct gntv3_ioc_back_stats st;
+	long long acked, done;
+	struct xd_bline bl;
+	char out[XD_MSG_MAX];
+	double end, took, released;
+	int res = -1, seen = 0;
+	__u32 map;
+	__u64 id;
+
+	id = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 120);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 1));
+	acked = peer_dstat(_metadata, &self->xp, "conn", "acked");
+	ASSERT_LE(0, acked);
+	done = conn_stat("back_done");
+	EXPECT_EQ(1, peer_dstat(_metadata, &self->xp, "stats", "grants"));
+
+	peer_ok(&self->xp, out, "revoke_bg %llu 0 30000", (unsigned long long)id);
+	/* the request reached dom0, whose unmap now waits for the hold */
+	end = xd_now() + 10;
+	while (!seen && xd_now() < end) {
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		seen = st.nr_unmap_pending > self->st0.nr_unmap_pending &&
+		       back_line(self->xp.domid, self->devid, &bl) == 1 &&
+		       bl.pending == 1;
+		if (!seen)
+			xd_msleep(10);
+	}
+	ASSERT_EQ(1, seen) TH_LOG("dom0 never got the revoke request");
+	xd_msleep(HOLD_MS);
+
+	/* ordering, before the release: no ACK, the domU's grant still lives */
+	EXPECT_EQ(-EINPROGRESS, peer_cmd(_metadata, &self->xp, out, sizeof(out),
+					 "revoke_wait 0"));
+	EXPECT_EQ(1, peer_dstat(_metadata, &self->xp, "conn", "pending"));
+	EXPECT_EQ(acked, peer_dstat(_metadata, &self->xp, "conn", "acked"));
+	EXPECT_EQ(1, peer_dstat(_metadata, &self->xp, "stats", "grants"));
+	EXPECT_EQ(done, conn_stat("back_done"));
+	ASSERT_EQ(1, back_line(self->xp.domid, self->devid, &bl));
+	EXPECT_EQ(1, bl.pending);
+	/* the mapping being unmapped takes no new hold */
+	EXPECT_ERRNO(EBUSY, _gntv3_map_hold(self->fd, map, 0, 1));
+
+	released = xd_now();
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 0));
+	/* after it: the ACK, then the grant ends */
+	ASSERT_EQ(0, peer_cmd(_metadata, &self->xp, out, sizeof(out),
+			      "revoke_wait 20000"));
+	ASSERT_EQ(0, revoke_answer(out, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_LE(HOLD_MS, took);
+	EXPECT_GT(10.0, xd_now() - released);
+	EXPECT_EQ(acked + 1, peer_dstat(_metadata, &self->xp, "conn", "acked"));
+	EXPECT_EQ(0, peer_dstat(_metadata, &self->xp, "conn", "pending"));
+	EXPECT_EQ(0, peer_dstat(_metadata, &self->xp, "stats", "grants"));
+	EXPECT_EQ(0, peer_dstat(_metadata, &self->xp, "stats", "quarantined"));
+	EXPECT_EQ(done + 1, conn_stat("back_done"));
+	ASSERT_EQ(1, back_line(self->xp.domid, self->devid, &bl));
+	EXPECT_EQ(0, bl.pending);
+	EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, map, 0, &res));
+	expect_back_idle(self->fd, &self->st0);
+}
+
+/* Downgrade: dom0's rw mapping goes, ro works after, the leaf is ro. */
+static void downgrade(struct __test_metadata *_metadata,
+		      const struct xd_peer *xp, int fd, __u32 back,
+		      const struct gntv3_ioc_back_stats *st0,
+		      unsigned int order, unsigned int seed)
+{
+	const size_t len = PAGE_SZ << order;
+	long long sent = peer_dstat(_metadata, xp, "conn", "downgrades_sent");
+	char out[XD_MSG_MAX], key[64], want[64];
+	unsigned int state = ~0U, ro = 0;
+	unsigned long long pte = 0;
+	unsigned char c = 1;
+	__u32 map, rmap;
+	double took;
+	int res = -1;
+	__u64 id;
+
+	ASSERT_LE(0, sent);
+	id = peer_grant(_metadata, xp, "grant", order, "rw", seed);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(fd, back, 0, &id, 1, &map));
+	ASSERT_EQ(0, map_fill(fd, map, len, seed + 1));
+
+	ASSERT_EQ(0, peer_revoke(_metadata, xp, id, GNTV3_IOC_REVOKE_DOWNGRADE,
+				 5000, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_EQ(sent + 1, peer_dstat(_metadata, xp, "conn", "downgrades_sent"));
+	/* the writable mapping is gone, and a writable map is refused */
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(fd, map, GNTV3_IOC_RW_READ, 0, 1, &c));
+	expect_back_idle(fd, st0);
+	EXPECT_ERRNO(EACCES, _gntv3_map(fd, back, 0, &id, 1, &map));
+	/* the domU's leaf: valid, read-only, neither D nor R left */
+	ASSERT_EQ(0, peer_query(_metadata, xp, id, &state, &ro, &pte));
+	EXPECT_EQ(0, state);
+	EXPECT_EQ(1, ro);
+	EXPECT_NE(0, pte & PTE_VALID);
+	EXPECT_EQ(0, pte & PTE_WRITE);
+	EXPECT_EQ(0, pte & PTE_DOWNGRADE);
+	EXPECT_EQ(0, pte & PTE_REVOKED);
+	EXPECT_EQ(order ? 1 : 0, PTE_SIZE(pte));
+	snprintf(key, sizeof(key), "grant/%llu", (unsigned long long)id);
+	ASSERT_EQ(0, xd_read_key(xp, key, out, sizeof(out)));
+	snprintf(want, sizeof(want), "%u ro %u", order, seed);
+	EXPECT_STREQ(want, out);
+	/* read-only still maps, with what dom0 wrote before */
+	ASSERT_EQ(0, _gntv3_map(fd, back, GNTV3_IOC_MAP_READONLY, &id, 1, &rmap));
+	EXPECT_EQ(-1, map_mismatch(fd, rmap, len, seed + 1));
+	EXPECT_ERRNO(EACCES, _gntv3_map_rw(fd, rmap, GNTV3_IOC_RW_WRITE, 0, 1, &c));
+	peer_ok(xp, out, "check %llu %u", (unsigned long long)id, seed + 1);
+	/* a read-only grant downgrades at once, without a request */
+	ASSERT_EQ(0, peer_revoke(_metadata, xp, id, GNTV3_IOC_REVOKE_DOWNGRADE,
+				 100, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_EQ(sent + 1, peer_dstat(_metadata, xp, "conn", "downgrades_sent"));
+	test_unmap_fd(fd, rmap);
+	peer_ok(xp, out, "end %llu", (unsigned long long)id);
+	EXPECT_STREQ("0", out);
+}
+
+TEST_F_TIMEOUT(xr, downgrade_4k_2m, 90)
+{
+	downgrade(_metadata, &self->xp, self->fd, self->back, &self->st0, 0, 130);
+	downgrade(_metadata, &self->xp, self->fd, self->back, &self->st0, 9, 131);
+}
+
+/*
+ * dom0 ignores revokes (fault injection): the domU's revoke times out, the
+ * grant is dead and quarantined, its id not reused, until dom0 unmaps.
+ */
+TEST_F_TIMEOUT(xr, ignored_revoke_times_out, 90)
+{
+	long long dead, dq, to, ign = conn_stat("back_ignored");
+	unsigned int state = 0, ro;
+	unsigned long long pte = 0;
+	char out[XD_MSG_MAX];
+	struct xd_ci c0, c1;
+	__u64 id, id2;
+	__u32 map, map2;
+	double took = 0;
+	int res = -1;
+
+	ASSERT_LE(0, ign);
+	dead = peer_dstat(_metadata, &self->xp, "conn", "dead");
+	dq = peer_dstat(_metadata, &self->xp, "conn", "dead_quarantined");
+	to = peer_dstat(_metadata, &self->xp, "conn", "timed_out");
+	ASSERT_LE(0, dead);
+	ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &c0));
+	id = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 140);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "1"));
+
+	ASSERT_EQ(0, peer_revoke(_metadata, &self->xp, id, 0, 500, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DEAD, res);
+	EXPECT_LE(450, took);
+	EXPECT_GT(5000, took);
+	EXPECT_EQ(ign + 1, conn_stat("back_ignored"));
+	EXPECT_EQ(dead + 1, peer_dstat(_metadata, &self->xp, "conn", "dead"));
+	EXPECT_EQ(dq + 1, peer_dstat(_metadata, &self->xp, "conn", "dead_quarantined"));
+	EXPECT_EQ(to + 1, peer_dstat(_metadata, &self->xp, "conn", "timed_out"));
+	ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &c1));
+	EXPECT_EQ(c0.sent + 1, c1.sent);
+	EXPECT_EQ(c0.acked, c1.acked);
+	EXPECT_EQ(c0.timed_out + 1, c1.timed_out);
+	EXPECT_EQ(1, c1.connected);
+
+	/* dead: revoked leaf, quarantined, no longer the domU file's */
+	ASSERT_EQ(0, peer_query(_metadata, &self->xp, id, &state, &ro, &pte));
+	EXPECT_EQ(2, state);
+	EXPECT_NE(0, pte & PTE_REVOKED);
+	EXPECT_EQ(1, peer_stat(_metadata, &self->xp, "quarantined"));
+	EXPECT_EQ(0, peer_stat(_metadata, &self->xp, "grants"));
+	EXPECT_EQ(-ENOENT, peer_cmd(_metadata, &self->xp, out, sizeof(out),
+				    "end %llu", (unsigned long long)id));
+	/* dom0 still reads the page: never freed; no new mapping of it */
+	EXPECT_EQ(-1, map_mismatch(self->fd, map, PAGE_SZ, 140));
+	EXPECT_ERRNO(EACCES, _gntv3_map(self->fd, self->back, 0, &id, 1, &map2));
+	/* its id is not handed out again */
+	id2 = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 141);
+	ASSERT_NE(~0ULL, id2);
+	EXPECT_NE(id, id2);
+
+	/* dom0 lets go: the quarantine drains */
+	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	test_unmap(map);
+	expect_back_idle(self->fd, &self->st0);
+	ASSERT_EQ(0, peer_wait_drained(_metadata, &self->xp, 20));
+	EXPECT_EQ(-ENOENT, peer_state(_metadata, &self->xp, id, NULL));
+	/* and the ring still works */
+	ASSERT_EQ(0, peer_revoke(_metadata, &self->xp, id2, 0, 5000, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_EQ(0, peer_stat(_metadata, &self->xp, "grants"));
+}
+
+/*
+ * dom0's gntv3 is reloaded under a connected frontend: the domU resets its
+ * ring and waits; the reloaded backend connects again and revokes work.
+ */
+TEST_F_TIMEOUT(xr, backend_module_reload_reconnects, 120)
+{
+	const char *ko = getenv("GNTV3_KO") ?: GNTV3_KO;
+	struct xd_ci c0, ci;
+	struct xd_bline bl;
+	unsigned char c;
+	double end, took;
+	int res = -1, kfd;
+	__u32 map;
+	__u64 id;
+
+	if (access(ko, R_OK))
+		SKIP(return, "%s: %s", ko, strerror(errno));
+	ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &c0));
+	id = peer_grant(_metadata, &self->xp, "grant", 9, "rw", 150);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	EXPECT_EQ(-1, map_mismatch(self->fd, map, SZ_2M, 150));
+
+	/* closing unmaps, detaches and closes the ring; the module can go */
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	end = xd_now() + 10;
+	do {
+		ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &ci));
+		if (ci.state == GNTV3_XS_STATE_INITIALISING && !ci.connected &&
+		    ci.resets == c0.resets + 1)
+			break;
+		xd_msleep(20);
+	} while (xd_now() < end);
+	/* the domU noticed: a fresh ring, waiting for the next backend */
+	EXPECT_EQ(GNTV3_XS_STATE_INITIALISING, ci.state);
+	EXPECT_EQ(0, ci.connected);
+	EXPECT_EQ(c0.resets + 1, ci.resets);
+	ASSERT_EQ(0, syscall(SYS_delete_module, "gntv3", O_NONBLOCK))
+		TH_LOG("delete_module: %s", strerror(errno));
+	kfd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, kfd);
+	ASSERT_EQ(0, syscall(SYS_finit_module, kfd, "", 0))
+		TH_LOG("finit_module %s: %s", ko, strerror(errno));
+	close(kfd);
+
+	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &self->st0));
+	EXPECT_EQ(0, self->st0.nr_mapped);
+	ASSERT_EQ(0, back_connect(self->fd, self->xp.domid, self->devid, 10000,
+				  &self->back))
+		TH_LOG("back connect after reload: %s", strerror(errno));
+	ASSERT_EQ(0, peer_wait_connected(_metadata, &self->xp, 1, 10, &ci));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.state);
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.peer);
+	EXPECT_EQ(c0.resets + 1, ci.resets);
+	EXPECT_EQ(1, back_connected(self->fd, self->back));
+	ASSERT_EQ(1, back_line(self->xp.domid, self->devid, &bl));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, bl.fstate);
+	EXPECT_EQ(1, bl.connected);
+
+	/* the grant outlived the backend's reload; the new ring revokes it */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	EXPECT_EQ(-1, map_mismatch(self->fd, map, SZ_2M, 150));
+	ASSERT_EQ(0, peer_revoke(_metadata, &self->xp, id, 0, 5000, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 1, &c));
+	expect_back_idle(self->fd, &self->st0);
+	ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &ci));
+	EXPECT_EQ(c0.sent + 1, ci.sent);
+	EXPECT_EQ(c0.acked + 1, ci.acked);
+	EXPECT_EQ(1, conn_stat("back_done"));
+}
+
+/*
+ * The domU's gntv3 is reloaded while dom0 is connected and maps one of its
+ * grants: dom0 notices the ring going, still reads what it maps (the domU
+ * quarantined it), detaches, and connects to the reloaded frontend.
+ */
+TEST_F_TIMEOUT(xr, frontend_module_reload_reconnects, 120)
+{
+	char out[XD_MSG_MAX], path[128], val[32];
+	unsigned int tree_ref = 0;
+	long long leaked = -1;
+	int n;
+	struct xd_bline bl;
+	struct xd_ci ci;
+	unsigned long seq;
+	unsigned char c;
+	double took;
+	int res = -1;
+	__u32 map;
+	__u64 id;
+
+	id = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 160);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	xd_path(&self->xp, path, sizeof(path), "released");
+	xd_rm(path);
+
+	seq = peer_send(_metadata, &self->xp, "reload 60000");
+	ASSERT_NE(0, seq);
+	/* dom0 notices the frontend leaving: its ring goes */
+	EXPECT_EQ(0, back_wait_connected(self->fd, self->back, 0, 15));
+	ASSERT_EQ(1, back_line(self->xp.domid, self->devid, &bl));
+	EXPECT_EQ(0, bl.connected);
+	EXPECT_NE(GNTV3_XS_STATE_CONNECTED, bl.fstate);
+	/* what it maps stays readable: the domU quarantined it */
+	EXPECT_EQ(-1, map_mismatch(self->fd, map, PAGE_SZ, 160));
+	/* the stale attachment goes (unmapping), then the domU reloads */
+	ASSERT_EQ(0, _gntv3_detach(self->fd, self->back));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 1, &c));
+	expect_back_idle(self->fd, &self->st0);
+	EXPECT_EQ(0, back_line(self->xp.domid, self->devid, &bl));
+	ASSERT_EQ(0, xd_write(path, "1"));
+	ASSERT_EQ(0, peer_recv(_metadata, &self->xp, seq, 90, 1, out, sizeof(out)))
+		TH_LOG("reload: '%s'", out);
+	n = sscanf(out, "%u %lld", &tree_ref, &leaked);
+	ASSERT_EQ(2, n);
+	/* the old module let go of everything: nothing leaked */
+	EXPECT_EQ(0, leaked);
+	ASSERT_EQ(0, xd_read_key(&self->xp, "tree-ref", val, sizeof(val)));
+	EXPECT_EQ(tree_ref, strtoul(val, NULL, 10));
+
+	/* the reloaded frontend connects again, dom0 follows */
+	peer_ok(&self->xp, out, "connect %u", self->devid);
+	ASSERT_EQ(0, back_connect(self->fd, self->xp.domid, self->devid, 10000,
+				  &self->back))
+		TH_LOG("back connect after the domU's reload: %s", strerror(errno));
+	ASSERT_EQ(0, peer_wait_connected(_metadata, &self->xp, 1, 10, &ci));
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.state);
+	EXPECT_EQ(GNTV3_XS_STATE_CONNECTED, ci.peer);
+	EXPECT_EQ(0, ci.resets);
+	EXPECT_EQ(0, ci.sent);
+	EXPECT_EQ(1, back_connected(self->fd, self->back));
+	ASSERT_EQ(1, back_line(self->xp.domid, self->devid, &bl));
+	EXPECT_EQ(1, bl.connected);
+
+	/* and the new ring works */
+	id = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 161);
+	ASSERT_NE(~0ULL, id);
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+	EXPECT_EQ(-1, map_mismatch(self->fd, map, PAGE_SZ, 161));
+	ASSERT_EQ(0, peer_revoke(_metadata, &self->xp, id, 0, 5000, &res, &took));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 1, &c));
+	ASSERT_EQ(0, peer_conn_info(_metadata, &self->xp, &ci));
+	EXPECT_EQ(1, ci.acked);
+	EXPECT_EQ(0, peer_stat(_metadata, &self->xp, "grants"));
+}
+
+/* ------------------------------------------------------------------------
+ * Last (see FIXTURE(xr) for the order of the tests): the domU is
  * destroyed while dom0 maps its pages.  dom0 keeps working on what it
  * maps, gets a clean error for what it does not, unmaps, and the dead
  * domain is released once dom0 let go of its last page.
@@ -627,11 +1444,13 @@ static int xl_lists(__u16 domid)
 
 TEST_F_TIMEOUT(xd, domu_destroyed_while_mapped, 120)
 {
-	char path[64], domid[8];
+	char path[64], domid[8], out[XD_MSG_MAX];
 	char *const destroy[] = { "xl", "destroy", domid, NULL };
-	__u64 ids[3];
-	__u32 maps[2], map;
+	__u32 maps[2], map, cback, cmap, devid = 200000;
+	struct xd_bline bl;
+	struct xd_ci ci;
 	long long leaked;
+	__u64 ids[4];
 	double end;
 	int gone;
 
@@ -641,7 +1460,14 @@ TEST_F_TIMEOUT(xd, domu_destroyed_while_mapped, 120)
 	ASSERT_NE(~0ULL, ids[1]);
 	ids[2] = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 82);
 	ASSERT_NE(~0ULL, ids[2]);
+	ids[3] = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 84);
+	ASSERT_NE(~0ULL, ids[3]);
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 2, maps));
+	/* the tree is also connected, with a mapping through that attachment */
+	peer_ok(&self->xp, out, "connect %u", devid);
+	ASSERT_EQ(0, back_connect(self->fd, self->xp.domid, devid, 10000, &cback));
+	ASSERT_EQ(0, peer_wait_connected(_metadata, &self->xp, 1, 10, &ci));
+	ASSERT_EQ(0, _gntv3_map(self->fd, cback, 0, &ids[3], 1, &cmap));
 	leaked = gntv3_back_stat("leaked");
 	ASSERT_LE(0, leaked);
 
@@ -666,8 +1492,21 @@ TEST_F_TIMEOUT(xd, domu_destroyed_while_mapped, 120)
 	 */
 	EXPECT_ERRNO(EIO, _gntv3_map(self->fd, self->back, 0, &ids[2], 1, &map));
 
+	/* dom0's connection went down cleanly with the domain's xenstore tree */
+	EXPECT_EQ(0, back_wait_connected(self->fd, cback, 0, 10));
+	ASSERT_EQ(1, back_line(self->xp.domid, devid, &bl));
+	EXPECT_EQ(0, bl.connected);
+	EXPECT_EQ(0, bl.pending);
+	/* and did not bring back nodes of the dead domain by saying Closed */
+	xd_msleep(200);
+	EXPECT_EQ(-1, xd_read(path, NULL, 0));
+	EXPECT_EQ(-1, map_mismatch(self->fd, cmap, PAGE_SZ, 84));
+
 	test_unmap(maps[0]);
 	test_unmap(maps[1]);
+	test_unmap(cmap);
+	EXPECT_EQ(0, _gntv3_detach(self->fd, cback));
+	EXPECT_EQ(0, back_line(self->xp.domid, devid, &bl));
 	EXPECT_EQ(0, _gntv3_detach(self->fd, self->back));
 	expect_back_idle(self->fd, &self->st0);
 	EXPECT_EQ(leaked, gntv3_back_stat("leaked"));

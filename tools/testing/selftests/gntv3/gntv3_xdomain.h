@@ -15,6 +15,8 @@
  *                           grant (removed when the domU ends it)
  *   data/gntv3x/cmd         dom0: "<seq> <verb> [args...]"
  *   data/gntv3x/rsp         domU: "<seq> <rc> [payload]", rc 0 or -errno
+ *   data/gntv3x/released    dom0: written during a "reload" once dom0
+ *                           detached from the old tree
  *
  * The peer polls cmd and serves a command whose seq differs from the last
  * one it answered; dom0 uses seq = (seq of rsp) + 1 and polls rsp until it
@@ -34,6 +36,27 @@
  *                                  -> "<state> <order> <readonly> <pte hex>"
  *   stats                          GNTV3_IOC_TREE_STATS -> "grants=N ids=N
  *                                  quarantined=N v1_refs=N tables=N levels=N"
+ *   connect <devid>                GNTV3_IOC_CONNECT of the tree
+ *   disconnect                     GNTV3_IOC_DISCONNECT
+ *   conn_info                      GNTV3_IOC_CONN_INFO -> "state=N peer=N
+ *                                  connected=N ring_ref=N evtchn=N sent=N
+ *                                  acked=N nacked=N timed_out=N
+ *                                  malformed=N resets=N"
+ *   revoke <id> <flags> <ms>       GNTV3_IOC_REVOKE (flags 1: downgrade,
+ *                                  timeout <ms>) -> "<result> <took ms>";
+ *                                  result 0 done, 1 dead
+ *   revoke_bg <id> <flags> <ms>    the same on a thread -> "started"; until
+ *                                  revoke_wait reaped it, commands that use
+ *                                  /dev/gntv3 fail with -EBUSY
+ *   revoke_wait <ms>               wait up to <ms> for it -> "<result>
+ *                                  <took ms>", or rc -EINPROGRESS
+ *   dstat <file> <key>             the number after word <key> (or "<key>:")
+ *                                  in the domU's debugfs gntv3/<file>
+ *   reload <ms>                    close /dev/gntv3, wait (up to <ms>) for
+ *                                  dom0's "released" and for the old tree
+ *                                  to go, reload gntv3, make a new tree and
+ *                                  publish its tree-ref -> "<tree-ref>
+ *                                  <debugfs leaked count before unload>"
  *   exit                           answer, close /dev/gntv3 and exit 0
  *
  * Pattern <seed> of a grant: byte at offset off is xd_pattern(seed, off).

@@ -14,8 +14,8 @@
 # Loads gntv3, starts the toolstack and the domU, waits for the domU's peer
 # to publish its tree, runs /bin/gntv3_xdomain (TAP on the console; its last
 # test destroys the domU), shows the domU console, then checks that dom0 is
-# healthy: every gntv3 counter back to zero, the domU gone for good, gntv3
-# unloads without reporting a leak.  Exits non-zero if anything failed.
+# healthy: every gntv3 counter back to zero, no backend connection left, the
+# domU gone for good, gntv3 unloads without reporting a leak.  Exits non-zero if anything failed.
 
 GNTV3_KO=${GNTV3_KO:-/lib/modules/gntv3.ko}
 export GNTV3_KO
@@ -67,6 +67,12 @@ grep . /sys/kernel/debug/gntv3/stats /sys/kernel/debug/gntv3/back
 check_zero /sys/kernel/debug/gntv3/stats trees grants quarantined leaked
 check_zero /sys/kernel/debug/gntv3/back attachments mappings pages_mapped \
     unmap_pending stuck leaked
+# no backend connection left behind by the ring tests
+if grep -q '^back ' /sys/kernel/debug/gntv3/conn; then
+    grep '^back ' /sys/kernel/debug/gntv3/conn
+    echo "dom0: backend connections left in /sys/kernel/debug/gntv3/conn"
+    fail=1
+fi
 i=0
 while xl list | awk -v d="$GNTV3_XDOMAIN_DOMID" '$2 == d { f = 1 } END { exit !f }'; do
     i=$((i + 1))
