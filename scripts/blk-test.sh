@@ -3,23 +3,37 @@
 #
 # scripts/blk-test.sh [--bench] - the gntv3 virtual disk pair
 # (drivers/xen/gntv3/blk) in a two-domain Xen VM: dom0 serves a "vgntv3blk"
-# disk from a ramdisk (brd), the domU uses it.  Runs the integrity tests of
+# disk from a ramdisk (brd), the domU uses it.  Runs the checks of
 # tools/testing/selftests/gntv3/blk/dom0.sh (pattern through the disk and
-# back, checked on the store by dom0; backend reload; detach) and, with
-# --bench, the throughput of the same runs through the gntv3 pair and
-# through the stock xen-blkfront/xen-blkback on the same ramdisk, printing
+# back, checked on the store by dom0; backend reload; revoke storm under
+# I/O and its counters; the stock vbd on the same store; detach; backend
+# counters) and prints them as TAP, one test per check plus one for a
+# clean VM run (no oops or warning), ending with the kselftest line
+#   # Totals: pass:N fail:M xfail:0 xpass:0 skip:0 error:0
+# that scripts/test-all.sh counts.  A check that never ran because an
+# earlier one failed counts as failed.
+#
+# With --bench it also measures the throughput through the gntv3 pair and
+# through the stock xen-blkfront/xen-blkback on the same ramdisk, both
+# disks attached at once, alternating run by run over BLK_BENCH_ROUNDS
+# rounds, and prints the median of each side
 #   bench: <row> gntv3=<MB/s> stock=<MB/s> ratio=<gntv3/stock>
-# for blk_seq_1m_read, blk_seq_1m_write, blk_rand_4k_read, blk_rand_4k_write.
+# for blk_seq_1m_read, blk_seq_1m_write, blk_rand_4k_read, blk_rand_4k_write,
+# each followed by a "#" line with the runs' spread and the median of the
+# per-round ratios (each round's two runs are next to each other in time).
 #
 # Needs build/module/gntv3.ko and drivers/xen/gntv3/Module.symvers (make
 # modules).  Builds gntv3_blkfront.ko and gntv3_blkback.ko against the same
 # KDIR, the static gntv3_blkio tool, and takes brd, xen-blkback and
 # xen-blkfront from the kernel package in .cache (scripts/deps.sh).
 #
-# Environment: KDIR, BLK_BENCH_SECS (seconds per throughput run, default 5
-# with --bench), BLK_RAM_MB (ramdisk size, default 64), and everything
-# scripts/xenvm.sh reads.  Output: build/blk/console.log.
-# Exit status: 0 only if every step passed (and, with --bench, every row
+# Environment: KDIR, BLK_BENCH_SECS (seconds per throughput run, default 3
+# with --bench), BLK_BENCH_ROUNDS (default 5), BLK_STORM_ROUNDS (revoke
+# storm rounds, default 50), BLK_RAM_MB (ramdisk size, default 64),
+# BLK_INJECT (a fault to inject, to see the checks fail: see dom0.sh), and
+# everything scripts/xenvm.sh reads.  Output: build/blk/console.log
+# (build/blk-bench/ with --bench).
+# Exit status: 0 only if every check passed (and, with --bench, every row
 # was measured).
 set -euo pipefail
 
@@ -30,17 +44,23 @@ KV=$(cat "$CACHE/kver")
 KDIR=${KDIR:-/usr/src/linux-headers-$KV}
 BLK=$TOP/drivers/xen/gntv3/blk
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
-OUT=$TOP/build/blk
 ROWS="blk_seq_1m_read blk_seq_1m_write blk_rand_4k_read blk_rand_4k_write"
 
 bench=0
+NAME=blk
 case ${1:-} in
---bench) bench=1 ;;
+--bench) bench=1; NAME=blk-bench ;;
 "") ;;
 *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac
+# make test and make bench may run at once: separate outputs and VM names
+OUT=$TOP/build/$NAME
 secs=0
-[ "$bench" = 0 ] || secs=${BLK_BENCH_SECS:-5}
+[ "$bench" = 0 ] || secs=${BLK_BENCH_SECS:-3}
+CHECKS="attach integrity backend_reload revoke_storm_io revoke_storm_integrity
+revoke_counters stock_vbd"
+[ "$bench" = 0 ] || CHECKS="$CHECKS bench"
+CHECKS="$CHECKS detach backend_counters"
 
 for f in build/module/gntv3.ko drivers/xen/gntv3/Module.symvers; do
 	[ -s "$f" ] || { echo "blk-test: $f missing: run 'make modules' first" >&2; exit 2; }
@@ -56,7 +76,8 @@ for m in brd xen-blkfront xen-blkback/xen-blkback; do
 done
 
 rc=0
-bash scripts/xenvm.sh run --name blk --timeout "${GNTV3_BLK_TIMEOUT:-1200}" \
+t0=$(date +%s)
+bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_BLK_TIMEOUT:-900}" \
 	--dom0 "$TESTS/dom0.sh" --domu "$TESTS/domu.sh" \
 	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
 	--add "$OUT/gntv3_blkback.ko:/lib/modules/gntv3_blkback.ko" \
@@ -68,29 +89,81 @@ bash scripts/xenvm.sh run --name blk --timeout "${GNTV3_BLK_TIMEOUT:-1200}" \
 	--domu-add "$OUT/xen-blkfront.ko:/lib/modules/xen-blkfront.ko" \
 	--domu-add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
 	--env "BLK_BENCH_SECS=$secs" --env "BLK_RAM_MB=${BLK_RAM_MB:-64}" \
+	--env "BLK_BENCH_ROUNDS=${BLK_BENCH_ROUNDS:-5}" \
+	--env "BLK_STORM_ROUNDS=${BLK_STORM_ROUNDS:-50}" \
+	${BLK_INJECT:+--env "BLK_INJECT=$BLK_INJECT"} \
 	>"$OUT/console.log" || rc=$?
+vm_rc=$rc
 
-grep -E '^(BLK-|domU\| (blkio|domU: command))' "$OUT/console.log" || true
-if ! grep -q '^BLK-ALL-OK' "$OUT/console.log"; then
-	[ "$rc" -ne 0 ] || rc=1
+grep -E '^(BLK-|domU\| (blkio|domU: (command|[0-9]+ storm))|dom0: )' "$OUT/console.log" || true
+
+# TAP: one test per check, then the VM run itself
+n=0
+pass=0
+fail=0
+tap() {	# tap OK NAME [COMMENT]
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then
+		pass=$((pass + 1))
+		echo "ok $n blk_$2${3:+ # $3}"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n blk_$2${3:+ # $3}"
+	fi
+}
+echo "TAP version 13"
+echo "1..$(($(echo "$CHECKS" | wc -w) + 1))"
+for c in $CHECKS; do
+	why=$(sed -n "s/^BLK-FAIL: $c: //p" "$OUT/console.log" | head -n 1)
+	if grep -qx "BLK-PASS: $c" "$OUT/console.log"; then
+		tap 1 "$c"
+	elif [ -n "$why" ]; then
+		tap 0 "$c" "$why"
+	else
+		tap 0 "$c" "not reached"
+	fi
+done
+if [ "$vm_rc" = 0 ]; then
+	tap 1 vm_run "clean exit, no kernel problem report"
+else
+	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/$NAME.log)"
 fi
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+echo "# blk-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
+[ "$fail" = 0 ] || [ "$rc" -ne 0 ] || rc=1
 
-# mb KIND ROW: the MB/s the domU measured
-mb() {
-	sed -nE "s/^domU\| blkio-result: $1 $2 ([0-9.]+) MB\/s.*/\1/p" "$OUT/console.log" | tail -n 1
+# stats KIND ROW: "n median min max" of the MB/s the domU measured
+stats() {
+	sed -nE "s/^domU\| blkio-result: $1 $2 ([0-9.]+) MB\/s.*/\1/p" "$OUT/console.log" |
+		sort -g | awk '{ v[NR] = $1 } END {
+			if (!NR) exit
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%d %.2f %.2f %.2f\n", NR, m, v[1], v[NR] }'
+}
+# ratios ROW: median, min and max of the per-round gntv3/stock ratios
+ratios() {
+	paste <(sed -nE "s/^domU\| blkio-result: gntv3 $1 ([0-9.]+) MB\/s.*/\1/p" "$OUT/console.log") \
+	      <(sed -nE "s/^domU\| blkio-result: stock $1 ([0-9.]+) MB\/s.*/\1/p" "$OUT/console.log") |
+		awk '$1 != "" && $2 > 0 { print $1 / $2 }' | sort -g | awk '{ v[NR] = $1 } END {
+			if (!NR) exit
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }'
 }
 if [ "$bench" = 1 ]; then
-	echo "=== gntv3 pair vs stock xen-blkfront/xen-blkback, same dom0 ramdisk (QEMU TCG, O_DIRECT, MB/s)"
+	echo "=== gntv3 pair vs stock xen-blkfront/xen-blkback, same dom0 ramdisk (QEMU TCG, O_DIRECT, MB/s;"
+	echo "=== median of ${BLK_BENCH_ROUNDS:-5} runs of ${secs} s each, gntv3 and stock alternating run by run)"
 	for row in $ROWS; do
-		g=$(mb gntv3 "$row")
-		s=$(mb stock "$row")
-		if [ -z "$g" ] || [ -z "$s" ]; then
+		read -r gn gm gmin gmax <<<"$(stats gntv3 "$row")"
+		read -r sn sm smin smax <<<"$(stats stock "$row")"
+		if [ -z "${gm:-}" ] || [ -z "${sm:-}" ]; then
 			echo "bench: row $row missing" >&2
 			[ "$rc" -ne 0 ] || rc=1
 			continue
 		fi
-		echo "bench: $row gntv3=$g stock=$s ratio=$(awk -v g="$g" -v s="$s" \
+		read -r rm rmin rmax <<<"$(ratios "$row")"
+		echo "bench: $row gntv3=$gm stock=$sm ratio=$(awk -v g="$gm" -v s="$sm" \
 			'BEGIN { printf "%.3f", (s > 0 ? g / s : 0) }')"
+		echo "#   $row: gntv3 n=$gn min=$gmin max=$gmax; stock n=$sn min=$smin max=$smax; per-round ratio median=$rm min=$rmin max=$rmax"
 	done
 fi
 if [ "$rc" -ne 0 ]; then

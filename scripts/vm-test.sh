@@ -30,4 +30,8 @@ bash scripts/xenvm.sh run --name selftest-xdomain \
 	--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
 	--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer" || rc=1
 
+# The gntv3 virtual disk pair (integrity, backend reload, revoke storm
+# under I/O, counters) in dom0 + a domU; TAP with kselftest totals.
+bash scripts/blk-test.sh || rc=1
+
 exit $rc

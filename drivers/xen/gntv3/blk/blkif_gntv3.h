@@ -9,8 +9,18 @@
  * superpage grants.  Requests name a grant id and a byte range inside it,
  * never a v1 grant reference, so one 2 MiB buffer is one id however it is
  * carried underneath.  The backend maps each buffer once and keeps the
- * mapping for the life of the connection (persistent mappings); the
- * frontend copies request data into and out of its buffers.
+ * mapping (persistent mappings); the frontend copies request data into and
+ * out of its buffers.
+ *
+ * The tree reaches the backend through a gntv3 connection
+ * (Documentation/gntv3/revoke.rst): the frontend offers the tree and a
+ * revoke ring with gntv3_front_connect() under the connection number it
+ * publishes as GNTV3_BLKIF_XS_CONN, and the backend attaches with
+ * gntv3_back_connect().  Over that ring the frontend takes a buffer back
+ * (gntv3_revoke()) when it shrinks its buffer pool: the backend drops its
+ * persistent mapping of the buffer once no request uses it, and only then
+ * acknowledges.  A frontend names a buffer in a request only between
+ * granting it and revoking it.
  *
  * Xenstore (device type GNTV3_BLKIF_XS_TYPE):
  *
@@ -23,9 +33,10 @@
  *                         "ramdisk" for the backend's own memory disk
  *
  * Frontend directory, written by the frontend before Initialised:
- *   gntv3-version         GNTV3_ABI_VERSION chosen
- *   gntv3-transport       GNTV3_XS_TRANSPORT_V1 (the only one served)
- *   gntv3-tree-ref        the tree reference to attach with
+ *   gntv3-conn            number of the gntv3 connection that carries the
+ *                         tree and the revoke ring; the frontend picks it
+ *                         (Linux: GNTV3_BLKIF_CONN_BASE + the device's
+ *                         xenbus number), the backend must assume nothing
  *   ring-id               gntv3 id of the ring page (a 4 KiB rw grant)
  *   event-channel         interdomain event channel of the ring
  *
@@ -55,6 +66,10 @@
 #define GNTV3_BLKIF_XS_RING_ID		"ring-id"
 #define GNTV3_BLKIF_XS_EVTCHN		"event-channel"
 #define GNTV3_BLKIF_XS_RAMDISK		"ramdisk"
+#define GNTV3_BLKIF_XS_CONN		"gntv3-conn"
+
+/* Linux frontends number their gntv3 connections from here. */
+#define GNTV3_BLKIF_CONN_BASE		0x62000000U
 
 #define GNTV3_BLKIF_SECTOR_SHIFT	9
 #define GNTV3_BLKIF_SECTOR_SIZE		512U

@@ -6,11 +6,29 @@
  * with O_DIRECT when it allows it (the "params" node), or a memory disk of
  * ramdisk_mb MiB.  The frontend's data buffers are gntv3 grants, mapped in
  * batches the first time a request names them and then kept mapped
- * (persistent mappings) until disconnect, or until more than
- * max_persistent are mapped, when all are given back through the safe
- * unmap at once.  Requests are read once from the ring, validated field by field,
+ * (persistent mappings) until disconnect, until the frontend revokes them,
+ * or until more than max_persistent are mapped, when all are given back at
+ * once.  Requests are read once from the ring, validated field by field,
  * and served in order by one kernel thread per device; a bad request gets
  * an error response and is counted.
+ *
+ * Revocation.  The frontend's tree comes with a revoke ring
+ * (gntv3_back_connect()); gntv3 calls our revoke handler when the frontend
+ * wants a buffer back, and acknowledges once we no longer map it.  Only
+ * the I/O thread touches the persistent mappings, and it serves each batch
+ * of requests to the end before it looks at anything else.  So the
+ * handler does not unmap: it queues the range for the thread and wakes it;
+ * the thread drops the overlapping mappings between two batches, when no
+ * request uses them, and gives them back with one gntv3_unmap_batch().  A
+ * mapping in use by a request is therefore never unmapped under it, the
+ * I/O path takes no lock for it, and the acknowledgment waits at most for
+ * the batch being served.
+ *
+ * Connecting waits for the frontend's gntv3 connection, which gntv3 learns
+ * about through a xenstore watch; xenstore watches are delivered one at a
+ * time by the xenwatch thread, which also runs our otherend_changed
+ * callback.  So that callback only queues a work item, and every state
+ * transition of a device runs there, never blocking xenwatch.
  *
  * Only <xen/gntv3.h> touches grants: the ring page is a gntv3 grant too.
  */
@@ -23,6 +41,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
@@ -43,7 +62,18 @@ MODULE_PARM_DESC(max_persistent, "Grants kept mapped per device before all are u
 
 #define GV3BK_RING_SIZE		GNTV3_BLKIF_RING_SIZE
 #define GV3BK_MAX_PAGES		(GNTV3_BLKIF_MAX_BYTES / PAGE_SIZE)
-#define GV3BK_KICK		0	/* bit of gv3bk::flags */
+#define GV3BK_KICK		0	/* bit of gv3bk::flags: the ring has work */
+#define GV3BK_REVOKE		1	/* bit of gv3bk::flags: ranges revoked */
+
+/*
+ * Revoked ranges queued for the thread; more than that at once (the
+ * frontend has 32 revoke requests in flight at most, but may send more for
+ * ids we never mapped) make the thread drop every persistent mapping.
+ */
+#define GV3BK_MAX_REVOKES	32
+
+/* Mappings given back per gntv3_unmap_batch() call. */
+#define GV3BK_UNMAP_CHUNK	64
 
 /**
  * struct gv3bk_stats - what one device did, printed at disconnect
@@ -53,6 +83,9 @@ MODULE_PARM_DESC(max_persistent, "Grants kept mapped per device before all are u
  * @maps: grants mapped
  * @map_batches: gntv3_map() calls that mapped them
  * @evictions: times every persistent mapping was given back to make room
+ * @revokes: revoke (or downgrade) requests of the frontend taken in
+ * @revoked: persistent mappings dropped because of them
+ * @unmap_batches: gntv3_unmap_batch() calls
  */
 struct gv3bk_stats {
 	u64 requests;
@@ -61,6 +94,19 @@ struct gv3bk_stats {
 	u64 maps;
 	u64 map_batches;
 	u64 evictions;
+	u64 revokes;
+	u64 revoked;
+	u64 unmap_batches;
+};
+
+/**
+ * struct gv3bk_range - ids the frontend revoked
+ * @first: first id
+ * @nr: number of ids
+ */
+struct gv3bk_range {
+	gntv3_id_t first;
+	u64 nr;
 };
 
 /**
@@ -69,19 +115,34 @@ struct gv3bk_stats {
  * @file: backing file or block device, or NULL for the memory disk
  * @ram: the memory disk, or NULL
  * @sectors: size of the disk in 512-byte sectors
- * @conn_lock: serialises connect and disconnect (xenbus callbacks, remove)
+ * @state_work: follows the frontend's state: every connect and disconnect
+ *	but remove's runs here (see the top of the file)
+ * @conn_lock: serialises connect and disconnect (@state_work, remove)
  * @connected: a connection is up; under @conn_lock
- * @back: attachment to the frontend's tree while connected
+ * @back: attachment to the frontend's tree, from gntv3_back_connect(),
+ *	while connected
  * @ring_map: mapping of the ring page while connected
  * @ring: our view of the shared ring; only @thread uses it
  * @irq: event channel irq while connected
  * @thread: serves the ring while connected
  * @wq: @thread waits here for @flags
- * @flags: GV3BK_KICK, set by the interrupt
+ * @flags: GV3BK_KICK, set by the interrupt; GV3BK_REVOKE, set by the
+ *	revoke handler
  * @ring_dead: the frontend corrupted the ring indices; @thread only
+ * @revoke_lock: protects @revoke, @nr_revoke, @revoke_all and @revokes_in,
+ *	which the revoke handler fills and @thread empties
+ * @revoke: ranges revoked and not yet dropped
+ * @nr_revoke: entries of @revoke
+ * @revoke_all: @revoke overflowed: drop every persistent mapping
+ * @revokes_in: revoke requests not yet counted in @stats
+ * @revoking: @thread's copy of @revoke while it drops mappings
  * @maps: persistent mappings, grant id -> struct gntv3_mapping; @thread only
  *	while connected, disconnect after stopping it
  * @nr_maps: entries of @maps
+ * @unmap: mappings of one gntv3_unmap_batch() call; @thread only while
+ *	connected, disconnect after stopping it
+ * @unmap_data: the argument of each one's done callback
+ * @unmap_rc: the result of each one
  * @reqs: the batch of requests copied from the ring; @thread only
  * @status: the status of each request of the batch
  * @miss: grant ids of the batch that are not mapped yet
@@ -95,6 +156,7 @@ struct gv3bk {
 	void *ram;
 	u64 sectors;
 
+	struct work_struct state_work;
 	struct mutex conn_lock;		/* connect vs. disconnect */
 	bool connected;
 	struct gntv3_back *back;
@@ -106,8 +168,18 @@ struct gv3bk {
 	unsigned long flags;
 	bool ring_dead;
 
+	spinlock_t revoke_lock;		/* see above */
+	struct gv3bk_range revoke[GV3BK_MAX_REVOKES];
+	unsigned int nr_revoke;
+	bool revoke_all;
+	u64 revokes_in;
+	struct gv3bk_range revoking[GV3BK_MAX_REVOKES];
+
 	struct xarray maps;
 	unsigned int nr_maps;
+	struct gntv3_mapping *unmap[GV3BK_UNMAP_CHUNK];
+	void *unmap_data[GV3BK_UNMAP_CHUNK];
+	int unmap_rc[GV3BK_UNMAP_CHUNK];
 	struct gntv3_blkif_request reqs[GV3BK_RING_SIZE];
 	s16 status[GV3BK_RING_SIZE];
 	gntv3_id_t miss[GV3BK_RING_SIZE];
@@ -128,6 +200,19 @@ struct gv3bk_unmap_wait {
 	struct completion done;
 };
 
+static void gv3bk_unmap_wait_init(struct gv3bk_unmap_wait *w)
+{
+	atomic_set(&w->left, 1);
+	init_completion(&w->done);
+}
+
+/* Drop the issuer's count and wait for the unmaps still pending. */
+static void gv3bk_unmap_wait(struct gv3bk_unmap_wait *w)
+{
+	if (!atomic_dec_and_test(&w->left))
+		wait_for_completion(&w->done);
+}
+
 static void gv3bk_unmap_done(struct gntv3_mapping *map, int result,
 			     void *data)
 {
@@ -141,32 +226,145 @@ static void gv3bk_unmap_done(struct gntv3_mapping *map, int result,
 }
 
 /*
- * Give every persistent mapping back through the safe unmap, all at once,
- * and wait for them: nothing does I/O on them any more (the thread is
- * between batches or stopped).
+ * Give back the @n mappings collected in be->unmap, already out of
+ * be->maps, with one gntv3_unmap_batch() call: one unmap hypercall for
+ * all whose pages nobody holds (all of them here: the thread serves its
+ * requests synchronously and calls this between batches, or after it
+ * stopped).  Those still in use take the safe unmap path and count in @w.
  */
-static void gv3bk_unmap_all(struct gv3bk *be)
+static void gv3bk_unmap_flush(struct gv3bk *be, unsigned int n,
+			      struct gv3bk_unmap_wait *w)
+{
+	unsigned int i;
+	int rc;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		be->unmap_data[i] = w;
+	/* counted before the call: a done callback may run at once */
+	atomic_add(n, &w->left);
+	be->stats.unmap_batches++;
+	rc = gntv3_unmap_batch(be->unmap, n, gv3bk_unmap_done, be->unmap_data,
+			       be->unmap_rc);
+	for (i = 0; i < n; i++) {
+		if (rc) {
+			/* nothing was done (-ENOMEM...): one by one then */
+			be->unmap_rc[i] = gntv3_unmap_async(be->unmap[i],
+							    gv3bk_unmap_done,
+							    w);
+			if (!be->unmap_rc[i])
+				continue;
+			/* left to detach, which unmaps whatever remains */
+			pr_warn("unmap of grant %llu: %d\n", be->unmap[i]->id,
+				be->unmap_rc[i]);
+		} else if (be->unmap_rc[i] == -EINPROGRESS) {
+			continue;	/* the done callback counts it */
+		} else if (be->unmap_rc[i]) {
+			pr_warn("unmap of grant %llu: %d\n", be->unmap[i]->id,
+				be->unmap_rc[i]);
+		}
+		atomic_dec(&w->left);	/* never the last: the issuer's */
+	}
+}
+
+static bool gv3bk_overlaps(const struct gntv3_mapping *map,
+			   const struct gv3bk_range *r)
+{
+	return map->id < r->first + r->nr && r->first < map->id + map->nr_pages;
+}
+
+/*
+ * Give back the persistent mappings that overlap one of @nr ranges, or
+ * every one when @ranges is NULL, in batches, and wait for them.  The
+ * thread is between batches or stopped: no request uses them.
+ */
+static void gv3bk_unmap_ranges(struct gv3bk *be,
+			       const struct gv3bk_range *ranges,
+			       unsigned int nr)
 {
 	struct gv3bk_unmap_wait w;
 	struct gntv3_mapping *map;
+	unsigned int n = 0, i;
 	unsigned long gid;
-	int rc;
 
-	atomic_set(&w.left, 1);
-	init_completion(&w.done);
+	gv3bk_unmap_wait_init(&w);
 	xa_for_each(&be->maps, gid, map) {
+		for (i = 0; ranges && i < nr; i++)
+			if (gv3bk_overlaps(map, &ranges[i]))
+				break;
+		if (ranges && i == nr)
+			continue;
 		xa_erase(&be->maps, gid);
-		atomic_inc(&w.left);
-		rc = gntv3_unmap_async(map, gv3bk_unmap_done, &w);
-		if (rc) {
-			/* left to detach, which unmaps whatever remains */
-			pr_warn("unmap of grant %lu: %d\n", gid, rc);
-			atomic_dec(&w.left);
+		be->nr_maps--;
+		be->unmap[n++] = map;
+		if (ranges)
+			be->stats.revoked++;
+		if (n == ARRAY_SIZE(be->unmap)) {
+			gv3bk_unmap_flush(be, n, &w);
+			n = 0;
 		}
 	}
-	be->nr_maps = 0;
-	if (!atomic_dec_and_test(&w.left))
-		wait_for_completion(&w.done);
+	gv3bk_unmap_flush(be, n, &w);
+	gv3bk_unmap_wait(&w);
+}
+
+/* Give every persistent mapping back. */
+static void gv3bk_unmap_all(struct gv3bk *be)
+{
+	gv3bk_unmap_ranges(be, NULL, 0);
+}
+
+/*
+ * The revoke handler (gntv3's workqueue): queue the range for the thread,
+ * which owns the mappings.  gntv3 acknowledges the frontend once the
+ * thread dropped them.  A downgrade is handled like a revoke: on the v1
+ * transport every mapping of the range must go, and the next request maps
+ * it again.
+ */
+static void gv3bk_revoke(struct gntv3_back *back, gntv3_id_t first,
+			 u64 nr_ids, bool downgrade, void *data)
+{
+	struct gv3bk *be = data;
+
+	spin_lock(&be->revoke_lock);
+	be->revokes_in++;
+	if (be->nr_revoke < ARRAY_SIZE(be->revoke)) {
+		be->revoke[be->nr_revoke].first = first;
+		be->revoke[be->nr_revoke].nr = nr_ids;
+		be->nr_revoke++;
+	} else {
+		be->revoke_all = true;
+	}
+	spin_unlock(&be->revoke_lock);
+	set_bit(GV3BK_REVOKE, &be->flags);
+	wake_up(&be->wq);
+}
+
+/* The thread, between batches: drop what the frontend revoked. */
+static void gv3bk_drop_revoked(struct gv3bk *be)
+{
+	unsigned int nr;
+	bool all;
+
+	if (!test_and_clear_bit(GV3BK_REVOKE, &be->flags))
+		return;
+	spin_lock(&be->revoke_lock);
+	nr = be->nr_revoke;
+	all = be->revoke_all;
+	memcpy(be->revoking, be->revoke, nr * sizeof(be->revoke[0]));
+	be->stats.revokes += be->revokes_in;
+	be->nr_revoke = 0;
+	be->revoke_all = false;
+	be->revokes_in = 0;
+	spin_unlock(&be->revoke_lock);
+
+	if (all) {
+		be->stats.revoked += be->nr_maps;
+		gv3bk_unmap_all(be);
+	} else {
+		gv3bk_unmap_ranges(be, be->revoking, nr);
+	}
 }
 
 /* Map @n grant ids not mapped yet, all in one call if the batch is good. */
@@ -408,6 +606,8 @@ static bool gv3bk_process(struct gv3bk *be)
 		if (nr) {
 			did = true;
 			gv3bk_serve_batch(be, nr);
+			/* no request uses a mapping now */
+			gv3bk_drop_revoked(be);
 			if (be->nr_maps > max_persistent) {
 				gv3bk_unmap_all(be);
 				be->stats.evictions++;
@@ -428,7 +628,10 @@ static int gv3bk_thread(void *data)
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(be->wq,
 					 test_bit(GV3BK_KICK, &be->flags) ||
+					 test_bit(GV3BK_REVOKE, &be->flags) ||
 					 kthread_should_stop());
+		gv3bk_drop_revoked(be);
+		/* an EOI only for a kick of the interrupt */
 		if (!test_and_clear_bit(GV3BK_KICK, &be->flags) ||
 		    be->ring_dead)
 			continue;
@@ -462,51 +665,60 @@ static void gv3bk_disconnect(struct gv3bk *be)
 	lockdep_assert_held(&be->conn_lock);
 	if (!be->connected)
 		return;
+	/* a handler still running only queues for the stopped thread */
+	gntv3_back_set_revoke_handler(be->back, NULL, NULL);
 	kthread_stop(be->thread);
 	unbind_from_irqhandler(be->irq, be);
 	gv3bk_unmap_all(be);
 	rc = gntv3_unmap_sync(be->ring_map);
 	if (rc)
 		pr_warn("unmapping the ring: %d\n", rc);
+	/* waits for our revoke handler; gntv3 calls it no more */
 	gntv3_back_detach(be->back);
 	be->connected = false;
-	pr_info("dom%u %s: disconnected: %llu requests, %llu bad, %llu I/O errors, %llu grants mapped in %llu batches, %llu evictions\n",
+	pr_info("dom%u %s: disconnected: %llu requests, %llu bad, %llu I/O errors, %llu grants mapped in %llu batches, %llu evictions, %llu revokes, %llu mappings revoked, %llu unmap batches\n",
 		be->dev->otherend_id, be->dev->nodename, s->requests,
 		s->bad_requests, s->io_errors, s->maps, s->map_batches,
-		s->evictions);
+		s->evictions, s->revokes, s->revoked, s->unmap_batches);
 }
 
-/* Read what the frontend published and bring the ring up. */
+/* What the frontend published in its directory. */
+static int gv3bk_read_keys(struct gv3bk *be, u32 *conn, gntv3_id_t *ring_id,
+			   unsigned int *evtchn)
+{
+	const char *dir = be->dev->otherend;
+	unsigned long long id;
+
+	if (xenbus_scanf(XBT_NIL, dir, GNTV3_BLKIF_XS_CONN, "%u", conn) != 1 ||
+	    xenbus_scanf(XBT_NIL, dir, GNTV3_BLKIF_XS_RING_ID, "%llu",
+			 &id) != 1 ||
+	    xenbus_scanf(XBT_NIL, dir, GNTV3_BLKIF_XS_EVTCHN, "%u",
+			 evtchn) != 1)
+		return -EPROTO;
+	*ring_id = id;
+	return 0;
+}
+
+/*
+ * Connect to the frontend's gntv3 connection (tree and revoke ring), map
+ * the block ring, bring the thread up.  Sleeps until the frontend's gntv3
+ * connection answers: never from the xenwatch thread.
+ */
 static int gv3bk_connect(struct gv3bk *be)
 {
 	struct xenbus_device *dev = be->dev;
-	unsigned int tree_ref, evtchn, version;
-	unsigned long long ring_id;
-	char *transport;
+	unsigned int evtchn;
+	gntv3_id_t ring_id;
+	u32 conn;
 	int rc;
 
 	lockdep_assert_held(&be->conn_lock);
 	if (be->connected)
 		return 0;
-	version = xenbus_read_unsigned(dev->otherend, GNTV3_XS_VERSION, 0);
-	if (version != GNTV3_ABI_VERSION)
-		return -EPROTO;
-	transport = xenbus_read(XBT_NIL, dev->otherend, GNTV3_XS_TRANSPORT, NULL);
-	if (IS_ERR(transport))
-		return PTR_ERR(transport);
-	rc = strcmp(transport, GNTV3_XS_TRANSPORT_V1) ? -EOPNOTSUPP : 0;
-	kfree(transport);
+	rc = gv3bk_read_keys(be, &conn, &ring_id, &evtchn);
 	if (rc)
 		return rc;
-	if (xenbus_scanf(XBT_NIL, dev->otherend, GNTV3_XS_TREE_REF, "%u",
-			 &tree_ref) != 1 ||
-	    xenbus_scanf(XBT_NIL, dev->otherend, GNTV3_BLKIF_XS_RING_ID,
-			 "%llu", &ring_id) != 1 ||
-	    xenbus_scanf(XBT_NIL, dev->otherend, GNTV3_BLKIF_XS_EVTCHN, "%u",
-			 &evtchn) != 1)
-		return -EPROTO;
-
-	be->back = gntv3_back_attach(dev->otherend_id, tree_ref);
+	be->back = gntv3_back_connect(dev->otherend_id, conn, 0);
 	if (IS_ERR(be->back))
 		return PTR_ERR(be->back);
 	rc = gntv3_map(be->back, &ring_id, 1, GNTV3_MAP_F_VMAP, &be->ring_map);
@@ -521,6 +733,9 @@ static int gv3bk_connect(struct gv3bk *be)
 
 	be->flags = 0;
 	be->ring_dead = false;
+	be->nr_revoke = 0;
+	be->revoke_all = false;
+	be->revokes_in = 0;
 	rc = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
 							   gv3bk_interrupt, 0,
 							   "gntv3-blkback", be);
@@ -533,9 +748,10 @@ static int gv3bk_connect(struct gv3bk *be)
 		rc = PTR_ERR(be->thread);
 		goto err_unbind;
 	}
+	gntv3_back_set_revoke_handler(be->back, gv3bk_revoke, be);
 	be->connected = true;
-	pr_info("dom%u %s: connected (tree ref %u, ring id %llu, %llu sectors)\n",
-		dev->otherend_id, dev->nodename, tree_ref, ring_id, be->sectors);
+	pr_info("dom%u %s: connected (gntv3 connection %#x, ring id %llu, %llu sectors)\n",
+		dev->otherend_id, dev->nodename, conn, ring_id, be->sectors);
 	return 0;
 
 err_unbind:
@@ -547,12 +763,18 @@ err_detach:
 	return rc;
 }
 
-static void gv3bk_frontend_changed(struct xenbus_device *dev,
-				   enum xenbus_state fe_state)
+/*
+ * Follow the frontend's state, read afresh: events that came faster than
+ * this work are folded into the latest state.
+ */
+static void gv3bk_state_work(struct work_struct *work)
 {
-	struct gv3bk *be = dev_get_drvdata(&dev->dev);
+	struct gv3bk *be = container_of(work, struct gv3bk, state_work);
+	struct xenbus_device *dev = be->dev;
+	enum xenbus_state fe_state;
 	int rc;
 
+	fe_state = xenbus_read_driver_state(dev->otherend);
 	mutex_lock(&be->conn_lock);
 	switch (fe_state) {
 	case XenbusStateInitialising:
@@ -589,6 +811,15 @@ static void gv3bk_frontend_changed(struct xenbus_device *dev,
 		break;
 	}
 	mutex_unlock(&be->conn_lock);
+}
+
+/* The xenwatch thread: never wait here, see the top of the file. */
+static void gv3bk_frontend_changed(struct xenbus_device *dev,
+				   enum xenbus_state fe_state)
+{
+	struct gv3bk *be = dev_get_drvdata(&dev->dev);
+
+	queue_work(system_long_wq, &be->state_work);
 }
 
 /* ---- backing store ---- */
@@ -653,8 +884,10 @@ static int gv3bk_probe(struct xenbus_device *dev,
 	if (!be)
 		return -ENOMEM;
 	be->dev = dev;
+	INIT_WORK(&be->state_work, gv3bk_state_work);
 	mutex_init(&be->conn_lock);
 	init_waitqueue_head(&be->wq);
+	spin_lock_init(&be->revoke_lock);
 	xa_init(&be->maps);
 	dev_set_drvdata(&dev->dev, be);
 
@@ -699,6 +932,12 @@ static void gv3bk_remove(struct xenbus_device *dev)
 {
 	struct gv3bk *be = dev_get_drvdata(&dev->dev);
 
+	/*
+	 * xenbus calls no otherend_changed any more.  From the xenwatch
+	 * thread a connect in progress can wait for a watch only we would
+	 * deliver: it gives up after gntv3_back_connect()'s timeout.
+	 */
+	cancel_work_sync(&be->state_work);
 	mutex_lock(&be->conn_lock);
 	gv3bk_disconnect(be);
 	mutex_unlock(&be->conn_lock);

@@ -4,20 +4,30 @@
  * grants (protocol: blkif_gntv3.h).
  *
  * Each device keeps one gntv3 grant tree for its backend domain, from probe
- * to remove.  Per connection it grants a ring page (4 KiB) and one data
- * buffer per blk-mq tag: a 2 MiB folio granted as ONE superpage grant.  A
- * request copies its data into (write) or out of (read) its tag's buffer;
- * the backend maps each buffer once and keeps it mapped, so the steady
- * state costs no grant operation at all, only the copy.  Granting the
- * bio's own pages instead would cost a grant, a map and an unmap per 4 KiB
- * page per request, each a hypercall (about 10 us under QEMU TCG, plus a
- * TLB flush on the backend at unmap).
+ * to remove, and offers it to the backend with a revoke ring
+ * (gntv3_front_connect()).  Per block connection it grants a ring page
+ * (4 KiB) and a pool of data buffers, one per blk-mq tag: each a 2 MiB
+ * folio granted as ONE superpage grant.  A request takes an idle buffer
+ * from the pool and copies its data into (write) or out of (read) it; the
+ * backend maps each buffer once and keeps it mapped, so the steady state
+ * costs no grant operation at all, only the copy.  Granting the bio's own
+ * pages instead would cost a grant, a map and an unmap per 4 KiB page per
+ * request, each a hypercall (about 10 us under QEMU TCG, plus a TLB flush
+ * on the backend at unmap).
+ *
+ * A buffer leaves the backend through gntv3_revoke() while the revoke ring
+ * is up: the backend drops its persistent mapping once no request uses it
+ * and acknowledges, and the grant ends cleanly.  That is how the pool
+ * shrinks; the debugfs knob revoke_storm shrinks it to nothing and grows
+ * it back, repeatedly, under I/O.  A buffer is only ever revoked while it
+ * is idle (in the pool, no request owns it), so the backend never sees a
+ * request for a revoked buffer.
  *
  * The ring page is a gntv3 grant rather than a v1 grant made with
  * xenbus_setup_ring(): the backend then reaches every page through one
- * interface (gntv3_back_attach() + gntv3_map()), and ending the ring grant
- * follows the same XSA-396 rule as the buffers (quarantined while the
- * backend still maps it), with no second teardown path.
+ * interface (gntv3_map()), and ending the ring grant follows the same
+ * XSA-396 rule as the buffers (quarantined while the backend still maps
+ * it), with no second teardown path.
  *
  * A backend that closes (or is reloaded) leaves the disk in place: requests
  * in flight are requeued, the grants of this connection are ended, and the
@@ -25,15 +35,19 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/debugfs.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <xen/events.h>
 #include <xen/gntv3.h>
 #include <xen/xenbus.h>
@@ -42,6 +56,15 @@
 
 #define GV3BF_MAX_DEPTH		32
 #define GV3BF_BUF_ORDER		(GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
+
+/* Most rounds one write to revoke_storm asks for. */
+#define GV3BF_STORM_MAX		100000
+
+/*
+ * How long a closing connection lets the backend acknowledge the revoke of
+ * each buffer: it is still there, but may be on its way out.
+ */
+#define GV3BF_CLOSE_REVOKE_MS	1000
 
 static unsigned int depth = 8;
 module_param(depth, uint, 0444);
@@ -57,9 +80,10 @@ module_param(max_request_kb, uint, 0444);
 MODULE_PARM_DESC(max_request_kb, "Largest request in KiB (4-2048)");
 
 static DEFINE_IDA(gv3bf_ida);
+static struct dentry *gv3bf_debugfs;
 
 /**
- * struct gv3bf_buf - the data buffer of one tag
+ * struct gv3bf_buf - one data buffer of the pool
  * @folio: a 2 MiB folio (our reference), or NULL
  * @gid: its grant id while @granted
  * @granted: granted to the backend for the current connection
@@ -74,10 +98,32 @@ struct gv3bf_buf {
  * struct gv3bf_pdu - per-request driver data
  * @op: GNTV3_BLKIF_OP_* sent
  * @status: result, set before the request is completed
+ * @buf: index of the buffer it owns, or -1
  */
 struct gv3bf_pdu {
 	u8 op;
 	blk_status_t status;
+	int buf;
+};
+
+/**
+ * struct gv3bf_pool_stats - what the buffer pool went through
+ * @rounds: revoke storm rounds done
+ * @revoked: buffers revoked with the backend's acknowledgment
+ * @dead: revokes that got no acknowledgment (the grant is dead)
+ * @revoke_errors: revokes that failed outright
+ * @ended: buffers ended without asking (no revoke ring, backend gone)
+ * @busy: buffers a storm round found in use and left alone
+ * @regrant_errors: buffers that could not be granted again
+ */
+struct gv3bf_pool_stats {
+	u64 rounds;
+	u64 revoked;
+	u64 dead;
+	u64 revoke_errors;
+	u64 ended;
+	u64 busy;
+	u64 regrant_errors;
 };
 
 /**
@@ -85,9 +131,13 @@ struct gv3bf_pdu {
  * @dev: the xenbus device
  * @front: the grant tree for the backend domain, probe to remove
  * @index: number of the disk's name
+ * @conn_id: number of the tree's gntv3 connection (GNTV3_BLKIF_XS_CONN)
+ * @dbg: our debugfs directory
+ * @storm_stop: remove() started: revoke_storm stops at the next round
  * @conn_lock: serialises setting up and tearing down a connection (xenbus
- *	callbacks, remove); protects the fields down to @removing
- * @bufs: one buffer per tag
+ *	callbacks, remove) and the revoke storm; protects the fields down to
+ *	@pool
+ * @bufs: the buffer pool
  * @ring_folio: the ring page while set up, else NULL
  * @ring_gid: its grant id
  * @irq: event channel irq while set up, else 0
@@ -95,18 +145,27 @@ struct gv3bf_pdu {
  * @disk: the disk, created at the first connection
  * @tag_set: its tag set
  * @removing: remove() started: fail every request
- * @lock: protects @ring, @inflight, @connected, @ring_dead and @bad_rsp;
- *	taken from the interrupt handler
+ * @pool: counters of the pool
+ * @lock: protects @ring, @inflight, @connected, @ring_dead, @buf_free,
+ *	@buf_out and the counters below; taken from the interrupt handler
  * @ring: our half of the shared ring
  * @inflight: request of each tag that is on the ring, else NULL
  * @connected: requests may be put on the ring
  * @ring_dead: the backend corrupted the ring index: consume nothing more
+ * @buf_free: bit i set: @bufs[i] is granted and idle
+ * @buf_out: buffers owned by requests
+ * @buf_wq: woken when @buf_out drops to zero
  * @bad_rsp: malformed responses dropped
+ * @io_errors: requests the backend answered with an error
+ * @no_buf: times a request found no idle buffer and waited
  */
 struct gv3bf {
 	struct xenbus_device *dev;
 	struct gntv3_front *front;
 	int index;
+	u32 conn_id;
+	struct dentry *dbg;
+	bool storm_stop;
 
 	struct mutex conn_lock;		/* see above */
 	struct gv3bf_buf bufs[GV3BF_MAX_DEPTH];
@@ -117,14 +176,63 @@ struct gv3bf {
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
 	bool removing;
+	struct gv3bf_pool_stats pool;
 
 	spinlock_t lock;		/* see above; irq-safe */
 	struct gntv3_blkif_front_ring ring;
 	struct request *inflight[GV3BF_MAX_DEPTH];
 	bool connected;
 	bool ring_dead;
+	unsigned long buf_free;
+	unsigned int buf_out;
+	wait_queue_head_t buf_wq;
 	u64 bad_rsp;
+	u64 io_errors;
+	u64 no_buf;
 };
+
+/* ---- the pool, data side (under fe->lock) ---- */
+
+/* Take an idle buffer for @pdu's request. */
+static blk_status_t gv3bf_buf_get(struct gv3bf *fe, struct blk_mq_hw_ctx *hctx,
+				  struct gv3bf_pdu *pdu)
+{
+	blk_status_t sts = BLK_STS_OK;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fe->lock, flags);
+	if (!fe->connected) {
+		/* restarted by gv3bf_connect(), under this lock's ordering */
+		blk_mq_stop_hw_queue(hctx);
+		sts = BLK_STS_DEV_RESOURCE;
+	} else if (!fe->buf_free) {
+		/*
+		 * A revoke storm holds the idle ones: blk-mq runs the queue
+		 * again when a request completes, after a short delay, or
+		 * when the storm gives them back.
+		 */
+		fe->no_buf++;
+		sts = BLK_STS_RESOURCE;
+	} else {
+		pdu->buf = __ffs(fe->buf_free);
+		__clear_bit(pdu->buf, &fe->buf_free);
+		fe->buf_out++;
+	}
+	spin_unlock_irqrestore(&fe->lock, flags);
+	return sts;
+}
+
+/* Give @pdu's buffer back to the pool. */
+static void gv3bf_buf_put_locked(struct gv3bf *fe, struct gv3bf_pdu *pdu)
+{
+	lockdep_assert_held(&fe->lock);
+	if (pdu->buf < 0)
+		return;
+	__set_bit(pdu->buf, &fe->buf_free);
+	pdu->buf = -1;
+	if (!--fe->buf_out)
+		wake_up(&fe->buf_wq);
+}
 
 /* ---- data path ---- */
 
@@ -149,9 +257,9 @@ static blk_status_t gv3bf_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct gv3bf *fe = hctx->queue->queuedata;
 	struct request *rq = bd->rq;
 	struct gv3bf_pdu *pdu = blk_mq_rq_to_pdu(rq);
-	struct gv3bf_buf *buf = &fe->bufs[rq->tag];
 	struct gntv3_blkif_request *req;
 	unsigned long flags;
+	blk_status_t sts;
 	bool notify;
 
 	switch (req_op(rq)) {
@@ -169,14 +277,23 @@ static blk_status_t gv3bf_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	if (READ_ONCE(fe->removing))
 		return BLK_STS_IOERR;
+	pdu->buf = -1;
+	if (pdu->op != GNTV3_BLKIF_OP_FLUSH) {
+		sts = gv3bf_buf_get(fe, hctx, pdu);
+		if (sts != BLK_STS_OK)
+			return sts;
+	}
 	blk_mq_start_request(rq);
-	/* the buffer is this tag's alone, so the copy needs no lock */
+	/*
+	 * The buffer is this request's alone, and stays granted until the
+	 * request gives it back (disconnect waits for that): no lock.
+	 */
 	if (pdu->op == GNTV3_BLKIF_OP_WRITE)
-		gv3bf_copy(rq, folio_address(buf->folio), true);
+		gv3bf_copy(rq, folio_address(fe->bufs[pdu->buf].folio), true);
 
 	spin_lock_irqsave(&fe->lock, flags);
 	if (!fe->connected) {
-		/* restarted by gv3bf_connect(), under this lock's ordering */
+		gv3bf_buf_put_locked(fe, pdu);
 		blk_mq_stop_hw_queue(hctx);
 		spin_unlock_irqrestore(&fe->lock, flags);
 		return BLK_STS_DEV_RESOURCE;
@@ -193,7 +310,7 @@ static blk_status_t gv3bf_queue_rq(struct blk_mq_hw_ctx *hctx,
 	} else {
 		req->nr_bytes = blk_rq_bytes(rq);
 		req->sector = blk_rq_pos(rq);
-		req->gid = buf->gid;
+		req->gid = fe->bufs[pdu->buf].gid;
 	}
 	req->offset = 0;
 	fe->ring.req_prod_pvt++;
@@ -210,9 +327,13 @@ static void gv3bf_complete(struct request *rq)
 {
 	struct gv3bf_pdu *pdu = blk_mq_rq_to_pdu(rq);
 	struct gv3bf *fe = rq->q->queuedata;
+	unsigned long flags;
 
 	if (pdu->status == BLK_STS_OK && pdu->op == GNTV3_BLKIF_OP_READ)
-		gv3bf_copy(rq, folio_address(fe->bufs[rq->tag].folio), false);
+		gv3bf_copy(rq, folio_address(fe->bufs[pdu->buf].folio), false);
+	spin_lock_irqsave(&fe->lock, flags);
+	gv3bf_buf_put_locked(fe, pdu);
+	spin_unlock_irqrestore(&fe->lock, flags);
 	blk_mq_end_request(rq, pdu->status);
 }
 
@@ -240,9 +361,11 @@ static struct request *gv3bf_take_rsp(struct gv3bf *fe,
 		break;
 	case GNTV3_BLKIF_RSP_ERROR:
 		pdu->status = BLK_STS_IOERR;
+		fe->io_errors++;
 		break;
 	case GNTV3_BLKIF_RSP_EOPNOTSUPP:
 		pdu->status = BLK_STS_NOTSUPP;
+		fe->io_errors++;
 		break;
 	default:
 		goto bad;
@@ -301,35 +424,73 @@ static const struct blk_mq_ops gv3bf_mq_ops = {
 	.complete = gv3bf_complete,
 };
 
-/* ---- buffers ---- */
+/* ---- the pool, grant side (under fe->conn_lock) ---- */
+
+/* Is the revoke ring up, so that the backend can be asked? */
+static bool gv3bf_ring_up(struct gv3bf *fe)
+{
+	struct gntv3_conn_info info;
+
+	return !gntv3_front_conn_info(fe->front, &info) && info.connected;
+}
 
 /*
- * Take the grant of one buffer back.  The buffer stays ours to reuse when
- * the backend no longer maps it; if it still does, gntv3 quarantines the
- * folio (keeping its own reference) and we drop ours and allocate a fresh
- * one next time.  This is the one place a buffer leaves the backend.
+ * Take the grant of one idle buffer back: the one place a buffer leaves
+ * the backend.  With @ask and the revoke ring up, gntv3_revoke(): the
+ * backend drops its mapping and acknowledges within @timeout_ms (0: gntv3's
+ * default), and the folio is ours to grant again.  Otherwise, or without
+ * an acknowledgment, the grant is ended (dead) and gntv3 quarantines the
+ * folio if the backend still maps it, keeping its own reference: we drop
+ * ours and allocate a fresh one next time.
+ *
+ * Returns false when asking did not work (no ring, no or a bad answer):
+ * callers then stop asking, so that a backend that went away costs one
+ * timeout, not one per buffer.
  */
-static void gv3bf_buf_release(struct gv3bf *fe, struct gv3bf_buf *buf)
+static bool gv3bf_buf_release(struct gv3bf *fe, struct gv3bf_buf *buf,
+			      bool ask, unsigned int timeout_ms)
 {
+	bool ok;
 	int rc;
 
+	lockdep_assert_held(&fe->conn_lock);
 	if (!buf->granted)
-		return;
+		return true;
 	buf->granted = false;
-	rc = gntv3_end_grant(fe->front, buf->gid);
-	if (!rc)
-		return;
-	if (rc < 0)
-		pr_warn("%s: ending grant %llu: %d\n", fe->dev->nodename,
-			buf->gid, rc);
+	if (ask && gv3bf_ring_up(fe)) {
+		rc = gntv3_revoke(fe->front, buf->gid, 0, timeout_ms);
+		if (rc == GNTV3_REVOKE_DONE) {
+			fe->pool.revoked++;
+			return true;
+		}
+		ok = false;
+		if (rc == GNTV3_REVOKE_DEAD) {
+			fe->pool.dead++;
+		} else {
+			fe->pool.revoke_errors++;
+			pr_warn("%s: revoking grant %llu: %d\n",
+				fe->dev->nodename, buf->gid, rc);
+		}
+	} else {
+		ok = !ask;	/* asked for, but no ring */
+		fe->pool.ended++;
+		rc = gntv3_end_grant(fe->front, buf->gid);
+		if (!rc)
+			return ok;
+		if (rc < 0)
+			pr_warn("%s: ending grant %llu: %d\n",
+				fe->dev->nodename, buf->gid, rc);
+	}
 	folio_put(buf->folio);
 	buf->folio = NULL;
+	return ok;
 }
 
 static int gv3bf_buf_grant(struct gv3bf *fe, struct gv3bf_buf *buf)
 {
 	int rc;
 
+	lockdep_assert_held(&fe->conn_lock);
 	if (!buf->folio) {
 		buf->folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN,
 					 GV3BF_BUF_ORDER);
@@ -343,21 +504,155 @@ static int gv3bf_buf_grant(struct gv3bf *fe, struct gv3bf_buf *buf)
 	return 0;
 }
 
+/* ---- revoke storm (debugfs) ---- */
+
+/*
+ * One round: every idle buffer leaves the pool, is revoked and granted
+ * again, and goes back at once, so that I/O goes on with the others;
+ * buffers that could not be granted last time get another chance.  A
+ * revoke that fails ends the storm: the rest of the round ends its
+ * buffers without asking.
+ */
+static int gv3bf_storm_round(struct gv3bf *fe)
+{
+	unsigned long take = 0;
+	bool connected, ask = true;
+	unsigned int i;
+	int rc = 0;
+
+	mutex_lock(&fe->conn_lock);
+	spin_lock_irq(&fe->lock);
+	connected = fe->connected;
+	if (connected) {
+		take = fe->buf_free;
+		fe->buf_free = 0;
+	}
+	spin_unlock_irq(&fe->lock);
+	if (!connected || !fe->disk) {
+		rc = -ENOTCONN;
+		goto out;
+	}
+	for (i = 0; i < depth; i++) {
+		struct gv3bf_buf *buf = &fe->bufs[i];
+
+		if (test_bit(i, &take)) {
+			if (!gv3bf_buf_release(fe, buf, ask, 0)) {
+				ask = false;
+				rc = -EIO;
+			}
+		} else if (buf->granted) {
+			fe->pool.busy++;	/* a request owns it */
+			continue;
+		}
+		if (gv3bf_buf_grant(fe, buf)) {
+			fe->pool.regrant_errors++;
+			continue;
+		}
+		spin_lock_irq(&fe->lock);
+		__set_bit(i, &fe->buf_free);
+		spin_unlock_irq(&fe->lock);
+		blk_mq_run_hw_queues(fe->disk->queue, true);
+	}
+	fe->pool.rounds++;
+out:
+	mutex_unlock(&fe->conn_lock);
+	return rc;
+}
+
+static ssize_t gv3bf_storm_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct gv3bf *fe = file->private_data;
+	unsigned int rounds, i;
+	int rc;
+
+	rc = kstrtouint_from_user(ubuf, len, 0, &rounds);
+	if (rc)
+		return rc;
+	if (!rounds || rounds > GV3BF_STORM_MAX)
+		return -EINVAL;
+	for (i = 0; i < rounds; i++) {
+		if (READ_ONCE(fe->storm_stop))
+			return -ESHUTDOWN;
+		if (signal_pending(current))
+			return -EINTR;
+		rc = gv3bf_storm_round(fe);
+		if (rc)
+			return rc;
+		cond_resched();
+	}
+	return len;
+}
+
+static const struct file_operations gv3bf_storm_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = gv3bf_storm_write,
+	.llseek = noop_llseek,
+};
+
+static int gv3bf_stats_show(struct seq_file *m, void *unused)
+{
+	struct gv3bf *fe = m->private;
+	struct gntv3_conn_info ci = { };
+	struct gv3bf_pool_stats pool;
+	unsigned int i, granted = 0;
+	u64 bad_rsp, io_errors, no_buf;
+
+	mutex_lock(&fe->conn_lock);
+	pool = fe->pool;
+	for (i = 0; i < depth; i++)
+		granted += fe->bufs[i].granted;
+	mutex_unlock(&fe->conn_lock);
+	spin_lock_irq(&fe->lock);
+	bad_rsp = fe->bad_rsp;
+	io_errors = fe->io_errors;
+	no_buf = fe->no_buf;
+	spin_unlock_irq(&fe->lock);
+	gntv3_front_conn_info(fe->front, &ci);
+
+	seq_printf(m, "buffers %u\ngranted %u\nrounds %llu\nrevoked %llu\n",
+		   depth, granted, pool.rounds, pool.revoked);
+	seq_printf(m, "dead %llu\nrevoke_errors %llu\nended %llu\nbusy %llu\n",
+		   pool.dead, pool.revoke_errors, pool.ended, pool.busy);
+	seq_printf(m, "regrant_errors %llu\nno_buf %llu\nbad_rsp %llu\n",
+		   pool.regrant_errors, no_buf, bad_rsp);
+	seq_printf(m, "io_errors %llu\nring_connected %d\nring_sent %llu\n",
+		   io_errors, ci.connected, ci.sent);
+	seq_printf(m, "ring_acked %llu\nring_nacked %llu\nring_timed_out %llu\n",
+		   ci.acked, ci.nacked, ci.timed_out);
+	seq_printf(m, "ring_malformed %llu\nring_resets %llu\n", ci.malformed,
+		   ci.resets);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gv3bf_stats);
+
 /* ---- connection ---- */
 
-/* Undo gv3bf_setup() and gv3bf_connect(); requeue what was in flight. */
-static void gv3bf_disconnect(struct gv3bf *fe)
+/*
+ * Undo gv3bf_setup() and gv3bf_connect(); requeue what was in flight.
+ * @ask: the backend is still there (it asked to close, or we leave), so
+ * buffers are revoked rather than ended.
+ */
+static void gv3bf_disconnect(struct gv3bf *fe, bool ask)
 {
 	struct request *requeue[GV3BF_MAX_DEPTH];
 	unsigned int i, n = 0;
 	int rc;
 
 	lockdep_assert_held(&fe->conn_lock);
+	/* no queue_rq() holds a buffer it has not put on the ring yet */
+	if (fe->disk)
+		blk_mq_quiesce_queue(fe->disk->queue);
 	spin_lock_irq(&fe->lock);
 	fe->connected = false;
 	for (i = 0; i < depth; i++) {
-		if (fe->inflight[i])
-			requeue[n++] = fe->inflight[i];
+		struct request *rq = fe->inflight[i];
+
+		if (!rq)
+			continue;
+		gv3bf_buf_put_locked(fe, blk_mq_rq_to_pdu(rq));
+		requeue[n++] = rq;
 		fe->inflight[i] = NULL;
 	}
 	spin_unlock_irq(&fe->lock);
@@ -368,6 +663,8 @@ static void gv3bf_disconnect(struct gv3bf *fe)
 	fe->irq = 0;
 	for (i = 0; i < n; i++)
 		blk_mq_requeue_request(requeue[i], false);
+	/* requests answered already give theirs back when they complete */
+	wait_event(fe->buf_wq, !READ_ONCE(fe->buf_out));
 
 	if (fe->ring_folio) {
 		rc = gntv3_end_grant(fe->front, fe->ring_gid);
@@ -377,8 +674,15 @@ static void gv3bf_disconnect(struct gv3bf *fe)
 		folio_put(fe->ring_folio);	/* gntv3 keeps its own */
 		fe->ring_folio = NULL;
 	}
+	spin_lock_irq(&fe->lock);
+	fe->buf_free = 0;
+	spin_unlock_irq(&fe->lock);
 	for (i = 0; i < depth; i++)
-		gv3bf_buf_release(fe, &fe->bufs[i]);
+		if (!gv3bf_buf_release(fe, &fe->bufs[i], ask,
+				       GV3BF_CLOSE_REVOKE_MS))
+			ask = false;	/* see gv3bf_buf_release() */
+	if (fe->disk)
+		blk_mq_unquiesce_queue(fe->disk->queue);
 	if (n || fe->bad_rsp)
 		pr_info("%s: disconnected: %u requests requeued, %llu bad responses\n",
 			fe->dev->nodename, n, fe->bad_rsp);
@@ -394,12 +698,8 @@ again:
 	rc = xenbus_transaction_start(&xbt);
 	if (rc)
 		return rc;
-	rc = xenbus_printf(xbt, dev->nodename, GNTV3_XS_VERSION, "%u",
-			   GNTV3_ABI_VERSION) ?:
-	     xenbus_printf(xbt, dev->nodename, GNTV3_XS_TRANSPORT, "%s",
-			   gntv3_transport_name()) ?:
-	     xenbus_printf(xbt, dev->nodename, GNTV3_XS_TREE_REF, "%u",
-			   gntv3_front_tree_ref(fe->front)) ?:
+	rc = xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_CONN, "%u",
+			   fe->conn_id) ?:
 	     xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_RING_ID, "%llu",
 			   fe->ring_gid) ?:
 	     xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_EVTCHN, "%u",
@@ -414,7 +714,11 @@ again:
 	return rc;
 }
 
-/* Backend in InitWait: grant the ring and the buffers, publish them. */
+/*
+ * Backend in InitWait: grant the ring and the buffers, publish them.  The
+ * tree itself reaches the backend through its gntv3 connection, made at
+ * probe, whose number we publish.
+ */
 static int gv3bf_setup(struct gv3bf *fe)
 {
 	struct gntv3_blkif_sring *sring;
@@ -431,6 +735,9 @@ static int gv3bf_setup(struct gv3bf *fe)
 		if (rc)
 			return rc;
 	}
+	spin_lock_irq(&fe->lock);
+	fe->buf_free = GENMASK(depth - 1, 0);
+	spin_unlock_irq(&fe->lock);
 	fe->ring_folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
 	if (!fe->ring_folio)
 		return -ENOMEM;
@@ -523,10 +830,10 @@ static int gv3bf_connect(struct gv3bf *fe)
 	fe->connected = true;
 	spin_unlock_irq(&fe->lock);
 	xenbus_switch_state(fe->dev, XenbusStateConnected);
-	pr_info("%s: %s connected to dom%u: %llu sectors, %u x 2 MiB buffers, tree ref %u, ring id %llu\n",
+	pr_info("%s: %s connected to dom%u: %llu sectors, %u x 2 MiB buffers, tree ref %u, gntv3 connection %#x, ring id %llu\n",
 		fe->dev->nodename, fe->disk->disk_name, fe->dev->otherend_id,
 		fe->sectors, depth, gntv3_front_tree_ref(fe->front),
-		fe->ring_gid);
+		fe->conn_id, fe->ring_gid);
 
 	if (first) {
 		/* I/O must already flow: add_disk() may read the disk */
@@ -558,7 +865,7 @@ static void gv3bf_backend_changed(struct xenbus_device *dev,
 			break;
 		rc = gv3bf_setup(fe);
 		if (rc) {
-			gv3bf_disconnect(fe);
+			gv3bf_disconnect(fe, false);
 			xenbus_dev_fatal(dev, rc, "setting up the ring");
 			break;
 		}
@@ -569,7 +876,7 @@ static void gv3bf_backend_changed(struct xenbus_device *dev,
 			break;
 		rc = gv3bf_connect(fe);
 		if (rc) {
-			gv3bf_disconnect(fe);
+			gv3bf_disconnect(fe, true);
 			xenbus_dev_fatal(dev, rc, "connecting");
 		}
 		break;
@@ -577,7 +884,13 @@ static void gv3bf_backend_changed(struct xenbus_device *dev,
 	case XenbusStateClosed:
 		if (dev->state == XenbusStateClosed)
 			break;
-		gv3bf_disconnect(fe);
+		/*
+		 * Closing: the backend is still there and serves revokes.
+		 * Closed: it let go of everything before it said so; asking
+		 * would wait for a ring that is gone, and its reset reaches
+		 * us through a watch this (xenwatch) thread would deliver.
+		 */
+		gv3bf_disconnect(fe, be_state == XenbusStateClosing);
 		xenbus_frontend_closed(dev);
 		break;
 	default:
@@ -588,6 +901,27 @@ static void gv3bf_backend_changed(struct xenbus_device *dev,
 }
 
 /* ---- xenbus ---- */
+
+/* Our gntv3 connection number: GNTV3_BLKIF_CONN_BASE + the xenbus one. */
+static int gv3bf_conn_id(struct xenbus_device *dev, u32 *conn_id)
+{
+	const char *num = strrchr(dev->nodename, '/');
+	unsigned int devid;
+
+	if (!num || kstrtouint(num + 1, 10, &devid) ||
+	    devid > U32_MAX - GNTV3_BLKIF_CONN_BASE)
+		return -EINVAL;
+	*conn_id = GNTV3_BLKIF_CONN_BASE + devid;
+	return 0;
+}
+
+static void gv3bf_debugfs_add(struct gv3bf *fe)
+{
+	fe->dbg = debugfs_create_dir(dev_name(&fe->dev->dev), gv3bf_debugfs);
+	debugfs_create_file("revoke_storm", 0200, fe->dbg, fe,
+			    &gv3bf_storm_fops);
+	debugfs_create_file("stats", 0444, fe->dbg, fe, &gv3bf_stats_fops);
+}
 
 static int gv3bf_probe(struct xenbus_device *dev,
 		       const struct xenbus_device_id *id)
@@ -601,6 +935,10 @@ static int gv3bf_probe(struct xenbus_device *dev,
 	fe->dev = dev;
 	mutex_init(&fe->conn_lock);
 	spin_lock_init(&fe->lock);
+	init_waitqueue_head(&fe->buf_wq);
+	rc = gv3bf_conn_id(dev, &fe->conn_id);
+	if (rc)
+		goto err_free;
 	fe->index = ida_alloc(&gv3bf_ida, GFP_KERNEL);
 	if (fe->index < 0) {
 		rc = fe->index;
@@ -611,9 +949,16 @@ static int gv3bf_probe(struct xenbus_device *dev,
 		rc = PTR_ERR(fe->front);
 		goto err_ida;
 	}
+	/* the revoke ring: it follows backends coming and going itself */
+	rc = gntv3_front_connect(fe->front, fe->conn_id);
+	if (rc)
+		goto err_front;
 	dev_set_drvdata(&dev->dev, fe);
+	gv3bf_debugfs_add(fe);
 	return 0;
 
+err_front:
+	gntv3_front_destroy(fe->front);
 err_ida:
 	ida_free(&gv3bf_ida, fe->index);
 err_free:
@@ -627,9 +972,13 @@ static void gv3bf_remove(struct xenbus_device *dev)
 	unsigned int i;
 	int rc;
 
+	/* a storm in progress ends at its next round; removal waits for it */
+	WRITE_ONCE(fe->storm_stop, true);
+	debugfs_remove(fe->dbg);
+
 	mutex_lock(&fe->conn_lock);
 	WRITE_ONCE(fe->removing, true);
-	gv3bf_disconnect(fe);
+	gv3bf_disconnect(fe, true);
 	mutex_unlock(&fe->conn_lock);
 
 	if (fe->disk) {
@@ -643,6 +992,7 @@ static void gv3bf_remove(struct xenbus_device *dev)
 	for (i = 0; i < depth; i++)
 		if (fe->bufs[i].folio)
 			folio_put(fe->bufs[i].folio);
+	/* disconnects the revoke ring too */
 	rc = gntv3_front_destroy(fe->front);
 	if (rc)
 		pr_warn("%s: grant tree still in use (%d): leaking it\n",
@@ -667,6 +1017,9 @@ static struct xenbus_driver gv3bf_driver = {
 
 static int __init gv3bf_init(void)
 {
+	int rc;
+
+	BUILD_BUG_ON(GV3BF_MAX_DEPTH > BITS_PER_LONG);	/* buf_free */
 	if (!xen_domain())
 		return -ENODEV;
 	if (!depth || depth > GV3BF_MAX_DEPTH ||
@@ -679,13 +1032,19 @@ static int __init gv3bf_init(void)
 		       GNTV3_BLKIF_MAX_BYTES / SZ_1K);
 		return -EINVAL;
 	}
-	return xenbus_register_frontend(&gv3bf_driver);
+	/* without debugfs the pair works, only the knob is missing */
+	gv3bf_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	rc = xenbus_register_frontend(&gv3bf_driver);
+	if (rc)
+		debugfs_remove(gv3bf_debugfs);
+	return rc;
 }
 module_init(gv3bf_init);
 
 static void __exit gv3bf_exit(void)
 {
 	xenbus_unregister_driver(&gv3bf_driver);
+	debugfs_remove(gv3bf_debugfs);
 }
 module_exit(gv3bf_exit);
 
