@@ -93,12 +93,12 @@ static inline int _gntv3_back_stats(int fd, struct gntv3_ioc_back_stats *st)
 		ASSERT_EQ(0, __res);					\
 	})
 
-/* Value of "key value" in /sys/kernel/debug/gntv3/back, -1 if missing. */
-static inline long long gntv3_back_stat(const char *key)
+/* Value of a "key value" line of a gntv3 debugfs file, -1 if missing. */
+static inline long long gntv3_debugfs_kv(const char *path, const char *key)
 {
-	char line[256], name[128];
+	char line[512], name[128];
 	long long val, found = -1;
-	FILE *f = fopen(GNTV3_DEBUGFS_BACK, "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
@@ -111,6 +111,12 @@ static inline long long gntv3_back_stat(const char *key)
 	}
 	fclose(f);
 	return found;
+}
+
+/* Value of "key value" in /sys/kernel/debug/gntv3/back, -1 if missing. */
+static inline long long gntv3_back_stat(const char *key)
+{
+	return gntv3_debugfs_kv(GNTV3_DEBUGFS_BACK, key);
 }
 
 /*

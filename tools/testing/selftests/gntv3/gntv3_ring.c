@@ -55,21 +55,7 @@ __attribute__((constructor)) static void xenstored_start(void)
 /* Value of "key value" in debugfs conn, -1 if missing. */
 static long long conn_stat(const char *key)
 {
-	char line[512], name[128];
-	long long val, found = -1;
-	FILE *f = fopen(GNTV3_DEBUGFS_CONN, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %lld", name, &val) == 2 &&
-		    !strcmp(name, key)) {
-			found = val;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+	return gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, key);
 }
 
 static int write_file(const char *path, const char *val)

@@ -778,21 +778,7 @@ static int peer_revoke(struct __test_metadata *_metadata, const struct xd_peer *
 /* Value of "key value" in dom0's debugfs gntv3/conn, -1 if missing. */
 static long long conn_stat(const char *key)
 {
-	char line[512], name[128];
-	long long val, found = -1;
-	FILE *f = fopen(GNTV3_DEBUGFS_CONN, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %lld", name, &val) == 2 &&
-		    !strcmp(name, key)) {
-			found = val;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+	return gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, key);
 }
 
 /* dom0's backend connection to the domU's connection @devid, from debugfs. */
