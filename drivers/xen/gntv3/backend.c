@@ -425,117 +425,6 @@ static int gntv3_back_check_desc(struct gntv3_back *back)
 	return 0;
 }
 
-/* ---- the mapping objects ---- */
-
-/*
- * Mappings come from their own cache, a batch's all at once with
- * kmem_cache_alloc_bulk() and given back with kmem_cache_free_bulk(): one
- * slab operation per batch rather than one per id.  Those a batch unmap
- * frees are first kept in their attachment's pool (up to
- * GNTV3_MAP_POOL_MAX): a map/unmap cycle then costs no slab operation, no
- * fresh slab page and no init_on_alloc zeroing of one.
- */
-static struct kmem_cache *gntv3_map_cache;
-
-/* Take up to @nr mappings out of @back's pool, zeroed; returns how many. */
-static unsigned int gntv3_pool_get(struct gntv3_back *back,
-				   struct gntv3_map_priv **mps, unsigned int nr)
-{
-	unsigned int i, n = 0;
-
-	spin_lock(&back->pool_lock);
-	while (n < nr && !list_empty(&back->pool)) {
-		mps[n] = list_first_entry(&back->pool, struct gntv3_map_priv,
-					  node);
-		list_del(&mps[n]->node);
-		n++;
-	}
-	back->pool_nr -= n;
-	spin_unlock(&back->pool_lock);
-	for (i = 0; i < n; i++)
-		memset(mps[i], 0, sizeof(*mps[i]));
-	return n;
-}
-
-/* Keep what fits of @nr mappings in @back's pool, free the others. */
-static void gntv3_pool_put(struct gntv3_back *back,
-			   struct gntv3_map_priv **mps, unsigned int nr)
-{
-	unsigned int n = 0;
-
-	spin_lock(&back->pool_lock);
-	while (n < nr && back->pool_nr < GNTV3_MAP_POOL_MAX) {
-		list_add(&mps[n++]->node, &back->pool);
-		back->pool_nr++;
-	}
-	spin_unlock(&back->pool_lock);
-	if (n < nr)
-		kmem_cache_free_bulk(gntv3_map_cache, nr - n, (void **)&mps[n]);
-}
-
-/* Detach: nobody else can reach @back any more. */
-static void gntv3_pool_drain(struct gntv3_back *back)
-{
-	struct gntv3_map_priv *mp, *tmp;
-
-	list_for_each_entry_safe(mp, tmp, &back->pool, node)
-		kmem_cache_free(gntv3_map_cache, mp);
-	INIT_LIST_HEAD(&back->pool);
-	back->pool_nr = 0;
-}
-
-/* Bytes of a scratch buffer: pages, ops and kops of GNTV3_SCRATCH_PAGES. */
-#define GNTV3_SCRATCH_SIZE \
-	(GNTV3_SCRATCH_PAGES * (sizeof(struct page *) + \
-				2 * sizeof(struct gnttab_map_grant_ref)))
-
-/*
- * @size zeroed bytes from @back's scratch buffer for the arrays of a batch
- * of @total pages, under back->lock.  NULL when the batch is too big or the
- * buffer cannot be allocated: the caller then allocates its own arrays.
- */
-static void *gntv3_scratch_get(struct gntv3_back *back, unsigned int total,
-			       size_t size)
-{
-	BUILD_BUG_ON(sizeof(struct gnttab_unmap_grant_ref) >
-		     sizeof(struct gnttab_map_grant_ref));
-	lockdep_assert_held(&back->lock);
-	/* @size is at most a page pointer and two ops per page */
-	if (total > GNTV3_SCRATCH_PAGES)
-		return NULL;
-	if (!back->scratch)
-		back->scratch = kvmalloc(GNTV3_SCRATCH_SIZE, GFP_KERNEL);
-	if (back->scratch)
-		memset(back->scratch, 0, size);
-	return back->scratch;
-}
-
-/* Free the arrays of @nr mappings, zeroed or set up by gntv3_mapping_init(). */
-static void gntv3_mappings_free_arrays(struct gntv3_map_priv **mps,
-				       unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		struct gntv3_map_priv *mp = mps[i];
-
-		kvfree(mp->vptes);
-		kvfree(mp->vhandles);
-		if (mp->pub.pages != &mp->page0) {
-			kvfree(mp->handles);
-			kvfree(mp->pub.pages);
-		}
-	}
-}
-
-/* Free @nr mappings of @back, zeroed or set up by gntv3_mapping_init(). */
-static void gntv3_mappings_free(struct gntv3_back *back,
-				struct gntv3_map_priv **mps, unsigned int nr)
-{
-	gntv3_mappings_free_arrays(mps, nr);
-	gntv3_pool_put(back, mps, nr);
-}
-
 /**
  * gntv3_back_attach() - attach to a frontend's grant tree
  * @frontend: the granting domain (our own domain id for loopback)
@@ -563,8 +452,6 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	back->tree_ref = tree_ref;
 	mutex_init(&back->lock);
 	INIT_LIST_HEAD(&back->maps);
-	spin_lock_init(&back->pool_lock);
-	INIT_LIST_HEAD(&back->pool);
 	back->tcache_max = clamp_t(u32, READ_ONCE(gntv3_tcache_max),
 				   GNTV3_TCACHE_MIN, GNTV3_TCACHE_LIMIT);
 	back->tcache = kcalloc(back->tcache_max, sizeof(*back->tcache),
@@ -636,10 +523,8 @@ void gntv3_back_detach(struct gntv3_back *back)
 	gntv3_tcache_drop_all(back);
 	mutex_unlock(&back->lock);
 
-	gntv3_pool_drain(back);
 	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
 	atomic64_dec(&gntv3_back_cnt.attachments);
-	kvfree(back->scratch);
 	kfree(back->tcache);
 	kfree(back);
 }
@@ -763,18 +648,41 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 
 /*
  * The op arrays of one gnttab_map_refs() call covering a whole batch, and
- * the number of mappings allocated for it (0 or all of them).  With
- * @scratch the arrays are in back->scratch, not allocated.
+ * the number of mappings allocated for it (0 or all of them).
  */
 struct gntv3_batch {
 	unsigned int total;
 	unsigned int nr_maps;
 	bool pv_vmap;
-	bool scratch;
 	struct page **pages;
 	struct gnttab_map_grant_ref *ops;	/* linear map, or vmap PTEs */
 	struct gnttab_map_grant_ref *kops;	/* pv_vmap: linear map */
 };
+
+/*
+ * Mappings come from their own cache, a batch's all at once with
+ * kmem_cache_alloc_bulk() and given back with kmem_cache_free_bulk(): one
+ * slab operation per batch rather than one per id.
+ */
+static struct kmem_cache *gntv3_map_cache;
+
+/* Free @nr mappings, zeroed or set up by gntv3_mapping_init(). */
+static void gntv3_mappings_free(struct gntv3_map_priv **mps, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct gntv3_map_priv *mp = mps[i];
+
+		kvfree(mp->vptes);
+		kvfree(mp->vhandles);
+		if (mp->pub.pages != &mp->page0) {
+			kvfree(mp->handles);
+			kvfree(mp->pub.pages);
+		}
+	}
+	kmem_cache_free_bulk(gntv3_map_cache, nr, (void **)mps);
+}
 
 /* Set up the zeroed @mp; on -ENOMEM it is left for gntv3_mappings_free(). */
 static int gntv3_mapping_init(struct gntv3_map_priv *mp,
@@ -932,26 +840,15 @@ static unsigned int gntv3_batch_unwind(struct gntv3_batch *b, bool consistent)
 	return leaked;
 }
 
-static int gntv3_batch_alloc(struct gntv3_back *back, struct gntv3_batch *b,
-			     unsigned int total, bool pv_vmap)
+static int gntv3_batch_alloc(struct gntv3_batch *b, unsigned int total,
+			     bool pv_vmap)
 {
-	size_t psz = total * sizeof(*b->pages), osz = total * sizeof(*b->ops);
-	void *s = gntv3_scratch_get(back, total, psz + osz * (pv_vmap ? 2 : 1));
-
 	b->total = total;
 	b->pv_vmap = pv_vmap;
-	if (s) {
-		b->scratch = true;
-		b->pages = s;
-		b->ops = s + psz;
-		if (pv_vmap)
-			b->kops = s + psz + osz;
-	} else {
-		b->pages = kvcalloc(total, sizeof(*b->pages), GFP_KERNEL);
-		b->ops = kvcalloc(total, sizeof(*b->ops), GFP_KERNEL);
-		if (pv_vmap)
-			b->kops = kvcalloc(total, sizeof(*b->kops), GFP_KERNEL);
-	}
+	b->pages = kvcalloc(total, sizeof(*b->pages), GFP_KERNEL);
+	b->ops = kvcalloc(total, sizeof(*b->ops), GFP_KERNEL);
+	if (pv_vmap)
+		b->kops = kvcalloc(total, sizeof(*b->kops), GFP_KERNEL);
 	if (!b->pages || !b->ops || (pv_vmap && !b->kops))
 		return -ENOMEM;
 	return gnttab_alloc_pages(total, b->pages);
@@ -971,8 +868,6 @@ static void gntv3_batch_free(struct gntv3_batch *b, bool free_pages)
 				gnttab_free_pages(start - k, &b->pages[k]);
 		}
 	}
-	if (b->scratch)
-		return;
 	kvfree(b->kops);
 	kvfree(b->ops);
 	kvfree(b->pages);
@@ -992,15 +887,11 @@ static int gntv3_batch_prepare(struct gntv3_back *back, struct gntv3_batch *b,
 			       const struct gntv3_resolved *res, unsigned int nr,
 			       struct gntv3_map_priv **mps)
 {
-	unsigned int i, k, got;
+	unsigned int i, k;
 	int rc;
 
-	got = gntv3_pool_get(back, mps, nr);
-	/* from here on, the b->nr_maps first of @mps are freed on error */
-	b->nr_maps = got;
-	if (got < nr &&
-	    kmem_cache_alloc_bulk(gntv3_map_cache, GFP_KERNEL | __GFP_ZERO,
-				  nr - got, (void **)&mps[got]) != nr - got)
+	if (kmem_cache_alloc_bulk(gntv3_map_cache, GFP_KERNEL | __GFP_ZERO, nr,
+				  (void **)mps) != nr)
 		return -ENOMEM;
 	b->nr_maps = nr;
 	for (i = 0, k = 0; i < nr; i++) {
@@ -1071,11 +962,10 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 	int rc, hrc;
 
 	b.pv_vmap = vmap_wanted && gntv3_pv();
-	rc = gntv3_batch_alloc(back, &b, total, b.pv_vmap);
+	rc = gntv3_batch_alloc(&b, total, b.pv_vmap);
 	if (rc) {
 		/* nothing allocated by gnttab_alloc_pages() on failure */
-		if (!b.scratch)
-			kvfree(b.pages);
+		kvfree(b.pages);
 		b.pages = NULL;
 		goto out_free;
 	}
@@ -1125,7 +1015,7 @@ out_free:
 	for (i = 0; i < b.nr_maps && !leaked; i++)
 		if (mps[i]->pub.vaddr)
 			vunmap(mps[i]->pub.vaddr);
-	gntv3_mappings_free(back, mps, b.nr_maps);
+	gntv3_mappings_free(mps, b.nr_maps);
 	gntv3_batch_free(&b, true);
 	return rc;
 }
@@ -1250,14 +1140,12 @@ static bool gntv3_in_group(const struct gntv3_map_priv *mp, int result,
  * linear map, hence one group with and one without.
  */
 static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
-			      bool pv_vmap, int *results, bool locked)
+			      bool pv_vmap, int *results)
 {
 	struct gnttab_unmap_grant_ref *ops, *kops = NULL;
 	unsigned int i, k, n, total = 0, nr_free = 0, nr_maps = 0;
 	struct gntv3_map_priv *mp;
 	struct page **pages;
-	size_t psz, osz;
-	void *s = NULL;
 	int hrc;
 
 	for (i = 0; i < nr; i++)
@@ -1265,22 +1153,10 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 			total += mps[i]->pub.nr_pages;
 	if (!total)
 		return;
-	psz = total * sizeof(*pages);
-	osz = total * sizeof(*ops);
-	if (locked)
-		s = gntv3_scratch_get(mps[0]->pub.back, total,
-				      psz + osz * (pv_vmap ? 2 : 1));
-	if (s) {
-		pages = s;
-		ops = s + psz;
-		if (pv_vmap)
-			kops = s + psz + osz;
-	} else {
-		ops = kvcalloc(total, sizeof(*ops), GFP_KERNEL);
-		pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
-		if (pv_vmap)
-			kops = kvcalloc(total, sizeof(*kops), GFP_KERNEL);
-	}
+	ops = kvcalloc(total, sizeof(*ops), GFP_KERNEL);
+	pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
+	if (pv_vmap)
+		kops = kvcalloc(total, sizeof(*kops), GFP_KERNEL);
 	if (!ops || !pages || (pv_vmap && !kops)) {
 		for (i = 0; i < nr; i++)
 			if (gntv3_in_group(mps[i], results[i], pv_vmap))
@@ -1331,8 +1207,6 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 	if (nr_free)
 		gnttab_free_pages(nr_free, pages);
 out_free:
-	if (s)
-		return;
 	kvfree(kops);
 	kvfree(pages);
 	kvfree(ops);
@@ -1348,18 +1222,16 @@ out_free:
  *	gnttab_free_pages() and the counters updated; -EIO Xen refused, the
  *	mapping is leaked as a whole (its pages stay allocated); -ENOMEM
  *	nothing was done.
- * @locked: the caller holds the attachment's lock, so the op arrays may
- *	be built in its scratch buffer; else they are allocated
  *
  * All pages go through one gnttab_unmap_refs() call, two if PV vmap and
  * plain mappings are mixed.  The mappings themselves are left to the
  * caller (gntv3_back_free_mapping()).
  */
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
-			    int *results, bool locked)
+			    int *results)
 {
-	gntv3_unmap_group(mps, nr, false, results, locked);
-	gntv3_unmap_group(mps, nr, true, results, locked);
+	gntv3_unmap_group(mps, nr, false, results);
+	gntv3_unmap_group(mps, nr, true, results);
 }
 
 /**
@@ -1382,33 +1254,22 @@ void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why)
 
 /**
  * gntv3_back_free_mappings() - free the bookkeeping of mappings
- * @mps: @nr mappings of one attachment, each unmapped by
- *	gntv3_back_unmap_pages() or leaked by gntv3_back_leak_mapping();
- *	their pages are not touched
+ * @mps: @nr mappings, each unmapped by gntv3_back_unmap_pages() or leaked
+ *	by gntv3_back_leak_mapping(); their pages are not touched
  * @nr: number of mappings
- *
- * They go to their attachment's pool, so the caller must be sure the
- * attachment is not being detached: gntv3_unmap_batch() is, as its caller
- * owns the mappings until it returns.
  */
 void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr)
 {
-	if (nr)
-		gntv3_mappings_free(mps[0]->pub.back, mps, nr);
+	gntv3_mappings_free(mps, nr);
 }
 
 /**
  * gntv3_back_free_mapping() - free the bookkeeping of one mapping
  * @mp: as one of gntv3_back_free_mappings()
- *
- * Straight back to the slab, without touching the attachment: the unmap
- * work frees a mapping after it left back->maps and after the done
- * callback, when a detach may already have freed the attachment.
  */
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp)
 {
-	gntv3_mappings_free_arrays(&mp, 1);
-	kmem_cache_free(gntv3_map_cache, mp);
+	gntv3_mappings_free(&mp, 1);
 }
 
 /* ---- debugfs ---- */

@@ -10,7 +10,6 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <xen/gntv3.h>
 
@@ -21,19 +20,6 @@ struct gntv3_bconn;
  * Bounds the op arrays (kvmalloc) and the time one batch holds back->lock.
  */
 #define GNTV3_MAP_MAX_PAGES	(64U << 9)
-
-/*
- * Freed mappings an attachment keeps for reuse (struct gntv3_back @pool):
- * two batches of 512 single pages, which then cost no slab operation.
- */
-#define GNTV3_MAP_POOL_MAX	1024U
-
-/*
- * Batches of at most this many pages build their op and page arrays in
- * their attachment's scratch buffer (struct gntv3_back @scratch) instead of
- * allocating them.
- */
-#define GNTV3_SCRATCH_PAGES	512U
 
 /* Page references a mapped page has when nobody but gntv3 holds it. */
 #define GNTV3_PAGE_REFS_OURS	1
@@ -78,8 +64,7 @@ enum gntv3_map_state {
 /**
  * struct gntv3_map_priv - a struct gntv3_mapping and what gntv3 keeps of it
  * @pub: what the caller sees
- * @node: in back->maps (under back->lock); once freed, in back->pool
- *	(under back->pool_lock)
+ * @node: in back->maps (under back->lock)
  * @state: enum gntv3_map_state (under back->lock)
  * @first_ref: v1 reference of page 0; page i was mapped from first_ref + i
  * @handles: grant handle of each page's kernel mapping
@@ -159,19 +144,9 @@ struct gntv3_tcache_entry {
  * @link: in the module's list of attachments (under gntv3_backs_lock)
  * @conn: the ring connection of an attachment made by gntv3_back_connect()
  *	(conn_back.c), NULL otherwise; set before the attachment is handed
- *	out, cleared by detach under @lock (gntv3_bconn_kick() reads it under
- *	@lock)
+ *	out, cleared by detach
  * @revoke_fn: the owner's revoke handler, or NULL (under @lock)
  * @revoke_data: its argument (under @lock)
- * @pool_lock: protects @pool and @pool_nr.  A spinlock of its own, not
- *	@lock: gntv3_unmap_batch() frees its mappings after dropping @lock
- * @pool: mappings freed by gntv3_back_free_mappings(), linked by their
- *	@node, kept for the next gntv3_map() of this attachment instead of
- *	going back to the slab; at most GNTV3_MAP_POOL_MAX, freed at detach
- * @pool_nr: how many mappings @pool holds
- * @scratch: room for the page and op arrays of one batch map or unmap of
- *	at most GNTV3_SCRATCH_PAGES pages, used under @lock only; allocated
- *	by the first such batch (NULL before), freed at detach
  */
 struct gntv3_back {
 	domid_t domid;
@@ -191,10 +166,6 @@ struct gntv3_back {
 	struct gntv3_bconn *conn;
 	gntv3_revoke_handler_t revoke_fn;
 	void *revoke_data;
-	spinlock_t pool_lock;	/* see @pool_lock above */
-	struct list_head pool;
-	unsigned int pool_nr;
-	void *scratch;
 };
 
 /*
@@ -205,10 +176,7 @@ void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
 void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
-			    int *results, bool locked);
-
-/* conn_back.c */
-void gntv3_bconn_kick(struct gntv3_back *back);
+			    int *results);
 
 /* unmap.c */
 int gntv3_unmap_init(void);

@@ -17,11 +17,9 @@
  * one is counted and NACKed with GNTST_general_error).  The frontend
  * already changed the leaf, so new mappings of the range fail.  The
  * attachment's owner is asked (its revoke handler) to unmap its mappings
- * of the range through the safe unmap path; every time a mapping of the
- * attachment is unmapped while requests wait, the unmap path kicks the
- * check at once (gntv3_bconn_kick()), and as a fallback gntv3 polls the
- * attachment's mappings with a short backoff (1 ms doubling to 64 ms).  It
- * ACKs with GNTST_okay once none overlaps the range any more: for a revoke and, on
+ * of the range through the safe unmap path; gntv3 polls the attachment's
+ * mappings with a short backoff (1 ms doubling to 64 ms) and ACKs with
+ * GNTST_okay once none overlaps the range any more: for a revoke and, on
  * the v1 transport, for a downgrade too (v1 entries cannot change mode
  * while mapped).  A request waits as long as that takes; the frontend's
  * timeout decides what happens meanwhile.  With the debugfs knob
@@ -95,9 +93,6 @@ struct gntv3_bconn_req {
  * @irq: the event channel's irq, 0 when unbound
  * @reqs: requests being carried out (struct gntv3_bconn_req)
  * @poll_round: polls since the last time @reqs was empty
- * @waiting: @reqs is not empty; written under @lock, read without it by
- *	gntv3_bconn_kick(), for which a stale value costs one useless check
- *	or leaves the check to the poll timer
  * @done: requests ACKed
  * @ignored: requests dropped by the fault injection knob
  * @malformed: malformed messages and corrupt indices seen
@@ -127,7 +122,6 @@ struct gntv3_bconn {
 	int irq;
 	struct list_head reqs;
 	unsigned int poll_round;
-	bool waiting;
 	u64 done;
 	u64 ignored;
 	u64 malformed;
@@ -253,7 +247,6 @@ static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
 		list_del(&req->node);
 		kfree(req);
 	}
-	WRITE_ONCE(bc->waiting, false);
 	gntv3_bconn_write_state(bc, XenbusStateClosed);
 }
 
@@ -307,7 +300,6 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 	}
 	if (notify)
 		notify_remote_via_irq(bc->irq);
-	WRITE_ONCE(bc->waiting, !list_empty(&bc->reqs));
 	if (list_empty(&bc->reqs)) {
 		bc->poll_round = 0;
 	} else {
@@ -318,26 +310,6 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 	}
 out:
 	mutex_unlock(&bc->lock);
-}
-
-/**
- * gntv3_bconn_kick() - a mapping of an attachment is gone: check the
- *	waiting requests now
- * @back: the attachment, whose lock the caller holds (that keeps
- *	back->conn from being freed under us, see gntv3_bconn_destroy())
- *
- * Called by the unmap paths right after a mapping left back->maps, so that
- * a revoke is ACKed as soon as its range is unmapped rather than at the
- * next tick of the poll timer, which stays as the fallback.  Costs nothing
- * when the attachment has no connection or no request waits.
- */
-void gntv3_bconn_kick(struct gntv3_back *back)
-{
-	struct gntv3_bconn *bc = back->conn;
-
-	lockdep_assert_held(&back->lock);
-	if (bc && READ_ONCE(bc->waiting))
-		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
 }
 
 static void gntv3_bconn_nack(struct gntv3_bconn *bc,
@@ -389,7 +361,6 @@ static int gntv3_bconn_take_reqs(struct gntv3_bconn *bc,
 		}
 		r->msg = m;
 		list_add_tail(&r->node, &bc->reqs);
-		WRITE_ONCE(bc->waiting, true);
 		todo[n++] = m;
 	}
 	return found ? n : -1;
@@ -790,10 +761,7 @@ void gntv3_bconn_destroy(struct gntv3_back *back)
 
 	if (!bc)
 		return;
-	/* under back->lock: gntv3_bconn_kick() reads it with it held */
-	mutex_lock(&back->lock);
 	back->conn = NULL;
-	mutex_unlock(&back->lock);
 	mutex_lock(&gntv3_bconns_lock);
 	list_del(&bc->node);
 	mutex_unlock(&gntv3_bconns_lock);

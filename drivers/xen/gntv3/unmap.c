@@ -75,15 +75,14 @@ static bool gntv3_pages_idle(const struct gntv3_map_priv *mp)
 /*
  * One attempt: 0 unmapped, -EBUSY or -ENOMEM try again later, -EIO the
  * hypercall failed and the mapping is leaked (gntv3_back_unmap_pages()).
- * @locked: the caller holds back->lock.
  */
-static int gntv3_unmap_try(struct gntv3_map_priv *mp, bool locked)
+static int gntv3_unmap_try(struct gntv3_map_priv *mp)
 {
 	int rc = 0;
 
 	if (!gntv3_pages_idle(mp))
 		return -EBUSY;
-	gntv3_back_unmap_pages(&mp, 1, &rc, locked);
+	gntv3_back_unmap_pages(&mp, 1, &rc);
 	return rc;
 }
 
@@ -128,7 +127,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mutex_unlock(&back->lock);
 		return;
 	}
-	rc = gntv3_unmap_try(mp, true);
+	rc = gntv3_unmap_try(mp);
 	if (rc == -EBUSY || rc == -ENOMEM) {
 		delay = gntv3_retry_next(&policy, mp->retry,
 					 jiffies_to_msecs(jiffies - mp->start));
@@ -146,7 +145,6 @@ static void gntv3_unmap_work(struct work_struct *work)
 		atomic64_inc(&gntv3_back_cnt.stuck);
 	} else {
 		list_del_init(&mp->node);
-		gntv3_bconn_kick(back);
 	}
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
 	mutex_unlock(&back->lock);
@@ -317,7 +315,7 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 	if (!rc) {
 		for (i = 0; i < nr; i++)
 			results[i] = gntv3_pages_idle(mps[i]) ? 0 : -EBUSY;
-		gntv3_back_unmap_pages(mps, nr, results, true);
+		gntv3_back_unmap_pages(mps, nr, results);
 		for (i = 0; i < nr; i++) {
 			if (results[i] == -EBUSY || results[i] == -ENOMEM) {
 				gntv3_unmap_queue(mps[i], done,
@@ -329,8 +327,6 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 				mps[nr_free++] = mps[i];
 			}
 		}
-		if (nr_free)
-			gntv3_bconn_kick(back);
 	}
 	mutex_unlock(&back->lock);
 
@@ -356,8 +352,7 @@ int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 
 	/* waits for a work that is running, including its done callback */
 	cancel_delayed_work_sync(&mp->work);
-	/* without back->lock: not from the attachment's scratch buffer */
-	rc = gntv3_unmap_try(mp, false);
+	rc = gntv3_unmap_try(mp);
 	if (rc == -EBUSY || rc == -ENOMEM)
 		gntv3_back_leak_mapping(mp, "pages still in use at detach");
 	if (was_pending) {
