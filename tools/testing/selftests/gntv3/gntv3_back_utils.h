@@ -113,6 +113,20 @@ static inline long long gntv3_debugfs_kv(const char *path, const char *key)
 	return found;
 }
 
+/* Write @val to a gntv3 debugfs knob: 0, or -1 if it cannot be written. */
+static inline int gntv3_write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
 /* Value of "key value" in /sys/kernel/debug/gntv3/back, -1 if missing. */
 static inline long long gntv3_back_stat(const char *key)
 {

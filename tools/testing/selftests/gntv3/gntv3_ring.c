@@ -58,19 +58,6 @@ static long long conn_stat(const char *key)
 	return gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, key);
 }
 
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0 ? -1 : 0;
-	if (fclose(f))
-		ret = -1;
-	return ret;
-}
-
 static int conn_info(int fd, __u32 tree, struct gntv3_ioc_conn_info *ci)
 {
 	memset(ci, 0, sizeof(*ci));
@@ -167,7 +154,7 @@ FIXTURE_SETUP(ring)
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", GNTV3_DEV, strerror(errno));
 	self->bfd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->bfd);
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "0"));
 	test_tree_create(SELF_DOMID, &self->tree, &self->tree_ref);
 	self->devid = 1000 + getpid() % 100000;
 	c.tree = self->tree;
@@ -184,7 +171,7 @@ FIXTURE_SETUP(ring)
 
 FIXTURE_TEARDOWN(ring)
 {
-	write_file(GNTV3_KNOB_IGNORE, "0");
+	gntv3_write_file(GNTV3_KNOB_IGNORE, "0");
 	if (self->bfd >= 0)
 		close(self->bfd);
 	if (self->fd >= 0)
@@ -398,7 +385,7 @@ TEST_F(ring, ignored_revoke_times_out)
 	memset(buf, 0x77, 2 * PAGE_SZ);
 	test_grant_user(self->tree, 0, buf, 1, &id);
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "1"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "1"));
 
 	t0 = gntv3_now();
 	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 500, &res));
@@ -428,7 +415,7 @@ TEST_F(ring, ignored_revoke_times_out)
 	EXPECT_NE(id, id2);
 
 	/* once the backend lets go, the quarantine drains */
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "0"));
 	back_unmap(map);
 	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 5000));
 	EXPECT_EQ(q0, gntv3_debugfs_stat("quarantined"));
@@ -482,9 +469,9 @@ TEST_F(ring, malformed_messages_counted)
 	ASSERT_NE(NULL, buf);
 	ASSERT_LE(0, mal);
 	/* unknown op, then a bogus reserved field */
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_INJECT, "1"));
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_INJECT, "2"));
-	ASSERT_NE(0, write_file(GNTV3_KNOB_INJECT, "3"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_INJECT, "1"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_INJECT, "2"));
+	ASSERT_NE(0, gntv3_write_file(GNTV3_KNOB_INJECT, "3"));
 	/* backend: 2 malformed requests; frontend: 2 NACKs answering nothing */
 	for (i = 0; i < 200 && conn_stat("malformed") < mal + 4; i++)
 		gntv3_msleep(10);

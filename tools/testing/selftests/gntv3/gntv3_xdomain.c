@@ -811,19 +811,6 @@ static int back_line(__u16 domid, __u32 devid, struct xd_bline *bl)
 	return found;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0 ? -1 : 0;
-	if (fclose(f))
-		ret = -1;
-	return ret;
-}
-
 static int back_connect(int fd, __u16 domid, __u32 devid, __u32 timeout_ms,
 			__u32 *back)
 {
@@ -886,7 +873,7 @@ FIXTURE_SETUP(xr)
 		 self->xp.domid);
 	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", GNTV3_DEV, strerror(errno));
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "0"));
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &self->st0));
 	self->devid = 100 + getpid() % 100000;
 	peer_ok(&self->xp, out, "connect %u", self->devid);
@@ -904,7 +891,7 @@ FIXTURE_TEARDOWN(xr)
 
 	if (self->fd < 0)
 		return;
-	write_file(GNTV3_KNOB_IGNORE, "0");
+	gntv3_write_file(GNTV3_KNOB_IGNORE, "0");
 	/* the frontend leaves first: the ring closes cleanly on both sides */
 	peer_cmd(_metadata, &self->xp, out, sizeof(out), "disconnect");
 	close(self->fd);
@@ -1210,7 +1197,7 @@ TEST_F_TIMEOUT(xr, ignored_revoke_times_out, 90)
 	id = peer_grant(_metadata, &self->xp, "grant", 0, "rw", 140);
 	ASSERT_NE(~0ULL, id);
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "1"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "1"));
 
 	ASSERT_EQ(0, peer_revoke(_metadata, &self->xp, id, 0, 500, &res, &took));
 	EXPECT_EQ(GNTV3_REVOKE_RESULT_DEAD, res);
@@ -1243,7 +1230,7 @@ TEST_F_TIMEOUT(xr, ignored_revoke_times_out, 90)
 	EXPECT_NE(id, id2);
 
 	/* dom0 lets go: the quarantine drains */
-	ASSERT_EQ(0, write_file(GNTV3_KNOB_IGNORE, "0"));
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "0"));
 	test_unmap(map);
 	expect_back_idle(self->fd, &self->st0);
 	ASSERT_EQ(0, peer_wait_drained(_metadata, &self->xp, 20));
