@@ -27,6 +27,9 @@ OUT=$TOP/build/bench
 ROWS="grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m"
 
 mkdir -p "$OUT"
+# kbuild does not notice a changed KBUILD_EXTRA_SYMBOLS file: a stale
+# module would carry the old symbol CRCs of gntv3 and fail to load.
+make -s -C "$KDIR" M="$BENCH" clean
 make -C "$KDIR" M="$BENCH" \
 	KBUILD_EXTRA_SYMBOLS="$TOP/drivers/xen/gntv3/Module.symvers" modules
 cp "$BENCH/gntv3_bench.ko" "$OUT/gntv3_bench.ko"

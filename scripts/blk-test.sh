@@ -66,6 +66,9 @@ for f in build/module/gntv3.ko drivers/xen/gntv3/Module.symvers; do
 	[ -s "$f" ] || { echo "blk-test: $f missing: run 'make modules' first" >&2; exit 2; }
 done
 mkdir -p "$OUT"
+# kbuild does not notice a changed KBUILD_EXTRA_SYMBOLS file: rebuild, so
+# that the modules carry the symbol CRCs of the gntv3.ko under test.
+make -s -C "$KDIR" M="$BLK" clean
 make -C "$KDIR" M="$BLK" KBUILD_EXTRA_SYMBOLS="$TOP/drivers/xen/gntv3/Module.symvers" \
 	modules >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
 cp "$BLK/gntv3_blkfront.ko" "$BLK/gntv3_blkback.ko" "$OUT/"
