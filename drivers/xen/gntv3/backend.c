@@ -398,6 +398,174 @@ static bool gntv3_walk_err_is_bad(int rc)
 	       rc == -ELOOP;
 }
 
+/* ---- mapping objects and the pages they map into ---- */
+
+/*
+ * What a map/unmap cycle would otherwise allocate and free again is kept
+ * per attachment, under back->lock, in two bounded stacks:
+ *
+ *  - the pool of mapping objects.  Mappings come from their own slab
+ *    cache, a batch's all at once with kmem_cache_alloc_bulk(); those
+ *    gntv3_unmap_batch() (or a failed batch) gives back go to the pool, up
+ *    to GNTV3_MAP_POOL_MAX, and the next gntv3_map() takes them from there
+ *    without zeroing them (init_on_alloc zeroing is a good part of the cost
+ *    of a fresh object).  A mapping the unmap work frees goes straight back
+ *    to the slab: it is freed after its done callback, by which time its
+ *    attachment may be gone.
+ *  - the page cache: pages unmapped mappings were in, up to
+ *    back_cached_pages.  gnttab_alloc_pages() is the most expensive part of
+ *    a map after the hypercall (a PV guest sets up a p2m entry per page),
+ *    which is why xen-blkback and xen-scsiback keep such a cache as well.
+ *    The pages have no memory behind them (unpopulated or ballooned), so
+ *    the cache costs struct pages, not RAM.  It is a plain stack rather
+ *    than a struct gnttab_page_cache because a batch takes and gives back
+ *    hundreds of pages at once, under back->lock anyway, where
+ *    gnttab_page_cache_get() takes one page per call and an irq-safe lock
+ *    each time.
+ *
+ * Both are emptied at detach.  A page that may still be mapped (its unmap
+ * failed) is leaked, never cached.
+ */
+static struct kmem_cache *gntv3_map_cache;
+
+static unsigned int back_cached_pages = 1024;
+module_param(back_cached_pages, uint, 0644);
+MODULE_PARM_DESC(back_cached_pages,
+		 "Free mapping pages each new attachment keeps for its next maps (default 1024)");
+
+/* Take up to @n pointers off @s into @out; returns how many. */
+static unsigned int gntv3_stack_pop(struct gntv3_stack *s, void **out,
+				    unsigned int n)
+{
+	n = min(n, s->nr);
+	s->nr -= n;
+	memcpy(out, &s->slot[s->nr], n * sizeof(*out));
+	return n;
+}
+
+/* Push what fits of the @n pointers of @in onto @s; returns how many. */
+static unsigned int gntv3_stack_push(struct gntv3_stack *s, void *const *in,
+				     unsigned int n)
+{
+	n = min(n, s->max - s->nr);
+	memcpy(&s->slot[s->nr], in, n * sizeof(*in));
+	s->nr += n;
+	return n;
+}
+
+static int gntv3_stack_init(struct gntv3_stack *s, unsigned int max)
+{
+	s->nr = 0;
+	s->max = max;
+	s->slot = max ? kvmalloc_array(max, sizeof(*s->slot), GFP_KERNEL) : NULL;
+	return !max || s->slot ? 0 : -ENOMEM;
+}
+
+/*
+ * Free the arrays of @mp (not its pages) and leave its array pointers NULL:
+ * that is all a mapping needs to be freed again, or set up again by
+ * gntv3_mapping_init().  Single-page mappings, the common case, have none.
+ */
+static void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp)
+{
+	if (unlikely(mp->vhandles || mp->vptes)) {
+		kvfree(mp->vptes);
+		kvfree(mp->vhandles);
+		mp->vptes = NULL;
+		mp->vhandles = NULL;
+	}
+	if (mp->pub.pages != &mp->page0) {
+		kvfree(mp->handles);
+		kvfree(mp->pub.pages);
+	}
+	mp->pub.pages = NULL;
+	mp->handles = NULL;
+}
+
+/*
+ * @nr mappings for a batch of @back: from its pool first, then from the
+ * slab.  Their array pointers are NULL; gntv3_mapping_init() sets every
+ * other field.  On -ENOMEM none is left allocated.
+ */
+static int gntv3_mappings_alloc(struct gntv3_back *back,
+				struct gntv3_map_priv **mps, unsigned int nr)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&back->lock);
+	n = gntv3_stack_pop(&back->pool, (void **)mps, nr);
+	if (n == nr ||
+	    kmem_cache_alloc_bulk(gntv3_map_cache, GFP_KERNEL | __GFP_ZERO,
+				  nr - n, (void **)&mps[n]) == nr - n)
+		return 0;
+	gntv3_stack_push(&back->pool, (void *const *)mps, n);
+	return -ENOMEM;
+}
+
+/*
+ * Free @nr mappings of @back, fresh from gntv3_mappings_alloc() or set up
+ * by gntv3_mapping_init() and no longer mapped: into the pool while it has
+ * room, the rest to the slab.
+ */
+static void gntv3_mappings_free(struct gntv3_back *back,
+				struct gntv3_map_priv **mps, unsigned int nr)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&back->lock);
+	for (n = 0; n < nr; n++)
+		gntv3_mapping_free_arrays(mps[n]);
+	n = gntv3_stack_push(&back->pool, (void *const *)mps, nr);
+	if (n < nr)
+		kmem_cache_free_bulk(gntv3_map_cache, nr - n, (void **)&mps[n]);
+}
+
+/*
+ * Pages to map @nr grants into: from @back's page cache first, the rest
+ * with one gnttab_alloc_pages() call.  On error none is left allocated.
+ */
+static int gntv3_pages_get(struct gntv3_back *back, struct page **pages,
+			   unsigned int nr)
+{
+	unsigned int n;
+	int rc;
+
+	lockdep_assert_held(&back->lock);
+	n = gntv3_stack_pop(&back->page_cache, (void **)pages, nr);
+	if (n == nr)
+		return 0;
+	rc = gnttab_alloc_pages(nr - n, &pages[n]);
+	if (rc)
+		gntv3_stack_push(&back->page_cache, (void *const *)pages, n);
+	return rc;
+}
+
+/* Give @nr unmapped pages of @back back: cache what fits, free the rest. */
+static void gntv3_pages_put(struct gntv3_back *back, struct page **pages,
+			    unsigned int nr)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&back->lock);
+	n = gntv3_stack_push(&back->page_cache, (void *const *)pages, nr);
+	if (n < nr)
+		gnttab_free_pages(nr - n, &pages[n]);
+}
+
+/* Detach: nothing can use the caches any more. */
+static void gntv3_back_caches_free(struct gntv3_back *back)
+{
+	struct gntv3_stack *pc = &back->page_cache;
+
+	if (back->pool.nr)
+		kmem_cache_free_bulk(gntv3_map_cache, back->pool.nr,
+				     back->pool.slot);
+	if (pc->nr)
+		gnttab_free_pages(pc->nr, (struct page **)pc->slot);
+	kvfree(back->pool.slot);
+	kvfree(pc->slot);
+}
+
 /* ---- attach / detach ---- */
 
 static int gntv3_back_check_desc(struct gntv3_back *back)
@@ -456,7 +624,10 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 				   GNTV3_TCACHE_MIN, GNTV3_TCACHE_LIMIT);
 	back->tcache = kcalloc(back->tcache_max, sizeof(*back->tcache),
 			       GFP_KERNEL);
-	if (!back->tcache) {
+	if (!back->tcache ||
+	    gntv3_stack_init(&back->pool, GNTV3_MAP_POOL_MAX) ||
+	    gntv3_stack_init(&back->page_cache,
+			     min(READ_ONCE(back_cached_pages), GNTV3_MAP_MAX_PAGES))) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
@@ -477,6 +648,7 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 err_unmap:
 	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
 err_free:
+	gntv3_back_caches_free(back);
 	kfree(back->tcache);
 	kfree(back);
 	return ERR_PTR(rc);
@@ -523,6 +695,8 @@ void gntv3_back_detach(struct gntv3_back *back)
 	gntv3_tcache_drop_all(back);
 	mutex_unlock(&back->lock);
 
+	/* every mapping is unmapped or leaked: nobody uses the caches now */
+	gntv3_back_caches_free(back);
 	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
 	atomic64_dec(&gntv3_back_cnt.attachments);
 	kfree(back->tcache);
@@ -660,31 +834,9 @@ struct gntv3_batch {
 };
 
 /*
- * Mappings come from their own cache, a batch's all at once with
- * kmem_cache_alloc_bulk() and given back with kmem_cache_free_bulk(): one
- * slab operation per batch rather than one per id.
+ * Set up @mp, whose array pointers are NULL, field by field (pooled
+ * mappings are not zeroed); on -ENOMEM it is left for gntv3_mappings_free().
  */
-static struct kmem_cache *gntv3_map_cache;
-
-/* Free @nr mappings, zeroed or set up by gntv3_mapping_init(). */
-static void gntv3_mappings_free(struct gntv3_map_priv **mps, unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		struct gntv3_map_priv *mp = mps[i];
-
-		kvfree(mp->vptes);
-		kvfree(mp->vhandles);
-		if (mp->pub.pages != &mp->page0) {
-			kvfree(mp->handles);
-			kvfree(mp->pub.pages);
-		}
-	}
-	kmem_cache_free_bulk(gntv3_map_cache, nr, (void **)mps);
-}
-
-/* Set up the zeroed @mp; on -ENOMEM it is left for gntv3_mappings_free(). */
 static int gntv3_mapping_init(struct gntv3_map_priv *mp,
 			      struct gntv3_back *back, gntv3_id_t id,
 			      const struct gntv3_resolved *r, bool pv_vmap)
@@ -696,9 +848,17 @@ static int gntv3_mapping_init(struct gntv3_map_priv *mp,
 	mp->pub.order = r->order;
 	mp->pub.readonly = !r->writable;
 	mp->pub.nr_pages = nr;
-	mp->first_ref = r->first_ref;
+	mp->pub.vaddr = NULL;
 	INIT_LIST_HEAD(&mp->node);
+	mp->state = GNTV3_MAP_LIVE;
+	mp->first_ref = r->first_ref;
 	gntv3_unmap_work_init(mp);
+	mp->retry = 0;
+	mp->start = 0;
+	mp->done = NULL;
+	mp->data = NULL;
+	mp->page0 = NULL;
+	mp->handle0 = 0;
 	if (nr == 1 && !pv_vmap) {
 		mp->pub.pages = &mp->page0;
 		mp->handles = &mp->handle0;
@@ -840,8 +1000,8 @@ static unsigned int gntv3_batch_unwind(struct gntv3_batch *b, bool consistent)
 	return leaked;
 }
 
-static int gntv3_batch_alloc(struct gntv3_batch *b, unsigned int total,
-			     bool pv_vmap)
+static int gntv3_batch_alloc(struct gntv3_back *back, struct gntv3_batch *b,
+			     unsigned int total, bool pv_vmap)
 {
 	b->total = total;
 	b->pv_vmap = pv_vmap;
@@ -851,10 +1011,11 @@ static int gntv3_batch_alloc(struct gntv3_batch *b, unsigned int total,
 		b->kops = kvcalloc(total, sizeof(*b->kops), GFP_KERNEL);
 	if (!b->pages || !b->ops || (pv_vmap && !b->kops))
 		return -ENOMEM;
-	return gnttab_alloc_pages(total, b->pages);
+	return gntv3_pages_get(back, b->pages, total);
 }
 
-static void gntv3_batch_free(struct gntv3_batch *b, bool free_pages)
+static void gntv3_batch_free(struct gntv3_back *back, struct gntv3_batch *b,
+			     bool free_pages)
 {
 	unsigned int k, start;
 
@@ -865,7 +1026,7 @@ static void gntv3_batch_free(struct gntv3_batch *b, bool free_pages)
 			while (start < b->total && b->pages[start])
 				start++;
 			if (start > k)
-				gnttab_free_pages(start - k, &b->pages[k]);
+				gntv3_pages_put(back, &b->pages[k], start - k);
 		}
 	}
 	kvfree(b->kops);
@@ -890,9 +1051,10 @@ static int gntv3_batch_prepare(struct gntv3_back *back, struct gntv3_batch *b,
 	unsigned int i, k;
 	int rc;
 
-	if (kmem_cache_alloc_bulk(gntv3_map_cache, GFP_KERNEL | __GFP_ZERO, nr,
-				  (void **)mps) != nr)
-		return -ENOMEM;
+	rc = gntv3_mappings_alloc(back, mps, nr);
+	if (rc)
+		return rc;
+	/* from here on, they are freed on error */
 	b->nr_maps = nr;
 	for (i = 0, k = 0; i < nr; i++) {
 		struct gntv3_map_priv *mp = mps[i];
@@ -914,14 +1076,20 @@ static int gntv3_batch_prepare(struct gntv3_back *back, struct gntv3_batch *b,
 	return 0;
 }
 
-/* Take the grant handles out of the op arrays of a successful batch. */
+/*
+ * Take the grant handles out of the op arrays of a successful batch and
+ * line the mappings up on @list, for the attachment's list once done.
+ */
 static void gntv3_batch_handles(struct gntv3_batch *b, unsigned int nr,
-				struct gntv3_map_priv **mps)
+				struct gntv3_map_priv **mps,
+				struct list_head *list)
 {
 	unsigned int i, j, k;
 
 	for (i = 0, k = 0; i < nr; i++) {
 		struct gntv3_map_priv *mp = mps[i];
+
+		list_add_tail(&mp->node, list);
 
 		for (j = 0; j < mp->pub.nr_pages; j++, k++) {
 			if (b->pv_vmap) {
@@ -958,13 +1126,14 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 {
 	bool vmap_wanted = flags & GNTV3_MAP_F_VMAP;
 	struct gntv3_batch b = {};
+	LIST_HEAD(batch);
 	unsigned int i, k, leaked = 0;
 	int rc, hrc;
 
 	b.pv_vmap = vmap_wanted && gntv3_pv();
-	rc = gntv3_batch_alloc(&b, total, b.pv_vmap);
+	rc = gntv3_batch_alloc(back, &b, total, b.pv_vmap);
 	if (rc) {
-		/* nothing allocated by gnttab_alloc_pages() on failure */
+		/* gntv3_pages_get() keeps no page when it fails */
 		kvfree(b.pages);
 		b.pages = NULL;
 		goto out_free;
@@ -982,18 +1151,15 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 	}
 	if (rc)
 		goto out_unwind;
-	gntv3_batch_handles(&b, nr, mps);
+	gntv3_batch_handles(&b, nr, mps, &batch);
 	if (vmap_wanted && !b.pv_vmap) {
 		rc = gntv3_batch_vmap(nr, mps);
 		if (rc)
 			goto out_unwind;
 	}
-	for (i = 0; i < nr; i++) {
-		mps[i]->state = GNTV3_MAP_LIVE;
-		list_add_tail(&mps[i]->node, &back->maps);
-	}
+	list_splice_tail(&batch, &back->maps);
 	gntv3_map_account(1, nr, total);
-	gntv3_batch_free(&b, false);
+	gntv3_batch_free(back, &b, false);
 	return 0;
 
 out_unwind:
@@ -1015,8 +1181,8 @@ out_free:
 	for (i = 0; i < b.nr_maps && !leaked; i++)
 		if (mps[i]->pub.vaddr)
 			vunmap(mps[i]->pub.vaddr);
-	gntv3_mappings_free(mps, b.nr_maps);
-	gntv3_batch_free(&b, true);
+	gntv3_mappings_free(back, mps, b.nr_maps);
+	gntv3_batch_free(back, &b, true);
 	return rc;
 }
 
@@ -1135,8 +1301,8 @@ static bool gntv3_in_group(const struct gntv3_map_priv *mp, int result,
 
 /*
  * Unmap the mappings of @mps selected by gntv3_in_group() with a single
- * gnttab_unmap_refs() call, and free their pages with a single
- * gnttab_free_pages() call.  A PV vmap needs a second op array for the
+ * gnttab_unmap_refs() call, and give their pages back to the attachment's
+ * page cache at once.  A PV vmap needs a second op array for the
  * linear map, hence one group with and one without.
  */
 static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
@@ -1205,7 +1371,7 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 	}
 	gntv3_map_account(-1, nr_maps, nr_free);
 	if (nr_free)
-		gnttab_free_pages(nr_free, pages);
+		gntv3_pages_put(mps[0]->pub.back, pages, nr_free);
 out_free:
 	kvfree(kops);
 	kvfree(pages);
@@ -1215,11 +1381,11 @@ out_free:
 /**
  * gntv3_back_unmap_pages() - unmap and free the pages of some mappings
  * @mps: @nr mappings of one attachment, which nobody else references any
- *	more; called with their attachment's lock held
+ *	more; called with their attachment's lock held (its page cache)
  * @nr: number of mappings
  * @results: IN: 0 for each mapping to unmap, anything else skips it.
- *	OUT, for those to unmap: 0 unmapped, its pages back in
- *	gnttab_free_pages() and the counters updated; -EIO Xen refused, the
+ *	OUT, for those to unmap: 0 unmapped, its pages back in the
+ *	attachment's page cache and the counters updated; -EIO Xen refused, the
  *	mapping is leaked as a whole (its pages stay allocated); -ENOMEM
  *	nothing was done.
  *
@@ -1254,22 +1420,32 @@ void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why)
 
 /**
  * gntv3_back_free_mappings() - free the bookkeeping of mappings
- * @mps: @nr mappings, each unmapped by gntv3_back_unmap_pages() or leaked
- *	by gntv3_back_leak_mapping(); their pages are not touched
+ * @mps: @nr mappings of one attachment, each unmapped by
+ *	gntv3_back_unmap_pages() or leaked by gntv3_back_leak_mapping();
+ *	their pages are not touched
  * @nr: number of mappings
+ *
+ * They are kept in their attachment's pool for its next gntv3_map(), so
+ * the caller holds the attachment's lock.
  */
 void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr)
 {
-	gntv3_mappings_free(mps, nr);
+	if (nr)
+		gntv3_mappings_free(mps[0]->pub.back, mps, nr);
 }
 
 /**
  * gntv3_back_free_mapping() - free the bookkeeping of one mapping
  * @mp: as one of gntv3_back_free_mappings()
+ *
+ * Straight back to the slab, without the attachment's lock: the unmap work
+ * frees a mapping after its done callback, when a detach may already have
+ * freed the attachment.
  */
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp)
 {
-	gntv3_mappings_free(&mp, 1);
+	gntv3_mapping_free_arrays(mp);
+	kmem_cache_free(gntv3_map_cache, mp);
 }
 
 /* ---- debugfs ---- */
@@ -1297,9 +1473,11 @@ static int gntv3_back_show(struct seq_file *s, void *unused)
 	mutex_lock(&gntv3_backs_lock);
 	list_for_each_entry(back, &gntv3_backs, link) {
 		mutex_lock(&back->lock);
-		seq_printf(s, "attach domid %u tree_ref %u generation %u tables %u/%u\n",
+		seq_printf(s, "attach domid %u tree_ref %u generation %u tables %u/%u cached_pages %u/%u pooled_maps %u/%u\n",
 			   back->domid, back->tree_ref, back->generation,
-			   back->tcache_nr, back->tcache_max);
+			   back->tcache_nr, back->tcache_max,
+			   back->page_cache.nr, back->page_cache.max,
+			   back->pool.nr, back->pool.max);
 		mutex_unlock(&back->lock);
 	}
 	mutex_unlock(&gntv3_backs_lock);

@@ -21,6 +21,12 @@ struct gntv3_bconn;
  */
 #define GNTV3_MAP_MAX_PAGES	(64U << 9)
 
+/*
+ * Freed mappings an attachment keeps for its next gntv3_map() (struct
+ * gntv3_back @pool): two batches of 512 single pages.
+ */
+#define GNTV3_MAP_POOL_MAX	1024U
+
 /* Page references a mapped page has when nobody but gntv3 holds it. */
 #define GNTV3_PAGE_REFS_OURS	1
 
@@ -126,6 +132,19 @@ struct gntv3_tcache_entry {
 #define GNTV3_TCACHE_ROOT	(~0ULL)
 
 /**
+ * struct gntv3_stack - a bounded stack of pointers (the caches of an
+ *	attachment, under its lock)
+ * @slot: room for @max pointers
+ * @nr: pointers on the stack, in @slot[0 .. @nr)
+ * @max: its bound
+ */
+struct gntv3_stack {
+	void **slot;
+	unsigned int nr;
+	unsigned int max;
+};
+
+/**
  * struct gntv3_back - one attachment to a frontend's tree
  * @domid: the frontend domain
  * @self: our own domain id, as the descriptor must name it
@@ -147,6 +166,13 @@ struct gntv3_tcache_entry {
  *	out, cleared by detach
  * @revoke_fn: the owner's revoke handler, or NULL (under @lock)
  * @revoke_data: its argument (under @lock)
+ * @pool: freed struct gntv3_map_priv kept for the next gntv3_map() instead
+ *	of going back to the slab, at most GNTV3_MAP_POOL_MAX (under @lock);
+ *	freed at detach
+ * @page_cache: struct page pointers of pages that held mappings of this
+ *	attachment and are free again, for the next gntv3_map(), at most
+ *	back_cached_pages (module parameter, read at attach) (under @lock);
+ *	freed at detach
  */
 struct gntv3_back {
 	domid_t domid;
@@ -166,6 +192,8 @@ struct gntv3_back {
 	struct gntv3_bconn *conn;
 	gntv3_revoke_handler_t revoke_fn;
 	void *revoke_data;
+	struct gntv3_stack pool;
+	struct gntv3_stack page_cache;
 };
 
 /*

@@ -31,6 +31,9 @@
  *    one gnttab_unmap_refs() call for all of them (the cost gntv3_map()
  *    pays for mapping them); the others take the path above.
  *
+ * Unmapped pages go to their attachment's page cache and the mappings of a
+ * batch unmap to its pool (backend.c), for the next gntv3_map().
+ *
  * The check "page_count() == what we hold" and the unmap hypercall run
  * under back->lock but not atomically against other kernel code: like
  * gnttab_unmap_refs_async(), this relies on users not taking new page
@@ -236,10 +239,13 @@ EXPORT_SYMBOL_GPL(gntv3_unmap_sync);
 
 /*
  * Mark every mapping of a batch pending, so that one listed twice is
- * caught; on failure the ones marked are live again.  Under back->lock.
+ * caught, and set its result to 0 if nobody else holds its pages, -EBUSY
+ * if somebody does; on failure the ones marked are live again.  Under
+ * back->lock.
  */
 static int gntv3_unmap_claim(struct gntv3_back *back,
-			     struct gntv3_map_priv **mps, unsigned int nr)
+			     struct gntv3_map_priv **mps, unsigned int nr,
+			     int *results)
 {
 	unsigned int i;
 	int rc;
@@ -250,6 +256,7 @@ static int gntv3_unmap_claim(struct gntv3_back *back,
 		if (mps[i]->state != GNTV3_MAP_LIVE)
 			break;
 		mps[i]->state = GNTV3_MAP_PENDING;
+		results[i] = gntv3_pages_idle(mps[i]) ? 0 : -EBUSY;
 	}
 	if (i == nr)
 		return 0;
@@ -276,11 +283,12 @@ static int gntv3_unmap_claim(struct gntv3_back *back,
  *
  * The mappings whose pages nobody else holds are unmapped right away, in
  * the caller's context, with a single gnttab_unmap_refs() call for all of
- * them (two if PV GNTV3_MAP_F_VMAP and plain mappings are mixed) and a
- * single gnttab_free_pages(): a batch costs what one gntv3_unmap_sync()
- * costs, where that costs a workqueue round trip and a hypercall per
- * mapping.  Pages still in use are never unmapped here.  The caller must
- * not take new references to the pages after calling this.
+ * them (two if PV GNTV3_MAP_F_VMAP and plain mappings are mixed), and
+ * their pages go back to the attachment's page cache at once: a batch
+ * costs what one gntv3_unmap_sync() costs, where that costs a workqueue
+ * round trip and a hypercall per mapping.  Pages still in use are never
+ * unmapped here.  The caller must not take new references to the pages
+ * after calling this.
  *
  * Context: process context, may sleep.
  * Return: 0 and @results; or, with nothing done: -EINVAL for a bad
@@ -311,10 +319,8 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 	mutex_lock(&back->lock);
 	for (i = 0; i < nr; i++)
 		mps[i] = to_map_priv(maps[i]);
-	rc = gntv3_unmap_claim(back, mps, nr);
+	rc = gntv3_unmap_claim(back, mps, nr, results);
 	if (!rc) {
-		for (i = 0; i < nr; i++)
-			results[i] = gntv3_pages_idle(mps[i]) ? 0 : -EBUSY;
 		gntv3_back_unmap_pages(mps, nr, results);
 		for (i = 0; i < nr; i++) {
 			if (results[i] == -EBUSY || results[i] == -ENOMEM) {
@@ -327,10 +333,10 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 				mps[nr_free++] = mps[i];
 			}
 		}
+		gntv3_back_free_mappings(mps, nr_free);
 	}
 	mutex_unlock(&back->lock);
 
-	gntv3_back_free_mappings(mps, nr_free);
 	kvfree(mps);
 	return rc;
 }
@@ -342,7 +348,8 @@ EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
  * @was_pending: an unmap was pending: its done callback is owed
  *
  * Waits for a running attempt, makes one final synchronous attempt and
- * frees or leaks the mapping.  Called without back->lock.
+ * frees or leaks the mapping.  Called without back->lock: the unmap work
+ * takes it, and so does the final attempt (the attachment's caches).
  *
  * Return: 0 if unmapped, else the errno of the final attempt.
  */
@@ -352,7 +359,9 @@ int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 
 	/* waits for a work that is running, including its done callback */
 	cancel_delayed_work_sync(&mp->work);
+	mutex_lock(&mp->pub.back->lock);
 	rc = gntv3_unmap_try(mp);
+	mutex_unlock(&mp->pub.back->lock);
 	if (rc == -EBUSY || rc == -ENOMEM)
 		gntv3_back_leak_mapping(mp, "pages still in use at detach");
 	if (was_pending) {
