@@ -7,8 +7,9 @@
  * own grants.  Checks that data crosses both ways (4 KiB and 2 MiB grants,
  * batches of 1, 16 and 512 ids), that every mapped page is a foreign page
  * naming the right v1 reference, read-only rules, the safe unmap (holds,
- * async and sync, the give-up bound, batches), bad ids and handles, END
- * while mapped (quarantine), detach and close with live mappings.
+ * async and sync, the give-up bound, batches), the reuse of unmapped
+ * pages and mappings, bad ids and handles, END while mapped (quarantine),
+ * detach and close with live mappings.
  *
  * Must run as root with gntv3.ko loaded.
  */
@@ -528,6 +529,154 @@ TEST_F(back, unmap_batch)
 	ASSERT_EQ(0, _gntv3_detach(self->fd, other_back));
 	for (i = 0; i < 16; i++)
 		test_end(self->tree, ids[i]);
+}
+
+/*
+ * The caches of the attachment whose descriptor is @tree_ref, from its
+ * line in debugfs "back"; -1 if there is not exactly one such line.
+ */
+static int attach_caches(__u32 tree_ref, unsigned int *pages,
+			 unsigned int *pages_max, unsigned int *maps)
+{
+	unsigned int dom, ref, gen, tables, tables_max, maps_max;
+	unsigned int p, pm, m;
+	char line[256];
+	int found = 0;
+	FILE *f = fopen(GNTV3_DEBUGFS_BACK, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "attach domid %u tree_ref %u generation %u tables %u/%u cached_pages %u/%u pooled_maps %u/%u",
+			   &dom, &ref, &gen, &tables, &tables_max, &p, &pm, &m,
+			   &maps_max) != 9 || ref != tree_ref)
+			continue;
+		*pages = p;
+		*pages_max = pm;
+		*maps = m;
+		found++;
+	}
+	fclose(f);
+	return found == 1 ? 0 : -1;
+}
+
+#define expect_caches(tree_ref, want_pages, want_max, want_maps)	\
+	do {								\
+		unsigned int __p = ~0U, __pm = ~0U, __m = ~0U;		\
+		ASSERT_EQ(0, attach_caches(tree_ref, &__p, &__pm, &__m));	\
+		EXPECT_EQ(want_pages, __p);				\
+		EXPECT_EQ(want_max, __pm);				\
+		EXPECT_EQ(want_maps, __m);				\
+	} while (0)
+
+/*
+ * Unmapped pages and mappings are kept by their attachment and mapped again
+ * by its next maps: the data read through them must be the new grants',
+ * every page foreign with the new reference, and what does not fit is
+ * freed; an attachment made with back_cached_pages=0 keeps no page.
+ */
+TEST_F(back, caches_reuse)
+{
+	const unsigned int nr = 600, pool_max = 1024;
+	unsigned int i, round, cached_max;
+	unsigned char *buf = gntv3_buf(nr), *m, c;
+	__u32 maps[601], tree2, ref2, back2 = 0;
+	__u64 first, ids[601], big, off;
+	struct gntv3_ioc_back_stats st;
+	int results[601];
+	char why[300];
+	long long v;
+	int rc;
+
+	ASSERT_NE(NULL, buf);
+	v = gntv3_param_get("back_cached_pages");
+	ASSERT_LE(nr, v) TH_LOG("back_cached_pages must hold a batch of %u", nr);
+	cached_max = v;
+	test_grant_user(self->tree, 0, buf, nr, &first);
+	expect_caches(self->tree_ref, 0, cached_max, 0);
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < nr; i++) {
+			buf[i * PAGE_SZ] = (unsigned char)(i * 3 + round);
+			ids[i] = round ? first + nr - 1 - i : first + i;
+		}
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, nr, maps));
+		/* the second round takes every page and mapping back */
+		expect_caches(self->tree_ref, 0, cached_max, 0);
+		for (i = 0; i < nr; i++) {
+			unsigned int page = ids[i] - first;
+
+			ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[i],
+						   GNTV3_IOC_RW_READ, 0, 1, &c));
+			ASSERT_EQ((unsigned char)(page * 3 + round), c);
+			c = (unsigned char)(0xa0 + round);
+			ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[i],
+						   GNTV3_IOC_RW_WRITE, 1, 1, &c));
+			ASSERT_EQ(c, buf[page * PAGE_SZ + 1]);
+		}
+		for (i = 0; i < nr; i += 97)
+			EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, ids[i], 1,
+							 first_ref(_metadata, self->fd,
+								   self->tree, ids[i]),
+							 0, 1, why, sizeof(why)))
+				TH_LOG("%s", why);
+		memset(results, 0x55, sizeof(results));
+		ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, nr, 0));
+		for (i = 0; i < nr; i++)
+			ASSERT_EQ(0, results[i]);
+		expect_caches(self->tree_ref, nr, cached_max, nr);
+	}
+
+	/* more pages than the cache holds: a 2 MiB grant next to the 600 */
+	test_grant_alloc(self->tree, 0, 9, &big, &off);
+	m = mmap(NULL, 2UL << 20, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, off);
+	ASSERT_NE(MAP_FAILED, m);
+	fill(m, 2UL << 20, 9);
+	for (i = 0; i < nr; i++)
+		ids[i] = first + i;
+	ids[nr] = big;
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, nr + 1, maps));
+	expect_caches(self->tree_ref, 0, cached_max, 0);
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[nr], GNTV3_IOC_RW_READ,
+				   (2UL << 20) - 1, 1, &c));
+	EXPECT_EQ(m[(2UL << 20) - 1], c);
+	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, nr + 1, 0));
+	for (i = 0; i <= nr; i++)
+		ASSERT_EQ(0, results[i]);
+	expect_caches(self->tree_ref,
+		      nr + 512 < cached_max ? nr + 512 : cached_max, cached_max,
+		      nr + 1 < pool_max ? nr + 1 : pool_max);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+
+	/* back_cached_pages is read at attach: 0 keeps no page */
+	test_tree_create(SELF_DOMID, &tree2, &ref2);
+	ASSERT_EQ(0, gntv3_param_set("back_cached_pages", 0));
+	rc = _gntv3_attach(self->fd, SELF_DOMID, ref2, &back2);
+	ASSERT_EQ(0, gntv3_param_set("back_cached_pages", cached_max));
+	ASSERT_EQ(0, rc) TH_LOG("attach: %s", strerror(errno));
+	test_grant_user(tree2, 0, buf, 16, &ids[0]);
+	for (i = 1; i < 16; i++)
+		ids[i] = ids[0] + i;
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, _gntv3_map(self->fd, back2, 0, ids, 16, maps));
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[15], GNTV3_IOC_RW_READ,
+					   1, 1, &c));
+		EXPECT_EQ(buf[15 * PAGE_SZ + 1], c);
+		ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, 16, 0));
+		expect_caches(ref2, 0, 0, 16);
+	}
+	ASSERT_EQ(0, _gntv3_detach(self->fd, back2));
+	for (i = 0; i < 16; i++)
+		test_end(tree2, ids[i]);
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+	for (i = 0; i < nr; i++)
+		test_end(self->tree, first + i);
+	test_end(self->tree, big);
+	munmap(m, 2UL << 20);
 }
 
 /* ------------------------------------------------------------------------
