@@ -318,8 +318,10 @@ verdict() {
         log "$name: PASS (boot+run ${wall} s, log $logf)"
         return 0
     fi
+    # Prefixed, so that the TAP lines in it (a "# Totals" line, say) are
+    # not taken for the run's own output by whoever reads ours.
     echo "----- last 80 lines of $logf -----"
-    tail -n 80 "$logf"
+    tail -n 80 "$logf" | sed 's/^/| /'
     echo "-----"
     if [ -n "$problems" ]; then
         echo "----- problem reports in $logf (line:text) -----"
