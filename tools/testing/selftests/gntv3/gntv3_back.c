@@ -538,18 +538,19 @@ TEST_F(back, unmap_batch)
 static int attach_caches(__u32 tree_ref, unsigned int *pages,
 			 unsigned int *pages_max, unsigned int *maps)
 {
-	unsigned int dom, ref, gen, tables, tables_max, maps_max;
-	unsigned int p, pm, m;
-	char line[256];
+	unsigned int dom, ref, p, pm, m, mm;
+	char line[256], *caches;
 	int found = 0;
 	FILE *f = fopen(GNTV3_DEBUGFS_BACK, "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "attach domid %u tree_ref %u generation %u tables %u/%u cached_pages %u/%u pooled_maps %u/%u",
-			   &dom, &ref, &gen, &tables, &tables_max, &p, &pm, &m,
-			   &maps_max) != 9 || ref != tree_ref)
+		caches = strstr(line, " cached_pages ");
+		if (sscanf(line, "attach domid %u tree_ref %u", &dom, &ref) != 2 ||
+		    ref != tree_ref || !caches ||
+		    sscanf(caches, " cached_pages %u/%u pooled_maps %u/%u",
+			   &p, &pm, &m, &mm) != 4)
 			continue;
 		*pages = p;
 		*pages_max = pm;
