@@ -831,6 +831,8 @@ struct gntv3_batch {
 	struct page **pages;
 	struct gnttab_map_grant_ref *ops;	/* linear map, or vmap PTEs */
 	struct gnttab_map_grant_ref *kops;	/* pv_vmap: linear map */
+	struct page *pages_inline[GNTV3_INLINE_NR];
+	struct gnttab_map_grant_ref ops_inline[GNTV3_INLINE_NR];
 };
 
 /*
@@ -1005,8 +1007,10 @@ static int gntv3_batch_alloc(struct gntv3_back *back, struct gntv3_batch *b,
 {
 	b->total = total;
 	b->pv_vmap = pv_vmap;
-	b->pages = kvcalloc(total, sizeof(*b->pages), GFP_KERNEL);
-	b->ops = kvcalloc(total, sizeof(*b->ops), GFP_KERNEL);
+	b->pages = gntv3_array_get(b->pages_inline, sizeof(b->pages_inline),
+				   total, sizeof(*b->pages));
+	b->ops = gntv3_array_get(b->ops_inline, sizeof(b->ops_inline), total,
+				 sizeof(*b->ops));
 	if (pv_vmap)
 		b->kops = kvcalloc(total, sizeof(*b->kops), GFP_KERNEL);
 	if (!b->pages || !b->ops || (pv_vmap && !b->kops))
@@ -1030,8 +1034,8 @@ static void gntv3_batch_free(struct gntv3_back *back, struct gntv3_batch *b,
 		}
 	}
 	kvfree(b->kops);
-	kvfree(b->ops);
-	kvfree(b->pages);
+	gntv3_array_put(b->ops, b->ops_inline);
+	gntv3_array_put(b->pages, b->pages_inline);
 }
 
 /* Count @nr_maps mappings of @nr_pages pages in all in (@sign 1) or out. */
@@ -1134,7 +1138,7 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 	rc = gntv3_batch_alloc(back, &b, total, b.pv_vmap);
 	if (rc) {
 		/* gntv3_pages_get() keeps no page when it fails */
-		kvfree(b.pages);
+		gntv3_array_put(b.pages, b.pages_inline);
 		b.pages = NULL;
 		goto out_free;
 	}
@@ -1211,9 +1215,9 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	      unsigned int nr, unsigned int flags,
 	      struct gntv3_mapping **maps)
 {
+	struct gntv3_map_priv *mps_inline[GNTV3_INLINE_NR], **mps;
+	struct gntv3_resolved res_inline[GNTV3_INLINE_NR], *res;
 	struct gntv3_leaf_hint hint = {};
-	struct gntv3_resolved *res;
-	struct gntv3_map_priv **mps;
 	unsigned int i, total = 0;
 	u64 root;
 	int rc;
@@ -1221,9 +1225,8 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	if (!back || !ids || !maps || !nr || nr > GNTV3_MAP_MAX_PAGES ||
 	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP)))
 		return -EINVAL;
-	/* both filled in before use */
-	res = kvmalloc_array(nr, sizeof(*res), GFP_KERNEL);
-	mps = kvmalloc_array(nr, sizeof(*mps), GFP_KERNEL);
+	res = gntv3_array_get(res_inline, sizeof(res_inline), nr, sizeof(*res));
+	mps = gntv3_array_get(mps_inline, sizeof(mps_inline), nr, sizeof(*mps));
 	if (!res || !mps) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -1246,8 +1249,8 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		for (i = 0; i < nr; i++)
 			maps[i] = &mps[i]->pub;
 out_free:
-	kvfree(mps);
-	kvfree(res);
+	gntv3_array_put(mps, mps_inline);
+	gntv3_array_put(res, res_inline);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(gntv3_map);
@@ -1308,10 +1311,11 @@ static bool gntv3_in_group(const struct gntv3_map_priv *mp, int result,
 static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 			      bool pv_vmap, int *results)
 {
+	struct gnttab_unmap_grant_ref ops_inline[GNTV3_INLINE_NR];
 	struct gnttab_unmap_grant_ref *ops, *kops = NULL;
 	unsigned int i, k, n, total = 0, nr_free = 0, nr_maps = 0;
+	struct page *pages_inline[GNTV3_INLINE_NR], **pages;
 	struct gntv3_map_priv *mp;
-	struct page **pages;
 	int hrc;
 
 	for (i = 0; i < nr; i++)
@@ -1319,8 +1323,9 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 			total += mps[i]->pub.nr_pages;
 	if (!total)
 		return;
-	ops = kvcalloc(total, sizeof(*ops), GFP_KERNEL);
-	pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
+	ops = gntv3_array_get(ops_inline, sizeof(ops_inline), total, sizeof(*ops));
+	pages = gntv3_array_get(pages_inline, sizeof(pages_inline), total,
+				sizeof(*pages));
 	if (pv_vmap)
 		kops = kvcalloc(total, sizeof(*kops), GFP_KERNEL);
 	if (!ops || !pages || (pv_vmap && !kops)) {
@@ -1374,8 +1379,8 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 		gntv3_pages_put(mps[0]->pub.back, pages, nr_free);
 out_free:
 	kvfree(kops);
-	kvfree(pages);
-	kvfree(ops);
+	gntv3_array_put(pages, pages_inline);
+	gntv3_array_put(ops, ops_inline);
 }
 
 /**

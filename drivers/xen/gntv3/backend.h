@@ -10,6 +10,8 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/workqueue.h>
 #include <xen/gntv3.h>
 
@@ -26,6 +28,32 @@ struct gntv3_bconn;
  * gntv3_back @pool): two batches of 512 single pages.
  */
 #define GNTV3_MAP_POOL_MAX	1024U
+
+/*
+ * Batches of up to GNTV3_INLINE_NR entries keep their work arrays on the
+ * stack.  Batches of one or a few pages are the common case of block and
+ * network backends, and allocating and zeroing those arrays cost such a
+ * batch more than everything else gntv3 adds to the hypercalls.
+ */
+#define GNTV3_INLINE_NR		8
+
+/* @n zeroed elements of @size bytes: in @buf if they fit, else allocated. */
+static inline void *gntv3_array_get(void *buf, size_t buf_size, size_t n,
+				    size_t size)
+{
+	if (n * size <= buf_size) {
+		memset(buf, 0, n * size);
+		return buf;
+	}
+	return kvcalloc(n, size, GFP_KERNEL);
+}
+
+/* Free @array from gntv3_array_get(@buf, ...), which may be NULL. */
+static inline void gntv3_array_put(void *array, void *buf)
+{
+	if (array != buf)
+		kvfree(array);
+}
 
 /* Page references a mapped page has when nobody but gntv3 holds it. */
 #define GNTV3_PAGE_REFS_OURS	1

@@ -300,7 +300,7 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 		      gntv3_unmap_done_t done, void *const *data,
 		      int *results)
 {
-	struct gntv3_map_priv **mps;
+	struct gntv3_map_priv *mps_inline[GNTV3_INLINE_NR], **mps;
 	struct gntv3_back *back;
 	unsigned int i, nr_free = 0;
 	int rc;
@@ -312,7 +312,7 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 	for (i = 1; i < nr; i++)
 		if (!maps[i] || maps[i]->back != back)
 			return -EINVAL;
-	mps = kvmalloc_array(nr, sizeof(*mps), GFP_KERNEL);
+	mps = gntv3_array_get(mps_inline, sizeof(mps_inline), nr, sizeof(*mps));
 	if (!mps)
 		return -ENOMEM;
 
@@ -337,7 +337,7 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 	}
 	mutex_unlock(&back->lock);
 
-	kvfree(mps);
+	gntv3_array_put(mps, mps_inline);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
