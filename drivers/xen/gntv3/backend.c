@@ -620,6 +620,7 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	back->tree_ref = tree_ref;
 	mutex_init(&back->lock);
 	INIT_LIST_HEAD(&back->maps);
+	kref_init(&back->ref);
 	back->tcache_max = clamp_t(u32, READ_ONCE(gntv3_tcache_max),
 				   GNTV3_TCACHE_MIN, GNTV3_TCACHE_LIMIT);
 	back->tcache = kcalloc(back->tcache_max, sizeof(*back->tcache),
@@ -700,9 +701,42 @@ void gntv3_back_detach(struct gntv3_back *back)
 	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
 	atomic64_dec(&gntv3_back_cnt.attachments);
 	kfree(back->tcache);
-	kfree(back);
+	back->tcache = NULL;
+	/* an unmap work may still be in a done callback of ours */
+	gntv3_back_put(back);
 }
 EXPORT_SYMBOL_GPL(gntv3_back_detach);
+
+static void gntv3_back_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct gntv3_back, ref));
+}
+
+/**
+ * gntv3_back_put() - drop a reference to an attachment
+ * @back: the attachment; the last reference frees what detach left of it
+ */
+void gntv3_back_put(struct gntv3_back *back)
+{
+	kref_put(&back->ref, gntv3_back_release);
+}
+
+/**
+ * gntv3_back_mappings_gone() - mappings of @back went away
+ * @back: the attachment, with its lock held
+ *
+ * A connected attachment re-checks its pending revoke requests at once
+ * rather than on its next poll: the mapping that kept one waiting may have
+ * been among them.  Called once the owner knows (its done callback ran, or
+ * gntv3_unmap_batch() is about to return), so that an ACK never runs ahead
+ * of what the owner has been told.
+ */
+void gntv3_back_mappings_gone(struct gntv3_back *back)
+{
+	lockdep_assert_held(&back->lock);
+	if (back->conn)
+		gntv3_bconn_kick(back->conn);
+}
 
 /* ---- batch map ---- */
 

@@ -8,6 +8,7 @@
 #define _GNTV3_BACKEND_H
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -189,9 +190,12 @@ struct gntv3_stack {
  * @maps: every struct gntv3_map_priv of this attachment not yet unmapped
  * @dying: detach started; no new map or unmap
  * @link: in the module's list of attachments (under gntv3_backs_lock)
+ * @ref: the owner's reference, dropped by detach, and one per unmap work
+ *	between taking a mapping off @maps and the end of its done callback;
+ *	the last one frees the attachment
  * @conn: the ring connection of an attachment made by gntv3_back_connect()
  *	(conn_back.c), NULL otherwise; set before the attachment is handed
- *	out, cleared by detach
+ *	out, cleared by detach under @lock
  * @revoke_fn: the owner's revoke handler, or NULL (under @lock)
  * @revoke_data: its argument (under @lock)
  * @pool: freed struct gntv3_map_priv kept for the next gntv3_map() instead
@@ -217,6 +221,7 @@ struct gntv3_back {
 	struct list_head maps;
 	bool dying;
 	struct list_head link;
+	struct kref ref;
 	struct gntv3_bconn *conn;
 	gntv3_revoke_handler_t revoke_fn;
 	void *revoke_data;
@@ -233,6 +238,8 @@ void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
 			    int *results);
+void gntv3_back_mappings_gone(struct gntv3_back *back);
+void gntv3_back_put(struct gntv3_back *back);
 
 /* unmap.c */
 int gntv3_unmap_init(void);

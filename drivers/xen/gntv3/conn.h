@@ -27,6 +27,7 @@
 #include <xen/gntv3.h>
 
 struct gntv3_back;
+struct gntv3_bconn;
 struct gntv3_front;
 struct seq_file;
 
@@ -98,6 +99,7 @@ void gntv3_fconn_exit(void);
 
 /* conn_back.c */
 void gntv3_bconn_destroy(struct gntv3_back *back);
+void gntv3_bconn_kick(struct gntv3_bconn *bc);
 void gntv3_bconn_show(struct seq_file *s);
 
 #endif /* _GNTV3_CONN_H */

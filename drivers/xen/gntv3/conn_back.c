@@ -17,9 +17,11 @@
  * one is counted and NACKed with GNTST_general_error).  The frontend
  * already changed the leaf, so new mappings of the range fail.  The
  * attachment's owner is asked (its revoke handler) to unmap its mappings
- * of the range through the safe unmap path; gntv3 polls the attachment's
- * mappings with a short backoff (1 ms doubling to 64 ms) and ACKs with
- * GNTST_okay once none overlaps the range any more: for a revoke and, on
+ * of the range through the safe unmap path; gntv3 checks the attachment's
+ * mappings each time some of them went away (gntv3_bconn_kick(), once the
+ * owner was told) and, in case the owner unmaps some other way, polls them
+ * with a backoff (1 ms doubling to 64 ms), and ACKs with GNTST_okay once
+ * none overlaps the range any more: for a revoke and, on
  * the v1 transport, for a downgrade too (v1 entries cannot change mode
  * while mapped).  A request waits as long as that takes; the frontend's
  * timeout decides what happens meanwhile.  With the debugfs knob
@@ -92,6 +94,7 @@ struct gntv3_bconn_req {
  * @next_cookie: cookie of the next notification
  * @irq: the event channel's irq, 0 when unbound
  * @reqs: requests being carried out (struct gntv3_bconn_req)
+ * @nr_reqs: how many; also read without @lock by gntv3_bconn_kick()
  * @poll_round: polls since the last time @reqs was empty
  * @done: requests ACKed
  * @ignored: requests dropped by the fault injection knob
@@ -121,6 +124,7 @@ struct gntv3_bconn {
 	u32 next_cookie;
 	int irq;
 	struct list_head reqs;
+	unsigned int nr_reqs;
 	unsigned int poll_round;
 	u64 done;
 	u64 ignored;
@@ -247,6 +251,7 @@ static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
 		list_del(&req->node);
 		kfree(req);
 	}
+	WRITE_ONCE(bc->nr_reqs, 0);
 	gntv3_bconn_write_state(bc, XenbusStateClosed);
 }
 
@@ -296,6 +301,7 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 		bc->done++;
 		atomic64_inc(&gntv3_conn_cnt.back_done);
 		list_del(&req->node);
+		WRITE_ONCE(bc->nr_reqs, bc->nr_reqs - 1);
 		kfree(req);
 	}
 	if (notify)
@@ -310,6 +316,21 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 	}
 out:
 	mutex_unlock(&bc->lock);
+}
+
+/**
+ * gntv3_bconn_kick() - check the pending requests of @bc now
+ * @bc: the connection of an attachment whose mappings just went away
+ *
+ * Called with the attachment's lock held, which keeps @bc alive: detach
+ * clears back->conn under it before it cancels @bc's poll.  @bc's own lock
+ * comes before the attachment's, so @nr_reqs is read without it; a kick
+ * missed that way leaves the request to the poll.
+ */
+void gntv3_bconn_kick(struct gntv3_bconn *bc)
+{
+	if (READ_ONCE(bc->nr_reqs))
+		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
 }
 
 static void gntv3_bconn_nack(struct gntv3_bconn *bc,
@@ -361,6 +382,7 @@ static int gntv3_bconn_take_reqs(struct gntv3_bconn *bc,
 		}
 		r->msg = m;
 		list_add_tail(&r->node, &bc->reqs);
+		WRITE_ONCE(bc->nr_reqs, bc->nr_reqs + 1);
 		todo[n++] = m;
 	}
 	return found ? n : -1;
@@ -761,7 +783,10 @@ void gntv3_bconn_destroy(struct gntv3_back *back)
 
 	if (!bc)
 		return;
+	/* no gntv3_bconn_kick() after this; the poll is cancelled below */
+	mutex_lock(&back->lock);
 	back->conn = NULL;
+	mutex_unlock(&back->lock);
 	mutex_lock(&gntv3_bconns_lock);
 	list_del(&bc->node);
 	mutex_unlock(&gntv3_bconns_lock);

@@ -102,13 +102,24 @@ static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
 	queue_delayed_work(gntv3_unmap_wq, &mp->work, 0);
 }
 
-/* After a final result: call back, then free what is no longer mapped. */
+/*
+ * After a final result: call back, then free what is no longer mapped and
+ * let a pending revoke know.  The caller took a reference to the attachment
+ * for us: a detach may run as soon as the mapping left back->maps.
+ */
 static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 				 gntv3_unmap_done_t done, void *data, int result)
 {
+	struct gntv3_back *back = mp->pub.back;
+
 	done(&mp->pub, result, data);
-	if (result != -EBUSY)
+	if (result != -EBUSY) {
 		gntv3_back_free_mapping(mp);
+		mutex_lock(&back->lock);
+		gntv3_back_mappings_gone(back);
+		mutex_unlock(&back->lock);
+	}
+	gntv3_back_put(back);
 }
 
 static void gntv3_unmap_work(struct work_struct *work)
@@ -150,6 +161,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 		list_del_init(&mp->node);
 	}
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
+	kref_get(&back->ref);
 	mutex_unlock(&back->lock);
 	gntv3_unmap_complete(mp, mp->done, mp->data, rc);
 }
@@ -334,6 +346,8 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 			}
 		}
 		gntv3_back_free_mappings(mps, nr_free);
+		if (nr_free)
+			gntv3_back_mappings_gone(back);
 	}
 	mutex_unlock(&back->lock);
 
