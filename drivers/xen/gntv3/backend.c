@@ -57,6 +57,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
 #include <xen/xen.h>
@@ -664,8 +665,9 @@ EXPORT_SYMBOL_GPL(gntv3_back_attach);
  * synchronous attempt and its done callback (0 or -ECANCELED); a live
  * mapping the caller never gave back is unmapped.  A mapping whose pages
  * are still in use stays mapped and is leaked on purpose (pr_warn, counted
- * as "leaked"): its pages are never freed while mapped.  After this returns
- * no struct gntv3_mapping of @back may be used.
+ * as "leaked"): its pages are never freed while mapped.  Returns once no
+ * done callback of @back is running any more; after that no struct
+ * gntv3_mapping of @back may be used.
  *
  * Context: process context, may sleep; not from a done callback of @back.
  */
@@ -695,6 +697,8 @@ void gntv3_back_detach(struct gntv3_back *back)
 	}
 	gntv3_tcache_drop_all(back);
 	mutex_unlock(&back->lock);
+	/* unmap works that took a mapping off back->maps before we looked */
+	wait_var_event(&back->in_done, !atomic_read(&back->in_done));
 
 	/* every mapping is unmapped or leaked: nobody uses the caches now */
 	gntv3_back_caches_free(back);
@@ -1563,7 +1567,7 @@ static int gntv3_back_pages_show(struct seq_file *s, void *unused)
 DEFINE_SHOW_ATTRIBUTE(gntv3_back_pages);
 
 static const char *const gntv3_back_debugfs_files[] = {
-	"back", "back_pages", "back_tcache_max",
+	"back", "back_pages", "back_tcache_max", "back_done_delay_ms",
 };
 
 static void gntv3_back_debugfs_init(void)
@@ -1579,6 +1583,9 @@ static void gntv3_back_debugfs_init(void)
 	/* Knob: table cache bound of the attachments made from now on. */
 	debugfs_create_u32(gntv3_back_debugfs_files[2], 0600, root,
 			   &gntv3_tcache_max);
+	/* Fault injection: see gntv3_unmap_done_delay_ms (unmap.c). */
+	debugfs_create_u32(gntv3_back_debugfs_files[3], 0600, root,
+			   &gntv3_unmap_done_delay_ms);
 }
 
 static void gntv3_back_debugfs_exit(void)

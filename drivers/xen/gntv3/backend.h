@@ -193,6 +193,9 @@ struct gntv3_stack {
  * @ref: the owner's reference, dropped by detach, and one per unmap work
  *	between taking a mapping off @maps and the end of its done callback;
  *	the last one frees the attachment
+ * @in_done: unmap works between the same two points; detach waits until
+ *	there is none, so that no done callback of the attachment runs once
+ *	gntv3_back_detach() returned
  * @conn: the ring connection of an attachment made by gntv3_back_connect()
  *	(conn_back.c), NULL otherwise; set before the attachment is handed
  *	out, cleared by detach under @lock
@@ -222,6 +225,7 @@ struct gntv3_back {
 	bool dying;
 	struct list_head link;
 	struct kref ref;
+	atomic_t in_done;
 	struct gntv3_bconn *conn;
 	gntv3_revoke_handler_t revoke_fn;
 	void *revoke_data;
@@ -242,6 +246,7 @@ void gntv3_back_mappings_gone(struct gntv3_back *back);
 void gntv3_back_put(struct gntv3_back *back);
 
 /* unmap.c */
+extern u32 gntv3_unmap_done_delay_ms;
 int gntv3_unmap_init(void);
 void gntv3_unmap_exit(void);
 void gntv3_unmap_work_init(struct gntv3_map_priv *mp);

@@ -40,11 +40,13 @@
  * references once they asked for the unmap.
  */
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "backend.h"
 #include "retry.h"
@@ -61,6 +63,14 @@ static unsigned int unmap_retry_budget_ms = GNTV3_RETRY_BUDGET_MS;
 module_param(unmap_retry_budget_ms, uint, 0644);
 MODULE_PARM_DESC(unmap_retry_budget_ms,
 		 "Give up (done -EBUSY) this long after the first unmap attempt (ms)");
+
+/*
+ * Fault injection (debugfs back_done_delay_ms, 0 by default): the unmap
+ * work sleeps this long after a mapping left its attachment's list and
+ * before the done callback, so that a test can detach while works are in
+ * that window, which detach must wait out.
+ */
+u32 gntv3_unmap_done_delay_ms;
 
 /* Runs every unmap attempt and every done callback; drained at unload. */
 static struct workqueue_struct *gntv3_unmap_wq;
@@ -105,13 +115,17 @@ static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
 /*
  * After a final result: call back, then free what is no longer mapped and
  * let a pending revoke know.  The caller took a reference to the attachment
- * for us: a detach may run as soon as the mapping left back->maps.
+ * for us and counted us in back->in_done: a detach may start as soon as the
+ * mapping left back->maps, and waits for us to be done with the callback.
  */
 static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 				 gntv3_unmap_done_t done, void *data, int result)
 {
 	struct gntv3_back *back = mp->pub.back;
+	u32 delay = READ_ONCE(gntv3_unmap_done_delay_ms);
 
+	if (delay)
+		msleep(delay);
 	done(&mp->pub, result, data);
 	if (result != -EBUSY) {
 		gntv3_back_free_mapping(mp);
@@ -119,6 +133,8 @@ static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 		gntv3_back_mappings_gone(back);
 		mutex_unlock(&back->lock);
 	}
+	if (atomic_dec_and_test(&back->in_done))
+		wake_up_var(&back->in_done);
 	gntv3_back_put(back);
 }
 
@@ -162,6 +178,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 	}
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
 	kref_get(&back->ref);
+	atomic_inc(&back->in_done);
 	mutex_unlock(&back->lock);
 	gntv3_unmap_complete(mp, mp->done, mp->data, rc);
 }
