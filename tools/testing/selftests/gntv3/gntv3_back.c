@@ -9,7 +9,7 @@
  * naming the right v1 reference, read-only rules, the safe unmap (holds,
  * async and sync, the give-up bound, batches), the reuse of unmapped
  * pages and mappings, bad ids and handles, END while mapped (quarantine),
- * detach and close with live mappings.
+ * detach and close with live mappings, detach racing unmap works.
  *
  * Must run as root with gntv3.ko loaded.
  */
@@ -18,6 +18,7 @@
 #include "gntv3_back_utils.h"
 
 #define SELF_DOMID	0
+#define GNTV3_KNOB_DONE_DELAY	GNTV3_DEBUGFS_DIR "/back_done_delay_ms"
 
 FIXTURE(back) {
 	int fd;
@@ -861,6 +862,58 @@ TEST_F(back, detach_with_live_mappings)
 	for (i = 0; i < 8; i++)
 		test_end(self->tree, ids[i]);
 	test_end(self->tree, big);
+}
+
+/*
+ * Detach right behind asynchronous unmaps, over and over: some unmap works
+ * are still queued (detach cancels them), some in their done callback
+ * (detach waits for it), some done.  Whichever, each mapping is unmapped
+ * exactly once, nothing leaks, nothing is pending after the detach.  Every
+ * other round the debugfs knob back_done_delay_ms holds each work for 20 ms
+ * between leaving the attachment's list and its done callback, the window
+ * a detach must wait out.
+ */
+TEST_F(back, detach_races_unmap_work)
+{
+	const unsigned int nr = 8, rounds = 40;
+	unsigned char *buf = gntv3_buf(nr), c;
+	long long leaked0 = gntv3_back_stat("leaked");
+	struct gntv3_ioc_back_stats st;
+	__u32 maps[8], back2;
+	unsigned int i, r;
+	__u64 first, ids[8];
+	int res;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, leaked0);
+	test_grant_user(self->tree, 0, buf, nr, &first);
+	for (i = 0; i < nr; i++)
+		ids[i] = first + i;
+	for (r = 0; r < rounds; r++) {
+		ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_DONE_DELAY,
+					      r % 2 ? "20" : "0"));
+		ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+					   &back2));
+		ASSERT_EQ(0, _gntv3_map(self->fd, back2, 0, ids, nr, maps));
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[r % nr],
+					   GNTV3_IOC_RW_READ, 0, 1, &c));
+		for (i = 0; i < nr; i++) {
+			res = -1;
+			ASSERT_EQ(0, _gntv3_unmap(self->fd, maps[i],
+						  GNTV3_IOC_UNMAP_ASYNC, &res));
+			ASSERT_EQ(0, res);
+		}
+		ASSERT_EQ(0, _gntv3_detach(self->fd, back2));
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		ASSERT_EQ(self->st0.nr_mapped, st.nr_mapped) TH_LOG("round %u", r);
+		ASSERT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+		ASSERT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+	}
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_DONE_DELAY, "0"));
+	EXPECT_EQ(leaked0, gntv3_back_stat("leaked"));
+	/* nothing maps them any more: every END completes at once */
+	for (i = 0; i < nr; i++)
+		test_end(self->tree, ids[i]);
 }
 
 TEST_F(back, close_with_live_mappings)
