@@ -77,6 +77,16 @@ static LIST_HEAD(gntv3_backs);
 /* Protects gntv3_backs; taken before any back->lock. */
 static DEFINE_MUTEX(gntv3_backs_lock);
 
+/*
+ * Fault injection (debugfs back_fail_map_op, 0 by default): N > 0 makes the
+ * next batch map of at least N pages hand Xen an invalid grant reference in
+ * its N-th map op (the vmap PTE op of a PV vmap), then resets to 0.  Xen
+ * fails that one op and maps the others, so a test can drive the unwind of
+ * a partly failed batch through real hypercalls.
+ */
+static u32 gntv3_fail_map_op;
+#define GNTV3_BAD_REF	U32_MAX
+
 /* Table cache bound per attachment (debugfs knob back_tcache_max). */
 static u32 gntv3_tcache_max = 64;
 #define GNTV3_TCACHE_MIN	GNTV3_MAX_LEVELS
@@ -1144,6 +1154,16 @@ static void gntv3_batch_handles(struct gntv3_batch *b, unsigned int nr,
 	}
 }
 
+/* See gntv3_fail_map_op. */
+static void gntv3_inject_map_failure(struct gntv3_batch *b)
+{
+	u32 n = READ_ONCE(gntv3_fail_map_op);
+
+	if (unlikely(n) && n <= b->total &&
+	    cmpxchg(&gntv3_fail_map_op, n, 0) == n)
+		b->ops[n - 1].ref = GNTV3_BAD_REF;
+}
+
 /* Translated guests: plain vmap() of the mapped pages. */
 static int gntv3_batch_vmap(unsigned int nr, struct gntv3_map_priv **mps)
 {
@@ -1183,6 +1203,7 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 	rc = gntv3_batch_prepare(back, &b, ids, res, nr, mps);
 	if (rc)
 		goto out_free;
+	gntv3_inject_map_failure(&b);
 
 	hrc = gnttab_map_refs(b.ops, b.kops, b.pages, total);
 	rc = hrc;
@@ -1568,6 +1589,7 @@ DEFINE_SHOW_ATTRIBUTE(gntv3_back_pages);
 
 static const char *const gntv3_back_debugfs_files[] = {
 	"back", "back_pages", "back_tcache_max", "back_done_delay_ms",
+	"back_fail_map_op",
 };
 
 static void gntv3_back_debugfs_init(void)
@@ -1586,6 +1608,9 @@ static void gntv3_back_debugfs_init(void)
 	/* Fault injection: see gntv3_unmap_done_delay_ms (unmap.c). */
 	debugfs_create_u32(gntv3_back_debugfs_files[3], 0600, root,
 			   &gntv3_unmap_done_delay_ms);
+	/* Fault injection: see gntv3_fail_map_op. */
+	debugfs_create_u32(gntv3_back_debugfs_files[4], 0600, root,
+			   &gntv3_fail_map_op);
 }
 
 static void gntv3_back_debugfs_exit(void)
