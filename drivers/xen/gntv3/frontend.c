@@ -177,6 +177,10 @@ static const struct gntv3_tree_ops gntv3_front_tree_ops = {
 
 static void gntv3_front_free(struct gntv3_front *front)
 {
+	struct gntv3_grant *g, *tmp;
+
+	list_for_each_entry_safe(g, tmp, &front->rec_pool, node)
+		kfree(g);
 	mutex_destroy(&front->lock);
 	kfree(front);
 }
@@ -241,6 +245,39 @@ static void gntv3_front_teardown(struct gntv3_front *front)
 
 /* ---- grants ---- */
 
+/*
+ * Grant records a tree freed are kept, up to GNTV3_REC_POOL_MAX, for its
+ * next grants: a fresh record from kzalloc() cost a 4 KiB grant about as
+ * much as the rest of its bookkeeping.  Under front->lock.
+ */
+#define GNTV3_REC_POOL_MAX	512
+
+static struct gntv3_grant *gntv3_grant_alloc(struct gntv3_front *front)
+{
+	struct gntv3_grant *g;
+
+	g = list_first_entry_or_null(&front->rec_pool, struct gntv3_grant,
+				     node);
+	if (!g)
+		return kzalloc(sizeof(*g), GFP_KERNEL);
+	list_del(&g->node);
+	front->nr_rec_pool--;
+	memset(g, 0, sizeof(*g));
+	return g;
+}
+
+/* @g is on no list any more. */
+static void gntv3_grant_release(struct gntv3_front *front,
+				struct gntv3_grant *g)
+{
+	if (front->nr_rec_pool >= GNTV3_REC_POOL_MAX) {
+		kfree(g);
+		return;
+	}
+	list_add(&g->node, &front->rec_pool);
+	front->nr_rec_pool++;
+}
+
 /* Try to end the backend's access to @g; true once all of it ended. */
 static bool gntv3_grant_end_access(struct gntv3_front *front,
 				   struct gntv3_grant *g)
@@ -295,7 +332,7 @@ static void gntv3_grant_free(struct gntv3_front *front, struct gntv3_grant *g)
 	gntv3_grant_uninstall(front, g);
 	list_del(&g->node);
 	folio_put(g->folio);
-	kfree(g);
+	gntv3_grant_release(front, g);
 }
 
 /*
@@ -311,7 +348,7 @@ static void gntv3_grant_leak(struct gntv3_front *front, struct gntv3_grant *g)
 	gntv3_xgrant_forget(&g->xg);
 	list_del(&g->node);
 	atomic_long_inc(&gntv3_stats.nr_leaked);
-	kfree(g);
+	gntv3_grant_release(front, g);
 }
 
 static void gntv3_grant_quarantine(struct gntv3_front *front,
@@ -360,7 +397,7 @@ static int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
 	u64 pte;
 	int rc;
 
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = gntv3_grant_alloc(front);
 	if (!g)
 		return -ENOMEM;
 	/* A page nobody holds a reference on is not ours to grant. */
@@ -408,7 +445,7 @@ err_end:
 err_put:
 	folio_put(folio);
 err_free:
-	kfree(g);
+	gntv3_grant_release(front, g);
 	return rc;
 }
 
@@ -709,6 +746,7 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	INIT_DELAYED_WORK(&front->retry, gntv3_front_retry);
 	mutex_init(&front->lock);
 	INIT_LIST_HEAD(&front->grants);
+	INIT_LIST_HEAD(&front->rec_pool);
 	INIT_LIST_HEAD(&front->quarantine);
 	INIT_LIST_HEAD(&front->qpages);
 

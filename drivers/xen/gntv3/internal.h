@@ -75,6 +75,9 @@ extern struct gntv3_global_stats gntv3_stats;
  * @desc: kernel address of @desc_page
  * @registered: the descriptor is registered with the hypervisor (native)
  * @grants: every grant record of this front, active or quarantined
+ * @rec_pool: freed grant records kept for the next grants, at most
+ *	GNTV3_REC_POOL_MAX, linked by their node
+ * @nr_rec_pool: how many
  * @quarantine: grants ended while the backend still mapped them
  * @qpages: table pages the backend still mapped when the tree dropped
  *	them, linked through page->lru
@@ -105,6 +108,8 @@ struct gntv3_front {
 	struct gntv3_tree_desc *desc;
 	bool registered;
 	struct list_head grants;
+	struct list_head rec_pool;
+	unsigned int nr_rec_pool;
 	struct list_head quarantine;
 	struct list_head qpages;
 	bool qref;
