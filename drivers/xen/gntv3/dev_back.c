@@ -200,6 +200,42 @@ void gntv3_dev_back_release(struct gntv3_file *file)
 	file->back = NULL;
 }
 
+/*
+ * Give the new attachment @back a handle of @db's, or detach it: 0, or
+ * -ENOSPC when the file has GNTV3_DEV_MAX_BACKS attachments already, or
+ * -ENOMEM.  Attaching and connecting happen before, without db->lock: a
+ * connect waits for the frontend, and done callbacks take db->lock.
+ */
+static int gntv3_dev_back_add(struct gntv3_dev_back *db,
+			      struct gntv3_back *back, u32 *h)
+{
+	int rc = -ENOSPC;
+
+	mutex_lock(&db->lock);
+	if (db->nr_backs < GNTV3_DEV_MAX_BACKS)
+		rc = xa_alloc(&db->backs, h, back, xa_limit_31b, GFP_KERNEL);
+	if (!rc)
+		db->nr_backs++;
+	mutex_unlock(&db->lock);
+	if (rc)
+		gntv3_back_detach(back);
+	return rc;
+}
+
+/* Drop handle @h of @db and detach its attachment: 0 or -ENOENT. */
+static int gntv3_dev_back_del(struct gntv3_dev_back *db, unsigned long h)
+{
+	struct gntv3_back *back;
+
+	mutex_lock(&db->lock);
+	gntv3_dev_detach_locked(db, h, &back);
+	mutex_unlock(&db->lock);
+	if (!back)
+		return -ENOENT;
+	gntv3_back_detach(back);
+	return 0;
+}
+
 static long gntv3_dev_attach(struct gntv3_dev_back *db, void __user *arg)
 {
 	struct gntv3_ioc_attach a;
@@ -211,52 +247,29 @@ static long gntv3_dev_attach(struct gntv3_dev_back *db, void __user *arg)
 		return -EFAULT;
 	if (a.pad)
 		return -EINVAL;
-	mutex_lock(&db->lock);
-	if (db->nr_backs >= GNTV3_DEV_MAX_BACKS) {
-		rc = -ENOSPC;
-		goto out;
-	}
 	back = gntv3_back_attach(a.domid, a.tree_ref);
-	if (IS_ERR(back)) {
-		rc = PTR_ERR(back);
-		goto out;
-	}
-	rc = xa_alloc(&db->backs, &h, back, xa_limit_31b, GFP_KERNEL);
+	if (IS_ERR(back))
+		return PTR_ERR(back);
+	rc = gntv3_dev_back_add(db, back, &h);
 	if (rc)
-		goto err_detach;
+		return rc;
 	a.back = h;
 	if (copy_to_user(arg, &a, sizeof(a))) {
-		xa_erase(&db->backs, h);
-		rc = -EFAULT;
-		goto err_detach;
+		gntv3_dev_back_del(db, h);
+		return -EFAULT;
 	}
-	db->nr_backs++;
-	mutex_unlock(&db->lock);
 	return 0;
-
-err_detach:
-	gntv3_back_detach(back);
-out:
-	mutex_unlock(&db->lock);
-	return rc;
 }
 
 static long gntv3_dev_detach(struct gntv3_dev_back *db, void __user *arg)
 {
 	struct gntv3_ioc_detach d;
-	struct gntv3_back *back;
 
 	if (copy_from_user(&d, arg, sizeof(d)))
 		return -EFAULT;
 	if (d.pad)
 		return -EINVAL;
-	mutex_lock(&db->lock);
-	gntv3_dev_detach_locked(db, d.back, &back);
-	mutex_unlock(&db->lock);
-	if (!back)
-		return -ENOENT;
-	gntv3_back_detach(back);
-	return 0;
+	return gntv3_dev_back_del(db, d.back);
 }
 
 /* Give new mappings handles; on failure unmap them all. Under db->lock. */
@@ -611,35 +624,20 @@ static long gntv3_dev_back_connect(struct gntv3_dev_back *db, void __user *arg)
 		return -EFAULT;
 	if (c.pad)
 		return -EINVAL;
-	mutex_lock(&db->lock);
-	if (db->nr_backs >= GNTV3_DEV_MAX_BACKS) {
-		rc = -ENOSPC;
-		goto out;
-	}
 	back = gntv3_back_connect(c.domid, c.devid, c.timeout_ms);
-	if (IS_ERR(back)) {
-		rc = PTR_ERR(back);
-		goto out;
-	}
-	rc = xa_alloc(&db->backs, &h, back, xa_limit_31b, GFP_KERNEL);
+	if (IS_ERR(back))
+		return PTR_ERR(back);
+	/* it maps nothing of ours yet: the handler finds nothing to unmap */
+	gntv3_back_set_revoke_handler(back, gntv3_dev_revoke, db);
+	rc = gntv3_dev_back_add(db, back, &h);
 	if (rc)
-		goto err_detach;
+		return rc;
 	c.back = h;
 	if (copy_to_user(arg, &c, sizeof(c))) {
-		xa_erase(&db->backs, h);
-		rc = -EFAULT;
-		goto err_detach;
+		gntv3_dev_back_del(db, h);
+		return -EFAULT;
 	}
-	db->nr_backs++;
-	gntv3_back_set_revoke_handler(back, gntv3_dev_revoke, db);
-	mutex_unlock(&db->lock);
 	return 0;
-
-err_detach:
-	gntv3_back_detach(back);
-out:
-	mutex_unlock(&db->lock);
-	return rc;
 }
 
 static long gntv3_dev_back_notify(struct gntv3_dev_back *db, void __user *arg)
