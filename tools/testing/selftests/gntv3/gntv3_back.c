@@ -683,20 +683,6 @@ TEST_F(back, caches_reuse)
 	munmap(m, 2UL << 20);
 }
 
-/* The value of a debugfs u32 knob, or -1. */
-static long long knob_get(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /*
  * One batch map that Xen carries out only in part fails as a whole: the
  * debugfs knob back_fail_map_op hands Xen an invalid grant reference in one
@@ -732,7 +718,7 @@ TEST_F(back, partial_map_failure_unwinds)
 	/* 16 single pages, the 6th op fails */
 	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_FAIL_MAP, "6"));
 	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, ids, 16, maps));
-	EXPECT_EQ(0, knob_get(GNTV3_KNOB_FAIL_MAP));
+	EXPECT_EQ(0, gntv3_read_number(GNTV3_KNOB_FAIL_MAP));
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
 	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
 	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
@@ -754,7 +740,7 @@ TEST_F(back, partial_map_failure_unwinds)
 	ref = first_ref(_metadata, self->fd, self->tree, big);
 	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_FAIL_MAP, "300"));
 	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, &big, 1, maps));
-	EXPECT_EQ(0, knob_get(GNTV3_KNOB_FAIL_MAP));
+	EXPECT_EQ(0, gntv3_read_number(GNTV3_KNOB_FAIL_MAP));
 	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, big, 512, ref, -1, 0, why,
 					 sizeof(why))) TH_LOG("%s", why);
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &big, 1, maps));
@@ -766,7 +752,7 @@ TEST_F(back, partial_map_failure_unwinds)
 	/* one page with a PV vmap: the first (vmap PTE) op fails */
 	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_FAIL_MAP, "1"));
 	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, &ids[3], 1, maps));
-	EXPECT_EQ(0, knob_get(GNTV3_KNOB_FAIL_MAP));
+	EXPECT_EQ(0, gntv3_read_number(GNTV3_KNOB_FAIL_MAP));
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &ids[3], 1, maps));
 	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ, 7, 1, &c));
 	EXPECT_EQ(0x43, c);

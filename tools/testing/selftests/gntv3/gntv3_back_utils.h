@@ -204,21 +204,27 @@ bad:
 	return -1;
 }
 
-/* Read/write an unsigned module parameter of gntv3; -1 on error. */
-static inline long long gntv3_param_get(const char *name)
+/* The unsigned number a file (a module parameter, a knob) holds; -1 on error. */
+static inline long long gntv3_read_number(const char *path)
 {
-	char path[256];
 	long long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), GNTV3_PARAM_DIR "/%s", name);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	if (fscanf(f, "%lld", &v) != 1)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+/* Read/write an unsigned module parameter of gntv3; -1 on error. */
+static inline long long gntv3_param_get(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), GNTV3_PARAM_DIR "/%s", name);
+	return gntv3_read_number(path);
 }
 
 static inline int gntv3_param_set(const char *name, long long v)
