@@ -60,8 +60,6 @@
 #include <linux/wait_bit.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
-#include <xen/xen.h>
-#include <xen/xenbus.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
 
@@ -125,22 +123,6 @@ static int gntv3_gnttab_errno(s16 status)
 static void gntv3_bad_entry(void)
 {
 	atomic64_inc(&gntv3_back_cnt.bad_entries);
-}
-
-/* Our domain id as a frontend names it in gntv3_tree_desc.grantee. */
-static int gntv3_self_domid(domid_t *domid)
-{
-	unsigned int v;
-
-	if (xen_initial_domain()) {
-		*domid = 0;
-		return 0;
-	}
-	if (xenbus_scanf(XBT_NIL, "", "domid", "%u", &v) != 1 ||
-	    v >= DOMID_FIRST_RESERVED)
-		return -ENXIO;
-	*domid = v;
-	return 0;
 }
 
 /* ---- one read-only page: the descriptor and the table pages ---- */
@@ -593,7 +575,7 @@ static int gntv3_back_check_desc(struct gntv3_back *back)
 	}
 	if (!(flags & GNTV3_TREE_F_V1))
 		return -EOPNOTSUPP;	/* native tree: see the top of file */
-	rc = gntv3_self_domid(&back->self);
+	rc = gntv3_conn_self_domid(&back->self);
 	if (rc)
 		return rc;
 	if (READ_ONCE(d->grantee) != back->self) {
