@@ -55,7 +55,10 @@ struct gntv3_dev_waiter {
 /**
  * struct gntv3_dev_map - one mapping handle
  * @db: the file's state
- * @map: the mapping
+ * @map: the mapping; valid for as long as @handle is in @db->maps: the
+ *	done callback of its unmap takes the handle away before gntv3 frees
+ *	the mapping, so nothing of this file reaches a freed one
+ * @nr_pages: @map->nr_pages, for the accounting that outlives @map
  * @handle: its handle in @db->maps
  * @back: handle of its attachment
  * @unmapping: an UNMAP is in progress; no new hold, no MAP_RW
@@ -65,6 +68,7 @@ struct gntv3_dev_waiter {
 struct gntv3_dev_map {
 	struct gntv3_dev_back *db;
 	struct gntv3_mapping *map;
+	unsigned int nr_pages;
 	u32 handle;
 	u32 back;
 	bool unmapping;
@@ -76,7 +80,7 @@ static void gntv3_dev_drop_holds(struct gntv3_dev_map *dm)
 {
 	unsigned int i;
 
-	for (i = 0; i < dm->map->nr_pages; i++) {
+	for (i = 0; i < dm->nr_pages; i++) {
 		while (dm->holds[i]) {
 			put_page(dm->map->pages[i]);
 			dm->holds[i]--;
@@ -84,12 +88,15 @@ static void gntv3_dev_drop_holds(struct gntv3_dev_map *dm)
 	}
 }
 
-/* Forget @dm: its mapping is unmapped, leaked or about to be detached. */
+/*
+ * Forget @dm: its mapping is unmapped, leaked or about to be detached.
+ * Never reads @dm->map, which gntv3 may have freed already.
+ */
 static void gntv3_dev_map_free(struct gntv3_dev_back *db,
 			       struct gntv3_dev_map *dm)
 {
 	xa_erase(&db->maps, dm->handle);
-	db->nr_pages -= dm->map->nr_pages;
+	db->nr_pages -= dm->nr_pages;
 	kvfree(dm->holds);
 	kfree(dm);
 }
@@ -105,19 +112,26 @@ static void gntv3_dev_unmap_finish(struct gntv3_dev_back *db,
 	gntv3_dev_map_free(db, dm);
 }
 
+/*
+ * The unmap's result.  Unless it is -EBUSY, gntv3 frees the mapping as soon
+ * as this returns: the handle goes away here, under db->lock, so that no
+ * ioctl, detach or revoke handler can find the mapping afterwards.  A
+ * synchronous UNMAP only learns the result and touches @dm no more.
+ */
 static void gntv3_dev_unmap_done(struct gntv3_mapping *map, int result,
 				 void *data)
 {
 	struct gntv3_dev_map *dm = data;
 	struct gntv3_dev_back *db = dm->db;
+	struct gntv3_dev_waiter *waiter;
 
 	mutex_lock(&db->lock);
-	if (dm->waiter) {
-		/* a synchronous UNMAP finishes the bookkeeping itself */
-		dm->waiter->result = result;
-		complete(&dm->waiter->done);
-	} else {
-		gntv3_dev_unmap_finish(db, dm, result);
+	waiter = dm->waiter;
+	dm->waiter = NULL;
+	gntv3_dev_unmap_finish(db, dm, result);
+	if (waiter) {
+		waiter->result = result;
+		complete(&waiter->done);
 	}
 	mutex_unlock(&db->lock);
 }
@@ -301,6 +315,7 @@ static int gntv3_dev_map_install(struct gntv3_dev_back *db, u32 back,
 		}
 		dm->db = db;
 		dm->map = maps[i];
+		dm->nr_pages = maps[i]->nr_pages;
 		dm->back = back;
 		handles[i] = dm->handle;
 		db->nr_pages += maps[i]->nr_pages;
@@ -313,8 +328,8 @@ static int gntv3_dev_map_install(struct gntv3_dev_back *db, u32 back,
 			gntv3_dev_map_free(db, xa_load(&db->maps, handles[i]));
 		/* fresh mappings nobody holds: the unmap succeeds at once */
 		if (gntv3_unmap_sync(maps[i]))
-			pr_warn("gntv3: cannot undo a mapping of id %llu\n",
-				maps[i]->id);
+			pr_warn_ratelimited("gntv3: cannot undo a mapping of id %llu\n",
+					    maps[i]->id);
 	}
 	return rc;
 }
@@ -370,8 +385,8 @@ static long gntv3_dev_map(struct gntv3_dev_back *db, void __user *arg)
 		for (i = 0; i < m.nr; i++) {
 			gntv3_dev_map_free(db, xa_load(&db->maps, handles[i]));
 			if (gntv3_unmap_sync(maps[i]))
-				pr_warn("gntv3: cannot undo a mapping of id %llu\n",
-					maps[i]->id);
+				pr_warn_ratelimited("gntv3: cannot undo a mapping of id %llu\n",
+						    maps[i]->id);
 		}
 		rc = -EFAULT;
 	}
@@ -421,13 +436,9 @@ static long gntv3_dev_unmap(struct gntv3_dev_back *db, void __user *arg)
 	mutex_unlock(&db->lock);
 
 	if (!rc && sync) {
-		/* the done callback fills in @waiter; @dm stays ours */
+		/* the done callback did the bookkeeping: @dm may be gone */
 		wait_for_completion(&waiter.done);
 		rc = waiter.result;
-		mutex_lock(&db->lock);
-		dm->waiter = NULL;
-		gntv3_dev_unmap_finish(db, dm, rc);
-		mutex_unlock(&db->lock);
 	}
 	u.result = rc;
 	return copy_to_user(arg, &u, sizeof(u)) ? -EFAULT : 0;
@@ -548,7 +559,7 @@ static long gntv3_dev_map_hold(struct gntv3_dev_back *db, void __user *arg)
 	dm = xa_load(&db->maps, h.map);
 	if (!dm) {
 		rc = -ENOENT;
-	} else if (h.page >= dm->map->nr_pages) {
+	} else if (h.page >= dm->nr_pages) {
 		rc = -EINVAL;
 	} else if (h.hold) {
 		if (dm->unmapping)

@@ -220,7 +220,8 @@ static void gv3bk_unmap_done(struct gntv3_mapping *map, int result,
 
 	/* -EBUSY: still mapped, detach takes care of it */
 	if (result)
-		pr_warn("unmap of grant %llu: %d\n", map->id, result);
+		pr_warn_ratelimited("unmap of grant %llu: %d\n", map->id,
+				    result);
 	if (atomic_dec_and_test(&w->left))
 		complete(&w->done);
 }
@@ -256,13 +257,14 @@ static void gv3bk_unmap_flush(struct gv3bk *be, unsigned int n,
 			if (!be->unmap_rc[i])
 				continue;
 			/* left to detach, which unmaps whatever remains */
-			pr_warn("unmap of grant %llu: %d\n", be->unmap[i]->id,
-				be->unmap_rc[i]);
+			pr_warn_ratelimited("unmap of grant %llu: %d\n",
+					    be->unmap[i]->id, be->unmap_rc[i]);
 		} else if (be->unmap_rc[i] == -EINPROGRESS) {
 			continue;	/* the done callback counts it */
 		} else if (be->unmap_rc[i]) {
-			pr_warn("unmap of grant %llu: %d\n", be->unmap[i]->id,
-				be->unmap_rc[i]);
+			/* the mapping is gone: name it by its batch slot */
+			pr_warn_ratelimited("unmap %u of a batch: %d\n", i,
+					    be->unmap_rc[i]);
 		}
 		atomic_dec(&w->left);	/* never the last: the issuer's */
 	}
