@@ -165,8 +165,8 @@ static void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle)
 	gnttab_set_unmap_op(&op, gntv3_kaddr(page), GNTMAP_host_map, handle);
 	rc = gnttab_unmap_refs(&op, NULL, &page, 1);
 	if (rc || op.status != GNTST_okay) {
-		pr_warn("gntv3: unmap of table page failed (%d/%d), leaking it\n",
-			rc, op.status);
+		pr_warn_ratelimited("gntv3: unmap of table page failed (%d/%d), leaking it\n",
+				    rc, op.status);
 		atomic64_inc(&gntv3_back_cnt.leaked);
 		return;
 	}
@@ -1457,8 +1457,8 @@ void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
  */
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why)
 {
-	pr_warn("gntv3: leaking mapping of id %llu from d%u (%u pages): %s\n",
-		mp->pub.id, mp->pub.back->domid, mp->pub.nr_pages, why);
+	pr_warn_ratelimited("gntv3: leaking mapping of id %llu from d%u (%u pages): %s\n",
+			    mp->pub.id, mp->pub.back->domid, mp->pub.nr_pages, why);
 	atomic64_inc(&gntv3_back_cnt.leaked);
 	gntv3_map_account(-1, 1, mp->pub.nr_pages);
 	mp->pub.vaddr = NULL;	/* never vunmap()ed */

@@ -754,6 +754,12 @@ struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 err_watch:
 	unregister_xenbus_watch(&bc->watch);
 	cancel_work_sync(&bc->state_work);
+	/*
+	 * A connect that failed late unbound the event channel, but its
+	 * handler may have queued ring work (which queues the poll) first.
+	 */
+	cancel_work_sync(&bc->ring_work);
+	cancel_delayed_work_sync(&bc->poll);
 err_node:
 	kfree(bc->watch.node);
 err_rm:

@@ -320,8 +320,8 @@ static void gntv3_grant_uninstall(struct gntv3_front *front,
 		return;
 	rc = gntv3_tree_remove(&front->tree, g->first_id, &leaf);
 	if (rc)
-		pr_err("domain %u: cannot remove grant %#llx (%d)\n",
-		       front->backend, g->first_id, rc);
+		pr_err_ratelimited("domain %u: cannot remove grant %#llx (%d)\n",
+				   front->backend, g->first_id, rc);
 	gntv3_front_free_ids(front, g->first_id, 1ULL << g->order);
 	g->installed = false;
 }
@@ -342,8 +342,8 @@ static void gntv3_grant_free(struct gntv3_front *front, struct gntv3_grant *g)
  */
 static void gntv3_grant_leak(struct gntv3_front *front, struct gntv3_grant *g)
 {
-	pr_warn("domain %u still maps grant %#llx (%u of %u frames): leaking it\n",
-		front->backend, g->first_id, g->xg.nr_live, g->xg.nr_pieces);
+	pr_warn_ratelimited("domain %u still maps grant %#llx (%u of %u frames): leaking it\n",
+			    front->backend, g->first_id, g->xg.nr_live, g->xg.nr_pieces);
 	gntv3_grant_uninstall(front, g);
 	gntv3_xgrant_forget(&g->xg);
 	list_del(&g->node);
@@ -376,8 +376,8 @@ static int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g)
 	/* Tell the backend first: no new mapping from now on. */
 	rc = gntv3_tree_update(&front->tree, g->first_id, GNTV3_PTE_REVOKED, 0);
 	if (rc)
-		pr_err("domain %u: cannot mark grant %#llx revoked (%d)\n",
-		       front->backend, g->first_id, rc);
+		pr_err_ratelimited("domain %u: cannot mark grant %#llx revoked (%d)\n",
+				   front->backend, g->first_id, rc);
 
 	front->nr_grants--;
 	atomic_long_dec(&gntv3_stats.nr_grants);
@@ -537,8 +537,8 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 	g = rc ? NULL : leaf.priv;
 	if (!g || g->first_id != id || g->state != GNTV3_STATE_REVOKING) {
 		/* only revoke_begin sets REVOKING, and nothing else clears it */
-		pr_err("domain %u: grant %#llx lost its revoke state\n",
-		       front->backend, id);
+		pr_err_ratelimited("domain %u: grant %#llx lost its revoke state\n",
+				   front->backend, id);
 		mutex_unlock(&front->lock);
 		return -EIO;
 	}
@@ -617,8 +617,8 @@ static bool gntv3_front_drain(struct gntv3_front *front, bool final)
 		if (!final) {
 			gntv3_front_page_release(front, page);
 		} else if (!gntv3_transport->page_release(page)) {
-			pr_warn("domain %u still maps a table page: leaking it\n",
-				front->backend);
+			pr_warn_ratelimited("domain %u still maps a table page: leaking it\n",
+					    front->backend);
 			atomic_long_inc(&gntv3_stats.nr_leaked);
 		}
 	}
