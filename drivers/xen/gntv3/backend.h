@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * gntv3 backend (mapping side): internal declarations shared by backend.c
- * (attach, tree walk, table cache, batch map), unmap.c (safe unmap) and
- * dev_back.c (the backend ioctls of /dev/gntv3).
+ * gntv3 backend (mapping side): internal declarations shared by attach.c
+ * (attach, detach), tcache.c (descriptor, table cache, tree walk), map.c
+ * (batch map), pool.c (mapping objects, page cache), unmap.c (safe unmap and
+ * the unmap hypercalls), debugfs.c and dev_back.c (the backend ioctls of
+ * /dev/gntv3).
  */
 #ifndef _GNTV3_BACKEND_H
 #define _GNTV3_BACKEND_H
@@ -14,7 +16,9 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <linux/mm.h>
 #include <xen/gntv3.h>
+#include <xen/grant_table.h>
 
 struct gntv3_bconn;
 
@@ -233,17 +237,86 @@ struct gntv3_back {
 	struct gntv3_stack page_cache;
 };
 
+/* Bounds of the debugfs knob back_tcache_max. */
+#define GNTV3_TCACHE_MIN	GNTV3_MAX_LEVELS
+#define GNTV3_TCACHE_LIMIT	1024
+
 /*
- * backend.c; gntv3_back_init() and gntv3_back_exit() are declared in
+ * The level-0 table the last walk of a batch ended in.  Batches name
+ * consecutive ids more often than not, and the table cache keeps that table
+ * mapped until the next walk, so an id of the same table is looked up there
+ * directly instead of walking down from the root again.  Its entry is read
+ * once and validated exactly as gntv3_walk() does at level 0.  The batch
+ * works from one reading of the descriptor anyway; this reads each table
+ * above level 0 once per run of ids under it rather than once per id.
+ */
+struct gntv3_leaf_hint {
+	const __le64 *ptes;	/* the table's entries, NULL: none */
+	gntv3_id_t id;		/* an id the table covers */
+};
+
+struct gntv3_walk_result;
+
+/* Kernel address of a page in the linear map. */
+static inline unsigned long gntv3_kaddr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
+}
+
+/* A malformed descriptor or tree entry was rejected. */
+static inline void gntv3_bad_entry(void)
+{
+	atomic64_inc(&gntv3_back_cnt.bad_entries);
+}
+
+/* Count @nr_maps mappings of @nr_pages pages in all in (@sign 1) or out. */
+static inline void gntv3_map_account(long sign, unsigned int nr_maps,
+				     unsigned int nr_pages)
+{
+	atomic64_add(sign * nr_maps, &gntv3_back_cnt.mappings);
+	atomic64_add(sign * nr_pages, &gntv3_back_cnt.pages_mapped);
+}
+
+/*
+ * attach.c; gntv3_back_init() and gntv3_back_exit() are declared in
  * internal.h, the dev_back.c entry points in dev.h.
  */
-void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
-void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
-void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
-void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
-			    int *results);
+extern struct list_head gntv3_backs;
+extern struct mutex gntv3_backs_lock;
 void gntv3_back_mappings_gone(struct gntv3_back *back);
 void gntv3_back_put(struct gntv3_back *back);
+
+/* tcache.c */
+extern u32 gntv3_tcache_max;
+int gntv3_map_ro_page(domid_t domid, grant_ref_t ref, struct page **pagep,
+		      grant_handle_t *handle);
+void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle);
+void gntv3_tcache_drop_all(struct gntv3_back *back);
+int gntv3_back_read_desc(struct gntv3_back *back, u64 *root);
+int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
+		      struct gntv3_leaf_hint *hint,
+		      struct gntv3_walk_result *res);
+
+/* map.c */
+extern u32 gntv3_fail_map_op;
+int gntv3_gnttab_errno(s16 status);
+
+/* pool.c */
+int gntv3_pool_init(void);
+void gntv3_pool_exit(void);
+int gntv3_back_caches_init(struct gntv3_back *back);
+void gntv3_back_caches_free(struct gntv3_back *back);
+void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp);
+int gntv3_mappings_alloc(struct gntv3_back *back, struct gntv3_map_priv **mps,
+			 unsigned int nr);
+void gntv3_mappings_free(struct gntv3_back *back, struct gntv3_map_priv **mps,
+			 unsigned int nr);
+int gntv3_pages_get(struct gntv3_back *back, struct page **pages,
+		    unsigned int nr);
+void gntv3_pages_put(struct gntv3_back *back, struct page **pages,
+		     unsigned int nr);
+void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
+void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
 
 /* unmap.c */
 extern u32 gntv3_unmap_done_delay_ms;
@@ -251,5 +324,8 @@ int gntv3_unmap_init(void);
 void gntv3_unmap_exit(void);
 void gntv3_unmap_work_init(struct gntv3_map_priv *mp);
 int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending);
+void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
+void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
+			    int *results);
 
 #endif /* _GNTV3_BACKEND_H */

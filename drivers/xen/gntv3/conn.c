@@ -2,22 +2,9 @@
 /*
  * gntv3 connections: what the frontend half (conn_front.c) and the backend
  * half (conn_back.c) share: counters, the workqueue, xenstore paths and the
- * debugfs files.
- *
- * debugfs, under /sys/kernel/debug/gntv3/:
- *  conn			counters (struct gntv3_conn_counters) as
- *				"key value" lines, then one line per frontend
- *				and per backend connection
- *  back_ignore_revokes		fault injection: non-zero makes every backend
- *				drop REVOKE and DOWNGRADE requests unanswered
- *				(the frontend's timeout path)
- *  front_inject		fault injection, write-only: 1 makes every
- *				connected frontend put one malformed request
- *				(unknown op) on its ring, 2 one with a bogus
- *				reserved field
+ * show function of the debugfs file "conn" (debugfs.c creates the files).
  */
 
-#include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -28,6 +15,12 @@
 #include "internal.h"
 
 struct gntv3_conn_counters gntv3_conn_cnt;
+
+/*
+ * Fault injection (debugfs back_ignore_revokes, 0 by default): non-zero
+ * makes every backend drop REVOKE and DOWNGRADE requests unanswered (the
+ * frontend's timeout path).
+ */
 u32 gntv3_back_ignore_revokes;
 
 /* Runs the state machines, ring processing and revoke polling. */
@@ -80,7 +73,14 @@ char *gntv3_conn_frontdir(domid_t frontend, u32 devid)
 			 GNTV3_XS_ROOT, devid);
 }
 
-static int gntv3_conn_show(struct seq_file *s, void *unused)
+/**
+ * gntv3_conn_show() - the debugfs file "conn" (created by debugfs.c)
+ * @s: its seq_file
+ * @unused: unused
+ *
+ * Return: 0.
+ */
+int gntv3_conn_show(struct seq_file *s, void *unused)
 {
 	struct gntv3_conn_counters *c = &gntv3_conn_cnt;
 
@@ -104,49 +104,16 @@ static int gntv3_conn_show(struct seq_file *s, void *unused)
 	gntv3_bconn_show(s);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(gntv3_conn);
-
-static ssize_t gntv3_inject_write(struct file *file, const char __user *buf,
-				  size_t len, loff_t *ppos)
-{
-	u32 what;
-	int rc;
-
-	rc = kstrtou32_from_user(buf, len, 0, &what);
-	if (rc)
-		return rc;
-	rc = gntv3_fconn_inject(what);
-	return rc ? rc : len;
-}
-
-static const struct file_operations gntv3_inject_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = gntv3_inject_write,
-	.llseek = noop_llseek,
-};
 
 /**
  * gntv3_conn_init() - set up the connection code at module load
- *
- * Called after gntv3_debugfs_init(); the debugfs files go away with the
- * module's directory.
  *
  * Return: 0 or -ENOMEM.
  */
 int gntv3_conn_init(void)
 {
-	struct dentry *root = gntv3_debugfs_root();
-
 	gntv3_cwq = alloc_workqueue("gntv3_conn", WQ_UNBOUND, 0);
-	if (!gntv3_cwq)
-		return -ENOMEM;
-	debugfs_create_file("conn", 0400, root, NULL, &gntv3_conn_fops);
-	debugfs_create_u32("back_ignore_revokes", 0600, root,
-			   &gntv3_back_ignore_revokes);
-	debugfs_create_file("front_inject", 0200, root, NULL,
-			    &gntv3_inject_fops);
-	return 0;
+	return gntv3_cwq ? 0 : -ENOMEM;
 }
 
 /**

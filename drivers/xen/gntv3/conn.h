@@ -89,6 +89,7 @@ extern u32 gntv3_back_ignore_revokes;
 int gntv3_conn_init(void);
 void gntv3_conn_exit(void);
 struct workqueue_struct *gntv3_conn_wq(void);
+int gntv3_conn_show(struct seq_file *s, void *unused);
 int gntv3_conn_self_domid(domid_t *domid);
 char *gntv3_conn_frontdir(domid_t frontend, u32 devid);
 

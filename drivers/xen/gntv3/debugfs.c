@@ -2,18 +2,36 @@
 /*
  * gntv3 debugfs files, under /sys/kernel/debug/gntv3/:
  *
- *  transport	the transport in use and the result of the load-time probe
- *  fronts	one line per grant tree (destroyed ones too, until their
- *		quarantine drained), as key=value pairs
- *  stats	module-wide frontend counters
+ *  transport		the transport in use and the result of the
+ *			load-time probe
+ *  fronts		one line per grant tree (destroyed ones too, until
+ *			their quarantine drained), as key=value pairs
+ *  stats		module-wide frontend counters
+ *  back		backend counters, then one line per attachment
+ *  back_pages		one line per backend mapping, then one per page
+ *  back_tcache_max	knob: table cache bound of new attachments
+ *  back_done_delay_ms	fault injection, see unmap.c
+ *  back_fail_map_op	fault injection, see map.c
+ *  conn		connection counters, then one line per frontend and
+ *			per backend connection (conn.c, conn_front.c,
+ *			conn_back.c)
+ *  back_ignore_revokes	fault injection, see conn.c
+ *  front_inject	fault injection, write-only: 1 makes every connected
+ *			frontend put one malformed request (unknown op) on
+ *			its ring, 2 one with a bogus reserved field
  *
- * Other parts of the module add their files under gntv3_debugfs_root().
- * The format is for people and tests, not a stable ABI.
+ * Every file is created here, once every other part of the module is up,
+ * and removed before any of them goes down.  The format is for people and
+ * tests, not a stable ABI.
  */
 
 #include <linux/debugfs.h>
+#include <linux/mm.h>
 #include <linux/seq_file.h>
+#include <xen/grant_table.h>
 
+#include "backend.h"
+#include "conn.h"
 #include "internal.h"
 
 static struct dentry *gntv3_debugfs_dir;
@@ -83,6 +101,105 @@ static int stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+/* ---- backend ---- */
+
+static const char *const gntv3_map_state_name[] = {
+	[GNTV3_MAP_LIVE] = "live",
+	[GNTV3_MAP_PENDING] = "pending",
+	[GNTV3_MAP_CANCELLING] = "cancelling",
+};
+
+static int gntv3_back_show(struct seq_file *s, void *unused)
+{
+	struct gntv3_back_counters *c = &gntv3_back_cnt;
+	struct gntv3_back *back;
+
+	seq_printf(s, "attachments %lld\nmappings %lld\npages_mapped %lld\n",
+		   atomic64_read(&c->attachments), atomic64_read(&c->mappings),
+		   atomic64_read(&c->pages_mapped));
+	seq_printf(s, "unmap_pending %lld\nretries %lld\nstuck %lld\ncancelled %lld\n",
+		   atomic64_read(&c->unmap_pending), atomic64_read(&c->retries),
+		   atomic64_read(&c->stuck), atomic64_read(&c->cancelled));
+	seq_printf(s, "bad_entries %lld\ntcache_maps %lld\nleaked %lld\n",
+		   atomic64_read(&c->bad_entries), atomic64_read(&c->tcache_maps),
+		   atomic64_read(&c->leaked));
+	mutex_lock(&gntv3_backs_lock);
+	list_for_each_entry(back, &gntv3_backs, link) {
+		mutex_lock(&back->lock);
+		seq_printf(s, "attach domid %u tree_ref %u generation %u tables %u/%u cached_pages %u/%u pooled_maps %u/%u\n",
+			   back->domid, back->tree_ref, back->generation,
+			   back->tcache_nr, back->tcache_max,
+			   back->page_cache.nr, back->page_cache.max,
+			   back->pool.nr, back->pool.max);
+		mutex_unlock(&back->lock);
+	}
+	mutex_unlock(&gntv3_backs_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gntv3_back);
+
+/*
+ * One line per mapping, then one per page:
+ *   map domid D id I order O ro R state S vmap V first_ref F
+ *   page N pfn P foreign F domid D gref G count C
+ * domid/gref are read back from xen_page_foreign(), which gnttab_map_refs()
+ * filled in, so a test can check them against the grant's v1 references.
+ */
+static int gntv3_back_pages_show(struct seq_file *s, void *unused)
+{
+	struct gntv3_map_priv *mp;
+	struct gntv3_back *back;
+	unsigned int i;
+
+	mutex_lock(&gntv3_backs_lock);
+	list_for_each_entry(back, &gntv3_backs, link) {
+		mutex_lock(&back->lock);
+		list_for_each_entry(mp, &back->maps, node) {
+			seq_printf(s, "map domid %u id %llu order %u ro %d state %s vmap %d first_ref %u\n",
+				   back->domid, mp->pub.id, mp->pub.order,
+				   mp->pub.readonly, gntv3_map_state_name[mp->state],
+				   !!mp->pub.vaddr, mp->first_ref);
+			for (i = 0; i < mp->pub.nr_pages; i++) {
+				struct page *page = mp->pub.pages[i];
+				struct xen_page_foreign *f = xen_page_foreign(page);
+
+				seq_printf(s, "page %u pfn %#lx foreign %d domid %d gref %lld count %d\n",
+					   i, page_to_pfn(page), !!f,
+					   f ? f->domid : -1, f ? (s64)f->gref : -1LL,
+					   page_count(page));
+			}
+		}
+		mutex_unlock(&back->lock);
+	}
+	mutex_unlock(&gntv3_backs_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gntv3_back_pages);
+
+/* ---- connections: the show function is conn.c's ---- */
+
+DEFINE_SHOW_ATTRIBUTE(gntv3_conn);
+
+static ssize_t gntv3_inject_write(struct file *file, const char __user *buf,
+				  size_t len, loff_t *ppos)
+{
+	u32 what;
+	int rc;
+
+	rc = kstrtou32_from_user(buf, len, 0, &what);
+	if (rc)
+		return rc;
+	rc = gntv3_fconn_inject(what);
+	return rc ? rc : len;
+}
+
+static const struct file_operations gntv3_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = gntv3_inject_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * gntv3_debugfs_init() - create /sys/kernel/debug/gntv3 and its files
  *
@@ -97,6 +214,28 @@ void gntv3_debugfs_init(void)
 			    &fronts_fops);
 	debugfs_create_file("stats", 0444, gntv3_debugfs_dir, NULL,
 			    &stats_fops);
+
+	debugfs_create_file("back", 0400, gntv3_debugfs_dir, NULL,
+			    &gntv3_back_fops);
+	debugfs_create_file("back_pages", 0400, gntv3_debugfs_dir, NULL,
+			    &gntv3_back_pages_fops);
+	/* Knob: table cache bound of the attachments made from now on. */
+	debugfs_create_u32("back_tcache_max", 0600, gntv3_debugfs_dir,
+			   &gntv3_tcache_max);
+	/* Fault injection: see gntv3_unmap_done_delay_ms (unmap.c). */
+	debugfs_create_u32("back_done_delay_ms", 0600, gntv3_debugfs_dir,
+			   &gntv3_unmap_done_delay_ms);
+	/* Fault injection: see gntv3_fail_map_op (map.c). */
+	debugfs_create_u32("back_fail_map_op", 0600, gntv3_debugfs_dir,
+			   &gntv3_fail_map_op);
+
+	debugfs_create_file("conn", 0400, gntv3_debugfs_dir, NULL,
+			    &gntv3_conn_fops);
+	/* Fault injection: see gntv3_back_ignore_revokes (conn.c). */
+	debugfs_create_u32("back_ignore_revokes", 0600, gntv3_debugfs_dir,
+			   &gntv3_back_ignore_revokes);
+	debugfs_create_file("front_inject", 0200, gntv3_debugfs_dir, NULL,
+			    &gntv3_inject_fops);
 }
 
 /**

@@ -153,7 +153,7 @@ struct dentry *gntv3_debugfs_root(void);
 int gntv3_dev_init(void);
 void gntv3_dev_exit(void);
 
-/* ---- backend, backend.c ---- */
+/* ---- backend, attach.c ---- */
 
 int gntv3_back_init(void);
 void gntv3_back_exit(void);

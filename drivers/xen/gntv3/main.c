@@ -4,7 +4,7 @@
  *
  * At load the hypervisor is probed once for the grant table v3 sub-ops
  * (GNTTABOP_v3_query); stock Xen answers -ENOSYS and the v1 transport is
- * used.  Then the frontend, debugfs, the connections, the backend and
+ * used.  Then the frontend, the connections, the backend, debugfs and
  * /dev/gntv3 come up, in that order, and go down in reverse.
  */
 
@@ -102,28 +102,28 @@ static int __init gntv3_init(void)
 	rc = gntv3_front_init();
 	if (rc)
 		return rc;
-	gntv3_debugfs_init();
 
 	rc = gntv3_conn_init();
 	if (rc)
-		goto err_debugfs;
+		goto err_front;
 
 	rc = gntv3_back_init();
 	if (rc)
 		goto err_conn;
 
+	gntv3_debugfs_init();
 	rc = gntv3_dev_init();
 	if (rc)
-		goto err_back;
+		goto err_debugfs;
 
 	return 0;
 
-err_back:
+err_debugfs:
+	gntv3_debugfs_exit();
 	gntv3_back_exit();
 err_conn:
 	gntv3_conn_exit();
-err_debugfs:
-	gntv3_debugfs_exit();
+err_front:
 	gntv3_front_exit();
 	return rc;
 }
@@ -132,9 +132,9 @@ module_init(gntv3_init);
 static void __exit gntv3_exit(void)
 {
 	gntv3_dev_exit();
+	gntv3_debugfs_exit();
 	gntv3_back_exit();
 	gntv3_conn_exit();
-	gntv3_debugfs_exit();
 	gntv3_front_exit();
 }
 module_exit(gntv3_exit);

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 backend: attach to a frontend's grant tree and detach again.
+ *
+ * An attachment (struct gntv3_back) maps the frontend's descriptor page
+ * read-only and owns a table cache (tcache.c), a pool of mapping objects
+ * and a page cache (pool.c) and the list of its mappings (map.c, unmap.c).
+ */
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <xen/grant_table.h>
+
+#include "backend.h"
+#include "conn.h"
+#include "internal.h"
+#include "tree.h"
+
+struct gntv3_back_counters gntv3_back_cnt;
+
+/* Every live attachment, for debugfs and module unload. */
+LIST_HEAD(gntv3_backs);
+/* Protects gntv3_backs; taken before any back->lock. */
+DEFINE_MUTEX(gntv3_backs_lock);
+
+static int gntv3_back_check_desc(struct gntv3_back *back)
+{
+	const struct gntv3_tree_desc *d = page_address(back->desc_page);
+	u32 flags = READ_ONCE(d->flags);
+	int rc;
+
+	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
+	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
+	    (flags & ~GNTV3_TREE_F_V1)) {
+		gntv3_bad_entry();
+		return -EPROTO;
+	}
+	if (!(flags & GNTV3_TREE_F_V1))
+		return -EOPNOTSUPP;	/* native tree: see map.c */
+	rc = gntv3_conn_self_domid(&back->self);
+	if (rc)
+		return rc;
+	if (READ_ONCE(d->grantee) != back->self) {
+		gntv3_bad_entry();
+		return -EPERM;
+	}
+	back->generation = READ_ONCE(d->generation);
+	return 0;
+}
+
+/**
+ * gntv3_back_attach() - attach to a frontend's grant tree
+ * @frontend: the granting domain (our own domain id for loopback)
+ * @tree_ref: v1 grant reference of the frontend's tree descriptor page
+ *
+ * Maps the descriptor read-only and checks its magic, version, transport
+ * and that it grants to us.
+ *
+ * Context: process context, may sleep.
+ * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a native tree,
+ * -ENOENT if @tree_ref is not granted to us, -EPROTO for a malformed
+ * descriptor, -EPERM if the tree grants to another domain, -ENOMEM.
+ */
+struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
+{
+	struct gntv3_back *back;
+	int rc;
+
+	if (frontend >= DOMID_FIRST_RESERVED)
+		return ERR_PTR(-EINVAL);
+	back = kzalloc(sizeof(*back), GFP_KERNEL);
+	if (!back)
+		return ERR_PTR(-ENOMEM);
+	back->domid = frontend;
+	back->tree_ref = tree_ref;
+	mutex_init(&back->lock);
+	INIT_LIST_HEAD(&back->maps);
+	kref_init(&back->ref);
+	back->tcache_max = clamp_t(u32, READ_ONCE(gntv3_tcache_max),
+				   GNTV3_TCACHE_MIN, GNTV3_TCACHE_LIMIT);
+	back->tcache = kcalloc(back->tcache_max, sizeof(*back->tcache),
+			       GFP_KERNEL);
+	if (!back->tcache || gntv3_back_caches_init(back)) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	rc = gntv3_map_ro_page(frontend, tree_ref, &back->desc_page,
+			       &back->desc_handle);
+	if (rc)
+		goto err_free;
+	rc = gntv3_back_check_desc(back);
+	if (rc)
+		goto err_unmap;
+
+	mutex_lock(&gntv3_backs_lock);
+	list_add_tail(&back->link, &gntv3_backs);
+	mutex_unlock(&gntv3_backs_lock);
+	atomic64_inc(&gntv3_back_cnt.attachments);
+	return back;
+
+err_unmap:
+	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+err_free:
+	gntv3_back_caches_free(back);
+	kfree(back->tcache);
+	kfree(back);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(gntv3_back_attach);
+
+/**
+ * gntv3_back_detach() - detach from a frontend's tree
+ * @back: the attachment
+ *
+ * Every mapping of @back is released: a pending unmap gets one last
+ * synchronous attempt and its done callback (0 or -ECANCELED); a live
+ * mapping the caller never gave back is unmapped.  A mapping whose pages
+ * are still in use stays mapped and is leaked on purpose (pr_warn, counted
+ * as "leaked"): its pages are never freed while mapped.  Returns once no
+ * done callback of @back is running any more; after that no struct
+ * gntv3_mapping of @back may be used.
+ *
+ * Context: process context, may sleep; not from a done callback of @back.
+ */
+void gntv3_back_detach(struct gntv3_back *back)
+{
+	struct gntv3_map_priv *mp;
+	bool was_pending;
+
+	if (!back)
+		return;
+	/* the ring first: no revoke request may look at the maps below */
+	gntv3_bconn_destroy(back);
+	mutex_lock(&gntv3_backs_lock);
+	list_del(&back->link);
+	mutex_unlock(&gntv3_backs_lock);
+
+	mutex_lock(&back->lock);
+	back->dying = true;
+	while ((mp = list_first_entry_or_null(&back->maps,
+					      struct gntv3_map_priv, node))) {
+		list_del_init(&mp->node);
+		was_pending = mp->state == GNTV3_MAP_PENDING;
+		mp->state = GNTV3_MAP_CANCELLING;
+		mutex_unlock(&back->lock);
+		gntv3_unmap_cancel(mp, was_pending);
+		mutex_lock(&back->lock);
+	}
+	gntv3_tcache_drop_all(back);
+	mutex_unlock(&back->lock);
+	/* unmap works that took a mapping off back->maps before we looked */
+	wait_var_event(&back->in_done, !atomic_read(&back->in_done));
+
+	/* every mapping is unmapped or leaked: nobody uses the caches now */
+	gntv3_back_caches_free(back);
+	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+	atomic64_dec(&gntv3_back_cnt.attachments);
+	kfree(back->tcache);
+	back->tcache = NULL;
+	/* an unmap work may still be in a done callback of ours */
+	gntv3_back_put(back);
+}
+EXPORT_SYMBOL_GPL(gntv3_back_detach);
+
+static void gntv3_back_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct gntv3_back, ref));
+}
+
+/**
+ * gntv3_back_put() - drop a reference to an attachment
+ * @back: the attachment; the last reference frees what detach left of it
+ */
+void gntv3_back_put(struct gntv3_back *back)
+{
+	kref_put(&back->ref, gntv3_back_release);
+}
+
+/**
+ * gntv3_back_mappings_gone() - mappings of @back went away
+ * @back: the attachment, with its lock held
+ *
+ * A connected attachment re-checks its pending revoke requests at once
+ * rather than on its next poll: the mapping that kept one waiting may have
+ * been among them.  Called once the owner knows (its done callback ran, or
+ * gntv3_unmap_batch() is about to return), so that an ACK never runs ahead
+ * of what the owner has been told.
+ */
+void gntv3_back_mappings_gone(struct gntv3_back *back)
+{
+	lockdep_assert_held(&back->lock);
+	if (back->conn)
+		gntv3_bconn_kick(back->conn);
+}
+
+/**
+ * gntv3_back_init() - set up the backend half of the module
+ *
+ * Return: 0 or a negative errno.
+ */
+int gntv3_back_init(void)
+{
+	int rc;
+
+	rc = gntv3_pool_init();
+	if (rc)
+		return rc;
+	rc = gntv3_unmap_init();
+	if (rc)
+		gntv3_pool_exit();
+	return rc;
+}
+
+/**
+ * gntv3_back_exit() - tear the backend half down at module unload
+ *
+ * Attachments a kernel user left behind are detached, which finishes or
+ * cancels every pending unmap and leaks (never frees) pages still in use.
+ */
+void gntv3_back_exit(void)
+{
+	struct gntv3_back *back;
+
+	for (;;) {
+		mutex_lock(&gntv3_backs_lock);
+		back = list_first_entry_or_null(&gntv3_backs, struct gntv3_back,
+						link);
+		mutex_unlock(&gntv3_backs_lock);
+		if (!back)
+			break;
+		pr_warn("gntv3: unload with an attachment to d%u left, detaching\n",
+			back->domid);
+		gntv3_back_detach(back);
+	}
+	gntv3_unmap_exit();
+	/* every mapping was freed or, leaked, forgotten by now */
+	gntv3_pool_exit();
+}

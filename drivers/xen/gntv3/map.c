@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 backend: map a batch of grant ids of an attached tree.
+ *
+ * Mapping.  gntv3_map() resolves every id of a batch first (walk, checks of
+ * size, permissions and revocation), then maps all 4 KiB pieces of all ids
+ * with one gnttab_map_refs() call: a 2 MiB grant is 512 consecutive v1
+ * references first_ref + i.  All or nothing: a partial failure unmaps what
+ * did map.  Every mapped page is PageForeign with xen_page_foreign() naming
+ * the frontend and the v1 reference (gnttab_map_refs() fills it in).
+ *
+ * PG_foreign is PF_NO_COMPOUND in 6.12, so a 2 MiB grant is 512 order-0
+ * foreign pages under one struct gntv3_mapping, 512 grant handles and 512
+ * maptrack entries in Xen.  A native v3 mapping (GNTTABOP_v3_map) would be
+ * one hypercall element and one handle for the whole superpage, and on a
+ * translated guest could be backed by one 2 MiB host mapping; the struct
+ * pages would still be order-0 foreign pages unless PG_foreign learns about
+ * folios.  The native path is not implemented: no hypervisor offers
+ * GNTTABOP_v3_map, so attach refuses native trees with -EOPNOTSUPP rather
+ * than ship code that was never run.
+ *
+ * GNTV3_MAP_F_VMAP: on a translated guest (PVH/HVM) the pages are simply
+ * vmap()ed.  A PV guest may not point its own PTEs at another domain's
+ * frames, so there the vmap area is created first (its PTEs empty, as the
+ * pages have no machine frame yet) and each of its PTEs is mapped by Xen
+ * with GNTMAP_contains_pte, next to the usual linear-map mapping; that is
+ * two grant mappings per page.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/features.h>
+#include <xen/grant_table.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/page.h>
+
+#include "backend.h"
+#include "tree.h"
+
+/*
+ * Fault injection (debugfs back_fail_map_op, 0 by default): N > 0 makes the
+ * next batch map of at least N pages hand Xen an invalid grant reference in
+ * its N-th map op (the vmap PTE op of a PV vmap), then resets to 0.  Xen
+ * fails that one op and maps the others, so a test can drive the unwind of
+ * a partly failed batch through real hypercalls.
+ */
+u32 gntv3_fail_map_op;
+#define GNTV3_BAD_REF	U32_MAX
+
+static bool gntv3_pv(void)
+{
+	return !xen_feature(XENFEAT_auto_translated_physmap);
+}
+
+/**
+ * gntv3_gnttab_errno() - the errno of a failed grant map operation
+ * @status: its GNTST_* status
+ *
+ * Return: 0 for GNTST_okay, else a negative errno.
+ */
+int gntv3_gnttab_errno(s16 status)
+{
+	switch (status) {
+	case GNTST_okay:
+		return 0;
+	case GNTST_bad_domain:
+		return -ESRCH;
+	case GNTST_bad_gntref:
+	case GNTST_general_error:	/* ref not granted to us */
+		return -ENOENT;
+	case GNTST_permission_denied:
+		return -EACCES;
+	case GNTST_no_device_space:
+		return -ENOSPC;
+	default:
+		return -EIO;
+	}
+}
+
+static bool gntv3_walk_err_is_bad(int rc)
+{
+	return rc == -EINVAL || rc == -EPROTO || rc == -EBADMSG ||
+	       rc == -ELOOP;
+}
+
+/* One id of a batch, resolved. */
+struct gntv3_resolved {
+	grant_ref_t first_ref;
+	unsigned int order;
+	bool writable;
+};
+
+static bool gntv3_hint_covers(const struct gntv3_leaf_hint *hint, gntv3_id_t id)
+{
+	return hint->ptes && !((hint->id ^ id) >> GNTV3_LEVEL_BITS);
+}
+
+/* gntv3_walk() for an id of the table @hint names. */
+static int gntv3_hint_walk(const struct gntv3_leaf_hint *hint, gntv3_id_t id,
+			   struct gntv3_walk_result *res)
+{
+	u64 pte = le64_to_cpu(READ_ONCE(hint->ptes[GNTV3_ID_INDEX(id, 0)]));
+	int rc;
+
+	/* a level-0 entry is a leaf or invalid: validation refuses tables */
+	rc = gntv3_pte_validate(pte, 0);
+	if (rc)
+		return rc;
+	res->pte = pte;
+	res->level = 0;
+	res->first_id = id;
+	return 0;
+}
+
+static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
+			     unsigned int flags, struct gntv3_leaf_hint *hint,
+			     struct gntv3_resolved *r)
+{
+	struct gntv3_walk_result res;
+	unsigned int nr;
+	u64 ref;
+	int rc;
+
+	if (gntv3_hint_covers(hint, id))
+		rc = gntv3_hint_walk(hint, id, &res);
+	else
+		rc = gntv3_tcache_walk(back, root, id, hint, &res);
+	if (rc) {
+		if (gntv3_walk_err_is_bad(rc))
+			gntv3_bad_entry();
+		return rc;
+	}
+	if (res.first_id != id)
+		return -EINVAL;		/* inside a superpage: no sub-maps */
+	if (res.level > GNTV3_SIZE_2M)
+		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
+	if (!(res.pte & GNTV3_PTE_V1)) {
+		gntv3_bad_entry();
+		return -EPROTO;
+	}
+	if (res.pte & GNTV3_PTE_REVOKED)
+		return -EACCES;
+	/* v1: the frontend can only downgrade entries nobody maps */
+	if (res.pte & GNTV3_PTE_DOWNGRADE)
+		return -EAGAIN;
+	if (!(flags & GNTV3_MAP_F_READONLY) && !(res.pte & GNTV3_PTE_WRITE))
+		return -EACCES;
+	nr = 1U << GNTV3_SIZE_ORDER(res.level);
+	ref = GNTV3_PTE_GET_FRAME(res.pte);
+	if (ref > U32_MAX - (nr - 1)) {
+		gntv3_bad_entry();
+		return -EPROTO;
+	}
+	r->first_ref = ref;
+	r->order = GNTV3_SIZE_ORDER(res.level);
+	r->writable = !(flags & GNTV3_MAP_F_READONLY);
+	return 0;
+}
+
+/*
+ * The op arrays of one gnttab_map_refs() call covering a whole batch, and
+ * the number of mappings allocated for it (0 or all of them).
+ */
+struct gntv3_batch {
+	unsigned int total;
+	unsigned int nr_maps;
+	bool pv_vmap;
+	struct page **pages;
+	struct gnttab_map_grant_ref *ops;	/* linear map, or vmap PTEs */
+	struct gnttab_map_grant_ref *kops;	/* pv_vmap: linear map */
+	struct page *pages_inline[GNTV3_INLINE_NR];
+	struct gnttab_map_grant_ref ops_inline[GNTV3_INLINE_NR];
+};
+
+/*
+ * Set up @mp, whose array pointers are NULL, field by field (pooled
+ * mappings are not zeroed); on -ENOMEM it is left for gntv3_mappings_free().
+ */
+static int gntv3_mapping_init(struct gntv3_map_priv *mp,
+			      struct gntv3_back *back, gntv3_id_t id,
+			      const struct gntv3_resolved *r, bool pv_vmap)
+{
+	unsigned int nr = 1U << r->order;
+
+	mp->pub.back = back;
+	mp->pub.id = id;
+	mp->pub.order = r->order;
+	mp->pub.readonly = !r->writable;
+	mp->pub.nr_pages = nr;
+	mp->pub.vaddr = NULL;
+	INIT_LIST_HEAD(&mp->node);
+	mp->state = GNTV3_MAP_LIVE;
+	mp->first_ref = r->first_ref;
+	gntv3_unmap_work_init(mp);
+	mp->retry = 0;
+	mp->start = 0;
+	mp->done = NULL;
+	mp->data = NULL;
+	mp->page0 = NULL;
+	mp->handle0 = 0;
+	if (nr == 1 && !pv_vmap) {
+		mp->pub.pages = &mp->page0;
+		mp->handles = &mp->handle0;
+		return 0;
+	}
+	mp->pub.pages = kvcalloc(nr, sizeof(*mp->pub.pages), GFP_KERNEL);
+	mp->handles = kvcalloc(nr, sizeof(*mp->handles), GFP_KERNEL);
+	if (pv_vmap) {
+		mp->vhandles = kvcalloc(nr, sizeof(*mp->vhandles), GFP_KERNEL);
+		mp->vptes = kvcalloc(nr, sizeof(*mp->vptes), GFP_KERNEL);
+	}
+	if (!mp->pub.pages || !mp->handles ||
+	    (pv_vmap && (!mp->vhandles || !mp->vptes)))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * PV: create the vmap area of @mp before the grant map.  The pages have no
+ * machine frame yet, so Xen PV's pte conversion leaves every PTE of the area
+ * empty (but the page tables exist); the grant map then fills them in
+ * (GNTMAP_contains_pte), which needs their machine addresses.
+ */
+static int gntv3_pv_vmap_prepare(struct gntv3_map_priv *mp)
+{
+	unsigned int i, nr = mp->pub.nr_pages, level;
+	pte_t *pte;
+
+	mp->pub.vaddr = vmap(mp->pub.pages, nr, VM_MAP, PAGE_KERNEL);
+	if (!mp->pub.vaddr)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		pte = lookup_address((unsigned long)mp->pub.vaddr + i * PAGE_SIZE,
+				     &level);
+		if (!pte || level != PG_LEVEL_4K) {
+			vunmap(mp->pub.vaddr);
+			mp->pub.vaddr = NULL;
+			return -EFAULT;
+		}
+		mp->vptes[i] = arbitrary_virt_to_machine(pte).maddr;
+	}
+	return 0;
+}
+
+/* Fill the ops of @mp's pages, starting at batch slot @k. */
+static void gntv3_batch_fill(struct gntv3_batch *b, struct gntv3_map_priv *mp,
+			     unsigned int k, domid_t domid)
+{
+	u32 ro = mp->pub.readonly ? GNTMAP_readonly : 0;
+	unsigned int i;
+
+	for (i = 0; i < mp->pub.nr_pages; i++, k++) {
+		struct page *page = b->pages[k];
+
+		mp->pub.pages[i] = page;
+		if (b->pv_vmap) {
+			gnttab_set_map_op(&b->ops[k], mp->vptes[i],
+					  GNTMAP_host_map | GNTMAP_contains_pte | ro,
+					  mp->first_ref + i, domid);
+			gnttab_set_map_op(&b->kops[k], gntv3_kaddr(page),
+					  GNTMAP_host_map | ro,
+					  mp->first_ref + i, domid);
+		} else {
+			gnttab_set_map_op(&b->ops[k], gntv3_kaddr(page),
+					  GNTMAP_host_map | ro,
+					  mp->first_ref + i, domid);
+		}
+	}
+}
+
+/* Raw unmap of one map op that succeeded, bypassing the p2m bookkeeping. */
+static bool gntv3_unmap_raw(const struct gnttab_map_grant_ref *m)
+{
+	struct gnttab_unmap_grant_ref op = {
+		.host_addr = m->host_addr,
+		.handle = m->handle,
+	};
+
+	return !HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1) &&
+	       op.status == GNTST_okay;
+}
+
+/* Undo a page whose ops all succeeded: it is foreign, its p2m is set. */
+static bool gntv3_unmap_whole(struct gntv3_batch *b, unsigned int k)
+{
+	const struct gnttab_map_grant_ref *m = &b->ops[k];
+	const struct gnttab_map_grant_ref *km = b->kops ? &b->kops[k] : NULL;
+	struct gnttab_unmap_grant_ref op = {
+		.host_addr = m->host_addr,
+		.handle = m->handle,
+	};
+	struct gnttab_unmap_grant_ref kop = {};
+
+	if (km) {
+		kop.host_addr = km->host_addr;
+		kop.handle = km->handle;
+	}
+	return !gnttab_unmap_refs(&op, km ? &kop : NULL, &b->pages[k], 1) &&
+	       op.status == GNTST_okay && (!km || kop.status == GNTST_okay);
+}
+
+/*
+ * Undo the map ops of a batch that did not fully succeed.  With @consistent
+ * (gnttab_map_refs() returned 0), pages whose ops all succeeded are foreign
+ * with their p2m set up and go through gnttab_unmap_refs().  A page where
+ * only one of its two PV ops succeeded, or any page after the hypercall
+ * itself failed (gnttab_map_refs() then returns before setting up the p2m),
+ * is undone op by op.  A page that cannot be unmapped is leaked, never
+ * freed: its slot in b->pages is cleared.  Returns the number leaked.
+ */
+static unsigned int gntv3_batch_unwind(struct gntv3_batch *b, bool consistent)
+{
+	unsigned int k, leaked = 0;
+
+	for (k = 0; k < b->total; k++) {
+		const struct gnttab_map_grant_ref *m = &b->ops[k];
+		const struct gnttab_map_grant_ref *km = b->kops ? &b->kops[k] : NULL;
+		bool m_ok = m->status == GNTST_okay;
+		bool km_ok = km && km->status == GNTST_okay;
+		bool ok = true;
+
+		if (!m_ok && !km_ok)
+			continue;
+		if (consistent && m_ok && (!km || km_ok)) {
+			ok = gntv3_unmap_whole(b, k);
+		} else {
+			if (m_ok)
+				ok = gntv3_unmap_raw(m);
+			if (km_ok)
+				ok = gntv3_unmap_raw(km) && ok;
+			if (ok)
+				ClearPageForeign(b->pages[k]);
+		}
+		if (!ok) {
+			leaked++;
+			b->pages[k] = NULL;
+		}
+	}
+	return leaked;
+}
+
+static int gntv3_batch_alloc(struct gntv3_back *back, struct gntv3_batch *b,
+			     unsigned int total, bool pv_vmap)
+{
+	b->total = total;
+	b->pv_vmap = pv_vmap;
+	b->pages = gntv3_array_get(b->pages_inline, sizeof(b->pages_inline),
+				   total, sizeof(*b->pages));
+	b->ops = gntv3_array_get(b->ops_inline, sizeof(b->ops_inline), total,
+				 sizeof(*b->ops));
+	if (pv_vmap)
+		b->kops = kvcalloc(total, sizeof(*b->kops), GFP_KERNEL);
+	if (!b->pages || !b->ops || (pv_vmap && !b->kops))
+		return -ENOMEM;
+	return gntv3_pages_get(back, b->pages, total);
+}
+
+static void gntv3_batch_free(struct gntv3_back *back, struct gntv3_batch *b,
+			     bool free_pages)
+{
+	unsigned int k, start;
+
+	if (free_pages && b->pages) {
+		/* Free runs of pages that were not leaked by the unwind. */
+		for (k = 0; k < b->total; k = start + 1) {
+			start = k;
+			while (start < b->total && b->pages[start])
+				start++;
+			if (start > k)
+				gntv3_pages_put(back, &b->pages[k], start - k);
+		}
+	}
+	kvfree(b->kops);
+	gntv3_array_put(b->ops, b->ops_inline);
+	gntv3_array_put(b->pages, b->pages_inline);
+}
+
+/* Allocate the mappings of a batch and fill in the op arrays. */
+static int gntv3_batch_prepare(struct gntv3_back *back, struct gntv3_batch *b,
+			       const gntv3_id_t *ids,
+			       const struct gntv3_resolved *res, unsigned int nr,
+			       struct gntv3_map_priv **mps)
+{
+	unsigned int i, k;
+	int rc;
+
+	rc = gntv3_mappings_alloc(back, mps, nr);
+	if (rc)
+		return rc;
+	/* from here on, they are freed on error */
+	b->nr_maps = nr;
+	for (i = 0, k = 0; i < nr; i++) {
+		struct gntv3_map_priv *mp = mps[i];
+
+		rc = gntv3_mapping_init(mp, back, ids[i], &res[i], b->pv_vmap);
+		if (rc)
+			return rc;
+		/* the pages must be known before a PV vmap area is made */
+		memcpy(mp->pub.pages, &b->pages[k],
+		       mp->pub.nr_pages * sizeof(*b->pages));
+		if (b->pv_vmap) {
+			rc = gntv3_pv_vmap_prepare(mp);
+			if (rc)
+				return rc;
+		}
+		gntv3_batch_fill(b, mp, k, back->domid);
+		k += mp->pub.nr_pages;
+	}
+	return 0;
+}
+
+/*
+ * Take the grant handles out of the op arrays of a successful batch and
+ * line the mappings up on @list, for the attachment's list once done.
+ */
+static void gntv3_batch_handles(struct gntv3_batch *b, unsigned int nr,
+				struct gntv3_map_priv **mps,
+				struct list_head *list)
+{
+	unsigned int i, j, k;
+
+	for (i = 0, k = 0; i < nr; i++) {
+		struct gntv3_map_priv *mp = mps[i];
+
+		list_add_tail(&mp->node, list);
+
+		for (j = 0; j < mp->pub.nr_pages; j++, k++) {
+			if (b->pv_vmap) {
+				mp->vhandles[j] = b->ops[k].handle;
+				mp->handles[j] = b->kops[k].handle;
+			} else {
+				mp->handles[j] = b->ops[k].handle;
+			}
+		}
+	}
+}
+
+/* See gntv3_fail_map_op. */
+static void gntv3_inject_map_failure(struct gntv3_batch *b)
+{
+	u32 n = READ_ONCE(gntv3_fail_map_op);
+
+	if (unlikely(n) && n <= b->total &&
+	    cmpxchg(&gntv3_fail_map_op, n, 0) == n)
+		b->ops[n - 1].ref = GNTV3_BAD_REF;
+}
+
+/* Translated guests: plain vmap() of the mapped pages. */
+static int gntv3_batch_vmap(unsigned int nr, struct gntv3_map_priv **mps)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct gntv3_map_priv *mp = mps[i];
+
+		mp->pub.vaddr = vmap(mp->pub.pages, mp->pub.nr_pages, VM_MAP,
+				     mp->pub.readonly ? PAGE_KERNEL_RO : PAGE_KERNEL);
+		if (!mp->pub.vaddr)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Map @nr resolved ids as one batch; called with back->lock held. */
+static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
+			   const struct gntv3_resolved *res, unsigned int nr,
+			   unsigned int total, unsigned int flags,
+			   struct gntv3_map_priv **mps)
+{
+	bool vmap_wanted = flags & GNTV3_MAP_F_VMAP;
+	struct gntv3_batch b = {};
+	LIST_HEAD(batch);
+	unsigned int i, k, leaked = 0;
+	int rc, hrc;
+
+	b.pv_vmap = vmap_wanted && gntv3_pv();
+	rc = gntv3_batch_alloc(back, &b, total, b.pv_vmap);
+	if (rc) {
+		/* gntv3_pages_get() keeps no page when it fails */
+		gntv3_array_put(b.pages, b.pages_inline);
+		b.pages = NULL;
+		goto out_free;
+	}
+	rc = gntv3_batch_prepare(back, &b, ids, res, nr, mps);
+	if (rc)
+		goto out_free;
+	gntv3_inject_map_failure(&b);
+
+	hrc = gnttab_map_refs(b.ops, b.kops, b.pages, total);
+	rc = hrc;
+	for (k = 0; !rc && k < total; k++) {
+		rc = gntv3_gnttab_errno(b.ops[k].status);
+		if (!rc && b.kops)
+			rc = gntv3_gnttab_errno(b.kops[k].status);
+	}
+	if (rc)
+		goto out_unwind;
+	gntv3_batch_handles(&b, nr, mps, &batch);
+	if (vmap_wanted && !b.pv_vmap) {
+		rc = gntv3_batch_vmap(nr, mps);
+		if (rc)
+			goto out_unwind;
+	}
+	list_splice_tail(&batch, &back->maps);
+	gntv3_map_account(1, nr, total);
+	gntv3_batch_free(back, &b, false);
+	return 0;
+
+out_unwind:
+	/* translated vmaps go first; PV ones are cleared by Xen's unmap */
+	for (i = 0; !b.pv_vmap && i < nr; i++) {
+		if (mps[i]->pub.vaddr) {
+			vunmap(mps[i]->pub.vaddr);
+			mps[i]->pub.vaddr = NULL;
+		}
+	}
+	leaked = gntv3_batch_unwind(&b, !hrc);
+	if (leaked) {
+		pr_warn("gntv3: %u pages still mapped after a failed batch, leaking them\n",
+			leaked);
+		atomic64_add(leaked, &gntv3_back_cnt.leaked);
+	}
+out_free:
+	/* a PV vmap area over a leaked page keeps its grant PTE */
+	for (i = 0; i < b.nr_maps && !leaked; i++)
+		if (mps[i]->pub.vaddr)
+			vunmap(mps[i]->pub.vaddr);
+	gntv3_mappings_free(back, mps, b.nr_maps);
+	gntv3_batch_free(back, &b, true);
+	return rc;
+}
+
+/**
+ * gntv3_map() - map a batch of grant ids of an attached tree
+ * @back: the attachment
+ * @ids: @nr grant ids; a superpage is named by its first id
+ * @nr: number of ids, at least 1; at most GNTV3_MAP_MAX_PAGES 4 KiB pages in
+ *	all
+ * @flags: GNTV3_MAP_F_READONLY and/or GNTV3_MAP_F_VMAP
+ * @maps: receives one mapping per id
+ *
+ * Every id is resolved first, then all their 4 KiB pieces are mapped with a
+ * single gnttab_map_refs() call.  All or nothing: on error nothing of the
+ * batch stays mapped.  Duplicate ids are allowed and map twice.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -ENOENT for an id that is not granted, -EINVAL for bad
+ * arguments or an id inside a superpage that is not its first, -EACCES for
+ * a revoked grant or a writable map of a read-only one, -EAGAIN for a grant
+ * being downgraded (map it read-only once that is done), -EPROTO or -ELOOP
+ * for a malformed tree, -EOPNOTSUPP for a 1 GiB grant, -E2BIG for too many
+ * pages, -ESHUTDOWN while detaching, -ENOMEM, or another errno from Xen.
+ */
+int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
+	      unsigned int nr, unsigned int flags,
+	      struct gntv3_mapping **maps)
+{
+	struct gntv3_map_priv *mps_inline[GNTV3_INLINE_NR], **mps;
+	struct gntv3_resolved res_inline[GNTV3_INLINE_NR], *res;
+	struct gntv3_leaf_hint hint = {};
+	unsigned int i, total = 0;
+	u64 root;
+	int rc;
+
+	if (!back || !ids || !maps || !nr || nr > GNTV3_MAP_MAX_PAGES ||
+	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP)))
+		return -EINVAL;
+	res = gntv3_array_get(res_inline, sizeof(res_inline), nr, sizeof(*res));
+	mps = gntv3_array_get(mps_inline, sizeof(mps_inline), nr, sizeof(*mps));
+	if (!res || !mps) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&back->lock);
+	rc = back->dying ? -ESHUTDOWN : gntv3_back_read_desc(back, &root);
+	for (i = 0; !rc && i < nr; i++) {
+		rc = gntv3_resolve_one(back, root, ids[i], flags, &hint, &res[i]);
+		if (!rc)
+			total += 1U << res[i].order;
+		if (!rc && total > GNTV3_MAP_MAX_PAGES)
+			rc = -E2BIG;
+	}
+	if (!rc)
+		rc = gntv3_map_batch(back, ids, res, nr, total, flags, mps);
+	mutex_unlock(&back->lock);
+
+	if (!rc)
+		for (i = 0; i < nr; i++)
+			maps[i] = &mps[i]->pub;
+out_free:
+	gntv3_array_put(mps, mps_inline);
+	gntv3_array_put(res, res_inline);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_map);

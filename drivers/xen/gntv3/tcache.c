@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 backend: the descriptor and the table cache of an attachment.
+ *
+ * Everything read from the frontend (descriptor, table entries) is written
+ * by an untrusted peer that may change it at any time.  Each descriptor
+ * field and each entry is read once (READ_ONCE) and validated before use;
+ * gntv3_walk() does this for the entries, the table cache below for the
+ * table references.  Hostile input yields a negative errno and a count in
+ * the "bad entries" counter, never a WARN or BUG.
+ *
+ * Table cache.  gntv3_walk() asks for each table page on the path of an id.
+ * A table page named by v1 reference R is mapped read-only into a page from
+ * gnttab_alloc_pages() and kept in a small per-attachment cache (at most
+ * back_tcache_max entries, a debugfs knob).  A cached mapping of R stays
+ * valid for as long as we hold it: the frontend cannot end access to R, nor
+ * reuse R for another page, while we map it.  So the cache never serves a
+ * wrong page; it can only keep tables the frontend no longer uses, which
+ * would stay in the frontend's quarantine.  Hence entries are dropped
+ *  - when a walk finds a different table, a leaf or an empty entry in the
+ *    slot (parent table, index) an entry was found through, together with
+ *    every cached table below it;
+ *  - all at once when the descriptor's generation changes (root replaced);
+ *  - least recently used first when the cache is full;
+ *  - all at detach.
+ * A table reached twice on one walk (a loop), a table reference equal to the
+ * descriptor's, or a table met at two levels is rejected with -ELOOP.
+ *
+ * Every function here is called with the attachment's lock held, except
+ * the read-only page helpers, which take no lock.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <xen/grant_table.h>
+
+#include "backend.h"
+#include "tree.h"
+
+/* Table cache bound per attachment (debugfs knob back_tcache_max). */
+u32 gntv3_tcache_max = 64;
+
+/* ---- one read-only page: the descriptor and the table pages ---- */
+
+/* Map the v1 grant @ref of @domid read-only into a fresh page. */
+int gntv3_map_ro_page(domid_t domid, grant_ref_t ref,
+		      struct page **pagep, grant_handle_t *handle)
+{
+	struct gnttab_map_grant_ref op;
+	struct page *page;
+	int rc;
+
+	rc = gnttab_alloc_pages(1, &page);
+	if (rc)
+		return rc;
+	gnttab_set_map_op(&op, gntv3_kaddr(page),
+			  GNTMAP_host_map | GNTMAP_readonly, ref, domid);
+	rc = gnttab_map_refs(&op, NULL, &page, 1);
+	if (!rc)
+		rc = gntv3_gnttab_errno(op.status);
+	if (rc) {
+		/* A failed op left nothing mapped: the page is ours again. */
+		gnttab_free_pages(1, &page);
+		return rc;
+	}
+	*pagep = page;
+	*handle = op.handle;
+	return 0;
+}
+
+/*
+ * Undo gntv3_map_ro_page().  Nobody but us ever takes a reference to a
+ * descriptor or table page, so it is unmapped at once.  If Xen refuses, the
+ * page is still mapped and is deliberately leaked rather than handed back
+ * to the allocator.
+ */
+void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle)
+{
+	struct gnttab_unmap_grant_ref op;
+	int rc;
+
+	gnttab_set_unmap_op(&op, gntv3_kaddr(page), GNTMAP_host_map, handle);
+	rc = gnttab_unmap_refs(&op, NULL, &page, 1);
+	if (rc || op.status != GNTST_okay) {
+		pr_warn_ratelimited("gntv3: unmap of table page failed (%d/%d), leaking it\n",
+				    rc, op.status);
+		atomic64_inc(&gntv3_back_cnt.leaked);
+		return;
+	}
+	gnttab_free_pages(1, &page);
+}
+
+/* ---- table cache (all under back->lock) ---- */
+
+static void gntv3_tcache_del(struct gntv3_back *back, unsigned int i)
+{
+	struct gntv3_tcache_entry *e = &back->tcache[i];
+
+	gntv3_unmap_ro_page(e->page, e->handle);
+	atomic64_dec(&gntv3_back_cnt.tcache_maps);
+	back->tcache[i] = back->tcache[--back->tcache_nr];
+}
+
+void gntv3_tcache_drop_all(struct gntv3_back *back)
+{
+	while (back->tcache_nr)
+		gntv3_tcache_del(back, back->tcache_nr - 1);
+}
+
+/* The walk in progress, handed to gntv3_back_get_table(). */
+struct gntv3_walk_ctx {
+	struct gntv3_back *back;
+	gntv3_id_t id;
+	unsigned int levels;
+	u64 path[GNTV3_MAX_LEVELS];	/* table ref per level, or ~0 */
+	int last_level;			/* level of the last table given */
+	const __le64 *leaf_ptes;	/* the level-0 table given, or NULL */
+};
+
+static bool gntv3_on_path(const struct gntv3_walk_ctx *w, u64 ref)
+{
+	unsigned int l;
+
+	for (l = 0; l < GNTV3_MAX_LEVELS; l++)
+		if (w->path[l] == ref)
+			return true;
+	return false;
+}
+
+/*
+ * Drop the cached table entry i and every cached table below it, except
+ * tables on the current walk's path (a hostile tree may make one reachable
+ * from two places; the walk still reads it).
+ */
+static void gntv3_tcache_drop_subtree(struct gntv3_back *back,
+				      const struct gntv3_walk_ctx *w,
+				      unsigned int i)
+{
+	u64 ref = back->tcache[i].ref;
+	unsigned int j;
+
+	if (gntv3_on_path(w, ref))
+		return;
+	gntv3_tcache_del(back, i);
+	/* gntv3_tcache_del() moves the last entry into the hole: rescan. */
+	for (j = 0; j < back->tcache_nr; ) {
+		if (back->tcache[j].parent == ref && !gntv3_on_path(w, back->tcache[j].ref)) {
+			gntv3_tcache_drop_subtree(back, w, j);
+			j = 0;
+			continue;
+		}
+		j++;
+	}
+}
+
+/* Slot (@parent, @index) now holds @keep (or no table at all: ~0). */
+static void gntv3_tcache_drop_slot(struct gntv3_back *back,
+				   const struct gntv3_walk_ctx *w, u64 parent,
+				   unsigned int index, u64 keep)
+{
+	unsigned int i;
+
+	for (i = 0; i < back->tcache_nr; ) {
+		struct gntv3_tcache_entry *e = &back->tcache[i];
+
+		if (e->parent == parent && e->index == index && e->ref != keep &&
+		    !gntv3_on_path(w, e->ref)) {
+			gntv3_tcache_drop_subtree(back, w, i);
+			i = 0;
+			continue;
+		}
+		i++;
+	}
+}
+
+static int gntv3_tcache_evict(struct gntv3_back *back,
+			      const struct gntv3_walk_ctx *w)
+{
+	unsigned int i, victim = UINT_MAX;
+
+	for (i = 0; i < back->tcache_nr; i++) {
+		if (gntv3_on_path(w, back->tcache[i].ref))
+			continue;
+		if (victim == UINT_MAX ||
+		    back->tcache[i].stamp < back->tcache[victim].stamp)
+			victim = i;
+	}
+	if (victim == UINT_MAX)
+		return -ENOSPC;
+	gntv3_tcache_del(back, victim);
+	return 0;
+}
+
+/* gntv3_get_table_fn: map (or find cached) the table @table_pte names. */
+static int gntv3_back_get_table(void *ctx, unsigned int level, u64 table_pte,
+				const __le64 **ptes)
+{
+	struct gntv3_walk_ctx *w = ctx;
+	struct gntv3_back *back = w->back;
+	struct gntv3_tcache_entry *e = NULL;
+	unsigned int i, index;
+	u64 ref, parent;
+	int rc;
+
+	ref = GNTV3_PTE_GET_FRAME(table_pte);
+	/* errors here are counted as bad entries by gntv3_resolve_one() */
+	if (!(table_pte & GNTV3_PTE_V1) || ref > U32_MAX ||
+	    level + 1 > w->levels)
+		return -EPROTO;
+	if (ref == back->tree_ref || gntv3_on_path(w, ref))
+		return -ELOOP;
+	if (level + 1 == w->levels) {
+		parent = GNTV3_TCACHE_ROOT;
+		index = 0;
+	} else {
+		parent = w->path[level + 1];
+		index = GNTV3_ID_INDEX(w->id, level + 1);
+	}
+	gntv3_tcache_drop_slot(back, w, parent, index, ref);
+
+	for (i = 0; i < back->tcache_nr; i++) {
+		if (back->tcache[i].ref == ref) {
+			e = &back->tcache[i];
+			break;
+		}
+	}
+	if (e && e->level != level)
+		return -ELOOP;
+	if (!e) {
+		if (back->tcache_nr == back->tcache_max) {
+			rc = gntv3_tcache_evict(back, w);
+			if (rc)
+				return rc;
+		}
+		e = &back->tcache[back->tcache_nr];
+		rc = gntv3_map_ro_page(back->domid, ref, &e->page, &e->handle);
+		if (rc)
+			return rc;
+		e->ref = ref;
+		e->level = level;
+		back->tcache_nr++;
+		atomic64_inc(&gntv3_back_cnt.tcache_maps);
+	}
+	e->parent = parent;
+	e->index = index;
+	e->stamp = ++back->tcache_clock;
+	w->path[level] = ref;
+	w->last_level = level;
+	*ptes = page_address(e->page);
+	if (!level)
+		w->leaf_ptes = *ptes;
+	return 0;
+}
+
+/*
+ * Read the descriptor once per batch.  Returns the root word (0 for an
+ * empty tree) in @root; drops the table cache on a generation change.
+ */
+int gntv3_back_read_desc(struct gntv3_back *back, u64 *root)
+{
+	const struct gntv3_tree_desc *d = page_address(back->desc_page);
+	u32 generation;
+	unsigned int i;
+
+	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
+	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
+	    READ_ONCE(d->flags) != GNTV3_TREE_F_V1 ||
+	    READ_ONCE(d->grantee) != back->self)
+		goto bad;
+	for (i = 0; i < ARRAY_SIZE(d->reserved); i++)
+		if (READ_ONCE(d->reserved[i]))
+			goto bad;
+	generation = READ_ONCE(d->generation);
+	/* The root is read after the generation: a root newer than the
+	 * generation only makes the next batch drop the cache once more.
+	 */
+	smp_rmb();
+	*root = READ_ONCE(d->root);
+	if (generation != back->generation) {
+		gntv3_tcache_drop_all(back);
+		back->generation = generation;
+	}
+	return 0;
+bad:
+	gntv3_bad_entry();
+	return -EPROTO;
+}
+
+/* Forget cached tables a walk for @w->id showed to be unreachable. */
+static void gntv3_tcache_after_walk(struct gntv3_walk_ctx *w, int rc,
+				    const struct gntv3_walk_result *res)
+{
+	unsigned int l;
+
+	if (!rc && res->level > 0 && w->path[res->level] != ~0ULL)
+		l = res->level;		/* a superpage leaf sits in this slot */
+	else if (rc == -ENOENT && w->last_level >= 0)
+		l = w->last_level;	/* the slot below this table is empty */
+	else
+		return;
+	gntv3_tcache_drop_slot(w->back, w, w->path[l],
+			       GNTV3_ID_INDEX(w->id, l), ~0ULL);
+}
+
+/**
+ * gntv3_tcache_walk() - walk the tree of @back through its table cache
+ * @back: the attachment, with its lock held
+ * @root: the root word read from the descriptor by gntv3_back_read_desc()
+ * @id: the id to look up
+ * @hint: set to the level-0 table the walk ended in, for the next ids
+ * @res: the leaf found
+ *
+ * Return: 0 or an errno of gntv3_walk(); -ENOENT for an empty tree.
+ */
+int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
+		      struct gntv3_leaf_hint *hint,
+		      struct gntv3_walk_result *res)
+{
+	struct gntv3_walk_ctx w = {
+		.back = back,
+		.id = id,
+		.levels = GNTV3_ROOT_GET_LEVELS(root),
+		.last_level = -1,
+	};
+	int rc;
+
+	hint->ptes = NULL;
+	memset(w.path, 0xff, sizeof(w.path));
+	if (!root)
+		return -ENOENT;
+	rc = gntv3_walk(root, id, gntv3_back_get_table, &w, res);
+	gntv3_tcache_after_walk(&w, rc, res);
+	if (!rc && !res->level) {
+		hint->ptes = w.leaf_ptes;
+		hint->id = id;
+	}
+	return rc;
+}
