@@ -84,22 +84,22 @@ int gntv3_conn_show(struct seq_file *s, void *unused)
 {
 	struct gntv3_conn_counters *c = &gntv3_conn_cnt;
 
-	seq_printf(s, "revokes_sent %lld\ndowngrades_sent %lld\nacked %lld\n",
+	seq_printf(s, "revokes_sent: %lld\ndowngrades_sent: %lld\nacked: %lld\n",
 		   atomic64_read(&c->revokes_sent),
 		   atomic64_read(&c->downgrades_sent), atomic64_read(&c->acked));
-	seq_printf(s, "nacked %lld\ntimed_out %lld\ndead %lld\n",
+	seq_printf(s, "nacked: %lld\ntimed_out: %lld\ndead: %lld\n",
 		   atomic64_read(&c->nacked), atomic64_read(&c->timed_out),
 		   atomic64_read(&c->dead));
-	seq_printf(s, "dead_quarantined %lld\nforced %lld\nlate_acks %lld\n",
+	seq_printf(s, "dead_quarantined: %lld\nforced: %lld\nlate_acks: %lld\n",
 		   atomic64_read(&c->dead_quarantined),
 		   atomic64_read(&c->forced), atomic64_read(&c->late_acks));
-	seq_printf(s, "malformed %lld\nbad_index %lld\nunmapped_rx %lld\n",
+	seq_printf(s, "malformed: %lld\nbad_index: %lld\nunmapped_rx: %lld\n",
 		   atomic64_read(&c->malformed), atomic64_read(&c->bad_index),
 		   atomic64_read(&c->unmapped_rx));
-	seq_printf(s, "unmapped_tx %lld\nback_done %lld\nback_ignored %lld\n",
+	seq_printf(s, "unmapped_tx: %lld\nback_done: %lld\nback_ignored: %lld\n",
 		   atomic64_read(&c->unmapped_tx), atomic64_read(&c->back_done),
 		   atomic64_read(&c->back_ignored));
-	seq_printf(s, "resets %lld\n", atomic64_read(&c->resets));
+	seq_printf(s, "resets: %lld\n", atomic64_read(&c->resets));
 	gntv3_fconn_show(s);
 	gntv3_bconn_show(s);
 	return 0;

@@ -923,7 +923,7 @@ void gntv3_bconn_show(struct seq_file *s)
 	mutex_lock(&gntv3_bconns_lock);
 	list_for_each_entry(bc, &gntv3_bconns, node) {
 		mutex_lock(&bc->lock);
-		seq_printf(s, "back %s frontend %u fstate %d connected %d done %llu ignored %llu malformed %llu pending %zu\n",
+		seq_printf(s, "back: %s frontend: %u fstate: %d connected: %d done: %llu ignored: %llu malformed: %llu pending: %zu\n",
 			   bc->bdir, bc->frontend, bc->fstate, bc->connected,
 			   bc->done, bc->ignored, bc->malformed,
 			   list_count_nodes(&bc->reqs));

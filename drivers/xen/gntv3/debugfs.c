@@ -5,7 +5,7 @@
  *  transport		the transport in use and the result of the
  *			load-time probe
  *  fronts		one line per grant tree (destroyed ones too, until
- *			their quarantine drained), as key=value pairs
+ *			their quarantine drained)
  *  stats		module-wide frontend counters
  *  back		backend counters, then one line per attachment
  *  back_pages		one line per backend mapping, then one per page
@@ -19,6 +19,11 @@
  *  front_inject	fault injection, write-only: 1 makes every connected
  *			frontend put one malformed request (unknown op) on
  *			its ring, 2 one with a bogus reserved field
+ *
+ * One format everywhere: every line is one or more "key: value" pairs
+ * separated by single spaces, values without spaces.  A line with one pair
+ * is a counter; a line with several describes one object, named by its
+ * first pair ("attach: <domid> tree_ref: ...").  Counters come first.
  *
  * Every file is created here, once every other part of the module is up,
  * and removed before any of them goes down.  The format is for people and
@@ -70,7 +75,7 @@ static void fronts_show_one(struct seq_file *m, struct gntv3_front *front)
 	qpages = front->nr_qpages;
 	mutex_unlock(&front->lock);
 
-	seq_printf(m, "backend=%u levels=%u grants=%llu ids=%llu tables=%llu v1_refs=%llu quarantined=%llu quarantined_pages=%llu failures=%llu state=%s\n",
+	seq_printf(m, "backend: %u levels: %u grants: %llu ids: %llu tables: %llu v1_refs: %llu quarantined: %llu quarantined_pages: %llu failures: %llu state: %s\n",
 		   front->backend, st.levels, st.nr_grants, st.nr_ids,
 		   st.nr_tables, st.nr_v1_refs, st.nr_quarantined, qpages,
 		   st.nr_failures, dead ? "destroyed" : "live");
@@ -114,19 +119,19 @@ static int gntv3_back_show(struct seq_file *s, void *unused)
 	struct gntv3_back_counters *c = &gntv3_back_cnt;
 	struct gntv3_back *back;
 
-	seq_printf(s, "attachments %lld\nmappings %lld\npages_mapped %lld\n",
+	seq_printf(s, "attachments: %lld\nmappings: %lld\npages_mapped: %lld\n",
 		   atomic64_read(&c->attachments), atomic64_read(&c->mappings),
 		   atomic64_read(&c->pages_mapped));
-	seq_printf(s, "unmap_pending %lld\nretries %lld\nstuck %lld\ncancelled %lld\n",
+	seq_printf(s, "unmap_pending: %lld\nretries: %lld\nstuck: %lld\ncancelled: %lld\n",
 		   atomic64_read(&c->unmap_pending), atomic64_read(&c->retries),
 		   atomic64_read(&c->stuck), atomic64_read(&c->cancelled));
-	seq_printf(s, "bad_entries %lld\ntcache_maps %lld\nleaked %lld\n",
+	seq_printf(s, "bad_entries: %lld\ntcache_maps: %lld\nleaked: %lld\n",
 		   atomic64_read(&c->bad_entries), atomic64_read(&c->tcache_maps),
 		   atomic64_read(&c->leaked));
 	mutex_lock(&gntv3_backs_lock);
 	list_for_each_entry(back, &gntv3_backs, link) {
 		mutex_lock(&back->lock);
-		seq_printf(s, "attach domid %u tree_ref %u generation %u tables %u/%u cached_pages %u/%u pooled_maps %u/%u\n",
+		seq_printf(s, "attach: %u tree_ref: %u generation: %u tables: %u tables_max: %u cached_pages: %u cached_pages_max: %u pooled_maps: %u pooled_maps_max: %u\n",
 			   back->domid, back->tree_ref, back->generation,
 			   back->tcache_nr, back->tcache_max,
 			   back->page_cache.nr, back->page_cache.max,
@@ -140,8 +145,8 @@ DEFINE_SHOW_ATTRIBUTE(gntv3_back);
 
 /*
  * One line per mapping, then one per page:
- *   map domid D id I order O ro R state S vmap V first_ref F
- *   page N pfn P foreign F domid D gref G count C
+ *   map: I domid: D order: O ro: R state: S vmap: V first_ref: F
+ *   page: N pfn: P foreign: F domid: D gref: G count: C
  * domid/gref are read back from xen_page_foreign(), which gnttab_map_refs()
  * filled in, so a test can check them against the grant's v1 references.
  */
@@ -155,15 +160,15 @@ static int gntv3_back_pages_show(struct seq_file *s, void *unused)
 	list_for_each_entry(back, &gntv3_backs, link) {
 		mutex_lock(&back->lock);
 		list_for_each_entry(mp, &back->maps, node) {
-			seq_printf(s, "map domid %u id %llu order %u ro %d state %s vmap %d first_ref %u\n",
-				   back->domid, mp->pub.id, mp->pub.order,
+			seq_printf(s, "map: %llu domid: %u order: %u ro: %d state: %s vmap: %d first_ref: %u\n",
+				   mp->pub.id, back->domid, mp->pub.order,
 				   mp->pub.readonly, gntv3_map_state_name[mp->state],
 				   !!mp->pub.vaddr, mp->first_ref);
 			for (i = 0; i < mp->pub.nr_pages; i++) {
 				struct page *page = mp->pub.pages[i];
 				struct xen_page_foreign *f = xen_page_foreign(page);
 
-				seq_printf(s, "page %u pfn %#lx foreign %d domid %d gref %lld count %d\n",
+				seq_printf(s, "page: %u pfn: %#lx foreign: %d domid: %d gref: %lld count: %d\n",
 					   i, page_to_pfn(page), !!f,
 					   f ? f->domid : -1, f ? (s64)f->gref : -1LL,
 					   page_count(page));

@@ -30,6 +30,7 @@
 
 #include <xen/gntv3.h>
 
+#include "gntv3_kv.h"
 #include "gntv3_xdomain.h"
 
 #define PAGE_SZ		4096UL
@@ -418,41 +419,24 @@ static int cmd_revoke_wait(unsigned int ms, char *out, size_t outlen)
 }
 
 /*
- * dstat <file> <key>: the number after the first word <key> (or "<key>:")
- * in debugfs gntv3/<file>.  In "conn" the module-wide counters come first,
+ * dstat <file> <key>: the number @key has on the first line of debugfs
+ * gntv3/<file> that has it.  In "conn" the module-wide counters come first,
  * then one line per connection, so "acked" is the module's and "pending"
  * the first connection's.
  */
 static int cmd_dstat(const char *file, const char *key, char *out, size_t outlen)
 {
-	char path[96], line[512], *tok, *save, *end;
+	char path[96];
 	long long v;
-	int want = 0;
-	FILE *f;
 
 	if (strchr(file, '/'))
 		return -EINVAL;
 	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		for (tok = strtok_r(line, "\n ", &save); tok;
-		     tok = strtok_r(NULL, "\n ", &save)) {
-			v = strtoll(tok, &end, 10);
-			if (want && end != tok && !*end) {
-				fclose(f);
-				snprintf(out, outlen, "%lld", v);
-				return 0;
-			}
-			want = !strcmp(tok, key) ||
-			       (!strncmp(tok, key, strlen(key)) &&
-				!strcmp(tok + strlen(key), ":"));
-		}
-		want = 0;
-	}
-	fclose(f);
-	return -ENOENT;
+	v = gntv3_debugfs_kv(path, key);
+	if (v < 0)
+		return -ENOENT;
+	snprintf(out, outlen, "%lld", v);
+	return 0;
 }
 
 /* debugfs gntv3/fronts lists no tree (destroyed ones included): 1, else 0 */

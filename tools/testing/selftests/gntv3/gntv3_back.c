@@ -541,23 +541,20 @@ TEST_F(back, unmap_batch)
 static int attach_caches(__u32 tree_ref, unsigned int *pages,
 			 unsigned int *pages_max, unsigned int *maps)
 {
-	unsigned int dom, ref, p, pm, m, mm;
-	char line[256], *caches;
+	char line[GNTV3_KV_LINE];
+	struct gntv3_kv kv;
 	int found = 0;
 	FILE *f = fopen(GNTV3_DEBUGFS_BACK, "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		caches = strstr(line, " cached_pages ");
-		if (sscanf(line, "attach domid %u tree_ref %u", &dom, &ref) != 2 ||
-		    ref != tree_ref || !caches ||
-		    sscanf(caches, " cached_pages %u/%u pooled_maps %u/%u",
-			   &p, &pm, &m, &mm) != 4)
+		if (gntv3_kv_parse(line, &kv) < 0 || !gntv3_kv_is(&kv, "attach") ||
+		    gntv3_kv_num(&kv, "tree_ref", -1) != tree_ref)
 			continue;
-		*pages = p;
-		*pages_max = pm;
-		*maps = m;
+		*pages = gntv3_kv_num(&kv, "cached_pages", -1);
+		*pages_max = gntv3_kv_num(&kv, "cached_pages_max", -1);
+		*maps = gntv3_kv_num(&kv, "pooled_maps", -1);
 		found++;
 	}
 	fclose(f);

@@ -93,26 +93,6 @@ static inline int _gntv3_back_stats(int fd, struct gntv3_ioc_back_stats *st)
 		ASSERT_EQ(0, __res);					\
 	})
 
-/* Value of a "key value" line of a gntv3 debugfs file, -1 if missing. */
-static inline long long gntv3_debugfs_kv(const char *path, const char *key)
-{
-	char line[512], name[128];
-	long long val, found = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %lld", name, &val) == 2 &&
-		    !strcmp(name, key)) {
-			found = val;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* Write @val to a gntv3 debugfs knob: 0, or -1 if it cannot be written. */
 static inline int gntv3_write_file(const char *path, const char *val)
 {
@@ -127,7 +107,7 @@ static inline int gntv3_write_file(const char *path, const char *val)
 	return ret;
 }
 
-/* Value of "key value" in /sys/kernel/debug/gntv3/back, -1 if missing. */
+/* Counter @key of /sys/kernel/debug/gntv3/back, -1 if missing. */
 static inline long long gntv3_back_stat(const char *key)
 {
 	return gntv3_debugfs_kv(GNTV3_DEBUGFS_BACK, key);
@@ -145,13 +125,11 @@ static inline int gntv3_check_foreign(__u16 domid, __u64 id,
 				      int want_vmap, unsigned int nr_maps,
 				      char *why, size_t whylen)
 {
-	char line[256], state[32];
-	unsigned int d, order, page, n = 0, maps = 0, pagecount = 0;
-	int ro, vmap, foreign, pdom, count, in = 0;
-	unsigned long long mid, gref_ll;
-	unsigned int fref;
-	long long gref;
-	unsigned long pfn;
+	unsigned int n = 0, maps = 0, pagecount = 0;
+	char line[GNTV3_KV_LINE], copy[GNTV3_KV_LINE];
+	unsigned long long want_gref;
+	struct gntv3_kv kv;
+	int in = 0;
 	FILE *f = fopen(GNTV3_DEBUGFS_PAGES, "r");
 
 	snprintf(why, whylen, "ok");
@@ -160,33 +138,37 @@ static inline int gntv3_check_foreign(__u16 domid, __u64 id,
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line,
-			   "map domid %u id %llu order %u ro %d state %31s vmap %d first_ref %u",
-			   &d, &mid, &order, &ro, state, &vmap, &fref) == 7) {
-			in = d == domid && mid == id;
+		snprintf(copy, sizeof(copy), "%s", line);
+		if (gntv3_kv_parse(line, &kv) < 0) {
+			snprintf(why, whylen, "unparsed: %.200s", copy);
+			goto bad;
+		}
+		if (gntv3_kv_is(&kv, "map")) {
+			in = gntv3_kv_num(&kv, "domid", -1) == domid &&
+			     gntv3_kv_num(&kv, "map", -1) == (long long)id;
 			if (!in)
 				continue;
 			maps++;
 			n = 0;
-			if ((1U << order) != nr_pages || fref != first_ref ||
-			    (want_vmap >= 0 && vmap != want_vmap)) {
-				snprintf(why, whylen, "map line: %s", line);
+			if ((1LL << gntv3_kv_num(&kv, "order", 0)) != nr_pages ||
+			    gntv3_kv_num(&kv, "first_ref", -1) != first_ref ||
+			    (want_vmap >= 0 &&
+			     gntv3_kv_num(&kv, "vmap", -1) != want_vmap)) {
+				snprintf(why, whylen, "map line: %.200s", copy);
 				goto bad;
 			}
 			continue;
 		}
 		if (!in)
 			continue;
-		if (sscanf(line, "page %u pfn %lx foreign %d domid %d gref %lld count %d",
-			   &page, &pfn, &foreign, &pdom, &gref, &count) != 6) {
-			snprintf(why, whylen, "unparsed: %s", line);
-			goto bad;
-		}
-		gref_ll = (unsigned long long)gref;
-		if (page != n || !foreign || pdom != domid ||
-		    gref_ll != (unsigned long long)first_ref + page) {
-			snprintf(why, whylen, "page line (want gref %llu): %s",
-				 (unsigned long long)first_ref + n, line);
+		want_gref = (unsigned long long)first_ref + n;
+		if (!gntv3_kv_is(&kv, "page") ||
+		    gntv3_kv_num(&kv, "page", -1) != n ||
+		    gntv3_kv_num(&kv, "foreign", 0) != 1 ||
+		    gntv3_kv_num(&kv, "domid", -1) != domid ||
+		    (unsigned long long)gntv3_kv_num(&kv, "gref", -1) != want_gref) {
+			snprintf(why, whylen, "page line (want gref %llu): %.200s",
+				 want_gref, copy);
 			goto bad;
 		}
 		n++;

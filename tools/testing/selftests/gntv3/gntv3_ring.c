@@ -52,7 +52,7 @@ __attribute__((constructor)) static void xenstored_start(void)
 	xenstored_ok = !stat(XENSTORED_SOCKET, &st);
 }
 
-/* Value of "key value" in debugfs conn, -1 if missing. */
+/* Counter @key of debugfs conn, -1 if missing. */
 static long long conn_stat(const char *key)
 {
 	return gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, key);

@@ -22,6 +22,7 @@
 #include <xen/gntv3.h>		/* the repo's include/uapi/xen/gntv3.h */
 
 #include "kselftest_harness.h"
+#include "gntv3_kv.h"
 
 #define GNTV3_DEV		"/dev/gntv3"
 #define GNTV3_DEBUGFS_DIR	"/sys/kernel/debug/gntv3"
@@ -181,28 +182,10 @@ static inline void *gntv3_buf(size_t nr)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/*
- * Read the value of counter @key from /sys/kernel/debug/gntv3/stats, whose
- * lines are "key: value".  Returns the value, or -1 if the file or the key
- * is missing or malformed.
- */
+/* Counter @key of /sys/kernel/debug/gntv3/stats, -1 if missing. */
 static inline long long gntv3_debugfs_stat(const char *key)
 {
-	char line[256], name[128];
-	long long val, found = -1;
-	FILE *f = fopen(GNTV3_DEBUGFS_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %127[^:]: %lld", name, &val) == 2 &&
-		    !strcmp(name, key)) {
-			found = val;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+	return gntv3_debugfs_kv(GNTV3_DEBUGFS_STATS, key);
 }
 
 #endif /* _GNTV3_UTILS_H */

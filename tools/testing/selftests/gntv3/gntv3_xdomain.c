@@ -775,7 +775,7 @@ static int peer_revoke(struct __test_metadata *_metadata, const struct xd_peer *
 	return rc ? rc : revoke_answer(out, result, took_ms);
 }
 
-/* Value of "key value" in dom0's debugfs gntv3/conn, -1 if missing. */
+/* Counter @key of dom0's debugfs gntv3/conn, -1 if missing. */
 static long long conn_stat(const char *key)
 {
 	return gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, key);
@@ -790,8 +790,9 @@ struct xd_bline {
 /* 1 and @bl filled when dom0 has that backend connection, 0 if not, -1. */
 static int back_line(__u16 domid, __u32 devid, struct xd_bline *bl)
 {
-	char line[512], want[96], dir[96];
-	unsigned int fe;
+	char line[GNTV3_KV_LINE], want[96];
+	const char *dir;
+	struct gntv3_kv kv;
 	int found = 0;
 	FILE *f = fopen(GNTV3_DEBUGFS_CONN, "r");
 
@@ -800,12 +801,19 @@ static int back_line(__u16 domid, __u32 devid, struct xd_bline *bl)
 	snprintf(want, sizeof(want), "/local/domain/%u/data/gntv3/%u/backend",
 		 domid, devid);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line,
-			   "back %95s frontend %u fstate %d connected %d done %llu ignored %llu malformed %llu pending %llu",
-			   dir, &fe, &bl->fstate, &bl->connected, &bl->done,
-			   &bl->ignored, &bl->malformed, &bl->pending) == 8 &&
-		    !strcmp(dir, want) && fe == domid)
-			found++;
+		if (gntv3_kv_parse(line, &kv) < 0 || !gntv3_kv_is(&kv, "back"))
+			continue;
+		dir = gntv3_kv_str(&kv, "back");
+		if (strcmp(dir, want) ||
+		    gntv3_kv_num(&kv, "frontend", -1) != domid)
+			continue;
+		bl->fstate = gntv3_kv_num(&kv, "fstate", -1);
+		bl->connected = gntv3_kv_num(&kv, "connected", -1);
+		bl->done = gntv3_kv_num(&kv, "done", -1);
+		bl->ignored = gntv3_kv_num(&kv, "ignored", -1);
+		bl->malformed = gntv3_kv_num(&kv, "malformed", -1);
+		bl->pending = gntv3_kv_num(&kv, "pending", -1);
+		found++;
 	}
 	fclose(f);
 	return found;

@@ -22,12 +22,12 @@ export GNTV3_KO
 
 fail=0
 
-# check_zero FILE KEY...: each "KEY: N" or "KEY N" line of FILE must say 0.
+# check_zero FILE KEY...: each "KEY: N" line of FILE must say 0.
 check_zero() {
     local file=$1 key v
     shift
     for key in "$@"; do
-        v=$(sed -nE "s/^$key:? +(-?[0-9]+)\$/\\1/p" "$file")
+        v=$(sed -nE "s/^$key: (-?[0-9]+)\$/\\1/p" "$file")
         if [ "$v" != 0 ]; then
             echo "dom0: $file: $key is '${v:-missing}', want 0"
             fail=1
@@ -68,8 +68,8 @@ check_zero /sys/kernel/debug/gntv3/stats trees grants quarantined leaked
 check_zero /sys/kernel/debug/gntv3/back attachments mappings pages_mapped \
     unmap_pending stuck leaked
 # no backend connection left behind by the ring tests
-if grep -q '^back ' /sys/kernel/debug/gntv3/conn; then
-    grep '^back ' /sys/kernel/debug/gntv3/conn
+if grep -q '^back: ' /sys/kernel/debug/gntv3/conn; then
+    grep '^back: ' /sys/kernel/debug/gntv3/conn
     echo "dom0: backend connections left in /sys/kernel/debug/gntv3/conn"
     fail=1
 fi

@@ -135,7 +135,7 @@ expect() {
 
 # conn_stat KEY: gntv3's module-wide connection counter KEY in dom0
 conn_stat() {
-	sed -n "s/^$1 \([0-9]*\)$/\1/p" /sys/kernel/debug/gntv3/conn
+	sed -n "s/^$1: \([0-9]*\)$/\1/p" /sys/kernel/debug/gntv3/conn
 }
 
 # attach TYPE DEVID "FRONTEND KEY=VALUE..." BACKEND KEY=VALUE...: the
