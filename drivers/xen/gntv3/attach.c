@@ -29,25 +29,30 @@ static int gntv3_back_check_desc(struct gntv3_back *back)
 {
 	const struct gntv3_tree_desc *d = page_address(back->desc_page);
 	u32 flags = READ_ONCE(d->flags);
+	unsigned int i;
 	int rc;
 
 	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
 	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
-	    (flags & ~GNTV3_TREE_F_V1)) {
-		gntv3_bad_entry();
-		return -EPROTO;
-	}
+	    (flags & ~GNTV3_TREE_F_V1))
+		goto bad;
+	/* as gntv3_back_read_desc() checks before every batch */
+	for (i = 0; i < ARRAY_SIZE(d->reserved); i++)
+		if (READ_ONCE(d->reserved[i]))
+			goto bad;
 	if (!(flags & GNTV3_TREE_F_V1))
 		return -EOPNOTSUPP;	/* native tree: see map.c */
 	rc = gntv3_conn_self_domid(&back->self);
 	if (rc)
 		return rc;
-	if (READ_ONCE(d->grantee) != back->self) {
-		gntv3_bad_entry();
-		return -EPERM;
-	}
+	/* a descriptor for another domain is no valid one for us */
+	if (READ_ONCE(d->grantee) != back->self)
+		goto bad;
 	back->generation = READ_ONCE(d->generation);
 	return 0;
+bad:
+	gntv3_bad_entry();
+	return -EPROTO;
 }
 
 /**
@@ -61,7 +66,8 @@ static int gntv3_back_check_desc(struct gntv3_back *back)
  * Context: process context, may sleep.
  * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a native tree,
  * -ENOENT if @tree_ref is not granted to us, -EPROTO for a malformed
- * descriptor, -EPERM if the tree grants to another domain, -ENOMEM.
+ * descriptor (reserved fields included) or one that grants to another
+ * domain, -ENOMEM.
  */
 struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 {

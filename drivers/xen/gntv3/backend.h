@@ -241,20 +241,7 @@ struct gntv3_back {
 #define GNTV3_TCACHE_MIN	GNTV3_MAX_LEVELS
 #define GNTV3_TCACHE_LIMIT	1024
 
-/*
- * The level-0 table the last walk of a batch ended in.  Batches name
- * consecutive ids more often than not, and the table cache keeps that table
- * mapped until the next walk, so an id of the same table is looked up there
- * directly instead of walking down from the root again.  Its entry is read
- * once and validated exactly as gntv3_walk() does at level 0.  The batch
- * works from one reading of the descriptor anyway; this reads each table
- * above level 0 once per run of ids under it rather than once per id.
- */
-struct gntv3_leaf_hint {
-	const __le64 *ptes;	/* the table's entries, NULL: none */
-	gntv3_id_t id;		/* an id the table covers */
-};
-
+struct gntv3_walk_cursor;
 struct gntv3_walk_result;
 
 /* Kernel address of a page in the linear map. */
@@ -294,7 +281,7 @@ void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle);
 void gntv3_tcache_drop_all(struct gntv3_back *back);
 int gntv3_back_read_desc(struct gntv3_back *back, u64 *root);
 int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
-		      struct gntv3_leaf_hint *hint,
+		      struct gntv3_walk_cursor *cur,
 		      struct gntv3_walk_result *res);
 
 /* map.c */

@@ -10,8 +10,8 @@
  * Ending access (the XSA-396 rule): the frames of a grant and a table page
  * are reused only once the transport ended the backend's access to every
  * 4 KiB piece of them.  Until then the grant is quarantined: its leaf stays,
- * marked GNTV3_PTE_REVOKED so that no new mapping is made, and its ids,
- * grant references and folio reference are kept.  A delayed work retries
+ * marked revoked (GNTV3_TREE_REVOKED) so that no new mapping is made, and
+ * its ids, grant references and folio reference are kept.  A delayed work retries
  * every quarantine_retry_ms and releases what ended.  A front that is
  * destroyed while something is quarantined lives on until that drained; at
  * module unload whatever the backend still maps is leaked on purpose.
@@ -374,7 +374,7 @@ static int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g)
 	int rc;
 
 	/* Tell the backend first: no new mapping from now on. */
-	rc = gntv3_tree_update(&front->tree, g->first_id, GNTV3_PTE_REVOKED, 0);
+	rc = gntv3_tree_update(&front->tree, g->first_id, GNTV3_TREE_REVOKED, 0);
 	if (rc)
 		pr_err_ratelimited("domain %u: cannot mark grant %#llx revoked (%d)\n",
 				   front->backend, g->first_id, rc);
@@ -394,7 +394,6 @@ static int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
 			   int size, bool ro, gntv3_id_t id)
 {
 	struct gntv3_grant *g;
-	u64 pte;
 	int rc;
 
 	g = gntv3_grant_alloc(front);
@@ -420,10 +419,8 @@ static int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
 		front->nr_v1_refs += g->xg.nr_pieces;
 	list_add_tail(&g->node, &front->grants);
 
-	pte = GNTV3_PTE_VALID | GNTV3_PTE_SIZE(size) | g->xg.frame;
-	if (!ro)
-		pte |= GNTV3_PTE_WRITE;
-	rc = gntv3_tree_install(&front->tree, id, size, pte, g);
+	rc = gntv3_tree_install(&front->tree, id, size, g->xg.frame,
+				ro ? GNTV3_TREE_RO : GNTV3_TREE_RW, g);
 	if (rc)
 		goto err_end;
 
@@ -488,11 +485,11 @@ int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
 	} else {
 		if (downgrade)
 			rc = gntv3_tree_update(&front->tree, id,
-					       GNTV3_PTE_DOWNGRADE,
-					       GNTV3_PTE_WRITE);
+					       GNTV3_TREE_DOWNGRADE,
+					       GNTV3_TREE_RW);
 		else
 			rc = gntv3_tree_update(&front->tree, id,
-					       GNTV3_PTE_REVOKED, 0);
+					       GNTV3_TREE_REVOKED, 0);
 		if (!rc) {
 			g->state = GNTV3_STATE_REVOKING;
 			*nr_ids = 1U << g->order;
@@ -545,7 +542,7 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 	if (downgrade && acked) {
 		if (!ops->downgrade(front->backend, id, g->folio, &g->xg)) {
 			gntv3_tree_update(&front->tree, id, 0,
-					  GNTV3_PTE_DOWNGRADE);
+					  GNTV3_TREE_DOWNGRADE);
 			g->readonly = true;
 			g->state = GNTV3_STATE_ACTIVE;
 			mutex_unlock(&front->lock);

@@ -77,10 +77,10 @@ int gntv3_gnttab_errno(s16 status)
 	}
 }
 
+/* A walk error that says the tree is corrupt (counted as a bad entry). */
 static bool gntv3_walk_err_is_bad(int rc)
 {
-	return rc == -EINVAL || rc == -EPROTO || rc == -EBADMSG ||
-	       rc == -ELOOP;
+	return rc == -EPROTO || rc == -ELOOP;
 }
 
 /* One id of a batch, resolved. */
@@ -90,41 +90,16 @@ struct gntv3_resolved {
 	bool writable;
 };
 
-static bool gntv3_hint_covers(const struct gntv3_leaf_hint *hint, gntv3_id_t id)
-{
-	return hint->ptes && !((hint->id ^ id) >> GNTV3_LEVEL_BITS);
-}
-
-/* gntv3_walk() for an id of the table @hint names. */
-static int gntv3_hint_walk(const struct gntv3_leaf_hint *hint, gntv3_id_t id,
-			   struct gntv3_walk_result *res)
-{
-	u64 pte = le64_to_cpu(READ_ONCE(hint->ptes[GNTV3_ID_INDEX(id, 0)]));
-	int rc;
-
-	/* a level-0 entry is a leaf or invalid: validation refuses tables */
-	rc = gntv3_pte_validate(pte, 0);
-	if (rc)
-		return rc;
-	res->pte = pte;
-	res->level = 0;
-	res->first_id = id;
-	return 0;
-}
-
 static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
-			     unsigned int flags, struct gntv3_leaf_hint *hint,
+			     unsigned int flags, struct gntv3_walk_cursor *cur,
 			     struct gntv3_resolved *r)
 {
 	struct gntv3_walk_result res;
+	struct gntv3_pte_info pi;
 	unsigned int nr;
-	u64 ref;
 	int rc;
 
-	if (gntv3_hint_covers(hint, id))
-		rc = gntv3_hint_walk(hint, id, &res);
-	else
-		rc = gntv3_tcache_walk(back, root, id, hint, &res);
+	rc = gntv3_tcache_walk(back, root, id, cur, &res);
 	if (rc) {
 		if (gntv3_walk_err_is_bad(rc))
 			gntv3_bad_entry();
@@ -134,24 +109,24 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 		return -EINVAL;		/* inside a superpage: no sub-maps */
 	if (res.level > GNTV3_SIZE_2M)
 		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
-	if (!(res.pte & GNTV3_PTE_V1)) {
+	gntv3_pte_decode(res.pte, &pi);
+	if (!pi.v1) {
 		gntv3_bad_entry();
 		return -EPROTO;
 	}
-	if (res.pte & GNTV3_PTE_REVOKED)
+	if (pi.revoked)
 		return -EACCES;
 	/* v1: the frontend can only downgrade entries nobody maps */
-	if (res.pte & GNTV3_PTE_DOWNGRADE)
+	if (pi.downgrading)
 		return -EAGAIN;
-	if (!(flags & GNTV3_MAP_F_READONLY) && !(res.pte & GNTV3_PTE_WRITE))
+	if (!(flags & GNTV3_MAP_F_READONLY) && pi.ro)
 		return -EACCES;
 	nr = 1U << GNTV3_SIZE_ORDER(res.level);
-	ref = GNTV3_PTE_GET_FRAME(res.pte);
-	if (ref > U32_MAX - (nr - 1)) {
+	if (pi.frame > U32_MAX - (nr - 1)) {
 		gntv3_bad_entry();
 		return -EPROTO;
 	}
-	r->first_ref = ref;
+	r->first_ref = pi.frame;
 	r->order = GNTV3_SIZE_ORDER(res.level);
 	r->writable = !(flags & GNTV3_MAP_F_READONLY);
 	return 0;
@@ -461,6 +436,24 @@ static int gntv3_batch_vmap(unsigned int nr, struct gntv3_map_priv **mps)
 	return 0;
 }
 
+/*
+ * Xen answers GNTST_general_error both for a reference that is not granted
+ * to us and for a writable map of a read-only grant (a writable leaf over a
+ * read-only v1 grant).  After a writable map of @ref failed that way, tell
+ * the two apart: -EACCES if @ref maps read-only, else -ENOENT.  Error path
+ * only: it costs a map and an unmap hypercall.
+ */
+static int gntv3_map_refused(domid_t domid, grant_ref_t ref)
+{
+	grant_handle_t handle;
+	struct page *page;
+
+	if (gntv3_map_ro_page(domid, ref, &page, &handle))
+		return -ENOENT;
+	gntv3_unmap_ro_page(page, handle);
+	return -EACCES;
+}
+
 /* Map @nr resolved ids as one batch; called with back->lock held. */
 static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 			   const struct gntv3_resolved *res, unsigned int nr,
@@ -520,6 +513,9 @@ out_unwind:
 			leaked);
 		atomic64_add(leaked, &gntv3_back_cnt.leaked);
 	}
+	/* op k - 1 failed, see the loop above */
+	if (rc == -ENOENT && !hrc && k && !(flags & GNTV3_MAP_F_READONLY))
+		rc = gntv3_map_refused(back->domid, b.ops[k - 1].ref);
 out_free:
 	/* a PV vmap area over a leaked page keeps its grant PTE */
 	for (i = 0; i < b.nr_maps && !leaked; i++)
@@ -544,12 +540,15 @@ out_free:
  * batch stays mapped.  Duplicate ids are allowed and map twice.
  *
  * Context: process context, may sleep.
- * Return: 0, or -ENOENT for an id that is not granted, -EINVAL for bad
- * arguments or an id inside a superpage that is not its first, -EACCES for
- * a revoked grant or a writable map of a read-only one, -EAGAIN for a grant
- * being downgraded (map it read-only once that is done), -EPROTO or -ELOOP
- * for a malformed tree, -EOPNOTSUPP for a 1 GiB grant, -E2BIG for too many
- * pages, -ESHUTDOWN while detaching, -ENOMEM, or another errno from Xen.
+ * Return: 0, or -ENOENT for an id that is not granted, -ERANGE for an id
+ * beyond the tree's levels, -EINVAL for bad arguments or an id inside a
+ * superpage that is not its first, -EACCES for a revoked grant or a
+ * writable map of a read-only one (a read-only leaf, or a writable leaf
+ * over a read-only v1 grant), -EAGAIN for a grant being downgraded (map it
+ * read-only once that is done), -EPROTO for a corrupt tree or descriptor
+ * (-ELOOP for a table met twice), -EOPNOTSUPP for a 1 GiB grant, -E2BIG
+ * for too many pages, -ESHUTDOWN while detaching, -ENOMEM, or another
+ * errno from Xen.
  */
 int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	      unsigned int nr, unsigned int flags,
@@ -557,7 +556,7 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 {
 	struct gntv3_map_priv *mps_inline[GNTV3_INLINE_NR], **mps;
 	struct gntv3_resolved res_inline[GNTV3_INLINE_NR], *res;
-	struct gntv3_leaf_hint hint = {};
+	struct gntv3_walk_cursor cur = {};
 	unsigned int i, total = 0;
 	u64 root;
 	int rc;
@@ -575,7 +574,7 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	mutex_lock(&back->lock);
 	rc = back->dying ? -ESHUTDOWN : gntv3_back_read_desc(back, &root);
 	for (i = 0; !rc && i < nr; i++) {
-		rc = gntv3_resolve_one(back, root, ids[i], flags, &hint, &res[i]);
+		rc = gntv3_resolve_one(back, root, ids[i], flags, &cur, &res[i]);
 		if (!rc)
 			total += 1U << res[i].order;
 		if (!rc && total > GNTV3_MAP_MAX_PAGES)

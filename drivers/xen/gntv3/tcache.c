@@ -113,7 +113,6 @@ struct gntv3_walk_ctx {
 	unsigned int levels;
 	u64 path[GNTV3_MAX_LEVELS];	/* table ref per level, or ~0 */
 	int last_level;			/* level of the last table given */
-	const __le64 *leaf_ptes;	/* the level-0 table given, or NULL */
 };
 
 static bool gntv3_on_path(const struct gntv3_walk_ctx *w, u64 ref)
@@ -197,14 +196,15 @@ static int gntv3_back_get_table(void *ctx, unsigned int level, u64 table_pte,
 	struct gntv3_walk_ctx *w = ctx;
 	struct gntv3_back *back = w->back;
 	struct gntv3_tcache_entry *e = NULL;
+	struct gntv3_pte_info pi;
 	unsigned int i, index;
 	u64 ref, parent;
 	int rc;
 
-	ref = GNTV3_PTE_GET_FRAME(table_pte);
+	gntv3_pte_decode(table_pte, &pi);
+	ref = pi.frame;
 	/* errors here are counted as bad entries by gntv3_resolve_one() */
-	if (!(table_pte & GNTV3_PTE_V1) || ref > U32_MAX ||
-	    level + 1 > w->levels)
+	if (!pi.v1 || ref > U32_MAX || level + 1 > w->levels)
 		return -EPROTO;
 	if (ref == back->tree_ref || gntv3_on_path(w, ref))
 		return -ELOOP;
@@ -246,8 +246,6 @@ static int gntv3_back_get_table(void *ctx, unsigned int level, u64 table_pte,
 	w->path[level] = ref;
 	w->last_level = level;
 	*ptes = page_address(e->page);
-	if (!level)
-		w->leaf_ptes = *ptes;
 	return 0;
 }
 
@@ -306,13 +304,14 @@ static void gntv3_tcache_after_walk(struct gntv3_walk_ctx *w, int rc,
  * @back: the attachment, with its lock held
  * @root: the root word read from the descriptor by gntv3_back_read_desc()
  * @id: the id to look up
- * @hint: set to the level-0 table the walk ended in, for the next ids
+ * @cur: the batch's walk cursor (see struct gntv3_walk_cursor): the table
+ *	cache keeps the level-0 table it names mapped until the next walk
  * @res: the leaf found
  *
- * Return: 0 or an errno of gntv3_walk(); -ENOENT for an empty tree.
+ * Return: 0 or an errno of gntv3_walk().
  */
 int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
-		      struct gntv3_leaf_hint *hint,
+		      struct gntv3_walk_cursor *cur,
 		      struct gntv3_walk_result *res)
 {
 	struct gntv3_walk_ctx w = {
@@ -323,15 +322,8 @@ int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	};
 	int rc;
 
-	hint->ptes = NULL;
 	memset(w.path, 0xff, sizeof(w.path));
-	if (!root)
-		return -ENOENT;
-	rc = gntv3_walk(root, id, gntv3_back_get_table, &w, res);
+	rc = gntv3_walk(root, id, gntv3_back_get_table, &w, cur, res);
 	gntv3_tcache_after_walk(&w, rc, res);
-	if (!rc && !res->level) {
-		hint->ptes = w.leaf_ptes;
-		hint->id = id;
-	}
 	return rc;
 }

@@ -5,7 +5,7 @@
  *
  *  - v1 (transport_v1.c): every 4 KiB frame of a grant, every table page and
  *    the descriptor page also get a classic v1 grant entry, and tree entries
- *    hold v1 grant references (GNTV3_PTE_V1).  Works on every Xen.
+ *    hold v1 grant references (the B bit set).  Works on every Xen.
  *  - native (transport_native.c): entries hold frame numbers and the
  *    hypervisor walks the tree itself.  Selected only when the hypervisor
  *    answers GNTTABOP_v3_query; no released Xen does, so that path is

@@ -23,13 +23,12 @@
 
 #include "tree.h"
 
-/* Bits a caller may pass in a new leaf; R and D only ever come from an update. */
-#define GNTV3_LEAF_NEW_BITS	(GNTV3_PTE_VALID | GNTV3_PTE_WRITE | GNTV3_PTE_SIZE_MASK | \
-				 GNTV3_PTE_V1 | GNTV3_PTE_FRAME_MASK)
-/* Flag bits gntv3_tree_update() may change. */
+/* Flag bits of a leaf, those gntv3_tree_update() may change. */
 #define GNTV3_LEAF_FLAG_BITS	(GNTV3_PTE_WRITE | GNTV3_PTE_REVOKED | GNTV3_PTE_DOWNGRADE)
-/* What names a table page in an entry pointing to it. */
-#define GNTV3_TABLE_REF_BITS	(GNTV3_PTE_FRAME_MASK | GNTV3_PTE_V1)
+/* A frame word: what names a page in an entry (see tree.h). */
+#define GNTV3_FRAME_WORD_BITS	(GNTV3_PTE_FRAME_MASK | GNTV3_PTE_V1)
+/* The GNTV3_TREE_* flags there are. */
+#define GNTV3_TREE_FLAGS	(GNTV3_TREE_RW | GNTV3_TREE_REVOKED | GNTV3_TREE_DOWNGRADE)
 /*
  * An install that grows the tree from one level to GNTV3_MAX_LEVELS needs
  * GNTV3_MAX_LEVELS - 1 new roots plus GNTV3_MAX_LEVELS - 1 tables below the
@@ -72,6 +71,14 @@ static u64 gntv3_entry(const struct gntv3_table *tbl, unsigned int idx)
 {
 	/* Only the owner writes these entries, so a plain read is exact. */
 	return le64_to_cpu(tbl->ptes[idx]);
+}
+
+/* The entry bits of GNTV3_TREE_* @flags. */
+static u64 gntv3_flag_bits(unsigned int flags)
+{
+	return (flags & GNTV3_TREE_RW ? GNTV3_PTE_WRITE : 0) |
+	       (flags & GNTV3_TREE_REVOKED ? GNTV3_PTE_REVOKED : 0) |
+	       (flags & GNTV3_TREE_DOWNGRADE ? GNTV3_PTE_DOWNGRADE : 0);
 }
 
 static u64 gntv3_table_pte(const struct gntv3_table *tbl)
@@ -257,12 +264,24 @@ static void gntv3_fill_leaf(const struct gntv3_table *tbl, unsigned int level,
 	leaf->priv = tbl->slots[idx];
 }
 
-/* A new leaf must be one the grantee will accept, without R or D set. */
+/*
+ * The entry of a new leaf, or 0 if the arguments do not make one the
+ * grantee will accept.  R and D only ever come from an update.
+ */
+static u64 gntv3_new_leaf(unsigned int size, u64 frame, unsigned int flags)
+{
+	u64 pte;
+
+	if (size > GNTV3_SIZE_1G || (frame & ~GNTV3_FRAME_WORD_BITS) ||
+	    (flags & ~GNTV3_TREE_RW))
+		return 0;
+	pte = GNTV3_PTE_VALID | GNTV3_PTE_SIZE(size) | frame | gntv3_flag_bits(flags);
+	return gntv3_pte_validate(pte, size) ? 0 : pte;
+}
+
 static int gntv3_new_leaf_check(gntv3_id_t id, unsigned int size, u64 pte)
 {
-	if (size > GNTV3_SIZE_1G || (pte & ~GNTV3_LEAF_NEW_BITS) ||
-	    !(pte & GNTV3_PTE_VALID) || GNTV3_PTE_GET_SIZE(pte) != size ||
-	    gntv3_pte_validate(pte, size))
+	if (!pte)
 		return -EINVAL;
 	if (id >> GNTV3_ID_BITS)
 		return -ERANGE;
@@ -307,8 +326,9 @@ static int gntv3_install_tables(const struct gntv3_tree *t, gntv3_id_t id,
  * @t: the tree
  * @id: first id of the leaf, aligned to @size
  * @size: GNTV3_SIZE_4K, GNTV3_SIZE_2M or GNTV3_SIZE_1G
- * @pte: the leaf entry: GNTV3_PTE_VALID, GNTV3_PTE_SIZE(@size), the frame
- *	(or first v1 reference with GNTV3_PTE_V1) and optionally GNTV3_PTE_WRITE
+ * @frame: the frame word of the first frame (see tree.h): a frame number
+ *	aligned to @size, or the first of a run of v1 references
+ * @flags: GNTV3_TREE_RO or GNTV3_TREE_RW
  * @priv: the owner's pointer, reported by lookup and remove
  *
  * Allocates the missing tables on the path to @id and adds levels on top of
@@ -316,18 +336,20 @@ static int gntv3_install_tables(const struct gntv3_tree *t, gntv3_id_t id,
  * before the entry or root word linking them is, so the grantee only ever
  * reaches complete tables; a new root word is published last.
  *
- * Return: 0; -EINVAL for a bad @size or @pte or an @id not aligned to @size;
+ * Return: 0; -EINVAL for a bad @size, @frame or @flags or an @id not
+ * aligned to @size;
  * -ERANGE for an @id beyond GNTV3_ID_BITS; -EEXIST if any id of the leaf is
  * already covered (by a leaf, or by a table for a superpage); -ENOMEM or the
  * error of &gntv3_tree_ops.table_alloc, with the tree unchanged.
  */
-int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size, u64 pte,
-		       void *priv)
+int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size, u64 frame,
+		       unsigned int flags, void *priv)
 {
 	struct gntv3_table *fresh[GNTV3_INSTALL_MAX_TABLES];
 	struct gntv3_table *path[GNTV3_MAX_LEVELS];
 	bool link[GNTV3_MAX_LEVELS] = { };
 	unsigned int levels, need, l, i, nr_new, nr_fresh = 0;
+	u64 pte = gntv3_new_leaf(size, frame, flags);
 	struct gntv3_table *root, *tbl;
 	int ret;
 
@@ -426,32 +448,33 @@ int gntv3_tree_lookup(const struct gntv3_tree *t, gntv3_id_t id, struct gntv3_le
  * gntv3_tree_update() - change the flags of a leaf
  * @t: the tree
  * @id: first id of the leaf
- * @set: bits to set, among GNTV3_PTE_WRITE, GNTV3_PTE_REVOKED and
- *	GNTV3_PTE_DOWNGRADE
- * @clear: bits to clear, same set of bits, disjoint from @set
+ * @set: flags to set, among GNTV3_TREE_RW, GNTV3_TREE_REVOKED and
+ *	GNTV3_TREE_DOWNGRADE
+ * @clear: flags to clear, same set of flags, disjoint from @set
  *
  * The entry changes with one 64-bit store.  A downgrade sets
- * GNTV3_PTE_DOWNGRADE and clears GNTV3_PTE_WRITE in the same call: a leaf
+ * GNTV3_TREE_DOWNGRADE and clears GNTV3_TREE_RW in the same call: a leaf
  * with both set is invalid (the grantee rejects it).
  *
  * Return: 0; -ENOENT if no leaf covers @id; -EINVAL if @id is not the
  * leaf's first id, for other bits in @set or @clear, for overlapping @set
  * and @clear, or if the result would be invalid.
  */
-int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, u64 set, u64 clear)
+int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, unsigned int set,
+		      unsigned int clear)
 {
 	struct gntv3_table *tbl;
 	unsigned int l, idx;
 	u64 pte;
 	int ret;
 
-	if ((set | clear) & ~GNTV3_LEAF_FLAG_BITS || (set & clear))
+	if ((set | clear) & ~GNTV3_TREE_FLAGS || (set & clear))
 		return -EINVAL;
 	tbl = gntv3_find_first(t, id, &l, NULL, &ret);
 	if (!tbl)
 		return ret;
 	idx = GNTV3_ID_INDEX(id, l);
-	pte = (gntv3_entry(tbl, idx) | set) & ~clear;
+	pte = (gntv3_entry(tbl, idx) | gntv3_flag_bits(set)) & ~gntv3_flag_bits(clear);
 	if (gntv3_pte_validate(pte, l))
 		return -EINVAL;
 	WRITE_ONCE(tbl->ptes[idx], cpu_to_le64(pte));
@@ -562,24 +585,53 @@ int gntv3_pte_validate(u64 pte, unsigned int level)
 	return frame & (nr_frames - 1) ? -EINVAL : 0;
 }
 
+/* Validate an entry read from the peer: -EPROTO unless valid or absent. */
+static int gntv3_walk_check(u64 pte, unsigned int level)
+{
+	int ret = gntv3_pte_validate(pte, level);
+
+	return ret == -EINVAL ? -EPROTO : ret;
+}
+
+/* The entry for @id in the level-0 table @ptes of the peer's tree. */
+static int gntv3_walk_leaf(const __le64 *ptes, gntv3_id_t id,
+			   struct gntv3_walk_result *res)
+{
+	u64 pte = le64_to_cpu(READ_ONCE(ptes[GNTV3_ID_INDEX(id, 0)]));
+	int ret;
+
+	/* at level 0 validation refuses tables: this is a leaf or nothing */
+	ret = gntv3_walk_check(pte, 0);
+	if (ret)
+		return ret;
+	res->pte = pte;
+	res->level = 0;
+	res->first_id = id;
+	return 0;
+}
+
 /**
  * gntv3_walk() - find the leaf covering an id in an untrusted tree
  * @root: root word read once from the peer's struct gntv3_tree_desc
  * @id: the id to look up
  * @get_table: gives access to the table an entry names
  * @ctx: passed to @get_table
+ * @cur: NULL, or a cursor to start from and to update for the next id of
+ *	the same batch (see struct gntv3_walk_cursor)
  * @res: filled with the validated leaf
  *
  * Every entry is read once and validated before use; the walk descends at
  * most the number of levels in @root and refuses a path that names the same
- * table twice.
+ * table twice.  With @cur naming the level-0 table of @id under the same
+ * @root, only that table's entry for @id is read.
  *
  * Return: 0; -ENOENT if @root is zero or no leaf covers @id; -ERANGE if @id
  * is beyond the tree's levels; -ELOOP if a table appears twice on the path;
- * -EINVAL for an invalid root word or entry; or the error of @get_table.
+ * -EPROTO for an invalid root word or entry (a corrupt tree); or the error
+ * of @get_table.
  */
 int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table, void *ctx,
-	       struct gntv3_walk_result *res)
+	       struct gntv3_walk_cursor *cur, struct gntv3_walk_result *res)
 {
 	unsigned int levels = GNTV3_ROOT_GET_LEVELS(root);
 	u64 pte = GNTV3_ROOT_ENTRY(root);
@@ -588,17 +640,23 @@ int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table, void *ctx,
 	const __le64 *ptes;
 	int ret;
 
+	if (cur) {
+		if (cur->ptes && cur->root == root &&
+		    !((cur->id ^ id) >> GNTV3_LEVEL_BITS))
+			return gntv3_walk_leaf(cur->ptes, id, res);
+		cur->ptes = NULL;
+	}
 	if (!root)
 		return -ENOENT;
 	if (!levels || levels > GNTV3_MAX_LEVELS || !(pte & GNTV3_PTE_TABLE) ||
 	    gntv3_pte_validate(pte, 1))
-		return -EINVAL;
+		return -EPROTO;
 	if (id >> gntv3_span_bits(levels))
 		return -ERANGE;
 
 	/* Validation refuses table entries at level 0, which ends the loop. */
 	for (l = levels; pte & GNTV3_PTE_TABLE; ) {
-		u64 ref = pte & GNTV3_TABLE_REF_BITS;
+		u64 ref = pte & GNTV3_FRAME_WORD_BITS;
 
 		l--;
 		for (i = 0; i < nr_seen; i++)
@@ -610,7 +668,7 @@ int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table, void *ctx,
 		if (ret)
 			return ret;
 		pte = le64_to_cpu(READ_ONCE(ptes[GNTV3_ID_INDEX(id, l)]));
-		ret = gntv3_pte_validate(pte, l);
+		ret = gntv3_walk_check(pte, l);
 		if (ret)
 			return ret;
 	}
@@ -618,5 +676,10 @@ int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table, void *ctx,
 	res->pte = pte;
 	res->level = l;
 	res->first_id = id & ~((1ULL << GNTV3_SIZE_ORDER(l)) - 1);
+	if (cur && !l) {
+		cur->root = root;
+		cur->ptes = ptes;
+		cur->id = id;
+	}
 	return 0;
 }

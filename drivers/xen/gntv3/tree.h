@@ -21,12 +21,26 @@
 
 struct gntv3_table;
 
+/*
+ * The entry format (struct gntv3_tree_desc, GNTV3_PTE_* in the ABI header)
+ * belongs to tree.c: nobody else builds or decodes an entry.  Callers name
+ * pages by a frame word, the FRAME field and the B bit of an entry as a
+ * transport encodes them (transport_*.c), which the tree stores without
+ * looking inside, and give a leaf's permissions and state as flags, as
+ * io-pgtable callers pass IOMMU_READ/IOMMU_WRITE.
+ */
+
+/* Leaf flags for gntv3_tree_install() and gntv3_tree_update(). */
+#define GNTV3_TREE_RO		0U		/* the grantee may map read-only */
+#define GNTV3_TREE_RW		(1U << 0)	/* ... or writable (W) */
+#define GNTV3_TREE_REVOKED	(1U << 1)	/* no new mapping (R); update only */
+#define GNTV3_TREE_DOWNGRADE	(1U << 2)	/* rw->ro in progress (D); update only */
+
 /**
  * struct gntv3_tree_ops - how a tree gets and releases its table pages
  * @table_alloc: allocate a zeroed 4 KiB table page the grantee may read.
  *	Returns 0 and fills @ptes (kernel address of the 512 entries) and
- *	@ref (the FRAME and B bits of an entry that points to the table:
- *	GNTV3_PTE_FRAME(...) | optional GNTV3_PTE_V1), or a negative errno.
+ *	@ref (the frame word naming the page), or a negative errno.
  * @table_free: give a table page back.  @ref is what @table_alloc returned.
  *	The callee defers the free while the grantee may still map the page.
  * @publish_root: make the new root word (see struct gntv3_tree_desc) visible
@@ -58,7 +72,8 @@ struct gntv3_tree {
 
 /**
  * struct gntv3_leaf - what gntv3_tree_lookup() and gntv3_tree_remove() report
- * @pte: the leaf entry (CPU byte order)
+ * @pte: the leaf entry (CPU byte order), for gntv3_pte_decode() or to be
+ *	shown as it is
  * @first_id: first id the leaf covers
  * @size: GNTV3_SIZE_* of the leaf
  * @priv: the owner's pointer given to gntv3_tree_install()
@@ -74,13 +89,52 @@ void gntv3_tree_init(struct gntv3_tree *t, const struct gntv3_tree_ops *ops,
 		     void *ctx);
 int gntv3_tree_fini(struct gntv3_tree *t);
 int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size,
-		       u64 pte, void *priv);
+		       u64 frame, unsigned int flags, void *priv);
 int gntv3_tree_lookup(const struct gntv3_tree *t, gntv3_id_t id,
 		      struct gntv3_leaf *leaf);
-int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, u64 set, u64 clear);
+int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, unsigned int set,
+		      unsigned int clear);
 int gntv3_tree_remove(struct gntv3_tree *t, gntv3_id_t id,
 		      struct gntv3_leaf *leaf);
 u64 gntv3_tree_root(const struct gntv3_tree *t);
+
+/* ---- both sides: what an entry says ---- */
+
+/**
+ * struct gntv3_pte_info - an entry, decoded by gntv3_pte_decode()
+ * @frame: the FRAME field: a v1 grant reference if @v1, else a frame number
+ * @size: GNTV3_SIZE_* of a leaf (0 for a table)
+ * @table: the entry names the next-level table (T)
+ * @v1: @frame is a v1 grant reference (B)
+ * @ro: a leaf the grantee may only map read-only (W clear)
+ * @revoked: a revoked leaf (R)
+ * @downgrading: a leaf being downgraded from rw to ro (D)
+ */
+struct gntv3_pte_info {
+	u64 frame;
+	unsigned int size;
+	bool table;
+	bool v1;
+	bool ro;
+	bool revoked;
+	bool downgrading;
+};
+
+/**
+ * gntv3_pte_decode() - what a validated entry says
+ * @pte: an entry that gntv3_pte_validate() accepted (CPU byte order)
+ * @pi: filled in
+ */
+static inline void gntv3_pte_decode(u64 pte, struct gntv3_pte_info *pi)
+{
+	pi->frame = GNTV3_PTE_GET_FRAME(pte);
+	pi->size = GNTV3_PTE_GET_SIZE(pte);
+	pi->table = pte & GNTV3_PTE_TABLE;
+	pi->v1 = pte & GNTV3_PTE_V1;
+	pi->ro = !(pte & GNTV3_PTE_WRITE);
+	pi->revoked = pte & GNTV3_PTE_REVOKED;
+	pi->downgrading = pte & GNTV3_PTE_DOWNGRADE;
+}
 
 /* ---- grantee side: reading a tree written by an untrusted peer ---- */
 
@@ -102,7 +156,7 @@ typedef int (*gntv3_get_table_fn)(void *ctx, unsigned int level,
 /**
  * struct gntv3_walk_result - a leaf found by gntv3_walk()
  * @pte: the validated leaf entry
- * @level: level it was found at (== its GNTV3_PTE_SIZE)
+ * @level: level it was found at (== its size)
  * @first_id: first id the leaf covers
  */
 struct gntv3_walk_result {
@@ -111,7 +165,26 @@ struct gntv3_walk_result {
 	gntv3_id_t first_id;
 };
 
+/**
+ * struct gntv3_walk_cursor - where the last walk of a batch ended
+ * @root: the root word that walk started from
+ * @ptes: the level-0 table it ended in, NULL for none
+ * @id: an id that table covers
+ *
+ * Batches name consecutive ids more often than not.  With a cursor,
+ * gntv3_walk() looks an id of the same level-0 table up there directly
+ * (one entry read and validated, as at the end of a full walk) instead of
+ * walking down from the root again.  Valid for as long as the caller keeps
+ * every table its get_table callback gave out mapped; zero it to start.
+ */
+struct gntv3_walk_cursor {
+	u64 root;
+	const __le64 *ptes;
+	gntv3_id_t id;
+};
+
 int gntv3_walk(u64 root, gntv3_id_t id, gntv3_get_table_fn get_table,
-	       void *ctx, struct gntv3_walk_result *res);
+	       void *ctx, struct gntv3_walk_cursor *cur,
+	       struct gntv3_walk_result *res);
 
 #endif /* _GNTV3_TREE_H */

@@ -130,10 +130,44 @@ static u64 leaf_pte(struct env *e, unsigned int size, bool write)
 	       (e->prov.v1 ? GNTV3_PTE_V1 : 0) | (write ? GNTV3_PTE_WRITE : 0);
 }
 
+/*
+ * The tests describe leaves as whole entries, which the model compares with
+ * what the grantee reads.  These adapters call the flags-and-frame API of
+ * tree.c with what such an entry says; an entry that no frame word and
+ * flags can express gets flags the tree must refuse (-EINVAL).
+ */
+#define BAD_FLAGS	(1U << 31)
+#define FRAME_WORD	(GNTV3_PTE_FRAME_MASK | GNTV3_PTE_V1)
+
+static int install_pte(struct gntv3_tree *t, gntv3_id_t id, unsigned int size,
+		       u64 pte, void *priv)
+{
+	unsigned int flags = pte & GNTV3_PTE_WRITE ? GNTV3_TREE_RW : GNTV3_TREE_RO;
+
+	if ((pte & ~FRAME_WORD & ~GNTV3_PTE_WRITE) !=
+	    (GNTV3_PTE_VALID | GNTV3_PTE_SIZE(size)))
+		flags |= BAD_FLAGS;
+	return gntv3_tree_install(t, id, size, pte & FRAME_WORD, flags, priv);
+}
+
+static unsigned int pte_flags(u64 bits)
+{
+	return (bits & GNTV3_PTE_WRITE ? GNTV3_TREE_RW : 0) |
+	       (bits & GNTV3_PTE_REVOKED ? GNTV3_TREE_REVOKED : 0) |
+	       (bits & GNTV3_PTE_DOWNGRADE ? GNTV3_TREE_DOWNGRADE : 0) |
+	       (bits & ~(u64)(GNTV3_PTE_WRITE | GNTV3_PTE_REVOKED |
+			      GNTV3_PTE_DOWNGRADE) ? BAD_FLAGS : 0);
+}
+
+static int update_pte(struct gntv3_tree *t, gntv3_id_t id, u64 set, u64 clear)
+{
+	return gntv3_tree_update(t, id, pte_flags(set), pte_flags(clear));
+}
+
 static int install(struct env *e, gntv3_id_t id, unsigned int size, void *priv)
 {
 	u64 pte = leaf_pte(e, size, test_chance(50));
-	int ret = gntv3_tree_install(&e->tree, id, size, pte, priv);
+	int ret = install_pte(&e->tree, id, size, pte, priv);
 
 	if (!ret)
 		model_add(&e->model, id, size, pte, priv);
@@ -164,7 +198,7 @@ static void check_leaf_visible(struct env *e, const struct mleaf *l, gntv3_id_t 
 {
 	struct gntv3_walk_result res;
 
-	if (!CHECK_EQ(gntv3_walk(e->prov.root, id, fake_get_table, &e->prov, &res), 0))
+	if (!CHECK_EQ(gntv3_walk(e->prov.root, id, fake_get_table, &e->prov, NULL, &res), 0))
 		return;
 	CHECK_EQ_HEX(res.pte, l->pte);
 	CHECK_EQ(res.level, l->size);
@@ -179,7 +213,7 @@ static void check_lookup(struct env *e, gntv3_id_t id)
 
 	if (!l) {
 		struct gntv3_walk_result res;
-		int w = gntv3_walk(e->prov.root, id, fake_get_table, &e->prov, &res);
+		int w = gntv3_walk(e->prov.root, id, fake_get_table, &e->prov, NULL, &res);
 
 		CHECK_EQ(ret, -ENOENT);
 		CHECK(w == -ENOENT || w == -ERANGE);
@@ -282,7 +316,7 @@ TEST(tree_empty)
 	CHECK_EQ(gntv3_tree_lookup(&e.tree, ID_LIMIT - 1, &leaf), -ENOENT);
 	CHECK_EQ(gntv3_tree_lookup(&e.tree, ID_LIMIT, &leaf), -ENOENT);
 	CHECK_EQ(gntv3_tree_remove(&e.tree, 0, &leaf), -ENOENT);
-	CHECK_EQ(gntv3_tree_update(&e.tree, 0, GNTV3_PTE_REVOKED, 0), -ENOENT);
+	CHECK_EQ(update_pte(&e.tree, 0, GNTV3_PTE_REVOKED, 0), -ENOENT);
 	CHECK_EQ(e.prov.nr_publish, 0);
 	env_fini(&e);
 	CHECK_EQ(e.prov.nr_publish, 1);
@@ -442,50 +476,50 @@ TEST(tree_install_errors)
 	env_init(&e, false);
 	t = &e.tree;
 	/* -EINVAL: size and entry */
-	CHECK_EQ(gntv3_tree_install(t, 0, 3, v | f | GNTV3_PTE_SIZE(3), NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, f, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, 0, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, ok4k | GNTV3_PTE_TABLE, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, ok4k | GNTV3_PTE_REVOKED, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, ok4k | GNTV3_PTE_DOWNGRADE, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, ok2m, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 1, ok4k, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, ok4k | (1ULL << 9), NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 0, ok4k | GNTV3_PTE_V1 |
+	CHECK_EQ(install_pte(t, 0, 3, v | f | GNTV3_PTE_SIZE(3), NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, f, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, 0, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, ok4k | GNTV3_PTE_TABLE, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, ok4k | GNTV3_PTE_REVOKED, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, ok4k | GNTV3_PTE_DOWNGRADE, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, ok2m, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 1, ok4k, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, ok4k | (1ULL << 9), NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 0, 0, ok4k | GNTV3_PTE_V1 |
 				    GNTV3_PTE_FRAME(1ULL << 32), NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 1, v | GNTV3_PTE_SIZE(1) |
+	CHECK_EQ(install_pte(t, 0, 1, v | GNTV3_PTE_SIZE(1) |
 				    GNTV3_PTE_FRAME(0x1234001), NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 0, 2, v | GNTV3_PTE_SIZE(2) | GNTV3_PTE_V1 |
+	CHECK_EQ(install_pte(t, 0, 2, v | GNTV3_PTE_SIZE(2) | GNTV3_PTE_V1 |
 				    GNTV3_PTE_FRAME(0xffffffffULL - 1000), NULL), -EINVAL);
 	/* -EINVAL: misaligned ids */
-	CHECK_EQ(gntv3_tree_install(t, 1, 1, ok2m, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, 512, 2, ok1g, NULL), -EINVAL);
-	CHECK_EQ(gntv3_tree_install(t, (1ULL << 18) + 512, 2, ok1g, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 1, 1, ok2m, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, 512, 2, ok1g, NULL), -EINVAL);
+	CHECK_EQ(install_pte(t, (1ULL << 18) + 512, 2, ok1g, NULL), -EINVAL);
 	/* -ERANGE */
-	CHECK_EQ(gntv3_tree_install(t, ID_LIMIT, 0, ok4k, NULL), -ERANGE);
-	CHECK_EQ(gntv3_tree_install(t, ID_LIMIT, 2, ok1g, NULL), -ERANGE);
-	CHECK_EQ(gntv3_tree_install(t, ~0ULL, 0, ok4k, NULL), -ERANGE);
+	CHECK_EQ(install_pte(t, ID_LIMIT, 0, ok4k, NULL), -ERANGE);
+	CHECK_EQ(install_pte(t, ID_LIMIT, 2, ok1g, NULL), -ERANGE);
+	CHECK_EQ(install_pte(t, ~0ULL, 0, ok4k, NULL), -ERANGE);
 	CHECK_EQ(e.prov.nr_alloc, 0);
 
 	/* -EEXIST */
-	CHECK_EQ(gntv3_tree_install(t, 5, 0, ok4k, NULL), 0);
+	CHECK_EQ(install_pte(t, 5, 0, ok4k, NULL), 0);
 	model_add(&e.model, 5, 0, ok4k, NULL);
 	root = e.prov.root;
-	CHECK_EQ(gntv3_tree_install(t, 5, 0, ok4k, NULL), -EEXIST);
-	CHECK_EQ(gntv3_tree_install(t, 0, 1, ok2m, NULL), -EEXIST);  /* over the root */
-	CHECK_EQ(gntv3_tree_install(t, 0, 2, ok1g, NULL), -EEXIST);
+	CHECK_EQ(install_pte(t, 5, 0, ok4k, NULL), -EEXIST);
+	CHECK_EQ(install_pte(t, 0, 1, ok2m, NULL), -EEXIST);  /* over the root */
+	CHECK_EQ(install_pte(t, 0, 2, ok1g, NULL), -EEXIST);
 	CHECK_EQ(e.tree.nr_tables, 1);
 	CHECK_EQ_HEX(e.prov.root, root);
-	CHECK_EQ(gntv3_tree_install(t, 1024, 1, ok2m, NULL), 0);
+	CHECK_EQ(install_pte(t, 1024, 1, ok2m, NULL), 0);
 	model_add(&e.model, 1024, 1, ok2m, NULL);
-	CHECK_EQ(gntv3_tree_install(t, 1024, 1, ok2m, NULL), -EEXIST);
-	CHECK_EQ(gntv3_tree_install(t, 1024 + 7, 0, ok4k, NULL), -EEXIST); /* under a 2M */
-	CHECK_EQ(gntv3_tree_install(t, 0, 1, ok2m, NULL), -EEXIST);  /* over a table */
-	CHECK_EQ(gntv3_tree_install(t, 0, 2, ok1g, NULL), -EEXIST);
-	CHECK_EQ(gntv3_tree_install(t, 1ULL << 18, 2, ok1g, NULL), 0);
+	CHECK_EQ(install_pte(t, 1024, 1, ok2m, NULL), -EEXIST);
+	CHECK_EQ(install_pte(t, 1024 + 7, 0, ok4k, NULL), -EEXIST); /* under a 2M */
+	CHECK_EQ(install_pte(t, 0, 1, ok2m, NULL), -EEXIST);  /* over a table */
+	CHECK_EQ(install_pte(t, 0, 2, ok1g, NULL), -EEXIST);
+	CHECK_EQ(install_pte(t, 1ULL << 18, 2, ok1g, NULL), 0);
 	model_add(&e.model, 1ULL << 18, 2, ok1g, NULL);
-	CHECK_EQ(gntv3_tree_install(t, (1ULL << 18) + 512, 1, ok2m, NULL), -EEXIST);
-	CHECK_EQ(gntv3_tree_install(t, (2ULL << 18) - 1, 0, ok4k, NULL), -EEXIST);
+	CHECK_EQ(install_pte(t, (1ULL << 18) + 512, 1, ok2m, NULL), -EEXIST);
+	CHECK_EQ(install_pte(t, (2ULL << 18) - 1, 0, ok4k, NULL), -EEXIST);
 	check_tree(&e);
 	env_fini(&e);
 }
@@ -499,34 +533,34 @@ TEST(tree_update)
 
 	env_init(&e, false);
 	t = &e.tree;
-	CHECK_EQ(gntv3_tree_install(t, 1536, 1, sp | GNTV3_PTE_WRITE, PV(7)), 0);
+	CHECK_EQ(install_pte(t, 1536, 1, sp | GNTV3_PTE_WRITE, PV(7)), 0);
 	model_add(&e.model, 1536, 1, sp | GNTV3_PTE_WRITE, PV(7));
 
 	/* Downgrade: D set and W cleared in one store. */
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_DOWNGRADE, GNTV3_PTE_WRITE), 0);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_DOWNGRADE, GNTV3_PTE_WRITE), 0);
 	e.model.v[0].pte = sp | GNTV3_PTE_DOWNGRADE;
 	check_tree(&e);
 	/* W back while D is set is refused. */
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_WRITE, 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_REVOKED, GNTV3_PTE_DOWNGRADE), 0);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_WRITE, 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_REVOKED, GNTV3_PTE_DOWNGRADE), 0);
 	e.model.v[0].pte = sp | GNTV3_PTE_REVOKED;
 	check_tree(&e);
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_WRITE, GNTV3_PTE_REVOKED), 0);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_WRITE, GNTV3_PTE_REVOKED), 0);
 	e.model.v[0].pte = sp | GNTV3_PTE_WRITE;
 	check_tree(&e);
-	CHECK_EQ(gntv3_tree_update(t, 1536, 0, 0), 0);
+	CHECK_EQ(update_pte(t, 1536, 0, 0), 0);
 
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_TABLE, 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1536, 0, GNTV3_PTE_VALID), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_FRAME(1), 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_SIZE(2), 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_V1, 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1536, GNTV3_PTE_REVOKED, GNTV3_PTE_REVOKED), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 1537, GNTV3_PTE_REVOKED, 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 2047, GNTV3_PTE_REVOKED, 0), -EINVAL);
-	CHECK_EQ(gntv3_tree_update(t, 2048, GNTV3_PTE_REVOKED, 0), -ENOENT);
-	CHECK_EQ(gntv3_tree_update(t, 0, GNTV3_PTE_REVOKED, 0), -ENOENT);
-	CHECK_EQ(gntv3_tree_update(t, ID_LIMIT, GNTV3_PTE_REVOKED, 0), -ENOENT);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_TABLE, 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 1536, 0, GNTV3_PTE_VALID), -EINVAL);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_FRAME(1), 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_SIZE(2), 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_V1, 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 1536, GNTV3_PTE_REVOKED, GNTV3_PTE_REVOKED), -EINVAL);
+	CHECK_EQ(update_pte(t, 1537, GNTV3_PTE_REVOKED, 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 2047, GNTV3_PTE_REVOKED, 0), -EINVAL);
+	CHECK_EQ(update_pte(t, 2048, GNTV3_PTE_REVOKED, 0), -ENOENT);
+	CHECK_EQ(update_pte(t, 0, GNTV3_PTE_REVOKED, 0), -ENOENT);
+	CHECK_EQ(update_pte(t, ID_LIMIT, GNTV3_PTE_REVOKED, 0), -ENOENT);
 	check_tree(&e);
 
 	/* remove: same first-id rule */
@@ -593,7 +627,7 @@ static void random_ops(bool v1, u64 id_space, unsigned int nr_ops, bool ordered)
 			pte = l ? (l->pte | set) & ~clear : 0;
 			want = !l ? -ENOENT : l->id != id ? -EINVAL :
 			       (pte & GNTV3_PTE_WRITE) && (pte & GNTV3_PTE_DOWNGRADE) ? -EINVAL : 0;
-			ret = gntv3_tree_update(&e.tree, id, set, clear);
+			ret = update_pte(&e.tree, id, set, clear);
 			CHECK_EQ(ret, want);
 			if (!ret)
 				l->pte = pte;
@@ -664,7 +698,7 @@ static void fail_nth_install(struct env *e, gntv3_id_t id, unsigned int size,
 
 	for (n = 1; ret == -ENOMEM && n < 100; n++) {
 		shim_fail_nth(n);
-		ret = gntv3_tree_install(&e->tree, id, size, pte, NULL);
+		ret = install_pte(&e->tree, id, size, pte, NULL);
 		shim_fail_nth(0);
 		if (ret != -ENOMEM)
 			break;
@@ -700,5 +734,47 @@ TEST(tree_fail_nth)
 	fail_nth_install(&e, 5ULL << 27, GNTV3_SIZE_4K, 18);
 	fail_nth_install(&e, 1ULL << 18, GNTV3_SIZE_1G, 0);
 	fail_nth_install(&e, 3ULL << 18, GNTV3_SIZE_2M, 3);
+	env_fini(&e);
+}
+
+/* The flags-and-frame API itself, and gntv3_pte_decode() of what it wrote. */
+TEST(tree_flags_frame)
+{
+	const u64 frame = GNTV3_PTE_FRAME(1234) | GNTV3_PTE_V1;
+	struct gntv3_pte_info pi;
+	struct gntv3_leaf leaf;
+	struct env e;
+
+	env_init(&e, true);
+	CHECK_EQ(gntv3_tree_install(&e.tree, 7, 0, frame, GNTV3_TREE_REVOKED, NULL), -EINVAL);
+	CHECK_EQ(gntv3_tree_install(&e.tree, 7, 0, frame, GNTV3_TREE_DOWNGRADE, NULL), -EINVAL);
+	CHECK_EQ(gntv3_tree_install(&e.tree, 7, 0, frame | GNTV3_PTE_WRITE, GNTV3_TREE_RO,
+				    NULL), -EINVAL);
+	CHECK_EQ(gntv3_tree_install(&e.tree, 7, 0, frame, GNTV3_TREE_RW, PV(1)), 0);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 7, &leaf), 0);
+	gntv3_pte_decode(leaf.pte, &pi);
+	CHECK_EQ(pi.frame, 1234);
+	CHECK(pi.v1 && !pi.ro && !pi.table && !pi.revoked && !pi.downgrading);
+	CHECK_EQ(pi.size, GNTV3_SIZE_4K);
+
+	CHECK_EQ(gntv3_tree_update(&e.tree, 7, GNTV3_TREE_DOWNGRADE, GNTV3_TREE_RW), 0);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 7, &leaf), 0);
+	gntv3_pte_decode(leaf.pte, &pi);
+	CHECK(pi.ro && pi.downgrading && !pi.revoked);
+	CHECK_EQ(gntv3_tree_update(&e.tree, 7, GNTV3_TREE_REVOKED, GNTV3_TREE_DOWNGRADE), 0);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 7, &leaf), 0);
+	gntv3_pte_decode(leaf.pte, &pi);
+	CHECK(pi.ro && pi.revoked && !pi.downgrading);
+	CHECK_EQ(gntv3_tree_update(&e.tree, 7, 1U << 5, 0), -EINVAL);
+
+	CHECK_EQ(gntv3_tree_install(&e.tree, 512, 1, GNTV3_PTE_FRAME(4096) | GNTV3_PTE_V1,
+				    GNTV3_TREE_RO, NULL), 0);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 512 + 9, &leaf), 0);
+	gntv3_pte_decode(leaf.pte, &pi);
+	CHECK(pi.ro && !pi.revoked && pi.v1);
+	CHECK_EQ(pi.size, GNTV3_SIZE_2M);
+	CHECK_EQ(pi.frame, 4096);
+	CHECK_EQ(gntv3_tree_remove(&e.tree, 7, &leaf), 0);
+	CHECK_EQ(gntv3_tree_remove(&e.tree, 512, &leaf), 0);
 	env_fini(&e);
 }

@@ -2,8 +2,9 @@
 /*
  * Tests of the grantee side of tree.c: gntv3_pte_validate() and gntv3_walk()
  * over hostile trees (random entries, loops, wrong sizes, reserved bits,
- * out-of-range ids).  The walk must never crash, read out of bounds, loop,
- * or return a leaf that does not validate.
+ * out-of-range ids), with and without a walk cursor.  The walk must never
+ * crash, read out of bounds, loop, or return a leaf that does not validate;
+ * a corrupt tree is -EPROTO (-ELOOP for a loop).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +196,7 @@ static int ref_walk(struct hostile *h, u64 root, gntv3_id_t id, struct gntv3_wal
 	if (!root)
 		return -ENOENT;
 	if (levels < 1 || levels > 4 || !(e & GNTV3_PTE_TABLE) || ref_validate(e, 1))
-		return -EINVAL;
+		return -EPROTO;
 	if (id >= 1ULL << (9 * levels))
 		return -ERANGE;
 	for (level = levels; e & GNTV3_PTE_TABLE; ) {
@@ -210,7 +211,7 @@ static int ref_walk(struct hostile *h, u64 root, gntv3_id_t id, struct gntv3_wal
 		e = le64_to_cpu(h->pages[p][(id >> (9 * level)) & 511]);
 		r = ref_validate(e, level);
 		if (r)
-			return r;
+			return r == -EINVAL ? -EPROTO : r;
 	}
 	res->pte = e;
 	res->level = level;
@@ -294,7 +295,7 @@ TEST(walk_hostile_fuzz)
 			h.calls = 0;
 			h.bad_level = 0;
 			memset(&res, 0x5a, sizeof(res));
-			ret = gntv3_walk(root, id, hostile_get, &h, &res);
+			ret = gntv3_walk(root, id, hostile_get, &h, NULL, &res);
 			want = ref_walk(&h, root, id, &want_res);
 			if (!CHECK_EQ(ret, want))
 				goto out;
@@ -336,64 +337,179 @@ TEST(walk_cases)
 		h.pages[i] = calloc(GNTV3_PTES_PER_TABLE, sizeof(__le64));
 
 	root = VT | page_ref(&h, 0) | 4ULL << GNTV3_ROOT_LEVELS_SHIFT;
-	CHECK_EQ(gntv3_walk(0, 0, hostile_get, &h, &res), -ENOENT);
-	CHECK_EQ(gntv3_walk(root & ~GNTV3_ROOT_LEVELS_MASK, 0, hostile_get, &h, &res), -EINVAL);
-	CHECK_EQ(gntv3_walk(VT | page_ref(&h, 0) | 5ULL << 8, 0, hostile_get, &h, &res), -EINVAL);
-	CHECK_EQ(gntv3_walk(VT | page_ref(&h, 0) | 15ULL << 8, 0, hostile_get, &h, &res), -EINVAL);
+	CHECK_EQ(gntv3_walk(0, 0, hostile_get, &h, NULL, &res), -ENOENT);
+	CHECK_EQ(gntv3_walk(root & ~GNTV3_ROOT_LEVELS_MASK, 0, hostile_get, &h, NULL, &res),
+		 -EPROTO);
+	CHECK_EQ(gntv3_walk(VT | page_ref(&h, 0) | 5ULL << 8, 0, hostile_get, &h, NULL, &res),
+		 -EPROTO);
+	CHECK_EQ(gntv3_walk(VT | page_ref(&h, 0) | 15ULL << 8, 0, hostile_get, &h, NULL, &res),
+		 -EPROTO);
 	CHECK_EQ(gntv3_walk(GNTV3_PTE_VALID | page_ref(&h, 0) | 1ULL << 8, 0, hostile_get, &h,
-			    &res), -EINVAL);
-	CHECK_EQ(gntv3_walk(root | GNTV3_PTE_WRITE, 0, hostile_get, &h, &res), -EINVAL);
-	CHECK_EQ(gntv3_walk(1ULL << 8, 0, hostile_get, &h, &res), -EINVAL);
-	CHECK_EQ(gntv3_walk(VT | page_ref(&h, 0) | 1ULL << 8, 512, hostile_get, &h, &res),
+			    NULL, &res), -EPROTO);
+	CHECK_EQ(gntv3_walk(root | GNTV3_PTE_WRITE, 0, hostile_get, &h, NULL, &res), -EPROTO);
+	CHECK_EQ(gntv3_walk(1ULL << 8, 0, hostile_get, &h, NULL, &res), -EPROTO);
+	CHECK_EQ(gntv3_walk(VT | page_ref(&h, 0) | 1ULL << 8, 512, hostile_get, &h, NULL, &res),
 		 -ERANGE);
-	CHECK_EQ(gntv3_walk(root, ID_LIMIT, hostile_get, &h, &res), -ERANGE);
-	CHECK_EQ(gntv3_walk(root, 0, hostile_get, &h, &res), -ENOENT);
+	CHECK_EQ(gntv3_walk(root, ID_LIMIT, hostile_get, &h, NULL, &res), -ERANGE);
+	CHECK_EQ(gntv3_walk(root, 0, hostile_get, &h, NULL, &res), -ENOENT);
 
 	/* page 0 -> page 0: a loop */
 	h.pages[0][0] = cpu_to_le64(VT | page_ref(&h, 0));
-	CHECK_EQ(gntv3_walk(root, 0, hostile_get, &h, &res), -ELOOP);
+	CHECK_EQ(gntv3_walk(root, 0, hostile_get, &h, NULL, &res), -ELOOP);
 	/* page 0 -> 1 -> 0 */
 	h.pages[0][0] = cpu_to_le64(VT | page_ref(&h, 1));
 	h.pages[1][0] = cpu_to_le64(VT | page_ref(&h, 0));
-	CHECK_EQ(gntv3_walk(root, 0, hostile_get, &h, &res), -ELOOP);
+	CHECK_EQ(gntv3_walk(root, 0, hostile_get, &h, NULL, &res), -ELOOP);
 	/* 0 -> 1 -> 2 -> 3 -> a 4K leaf */
 	h.pages[1][0] = cpu_to_le64(VT | page_ref(&h, 2));
 	h.pages[2][0] = cpu_to_le64(VT | page_ref(&h, 3));
 	h.pages[3][5] = cpu_to_le64(GNTV3_PTE_VALID | GNTV3_PTE_FRAME(99));
-	CHECK_EQ(gntv3_walk(root, 5, hostile_get, &h, &res), 0);
+	CHECK_EQ(gntv3_walk(root, 5, hostile_get, &h, NULL, &res), 0);
 	CHECK_EQ_HEX(res.pte, GNTV3_PTE_VALID | GNTV3_PTE_FRAME(99));
 	CHECK_EQ(res.level, 0);
 	CHECK_EQ(res.first_id, 5);
-	CHECK_EQ(gntv3_walk(root, 6, hostile_get, &h, &res), -ENOENT);
+	CHECK_EQ(gntv3_walk(root, 6, hostile_get, &h, NULL, &res), -ENOENT);
 	/* a table entry at level 0 */
 	h.pages[3][6] = cpu_to_le64(VT | page_ref(&h, 4));
-	CHECK_EQ(gntv3_walk(root, 6, hostile_get, &h, &res), -EINVAL);
+	CHECK_EQ(gntv3_walk(root, 6, hostile_get, &h, NULL, &res), -EPROTO);
 	/* a 2M leaf at level 0 */
 	h.pages[3][7] = cpu_to_le64(GNTV3_PTE_VALID | GNTV3_PTE_SIZE(1) | GNTV3_PTE_FRAME(512));
-	CHECK_EQ(gntv3_walk(root, 7, hostile_get, &h, &res), -EINVAL);
+	CHECK_EQ(gntv3_walk(root, 7, hostile_get, &h, NULL, &res), -EPROTO);
 	/* 2M leaves at level 1: native needs an aligned frame */
 	h.pages[2][1] = cpu_to_le64(GNTV3_PTE_VALID | GNTV3_PTE_SIZE(1) | GNTV3_PTE_FRAME(513));
-	CHECK_EQ(gntv3_walk(root, 512 + 3, hostile_get, &h, &res), -EINVAL);
+	CHECK_EQ(gntv3_walk(root, 512 + 3, hostile_get, &h, NULL, &res), -EPROTO);
 	h.pages[2][1] = cpu_to_le64(GNTV3_PTE_VALID | GNTV3_PTE_SIZE(1) | GNTV3_PTE_FRAME(1024));
-	CHECK_EQ(gntv3_walk(root, 512 + 3, hostile_get, &h, &res), 0);
+	CHECK_EQ(gntv3_walk(root, 512 + 3, hostile_get, &h, NULL, &res), 0);
 	CHECK_EQ(res.level, 1);
 	CHECK_EQ(res.first_id, 512);
 	/* a 1G leaf at level 2 */
 	h.pages[1][2] = cpu_to_le64(GNTV3_PTE_VALID | GNTV3_PTE_SIZE(2) | GNTV3_PTE_WRITE |
 				    GNTV3_PTE_FRAME(3ULL << 18));
-	CHECK_EQ(gntv3_walk(root, (2ULL << 18) + 777, hostile_get, &h, &res), 0);
+	CHECK_EQ(gntv3_walk(root, (2ULL << 18) + 777, hostile_get, &h, NULL, &res), 0);
 	CHECK_EQ(res.level, 2);
 	CHECK_EQ_HEX(res.first_id, 2ULL << 18);
 	/* reserved bits */
 	h.pages[1][3] = cpu_to_le64(GNTV3_PTE_VALID | GNTV3_PTE_SIZE(2) | 1ULL << 11);
-	CHECK_EQ(gntv3_walk(root, 3ULL << 18, hostile_get, &h, &res), -EINVAL);
+	CHECK_EQ(gntv3_walk(root, 3ULL << 18, hostile_get, &h, NULL, &res), -EPROTO);
 	/* get_table errors pass through */
 	h.fail_page = 2;
-	CHECK_EQ(gntv3_walk(root, 5, hostile_get, &h, &res), -EIO);
+	CHECK_EQ(gntv3_walk(root, 5, hostile_get, &h, NULL, &res), -EIO);
 	h.fail_page = -1;
 	h.pages[0][0] = cpu_to_le64(VT | GNTV3_PTE_FRAME(12345));
-	CHECK_EQ(gntv3_walk(root, 5, hostile_get, &h, &res), -EIO);
+	CHECK_EQ(gntv3_walk(root, 5, hostile_get, &h, NULL, &res), -EIO);
 
+	for (i = 0; i < NR_PAGES; i++)
+		free(h.pages[i]);
+}
+
+/*
+ * A tree that is mostly sane, so that most walks find a 4K leaf: page 0 is
+ * the root, page 1 the level-1 table of a 3-level tree, the other pages
+ * level-0 tables; one entry in ten is hostile.
+ */
+static u64 sane_tree(struct hostile *h)
+{
+	const u64 VT = GNTV3_PTE_VALID | GNTV3_PTE_TABLE;
+	unsigned int levels = 2 + test_rand_below(2), i, j;
+	unsigned int top = levels == 3 ? 1 : 0;
+
+	for (i = 0; i < NR_PAGES; i++) {
+		for (j = 0; j < GNTV3_PTES_PER_TABLE; j++) {
+			u64 e;
+
+			if (test_chance(10))
+				e = hostile_entry(h);
+			else if (i == 0 && levels == 3)
+				e = j < 2 ? VT | page_ref(h, 1) : 0;
+			else if (i == top)
+				e = VT | page_ref(h, 2 + j % (NR_PAGES - 2));
+			else
+				e = GNTV3_PTE_VALID | (test_rand() & 0x1c) |
+				    (h->v1 ? GNTV3_PTE_V1 : 0) |
+				    GNTV3_PTE_FRAME(test_rand_below(1 << 20));
+			h->pages[i][j] = cpu_to_le64(e);
+		}
+	}
+	return VT | page_ref(h, 0) | (u64)levels << GNTV3_ROOT_LEVELS_SHIFT;
+}
+
+/*
+ * Batches of ids walked with a cursor, as the backend does: mostly runs of
+ * consecutive ids, some jumps, and between two ids the peer rewrites entries
+ * of the level-0 table the cursor names.  Each answer must be what a full
+ * walk from the root gives; a cursor hit must not ask for any table.
+ */
+TEST(walk_cursor_fuzz)
+{
+	unsigned int round, i, k, hits = 0, found = 0, rewrites = 0;
+	struct hostile h;
+
+	for (i = 0; i < NR_PAGES; i++)
+		h.pages[i] = malloc(GNTV3_PTES_PER_TABLE * sizeof(__le64));
+	for (round = 0; round < 1500 * test_scale; round++) {
+		struct gntv3_walk_cursor cur = {};
+		u64 root;
+		gntv3_id_t id;
+
+		h.v1 = test_chance(50);
+		h.fail_page = test_chance(5) ? (int)test_rand_below(NR_PAGES) : -1;
+		root = sane_tree(&h);
+		id = test_rand_below(1 << 18);
+		for (k = 0; k < 64; k++) {
+			struct gntv3_walk_result res, want_res;
+			bool covered = cur.ptes && cur.root == root &&
+				       !((cur.id ^ id) >> GNTV3_LEVEL_BITS);
+			int ret, want;
+
+			if (cur.ptes && test_chance(30)) {
+				__le64 *ptes = (__le64 *)cur.ptes;
+
+				ptes[test_rand_below(GNTV3_PTES_PER_TABLE)] =
+					cpu_to_le64(hostile_entry(&h));
+				rewrites++;
+			}
+			h.calls = 0;
+			h.bad_level = 0;
+			memset(&res, 0x5a, sizeof(res));
+			ret = gntv3_walk(root, id, hostile_get, &h, &cur, &res);
+			want = ref_walk(&h, root, id, &want_res);
+			if (!CHECK_EQ(ret, want))
+				goto out;
+			CHECK_EQ(h.bad_level, 0);
+			if (covered) {
+				CHECK_EQ(h.calls, 0);
+				hits++;
+			}
+			if (!ret) {
+				found++;
+				CHECK_EQ_HEX(res.pte, want_res.pte);
+				CHECK_EQ(res.level, want_res.level);
+				CHECK_EQ_HEX(res.first_id, want_res.first_id);
+			}
+			/* a full walk leaves a cursor only after a 4K leaf */
+			if (!covered && cur.ptes)
+				CHECK(!ret && !res.level && cur.root == root &&
+				      cur.id == id);
+			/* now and then another root: the cursor must not outlive it */
+			switch (test_rand_below(20)) {
+			case 0:
+				id = hostile_id();
+				break;
+			case 1:
+				root = hostile_root(&h);
+				break;
+			case 2:
+				id = test_rand_below(1 << 18);
+				break;
+			default:
+				id++;
+			}
+		}
+	}
+out:
+	printf("# cursor walks: %u hits, %u found, %u rewrites\n", hits, found, rewrites);
+	CHECK(hits > 1000);
+	CHECK(found > 1000);
 	for (i = 0; i < NR_PAGES; i++)
 		free(h.pages[i]);
 }
