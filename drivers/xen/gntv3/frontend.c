@@ -100,8 +100,7 @@ static void gntv3_front_page_release(struct gntv3_front *front,
 				     struct page *page)
 {
 	if (gntv3_transport->page_release(page)) {
-		if (gntv3_transport->v1_refs)
-			front->nr_v1_refs--;
+		front->nr_refs -= gntv3_transport->refs_per_page;
 		return;
 	}
 	/* Our own page, on no LRU: its lru field is free for our list. */
@@ -121,8 +120,7 @@ static bool gntv3_front_release_desc(struct gntv3_front *front)
 	if (!gntv3_transport->page_release(front->desc_page))
 		return false;
 
-	if (gntv3_transport->v1_refs)
-		front->nr_v1_refs--;
+	front->nr_refs -= gntv3_transport->refs_per_page;
 	front->desc_page = NULL;
 	front->desc = NULL;
 	return true;
@@ -139,8 +137,7 @@ static int gntv3_front_table_alloc(void *ctx, __le64 **ptes, u64 *ref)
 		gntv3_front_failed(front);
 		return rc;
 	}
-	if (gntv3_transport->v1_refs)
-		front->nr_v1_refs++;
+	front->nr_refs += gntv3_transport->refs_per_page;
 	*ptes = page_address(page);
 	return 0;
 }
@@ -282,7 +279,7 @@ static void gntv3_grant_release(struct gntv3_front *front,
 static bool gntv3_grant_end_access(struct gntv3_front *front,
 				   struct gntv3_grant *g)
 {
-	unsigned int live = g->xg.nr_live;
+	unsigned int refs = g->xg.nr_refs;
 	bool ended;
 
 	if (g->installed)
@@ -290,8 +287,7 @@ static bool gntv3_grant_end_access(struct gntv3_front *front,
 					     &g->xg);
 	else
 		ended = gntv3_transport->abort(&g->xg);
-	if (gntv3_transport->v1_refs)
-		front->nr_v1_refs -= live - g->xg.nr_live;
+	front->nr_refs -= refs - g->xg.nr_refs;
 	return ended;
 }
 
@@ -415,8 +411,7 @@ static int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
 		gntv3_front_failed(front);
 		goto err_put;
 	}
-	if (gntv3_transport->v1_refs)
-		front->nr_v1_refs += g->xg.nr_pieces;
+	front->nr_refs += g->xg.nr_refs;
 	list_add_tail(&g->node, &front->grants);
 
 	rc = gntv3_tree_install(&front->tree, id, size, g->xg.frame,
@@ -754,9 +749,8 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	rc = ops->page_alloc(backend, &front->desc_page, &frame);
 	if (rc)
 		goto err_ida;
-	if (ops->v1_refs)
-		front->nr_v1_refs++;
-	front->tree_ref = ops->page_ref(front->desc_page);
+	front->nr_refs += ops->refs_per_page;
+	front->tree_ref = ops->tree_ref(front->desc_page);
 	desc = page_address(front->desc_page);
 	desc->magic = GNTV3_TREE_MAGIC;
 	desc->version = GNTV3_ABI_VERSION;
@@ -853,13 +847,12 @@ EXPORT_SYMBOL_GPL(gntv3_front_backend);
  * gntv3_front_tree_ref() - the tree reference a backend attaches with
  * @front: the tree
  *
- * This is the v1 grant reference of the tree's descriptor page, to be
+ * This is what the transport names the tree's descriptor page by, to be
  * published to the backend (GNTV3_XS_TREE_REF) and passed to
- * gntv3_back_attach() there.
+ * gntv3_back_attach() there (see &gntv3_transport_ops.tree_ref).
  *
  * Context: any context.
- * Return: the reference, or INVALID_GRANT_REF with the native transport,
- * where the hypervisor knows the tree and no reference is needed.
+ * Return: the reference.
  */
 grant_ref_t gntv3_front_tree_ref(const struct gntv3_front *front)
 {
@@ -882,7 +875,7 @@ void gntv3_front_stats_locked(struct gntv3_front *front,
 	stats->nr_quarantined = front->nr_quarantined;
 	stats->nr_tables = front->tree.nr_tables;
 	stats->levels = front->tree.levels;
-	stats->nr_v1_refs = front->nr_v1_refs;
+	stats->nr_v1_refs = front->nr_refs;
 	stats->nr_failures = front->nr_failures;
 }
 

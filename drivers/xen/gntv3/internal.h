@@ -63,8 +63,8 @@ extern struct gntv3_global_stats gntv3_stats;
  *	frees the front
  * @node: entry in gntv3_fronts, protected by gntv3_fronts_lock
  * @backend: the backend (grantee) domain; constant
- * @tree_ref: v1 grant reference of the descriptor page, INVALID_GRANT_REF
- *	with the native transport; constant
+ * @tree_ref: what the backend attaches with, from
+ *	&gntv3_transport_ops.tree_ref; constant
  * @retry: delayed work retrying @quarantine, @qpages and the descriptor
  * @lock: protects every field below, the tree's pages and every grant
  *	record of this front
@@ -89,7 +89,8 @@ extern struct gntv3_global_stats gntv3_stats;
  * @nr_grants: active grants
  * @nr_quarantined: grants on @quarantine
  * @nr_qpages: pages on @qpages
- * @nr_v1_refs: v1 grant references held (grants, tables, descriptor)
+ * @nr_refs: grant references held through the transport (grants, tables,
+ *	descriptor; v1 references, none with the native transport)
  * @nr_failures: transport failures, see &gntv3_front_stats.nr_failures
  * @conn: the connection to the backend (conn_front.c), or NULL
  */
@@ -119,7 +120,7 @@ struct gntv3_front {
 	u64 nr_grants;
 	u64 nr_quarantined;
 	u64 nr_qpages;
-	u64 nr_v1_refs;
+	u64 nr_refs;
 	u64 nr_failures;
 	struct gntv3_fconn *conn;
 };

@@ -31,6 +31,8 @@ struct page;
  *	native: first frame number)
  * @nr_pieces: 4 KiB frames granted (1 << folio order)
  * @nr_live: frames whose access has not ended yet
+ * @nr_refs: grant references the grant holds (v1: one per live frame;
+ *	native: none), for the per-tree statistics
  * @live: v1 with @nr_pieces > 1: bitmap of the frames whose access has not
  *	ended yet; NULL otherwise
  *
@@ -41,6 +43,7 @@ struct gntv3_xgrant {
 	u64 frame;
 	unsigned int nr_pieces;
 	unsigned int nr_live;
+	unsigned int nr_refs;
 	unsigned long *live;
 };
 
@@ -49,8 +52,8 @@ struct gntv3_xgrant {
  * @name: "v1" or "native", as written to GNTV3_XS_TRANSPORT
  * @uapi_id: GNTV3_TRANSPORT_* reported by GNTV3_IOC_INFO
  * @tree_flags: GNTV3_TREE_F_* for the tree descriptor
- * @v1_refs: every granted 4 KiB frame and every page holds one v1 grant
- *	reference (for the per-tree statistics)
+ * @refs_per_page: grant references a page from @page_alloc holds until
+ *	@page_release (v1: 1; native: 0), for the per-tree statistics
  * @grant: grant @folio (order 0, 9 or 18) to @domid, read-only if @ro.
  *	Fills @xg.  Returns 0 or a negative errno (-ENOSPC: out of v1 grant
  *	references), with nothing left granted on error.
@@ -67,8 +70,10 @@ struct gntv3_xgrant {
  * @page_release: end the access to a page from @page_alloc and free it.
  *	Returns false, with the page untouched and still granted, when the
  *	backend still maps it.
- * @page_ref: the v1 grant reference of a page from @page_alloc, or
- *	INVALID_GRANT_REF when the transport uses none
+ * @tree_ref: what a backend attaches to the tree whose descriptor is @desc
+ *	(a page from @page_alloc) with, see gntv3_back_attach(): v1: the
+ *	descriptor's grant reference; native: INVALID_GRANT_REF, the
+ *	hypervisor knows the tree
  * @register_tree: tell the hypervisor about the descriptor page @desc of
  *	the tree granting to @domid.  NULL when there is nothing to register.
  * @unregister_tree: undo @register_tree; -EBUSY while the backend still
@@ -87,14 +92,14 @@ struct gntv3_transport_ops {
 	const char *name;
 	u32 uapi_id;
 	u32 tree_flags;
-	bool v1_refs;
+	unsigned int refs_per_page;
 	int (*grant)(domid_t domid, struct folio *folio, bool ro,
 		     struct gntv3_xgrant *xg);
 	bool (*end)(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg);
 	bool (*abort)(struct gntv3_xgrant *xg);
 	int (*page_alloc)(domid_t domid, struct page **page, u64 *frame);
 	bool (*page_release)(struct page *page);
-	grant_ref_t (*page_ref)(struct page *page);
+	grant_ref_t (*tree_ref)(struct page *desc);
 	int (*register_tree)(domid_t domid, struct page *desc);
 	int (*unregister_tree)(domid_t domid);
 	int (*downgrade)(domid_t domid, gntv3_id_t id, struct folio *folio,

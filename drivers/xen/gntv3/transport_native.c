@@ -117,6 +117,7 @@ static int native_grant(domid_t domid, struct folio *folio, bool ro,
 	xg->frame = GNTV3_PTE_FRAME(first);
 	xg->nr_pieces = folio_nr_pages(folio);
 	xg->nr_live = xg->nr_pieces;
+	xg->nr_refs = 0;
 	xg->live = NULL;
 	return 0;
 }
@@ -174,7 +175,8 @@ static bool native_page_release(struct page *page)
 	return true;
 }
 
-static grant_ref_t native_page_ref(struct page *page)
+/* The hypervisor knows the tree (register_tree): a backend needs no ref. */
+static grant_ref_t native_tree_ref(struct page *desc)
 {
 	return INVALID_GRANT_REF;
 }
@@ -243,13 +245,13 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.name		= GNTV3_XS_TRANSPORT_NATIVE,
 	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
 	.tree_flags	= 0,
-	.v1_refs	= false,
+	.refs_per_page	= 0,
 	.grant		= native_grant,
 	.end		= native_end,
 	.abort		= native_abort,
 	.page_alloc	= native_page_alloc,
 	.page_release	= native_page_release,
-	.page_ref	= native_page_ref,
+	.tree_ref	= native_tree_ref,
 	.register_tree	= native_register_tree,
 	.unregister_tree = native_unregister_tree,
 	.downgrade	= native_downgrade,

@@ -87,6 +87,7 @@ static int v1_grant(domid_t domid, struct folio *folio, bool ro,
 	xg->frame = GNTV3_PTE_FRAME(first) | GNTV3_PTE_V1;
 	xg->nr_pieces = nr;
 	xg->nr_live = nr;
+	xg->nr_refs = nr;
 	return 0;
 }
 
@@ -97,8 +98,10 @@ static bool v1_end(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg)
 
 	if (!xg->live) {
 		/* One frame (or a run that already ended completely). */
-		if (xg->nr_live && gnttab_try_end_foreign_access(first))
+		if (xg->nr_live && gnttab_try_end_foreign_access(first)) {
 			xg->nr_live = 0;
+			xg->nr_refs = 0;
+		}
 		return !xg->nr_live;
 	}
 
@@ -106,6 +109,7 @@ static bool v1_end(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg)
 		if (gnttab_try_end_foreign_access(first + i)) {
 			__clear_bit(i, xg->live);
 			xg->nr_live--;
+			xg->nr_refs--;
 		}
 		if (!(++n % V1_RESCHED_PIECES))
 			cond_resched();
@@ -139,7 +143,7 @@ static int v1_page_alloc(domid_t domid, struct page **pagep, u64 *frame)
 		return ref;
 	}
 
-	/* Remember the reference for v1_page_release() and v1_page_ref(). */
+	/* Remember the reference for v1_page_release() and v1_tree_ref(). */
 	set_page_private(page, ref);
 	*pagep = page;
 	*frame = GNTV3_PTE_FRAME(ref) | GNTV3_PTE_V1;
@@ -156,9 +160,9 @@ static bool v1_page_release(struct page *page)
 	return true;
 }
 
-static grant_ref_t v1_page_ref(struct page *page)
+static grant_ref_t v1_tree_ref(struct page *desc)
 {
-	return page_private(page);
+	return page_private(desc);
 }
 
 /*
@@ -191,12 +195,12 @@ const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.name		= GNTV3_XS_TRANSPORT_V1,
 	.uapi_id	= GNTV3_TRANSPORT_V1,
 	.tree_flags	= GNTV3_TREE_F_V1,
-	.v1_refs	= true,
+	.refs_per_page	= 1,
 	.grant		= v1_grant,
 	.end		= v1_end,
 	.abort		= v1_abort,
 	.page_alloc	= v1_page_alloc,
 	.page_release	= v1_page_release,
-	.page_ref	= v1_page_ref,
+	.tree_ref	= v1_tree_ref,
 	.downgrade	= v1_downgrade,
 };
