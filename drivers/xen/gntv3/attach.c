@@ -2,9 +2,11 @@
 /*
  * gntv3 backend: attach to a frontend's grant tree and detach again.
  *
- * An attachment (struct gntv3_back) maps the frontend's descriptor page
- * read-only and owns a table cache (tcache.c), a pool of mapping objects
- * and a page cache (pool.c) and the list of its mappings (map.c, unmap.c).
+ * An attachment (struct gntv3_back) reaches the frontend's tree through the
+ * transport of that tree (struct gntv3_transport_ops, grantee half: v1 maps
+ * the descriptor and caches table pages, transport_v1_tree.c), and owns a
+ * pool of mapping objects and a page cache (pool.c) and the list of its
+ * mappings (map.c, unmap.c).
  */
 #include <linux/err.h>
 #include <linux/mm.h>
@@ -25,49 +27,23 @@ LIST_HEAD(gntv3_backs);
 /* Protects gntv3_backs; taken before any back->lock. */
 DEFINE_MUTEX(gntv3_backs_lock);
 
-static int gntv3_back_check_desc(struct gntv3_back *back)
-{
-	const struct gntv3_tree_desc *d = page_address(back->desc_page);
-	u32 flags = READ_ONCE(d->flags);
-	unsigned int i;
-	int rc;
-
-	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
-	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
-	    (flags & ~GNTV3_TREE_F_V1))
-		goto bad;
-	/* as gntv3_back_read_desc() checks before every batch */
-	for (i = 0; i < ARRAY_SIZE(d->reserved); i++)
-		if (READ_ONCE(d->reserved[i]))
-			goto bad;
-	if (!(flags & GNTV3_TREE_F_V1))
-		return -EOPNOTSUPP;	/* native tree: see map.c */
-	rc = gntv3_conn_self_domid(&back->self);
-	if (rc)
-		return rc;
-	/* a descriptor for another domain is no valid one for us */
-	if (READ_ONCE(d->grantee) != back->self)
-		goto bad;
-	back->generation = READ_ONCE(d->generation);
-	return 0;
-bad:
-	gntv3_bad_entry();
-	return -EPROTO;
-}
-
 /**
  * gntv3_back_attach() - attach to a frontend's grant tree
  * @frontend: the granting domain (our own domain id for loopback)
- * @tree_ref: v1 grant reference of the frontend's tree descriptor page
+ * @tree_ref: the frontend's tree reference (gntv3_front_tree_ref()): the v1
+ *	grant reference of its descriptor page, or INVALID_GRANT_REF for a
+ *	tree the hypervisor walks (native transport)
  *
- * Maps the descriptor read-only and checks its magic, version, transport
- * and that it grants to us.
+ * The transport of the tree (gntv3_transport_grantee()) opens it: v1 maps
+ * the descriptor read-only and checks its magic, version, transport and
+ * that it grants to us; native needs a hypervisor that walks trees.
  *
  * Context: process context, may sleep.
- * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a native tree,
- * -ENOENT if @tree_ref is not granted to us, -EPROTO for a malformed
- * descriptor (reserved fields included) or one that grants to another
- * domain, -ENOMEM.
+ * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a native tree on a
+ * hypervisor without grant table v3 (or a v1 reference naming a native
+ * descriptor), -ENOENT if @tree_ref is not granted to us, -EPROTO for a
+ * malformed descriptor (reserved fields included) or one that grants to
+ * another domain, -ENXIO if our own domain id is unknown, -ENOMEM.
  */
 struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 {
@@ -84,21 +60,17 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	mutex_init(&back->lock);
 	INIT_LIST_HEAD(&back->maps);
 	kref_init(&back->ref);
-	back->tcache_max = clamp_t(u32, READ_ONCE(gntv3_tcache_max),
-				   GNTV3_TCACHE_MIN, GNTV3_TCACHE_LIMIT);
-	back->tcache = kcalloc(back->tcache_max, sizeof(*back->tcache),
-			       GFP_KERNEL);
-	if (!back->tcache || gntv3_back_caches_init(back)) {
+	back->xops = gntv3_transport_grantee(tree_ref);
+	rc = back->xops ? gntv3_conn_self_domid(&back->self) : -EOPNOTSUPP;
+	if (rc)
+		goto err_free;
+	if (gntv3_back_caches_init(back)) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
-	rc = gntv3_map_ro_page(frontend, tree_ref, &back->desc_page,
-			       &back->desc_handle);
+	rc = back->xops->tree_open(back);
 	if (rc)
 		goto err_free;
-	rc = gntv3_back_check_desc(back);
-	if (rc)
-		goto err_unmap;
 
 	mutex_lock(&gntv3_backs_lock);
 	list_add_tail(&back->link, &gntv3_backs);
@@ -106,11 +78,8 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	atomic64_inc(&gntv3_back_cnt.attachments);
 	return back;
 
-err_unmap:
-	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
 err_free:
 	gntv3_back_caches_free(back);
-	kfree(back->tcache);
 	kfree(back);
 	return ERR_PTR(rc);
 }
@@ -154,17 +123,14 @@ void gntv3_back_detach(struct gntv3_back *back)
 		gntv3_unmap_cancel(mp, was_pending);
 		mutex_lock(&back->lock);
 	}
-	gntv3_tcache_drop_all(back);
 	mutex_unlock(&back->lock);
 	/* unmap works that took a mapping off back->maps before we looked */
 	wait_var_event(&back->in_done, !atomic_read(&back->in_done));
 
 	/* every mapping is unmapped or leaked: nobody uses the caches now */
 	gntv3_back_caches_free(back);
-	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+	back->xops->tree_close(back);
 	atomic64_dec(&gntv3_back_cnt.attachments);
-	kfree(back->tcache);
-	back->tcache = NULL;
 	/* an unmap work may still be in a done callback of ours */
 	gntv3_back_put(back);
 }

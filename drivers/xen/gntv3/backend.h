@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * gntv3 backend (mapping side): internal declarations shared by attach.c
- * (attach, detach), tcache.c (descriptor, table cache, tree walk), map.c
- * (batch map), pool.c (mapping objects, page cache), unmap.c (safe unmap and
- * the unmap hypercalls), debugfs.c and dev_back.c (the backend ioctls of
+ * (attach, detach), map.c (batch map), pool.c (mapping objects, page
+ * cache), unmap.c (safe unmap), the grantee half of the transports
+ * (transport_v1_tree.c: descriptor, table cache, tree walk;
+ * transport_v1_map.c: gnttab_map_refs()/gnttab_unmap_refs();
+ * transport_native.c), debugfs.c and dev_back.c (the backend ioctls of
  * /dev/gntv3).
  */
 #ifndef _GNTV3_BACKEND_H
@@ -181,16 +183,18 @@ struct gntv3_stack {
  * struct gntv3_back - one attachment to a frontend's tree
  * @domid: the frontend domain
  * @self: our own domain id, as the descriptor must name it
- * @tree_ref: v1 reference of its descriptor page
+ * @tree_ref: its tree reference (v1: of its descriptor page)
+ * @xops: the transport the tree is reached through (grantee half of
+ *	struct gntv3_transport_ops); set at attach, constant
  * @lock: protects everything below and the state of every mapping in @maps;
  *	taken by gntv3_map(), the unmap work and detach.  Never held while
  *	calling a done callback.
- * @desc_page: the descriptor page, mapped read-only
- * @desc_handle: grant handle of that mapping
- * @generation: descriptor generation the table cache belongs to
- * @tcache: cached table mappings, @tcache_nr of them, at most
+ * @desc_page: v1: the descriptor page, mapped read-only
+ * @desc_handle: v1: grant handle of that mapping
+ * @generation: v1: descriptor generation the table cache belongs to
+ * @tcache: v1: cached table mappings, @tcache_nr of them, at most
  *	gntv3_tcache_max (read at attach into @tcache_max)
- * @tcache_clock: bumped at every cache use
+ * @tcache_clock: v1: bumped at every cache use
  * @maps: every struct gntv3_map_priv of this attachment not yet unmapped
  * @dying: detach started; no new map or unmap
  * @link: in the module's list of attachments (under gntv3_backs_lock)
@@ -217,6 +221,7 @@ struct gntv3_back {
 	domid_t domid;
 	domid_t self;
 	grant_ref_t tree_ref;
+	const struct gntv3_transport_ops *xops;
 	struct mutex lock;	/* see @lock above */
 	struct page *desc_page;
 	grant_handle_t desc_handle;
@@ -273,7 +278,17 @@ extern struct mutex gntv3_backs_lock;
 void gntv3_back_mappings_gone(struct gntv3_back *back);
 void gntv3_back_put(struct gntv3_back *back);
 
-/* tcache.c */
+/*
+ * transport_v1_tree.c, transport_v1_map.c: the v1 transport, grantee half
+ * (gntv3_transport_v1 points to the first four)
+ */
+int gntv3_v1_tree_open(struct gntv3_back *back);
+void gntv3_v1_tree_close(struct gntv3_back *back);
+int gntv3_v1_map(struct gntv3_back *back, const gntv3_id_t *ids,
+		 unsigned int nr, unsigned int flags,
+		 struct gntv3_map_priv **mps);
+void gntv3_v1_unmap(struct gntv3_map_priv **mps, unsigned int nr,
+		    int *results);
 extern u32 gntv3_tcache_max;
 int gntv3_map_ro_page(domid_t domid, grant_ref_t ref, struct page **pagep,
 		      grant_handle_t *handle);
@@ -284,7 +299,6 @@ int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
 		      struct gntv3_walk_cursor *cur,
 		      struct gntv3_walk_result *res);
 
-/* map.c */
 extern u32 gntv3_fail_map_op;
 int gntv3_gnttab_errno(s16 status);
 
@@ -294,6 +308,9 @@ void gntv3_pool_exit(void);
 int gntv3_back_caches_init(struct gntv3_back *back);
 void gntv3_back_caches_free(struct gntv3_back *back);
 void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp);
+int gntv3_mapping_init(struct gntv3_map_priv *mp, struct gntv3_back *back,
+		       gntv3_id_t id, unsigned int order, bool readonly,
+		       grant_ref_t first_ref, bool pv_vmap);
 int gntv3_mappings_alloc(struct gntv3_back *back, struct gntv3_map_priv **mps,
 			 unsigned int nr);
 void gntv3_mappings_free(struct gntv3_back *back, struct gntv3_map_priv **mps,

@@ -11,7 +11,7 @@
  *  back_pages		one line per backend mapping, then one per page
  *  back_tcache_max	knob: table cache bound of new attachments
  *  back_done_delay_ms	fault injection, see unmap.c
- *  back_fail_map_op	fault injection, see map.c
+ *  back_fail_map_op	fault injection, see transport_v1_map.c
  *  conn		connection counters, then one line per frontend and
  *			per backend connection (conn.c, conn_front.c,
  *			conn_back.c)
@@ -230,7 +230,7 @@ void gntv3_debugfs_init(void)
 	/* Fault injection: see gntv3_unmap_done_delay_ms (unmap.c). */
 	debugfs_create_u32("back_done_delay_ms", 0600, gntv3_debugfs_dir,
 			   &gntv3_unmap_done_delay_ms);
-	/* Fault injection: see gntv3_fail_map_op (map.c). */
+	/* Fault injection: see gntv3_fail_map_op (transport_v1_map.c). */
 	debugfs_create_u32("back_fail_map_op", 0600, gntv3_debugfs_dir,
 			   &gntv3_fail_map_op);
 

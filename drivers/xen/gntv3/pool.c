@@ -162,6 +162,59 @@ void gntv3_pages_put(struct gntv3_back *back, struct page **pages,
 }
 
 /**
+ * gntv3_mapping_init() - set up a mapping from gntv3_mappings_alloc()
+ * @mp: the mapping, whose array pointers are NULL
+ * @back: its attachment
+ * @id: the grant id it maps
+ * @order: page order of the mapping
+ * @readonly: mapped read-only
+ * @first_ref: v1 reference of page 0 (0 if the transport has none)
+ * @pv_vmap: a PV GNTV3_MAP_F_VMAP mapping: also the vmap handle arrays
+ *
+ * Field by field: pooled mappings are not zeroed.
+ *
+ * Return: 0, or -ENOMEM with @mp left for gntv3_mappings_free().
+ */
+int gntv3_mapping_init(struct gntv3_map_priv *mp, struct gntv3_back *back,
+		       gntv3_id_t id, unsigned int order, bool readonly,
+		       grant_ref_t first_ref, bool pv_vmap)
+{
+	unsigned int nr = 1U << order;
+
+	mp->pub.back = back;
+	mp->pub.id = id;
+	mp->pub.order = order;
+	mp->pub.readonly = readonly;
+	mp->pub.nr_pages = nr;
+	mp->pub.vaddr = NULL;
+	INIT_LIST_HEAD(&mp->node);
+	mp->state = GNTV3_MAP_LIVE;
+	mp->first_ref = first_ref;
+	gntv3_unmap_work_init(mp);
+	mp->retry = 0;
+	mp->start = 0;
+	mp->done = NULL;
+	mp->data = NULL;
+	mp->page0 = NULL;
+	mp->handle0 = 0;
+	if (nr == 1 && !pv_vmap) {
+		mp->pub.pages = &mp->page0;
+		mp->handles = &mp->handle0;
+		return 0;
+	}
+	mp->pub.pages = kvcalloc(nr, sizeof(*mp->pub.pages), GFP_KERNEL);
+	mp->handles = kvcalloc(nr, sizeof(*mp->handles), GFP_KERNEL);
+	if (pv_vmap) {
+		mp->vhandles = kvcalloc(nr, sizeof(*mp->vhandles), GFP_KERNEL);
+		mp->vptes = kvcalloc(nr, sizeof(*mp->vptes), GFP_KERNEL);
+	}
+	if (!mp->pub.pages || !mp->handles ||
+	    (pv_vmap && (!mp->vhandles || !mp->vptes)))
+		return -ENOMEM;
+	return 0;
+}
+
+/**
  * gntv3_back_caches_init() - set up the mapping pool and page cache
  * @back: a new attachment
  *

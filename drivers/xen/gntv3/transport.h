@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * gntv3 transports: how a frontend makes its grant tree and the frames it
- * grants reachable by the backend.
+ * grants reachable by the backend (the granter half of the ops), and how a
+ * backend maps them (the grantee half).
  *
- *  - v1 (transport_v1.c): every 4 KiB frame of a grant, every table page and
- *    the descriptor page also get a classic v1 grant entry, and tree entries
- *    hold v1 grant references (the B bit set).  Works on every Xen.
+ *  - v1 (transport_v1.c; grantee half in transport_v1_tree.c and
+ *    transport_v1_map.c): every 4 KiB frame of a grant, every table page
+ *    and the descriptor page also get a classic v1 grant entry, and tree
+ *    entries hold v1 grant references (the B bit set).  The backend maps
+ *    the descriptor and table pages read-only, walks the tree itself and
+ *    maps the v1 references with gnttab_map_refs().  Works on every Xen.
  *  - native (transport_native.c): entries hold frame numbers and the
- *    hypervisor walks the tree itself.  Selected only when the hypervisor
- *    answers GNTTABOP_v3_query; no released Xen does, so that path is
- *    untested.
+ *    hypervisor walks the tree itself (GNTTABOP_v3_map/unmap).  Selected
+ *    only when the hypervisor answers GNTTABOP_v3_query; no released Xen
+ *    does, so that path is untested.
  *
  * The transport does no locking of its own: the frontend serialises calls
  * for one grant or page, and the v1 grant table calls are thread-safe.
@@ -23,6 +27,8 @@
 #include <xen/interface/grant_table_v3.h>
 
 struct folio;
+struct gntv3_back;
+struct gntv3_map_priv;
 struct page;
 
 /**
@@ -87,6 +93,22 @@ struct gntv3_xgrant {
  *	and all, by redirecting them to a scratch page (GNTTABOP_v3_revoke);
  *	afterwards @end succeeds.  Returns 0 or a negative errno.  NULL when
  *	the transport cannot (v1).
+ *
+ * Grantee half, for the attachments (struct gntv3_back) to trees of this
+ * transport; each is called once per attach, detach or batch, never per
+ * page:
+ * @tree_open: attach: reach the tree of @back->domid named by
+ *	@back->tree_ref, for us (@back->self).  0 or a negative errno, see
+ *	gntv3_back_attach().
+ * @tree_close: detach, once no mapping of @back is left: undo @tree_open.
+ * @map: map the @nr grant ids @ids of @back's tree, with @flags
+ *	(GNTV3_MAP_F_*), into @nr mappings it allocates and sets up
+ *	(gntv3_mappings_alloc(), gntv3_mapping_init()), their pages from the
+ *	attachment's page cache.  Called with @back->lock held.  All or
+ *	nothing: 0 and @mps filled, or an errno of gntv3_map() with nothing
+ *	mapped.
+ * @unmap: unmap the pages of the mappings of @mps whose result is 0, as
+ *	gntv3_back_unmap_pages() says, with @back->lock held.
  */
 struct gntv3_transport_ops {
 	const char *name;
@@ -106,12 +128,21 @@ struct gntv3_transport_ops {
 			 struct gntv3_xgrant *xg);
 	int (*revoke_scratch)(domid_t domid, gntv3_id_t id,
 			      struct gntv3_xgrant *xg);
+
+	int (*tree_open)(struct gntv3_back *back);
+	void (*tree_close)(struct gntv3_back *back);
+	int (*map)(struct gntv3_back *back, const gntv3_id_t *ids,
+		   unsigned int nr, unsigned int flags,
+		   struct gntv3_map_priv **mps);
+	void (*unmap)(struct gntv3_map_priv **mps, unsigned int nr,
+		      int *results);
 };
 
 extern const struct gntv3_transport_ops gntv3_transport_v1;
 extern const struct gntv3_transport_ops gntv3_transport_native;
 
 int gntv3_transport_probe(void);
+const struct gntv3_transport_ops *gntv3_transport_grantee(grant_ref_t tree_ref);
 
 /**
  * gntv3_xgrant_forget() - drop the bookkeeping of a grant that is leaked

@@ -11,16 +11,36 @@
  * is taken back with GNTTABOP_v3_revoke.  A grant whose backend did not
  * answer a revoke in time is taken back with GNTTABOP_v3_revoke and a
  * scratch page, when the hypervisor offers GNTV3_FEAT_REVOKE_SCRATCH.
+ *
+ * Grantee half: the backend never reads the tree.  It attaches without a
+ * reference (INVALID_GRANT_REF: the hypervisor knows the tree the frontend
+ * registered for us) and maps ids with GNTTABOP_v3_map, which walks the
+ * tree in the hypervisor; GNTTABOP_v3_unmap undoes one map.  Limits of
+ * this first version, all UNTESTED like the rest of this file:
+ *  - translated guests (PVH/HVM) only: a PV backend would also need the
+ *    p2m bookkeeping gnttab_map_refs() does for v1 mappings;
+ *  - every id is mapped as its 4 KiB piece (GNTV3_SIZE_4K): the ABI does
+ *    not tell the grantee a leaf's size, and a whole-superpage map needs
+ *    a host range the hypervisor can map in one go;
+ *  - one GNTTABOP_v3_map call per batch, one GNTTABOP_v3_unmap per
+ *    mapping.
  */
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/features.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
 #include <asm/xen/hypercall.h>
 #include <uapi/xen/gntv3.h>
 
+#include "backend.h"
 #include "transport.h"
+
+/* GNTTABOP_v3_query succeeded at load: the hypervisor walks trees. */
+static bool native_probed;
 
 /* GNTV3_FEAT_* the hypervisor reported, valid once the probe succeeded. */
 static u32 native_features;
@@ -53,6 +73,7 @@ int gntv3_transport_probe(void)
 	    q.max_levels < GNTV3_MAX_LEVELS)
 		return -EOPNOTSUPP;
 
+	native_probed = true;
 	native_features = q.features;
 	if (native_features & GNTV3_FEAT_REVOKE_SCRATCH)
 		native_scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
@@ -241,6 +262,145 @@ static int native_revoke_scratch(domid_t domid, gntv3_id_t id,
 	return rc;
 }
 
+/* ---- grantee half (UNTESTED, see the top of this file) ---- */
+
+/**
+ * gntv3_transport_grantee() - the transport an attachment reaches a tree by
+ * @tree_ref: the tree reference the frontend published
+ *
+ * A v1 reference names the descriptor page of a tree carried over v1
+ * grants; INVALID_GRANT_REF a tree the hypervisor walks, which needs a
+ * hypervisor that answered GNTTABOP_v3_query.
+ *
+ * Return: the transport, or NULL when there is none for @tree_ref.
+ */
+const struct gntv3_transport_ops *gntv3_transport_grantee(grant_ref_t tree_ref)
+{
+	if (tree_ref != INVALID_GRANT_REF)
+		return &gntv3_transport_v1;
+	return native_probed ? &gntv3_transport_native : NULL;
+}
+
+/* The frontend registered its tree; the hypervisor checks it at each map. */
+static int native_tree_open(struct gntv3_back *back)
+{
+	if (!xen_feature(XENFEAT_auto_translated_physmap))
+		return -EOPNOTSUPP;	/* PV: see the top of this file */
+	return 0;
+}
+
+static void native_tree_close(struct gntv3_back *back)
+{
+}
+
+/* Undo one successful GNTTABOP_v3_map; false if the hypervisor refused. */
+static bool native_unmap_one(u64 host_addr, grant_handle_t handle)
+{
+	struct gnttab_v3_unmap op = {
+		.host_addr = host_addr,
+		.handle = handle,
+	};
+
+	return !HYPERVISOR_grant_table_op(GNTTABOP_v3_unmap, &op, 1) &&
+	       op.status == GNTST_okay;
+}
+
+static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
+		      unsigned int nr, unsigned int flags,
+		      struct gntv3_map_priv **mps)
+{
+	bool ro = flags & GNTV3_MAP_F_READONLY;
+	struct gnttab_v3_map *ops;
+	struct page **pages;
+	unsigned int i;
+	int rc, hrc;
+
+	ops = kvcalloc(nr, sizeof(*ops), GFP_KERNEL);
+	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL);
+	if (!ops || !pages) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = gntv3_pages_get(back, pages, nr);
+	if (rc)
+		goto out_free;
+	rc = gntv3_mappings_alloc(back, mps, nr);
+	if (rc)
+		goto out_pages;
+	for (i = 0; i < nr; i++) {
+		/* one page: no array to allocate, so this cannot fail */
+		gntv3_mapping_init(mps[i], back, ids[i], 0, ro, 0, false);
+		mps[i]->pub.pages[0] = pages[i];
+		ops[i].id = ids[i];
+		ops[i].host_addr = gntv3_kaddr(pages[i]);
+		ops[i].granter = back->domid;
+		ops[i].size = GNTV3_SIZE_4K;
+		ops[i].flags = GNTV3_MAP_HOST | (ro ? GNTV3_MAP_READONLY : 0);
+	}
+	hrc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, ops, nr);
+	rc = hrc;
+	for (i = 0; !rc && i < nr; i++)
+		rc = gntv3_gnttab_errno(ops[i].status);
+	for (i = 0; !rc && (flags & GNTV3_MAP_F_VMAP) && i < nr; i++) {
+		mps[i]->pub.vaddr = vmap(mps[i]->pub.pages, 1, VM_MAP,
+					 ro ? PAGE_KERNEL_RO : PAGE_KERNEL);
+		if (!mps[i]->pub.vaddr)
+			rc = -ENOMEM;
+	}
+	if (!rc) {
+		for (i = 0; i < nr; i++)
+			mps[i]->handles[0] = ops[i].handle;
+		goto out_free;
+	}
+
+	/* undo what did map; a page that stays mapped is leaked, never freed */
+	for (i = 0; i < nr; i++) {
+		if (mps[i]->pub.vaddr)
+			vunmap(mps[i]->pub.vaddr);
+		if (!hrc && ops[i].status == GNTST_okay &&
+		    !native_unmap_one(ops[i].host_addr, ops[i].handle)) {
+			atomic64_inc(&gntv3_back_cnt.leaked);
+			pages[i] = NULL;
+		}
+	}
+	gntv3_mappings_free(back, mps, nr);
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			gntv3_pages_put(back, &pages[i], 1);
+	goto out_free;
+out_pages:
+	gntv3_pages_put(back, pages, nr);
+out_free:
+	kvfree(pages);
+	kvfree(ops);
+	return rc;
+}
+
+static void native_unmap(struct gntv3_map_priv **mps, unsigned int nr,
+			 int *results)
+{
+	struct gntv3_map_priv *mp;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		mp = mps[i];
+		if (results[i])
+			continue;
+		if (mp->pub.vaddr) {
+			vunmap(mp->pub.vaddr);
+			mp->pub.vaddr = NULL;
+		}
+		if (!native_unmap_one(gntv3_kaddr(mp->pub.pages[0]),
+				      mp->handles[0])) {
+			gntv3_back_leak_mapping(mp, "GNTTABOP_v3_unmap failed");
+			results[i] = -EIO;
+			continue;
+		}
+		gntv3_map_account(-1, 1, 1);
+		gntv3_pages_put(mp->pub.back, mp->pub.pages, 1);
+	}
+}
+
 const struct gntv3_transport_ops gntv3_transport_native = {
 	.name		= GNTV3_XS_TRANSPORT_NATIVE,
 	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
@@ -256,4 +416,8 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.unregister_tree = native_unregister_tree,
 	.downgrade	= native_downgrade,
 	.revoke_scratch	= native_revoke_scratch,
+	.tree_open	= native_tree_open,
+	.tree_close	= native_tree_close,
+	.map		= native_map,
+	.unmap		= native_unmap,
 };

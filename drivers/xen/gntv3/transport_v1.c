@@ -22,6 +22,7 @@
 #include <xen/page.h>
 #include <uapi/xen/gntv3.h>
 
+#include "backend.h"
 #include "transport.h"
 
 /* Reschedule this often while walking the 262144 frames of a 1 GiB grant. */
@@ -203,4 +204,8 @@ const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.page_release	= v1_page_release,
 	.tree_ref	= v1_tree_ref,
 	.downgrade	= v1_downgrade,
+	.tree_open	= gntv3_v1_tree_open,
+	.tree_close	= gntv3_v1_tree_close,
+	.map		= gntv3_v1_map,
+	.unmap		= gntv3_v1_unmap,
 };

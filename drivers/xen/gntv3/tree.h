@@ -3,7 +3,7 @@
  * gntv3 grant tree format: the granter's shadow of its tree and the
  * grantee's validating walk.
  *
- * This file and tree.c are pure: they use only <linux/types.h>,
+ * This file and tree.c are pure: they use only <linux/types.h>, <linux/bits.h>,
  * <linux/errno.h>, <linux/slab.h> (kzalloc/kfree), <linux/compiler.h>
  * (READ_ONCE/WRITE_ONCE), <linux/minmax.h>, <asm/barrier.h> (smp_wmb),
  * <asm/byteorder.h> and the ABI header, so tools/testing/gntv3 builds the
@@ -16,6 +16,7 @@
 #ifndef _GNTV3_TREE_H
 #define _GNTV3_TREE_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <xen/interface/grant_table_v3.h>
 
@@ -32,9 +33,9 @@ struct gntv3_table;
 
 /* Leaf flags for gntv3_tree_install() and gntv3_tree_update(). */
 #define GNTV3_TREE_RO		0U		/* the grantee may map read-only */
-#define GNTV3_TREE_RW		(1U << 0)	/* ... or writable (W) */
-#define GNTV3_TREE_REVOKED	(1U << 1)	/* no new mapping (R); update only */
-#define GNTV3_TREE_DOWNGRADE	(1U << 2)	/* rw->ro in progress (D); update only */
+#define GNTV3_TREE_RW		BIT(0)	/* ... or writable (W) */
+#define GNTV3_TREE_REVOKED	BIT(1)	/* no new mapping (R); update only */
+#define GNTV3_TREE_DOWNGRADE	BIT(2)	/* rw->ro in progress (D); update only */
 
 /**
  * struct gntv3_tree_ops - how a tree gets and releases its table pages

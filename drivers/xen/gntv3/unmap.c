@@ -46,12 +46,11 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
-#include <xen/grant_table.h>
 
 #include "backend.h"
 #include "retry.h"
+#include "transport.h"
 
 static unsigned int unmap_retry_base_ms = GNTV3_RETRY_BASE_MS;
 module_param(unmap_retry_base_ms, uint, 0644);
@@ -77,134 +76,6 @@ u32 gntv3_unmap_done_delay_ms;
 /* Runs every unmap attempt and every done callback; drained at unload. */
 static struct workqueue_struct *gntv3_unmap_wq;
 
-/* ---- the unmap hypercalls ---- */
-
-/* Fill the unmap ops of @mp's pages; @kops only for a PV vmap. */
-static void gntv3_unmap_fill(struct gntv3_map_priv *mp,
-			     struct gnttab_unmap_grant_ref *ops,
-			     struct gnttab_unmap_grant_ref *kops,
-			     struct page **pages)
-{
-	unsigned int i;
-
-	for (i = 0; i < mp->pub.nr_pages; i++) {
-		unsigned long kaddr = gntv3_kaddr(mp->pub.pages[i]);
-
-		pages[i] = mp->pub.pages[i];
-		if (kops) {
-			gnttab_set_unmap_op(&ops[i], mp->vptes[i],
-					    GNTMAP_host_map | GNTMAP_contains_pte,
-					    mp->vhandles[i]);
-			gnttab_set_unmap_op(&kops[i], kaddr, GNTMAP_host_map,
-					    mp->handles[i]);
-		} else {
-			gnttab_set_unmap_op(&ops[i], kaddr, GNTMAP_host_map,
-					    mp->handles[i]);
-		}
-	}
-}
-
-static bool gntv3_unmap_ok(const struct gnttab_unmap_grant_ref *ops,
-			   const struct gnttab_unmap_grant_ref *kops,
-			   unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (ops[i].status != GNTST_okay ||
-		    (kops && kops[i].status != GNTST_okay))
-			return false;
-	return true;
-}
-
-/* Is @mp one of the mappings gntv3_unmap_group() is asked to unmap? */
-static bool gntv3_in_group(const struct gntv3_map_priv *mp, int result,
-			   bool pv_vmap)
-{
-	return !result && !!mp->vhandles == pv_vmap;
-}
-
-/*
- * Unmap the mappings of @mps selected by gntv3_in_group() with a single
- * gnttab_unmap_refs() call, and give their pages back to the attachment's
- * page cache at once.  A PV vmap needs a second op array for the
- * linear map, hence one group with and one without.
- */
-static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
-			      bool pv_vmap, int *results)
-{
-	struct gnttab_unmap_grant_ref ops_inline[GNTV3_INLINE_NR];
-	struct gnttab_unmap_grant_ref *ops, *kops = NULL;
-	unsigned int i, k, n, total = 0, nr_free = 0, nr_maps = 0;
-	struct page *pages_inline[GNTV3_INLINE_NR], **pages;
-	struct gntv3_map_priv *mp;
-	int hrc;
-
-	for (i = 0; i < nr; i++)
-		if (gntv3_in_group(mps[i], results[i], pv_vmap))
-			total += mps[i]->pub.nr_pages;
-	if (!total)
-		return;
-	ops = gntv3_array_get(ops_inline, sizeof(ops_inline), total, sizeof(*ops));
-	pages = gntv3_array_get(pages_inline, sizeof(pages_inline), total,
-				sizeof(*pages));
-	if (pv_vmap)
-		kops = kvcalloc(total, sizeof(*kops), GFP_KERNEL);
-	if (!ops || !pages || (pv_vmap && !kops)) {
-		for (i = 0; i < nr; i++)
-			if (gntv3_in_group(mps[i], results[i], pv_vmap))
-				results[i] = -ENOMEM;
-		goto out_free;
-	}
-	for (i = 0, k = 0; i < nr; i++) {
-		mp = mps[i];
-		if (!gntv3_in_group(mp, results[i], pv_vmap))
-			continue;
-		/* a translated guest's vmap is ordinary PTEs: drop them first */
-		if (mp->pub.vaddr && !pv_vmap) {
-			vunmap(mp->pub.vaddr);
-			mp->pub.vaddr = NULL;
-		}
-		gntv3_unmap_fill(mp, &ops[k], kops ? &kops[k] : NULL, &pages[k]);
-		k += mp->pub.nr_pages;
-	}
-	hrc = gnttab_unmap_refs(ops, kops, pages, total);
-
-	/*
-	 * A failure of the call as a whole does not say which pages are
-	 * still mapped: every mapping of the group is leaked then.  Pages of
-	 * the mappings that did unmap are moved to the front of @pages.
-	 */
-	for (i = 0, k = 0; i < nr; i++) {
-		mp = mps[i];
-		if (!gntv3_in_group(mp, results[i], pv_vmap))
-			continue;
-		n = mp->pub.nr_pages;
-		if (hrc || !gntv3_unmap_ok(&ops[k], kops ? &kops[k] : NULL, n)) {
-			gntv3_back_leak_mapping(mp, "unmap hypercall failed");
-			results[i] = -EIO;
-		} else {
-			/* Xen cleared the PV vmap PTEs; now give the area back */
-			if (mp->pub.vaddr) {
-				vunmap(mp->pub.vaddr);
-				mp->pub.vaddr = NULL;
-			}
-			if (nr_free != k)
-				memmove(&pages[nr_free], &pages[k], n * sizeof(*pages));
-			nr_free += n;
-			nr_maps++;
-		}
-		k += n;
-	}
-	gntv3_map_account(-1, nr_maps, nr_free);
-	if (nr_free)
-		gntv3_pages_put(mps[0]->pub.back, pages, nr_free);
-out_free:
-	kvfree(kops);
-	gntv3_array_put(pages, pages_inline);
-	gntv3_array_put(ops, ops_inline);
-}
-
 /**
  * gntv3_back_unmap_pages() - unmap and free the pages of some mappings
  * @mps: @nr mappings of one attachment, which nobody else references any
@@ -212,19 +83,18 @@ out_free:
  * @nr: number of mappings
  * @results: IN: 0 for each mapping to unmap, anything else skips it.
  *	OUT, for those to unmap: 0 unmapped, its pages back in the
- *	attachment's page cache and the counters updated; -EIO Xen refused, the
- *	mapping is leaked as a whole (its pages stay allocated); -ENOMEM
- *	nothing was done.
+ *	attachment's page cache and the counters updated; -EIO the hypervisor
+ *	refused, the mapping is leaked as a whole (its pages stay allocated);
+ *	-ENOMEM nothing was done.
  *
- * All pages go through one gnttab_unmap_refs() call, two if PV vmap and
- * plain mappings are mixed.  The mappings themselves are left to the
- * caller (gntv3_back_free_mapping()).
+ * One call of the attachment's transport (&gntv3_transport_ops.unmap) for
+ * all of them.  The mappings themselves are left to the caller
+ * (gntv3_back_free_mapping()).
  */
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
 			    int *results)
 {
-	gntv3_unmap_group(mps, nr, false, results);
-	gntv3_unmap_group(mps, nr, true, results);
+	mps[0]->pub.back->xops->unmap(mps, nr, results);
 }
 
 /**

@@ -324,8 +324,9 @@ FIXTURE_TEARDOWN(xd)
  */
 TEST_F(xd, handshake)
 {
-	char val[XD_MSG_MAX], line[256], want[96];
+	char val[XD_MSG_MAX], line[GNTV3_KV_LINE];
 	struct gntv3_ioc_info info;
+	struct gntv3_kv kv;
 	int found = 0;
 	__u32 back2;
 	FILE *f;
@@ -341,12 +342,12 @@ TEST_F(xd, handshake)
 	EXPECT_LE(1, peer_stat(_metadata, &self->xp, "v1_refs"));
 
 	/* our attachment names the domU and its tree reference */
-	snprintf(want, sizeof(want), "attach domid %u tree_ref %u ",
-		 self->xp.domid, self->tree_ref);
 	f = fopen(GNTV3_DEBUGFS_BACK, "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f))
-		found += !strncmp(line, want, strlen(want));
+		found += gntv3_kv_parse(line, &kv) > 0 && gntv3_kv_is(&kv, "attach") &&
+			 gntv3_kv_num(&kv, "attach", -1) == self->xp.domid &&
+			 gntv3_kv_num(&kv, "tree_ref", -1) == self->tree_ref;
 	fclose(f);
 	EXPECT_EQ(1, found);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * gntv3 backend: the descriptor and the table cache of an attachment.
+ * gntv3 v1 transport, grantee half: the tree of an attachment, reached
+ * through v1 grants (the descriptor and the table cache).
  *
  * Everything read from the frontend (descriptor, table entries) is written
  * by an untrusted peer that may change it at any time.  Each descriptor
@@ -27,8 +28,11 @@
  * descriptor's, or a table met at two levels is rejected with -ELOOP.
  *
  * Every function here is called with the attachment's lock held, except
- * the read-only page helpers, which take no lock.
+ * the read-only page helpers, which take no lock, and gntv3_v1_tree_open()
+ * and gntv3_v1_tree_close(), which run before the attachment is handed out
+ * and after its last mapping is gone.
  */
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <xen/grant_table.h>
@@ -326,4 +330,83 @@ int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	rc = gntv3_walk(root, id, gntv3_back_get_table, &w, cur, res);
 	gntv3_tcache_after_walk(&w, rc, res);
 	return rc;
+}
+
+/* Check the descriptor just mapped, as gntv3_back_read_desc() does. */
+static int gntv3_v1_check_desc(struct gntv3_back *back)
+{
+	const struct gntv3_tree_desc *d = page_address(back->desc_page);
+	u32 flags = READ_ONCE(d->flags);
+	unsigned int i;
+
+	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
+	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
+	    (flags & ~GNTV3_TREE_F_V1))
+		goto bad;
+	/* as gntv3_back_read_desc() checks before every batch */
+	for (i = 0; i < ARRAY_SIZE(d->reserved); i++)
+		if (READ_ONCE(d->reserved[i]))
+			goto bad;
+	if (!(flags & GNTV3_TREE_F_V1))
+		return -EOPNOTSUPP;	/* a native tree, named by a v1 reference */
+	/* a descriptor for another domain is no valid one for us */
+	if (READ_ONCE(d->grantee) != back->self)
+		goto bad;
+	back->generation = READ_ONCE(d->generation);
+	return 0;
+bad:
+	gntv3_bad_entry();
+	return -EPROTO;
+}
+
+/**
+ * gntv3_v1_tree_open() - &gntv3_transport_ops.tree_open of the v1 transport
+ * @back: the new attachment, its frontend, tree reference and own domain id
+ *	set
+ *
+ * Maps the descriptor page read-only, checks it and sets up the table cache.
+ *
+ * Return: 0, or -ENOENT if the tree reference is not granted to us (or
+ * another errno of the map), -EPROTO for a malformed descriptor or one for
+ * another grantee, -EOPNOTSUPP for a native one, -ENOMEM.
+ */
+int gntv3_v1_tree_open(struct gntv3_back *back)
+{
+	int rc;
+
+	back->tcache_max = clamp_t(u32, READ_ONCE(gntv3_tcache_max),
+				   GNTV3_TCACHE_MIN, GNTV3_TCACHE_LIMIT);
+	back->tcache = kcalloc(back->tcache_max, sizeof(*back->tcache),
+			       GFP_KERNEL);
+	if (!back->tcache)
+		return -ENOMEM;
+	rc = gntv3_map_ro_page(back->domid, back->tree_ref, &back->desc_page,
+			       &back->desc_handle);
+	if (rc)
+		goto err_free;
+	rc = gntv3_v1_check_desc(back);
+	if (rc)
+		goto err_unmap;
+	return 0;
+
+err_unmap:
+	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+err_free:
+	kfree(back->tcache);
+	back->tcache = NULL;
+	return rc;
+}
+
+/**
+ * gntv3_v1_tree_close() - &gntv3_transport_ops.tree_close of the v1 transport
+ * @back: the attachment, without mappings
+ *
+ * Drops the table cache and unmaps the descriptor page.
+ */
+void gntv3_v1_tree_close(struct gntv3_back *back)
+{
+	gntv3_tcache_drop_all(back);
+	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+	kfree(back->tcache);
+	back->tcache = NULL;
 }
