@@ -54,7 +54,7 @@ struct gntv3_global_stats {
 
 extern struct gntv3_global_stats gntv3_stats;
 
-/* ---- frontend, frontend.c ---- */
+/* ---- frontend, frontend.c and grant.c ---- */
 
 /**
  * struct gntv3_front - the grant tree a frontend keeps for one backend
@@ -125,6 +125,35 @@ struct gntv3_front {
 	struct gntv3_fconn *conn;
 };
 
+/**
+ * struct gntv3_grant - one grant of a front
+ * @first_id: first id of the grant
+ * @order: page order of @folio (0, 9 or 18)
+ * @readonly: the backend may only read
+ * @installed: the leaf is in the tree and the ids belong to this record
+ *	(false only for a grant whose install failed and whose frames could
+ *	not be taken back at once)
+ * @state: GNTV3_STATE_ACTIVE or GNTV3_STATE_QUARANTINED
+ * @folio: the granted folio; gntv3 holds a reference on it until the
+ *	backend's access to every piece ended
+ * @xg: transport state
+ * @node: entry in &gntv3_front.grants
+ * @qnode: entry in &gntv3_front.quarantine while quarantined
+ *
+ * Protected by the front's lock.
+ */
+struct gntv3_grant {
+	gntv3_id_t first_id;
+	unsigned int order;
+	bool readonly;
+	bool installed;
+	enum gntv3_grant_state state;
+	struct folio *folio;
+	struct gntv3_xgrant xg;
+	struct list_head node;
+	struct list_head qnode;
+};
+
 /* Every front that is not freed yet, destroyed ones included. */
 extern struct mutex gntv3_fronts_lock;
 extern struct list_head gntv3_fronts;
@@ -138,6 +167,11 @@ int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
 int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 			   bool downgrade, bool acked, bool *quarantined);
 void gntv3_front_retry_now(struct gntv3_front *front);
+void gntv3_front_unlock(struct gntv3_front *front);
+void gntv3_front_free_ids(struct gntv3_front *front, gntv3_id_t first, u64 nr);
+int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g);
+int gntv3_grant_one(struct gntv3_front *front, struct folio *folio, int size,
+		    bool ro, gntv3_id_t id);
 
 /* ---- frontend connection, conn_front.c ---- */
 
