@@ -778,7 +778,12 @@ int gntv3_front_destroy(struct gntv3_front *front)
 	gntv3_fconn_destroy(conn);
 
 	mutex_lock(&front->lock);
-	if (list_empty(&front->quarantine))
+	/*
+	 * The retry work may have torn the front down already, while the
+	 * lock was dropped: once @dead is set, it does so as soon as the
+	 * quarantine drained.
+	 */
+	if (!front->torn_down && list_empty(&front->quarantine))
 		gntv3_front_teardown(front);
 	gntv3_front_unlock(front);
 
