@@ -26,6 +26,7 @@
 #include <linux/types.h>
 #include <linux/mm_types.h>
 #include <xen/grant_table.h>
+#include <xen/xenbus.h>
 #include <xen/interface/grant_table_v3.h>
 
 struct gntv3_front;
@@ -236,5 +237,61 @@ int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
 int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 		      gntv3_unmap_done_t done, void *const *data,
 		      int *results);
+
+/* ------------------------------------------------------------------------
+ * xenstore: the gntv3 keys in a driver's own xenbus device directory
+ *
+ * A driver that hands a tree and a revoke ring to its peer publishes and
+ * reads the GNTV3_XS_* keys inside its own transactions, next to its own
+ * keys, and runs its own XenbusState machine only (see
+ * Documentation/gntv3/api.rst).  gntv3_front_connect() and
+ * gntv3_back_connect() above run a standalone state machine under
+ * data/gntv3/<devid> instead, for /dev/gntv3 and tests.
+ */
+
+/**
+ * struct gntv3_xs_keys - what a frontend publishes for its backend
+ * @version: gntv3-version, the ABI version chosen
+ * @native: gntv3-transport is "native" (else "v1")
+ * @tree_ref: gntv3-tree-ref, v1 reference of the tree descriptor (v1 only)
+ * @ring_ref: gntv3-ring-ref, v1 reference of the revoke ring page
+ * @evtchn: gntv3-event-channel, the frontend's port of the ring
+ */
+struct gntv3_xs_keys {
+	u32 version;
+	bool native;
+	u32 tree_ref;
+	u32 ring_ref;
+	u32 evtchn;
+};
+
+/**
+ * typedef gntv3_xs_fn - the body of a xenstore transaction
+ * @xbt: the transaction
+ * @data: the caller's pointer
+ *
+ * Return: 0 to commit, a negative errno to abort.  Called again from the
+ * start when the commit answers -EAGAIN.
+ */
+typedef int (*gntv3_xs_fn)(struct xenbus_transaction xbt, void *data);
+
+int gntv3_xs_transaction(gntv3_xs_fn fn, void *data);
+int gntv3_xs_read_u32(struct xenbus_transaction xbt, const char *dir,
+		      const char *node, u32 *val);
+int gntv3_xs_read_feature(struct xenbus_transaction xbt, const char *dir);
+
+/* frontend */
+int gntv3_front_xs_publish(struct gntv3_front *front,
+			   struct xenbus_transaction xbt, const char *dir,
+			   const char *otherend);
+void gntv3_front_ring_up(struct gntv3_front *front);
+void gntv3_front_ring_down(struct gntv3_front *front);
+
+/* backend */
+int gntv3_back_xs_advertise(struct xenbus_transaction xbt, const char *dir);
+int gntv3_back_xs_read(struct xenbus_transaction xbt, const char *dir,
+		       struct gntv3_xs_keys *keys);
+struct gntv3_back *gntv3_back_connect_keys(domid_t frontend,
+					   const struct gntv3_xs_keys *keys);
 
 #endif /* _XEN_GNTV3_H */

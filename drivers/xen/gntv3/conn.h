@@ -85,6 +85,11 @@ extern struct gntv3_conn_counters gntv3_conn_cnt;
 /* Fault injection knobs (debugfs), see conn.c. */
 extern u32 gntv3_back_ignore_revokes;
 
+/* xenbus.c */
+int gntv3_xs_write_keys(struct xenbus_transaction xbt, const char *dir,
+			const struct gntv3_xs_keys *keys);
+void gntv3_xs_remove_keys(struct xenbus_transaction xbt, const char *dir);
+
 /* conn.c */
 int gntv3_conn_init(void);
 void gntv3_conn_exit(void);

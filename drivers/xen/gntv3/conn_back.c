@@ -74,8 +74,9 @@ struct gntv3_bconn_req {
  * @back: the attachment it belongs to
  * @frontend: the frontend domain
  * @devid: the frontend's connection number
- * @fdir: the frontend's xenstore directory
- * @bdir: ours, below @fdir
+ * @fdir: the frontend's xenstore directory; NULL for a connection made by
+ *	gntv3_back_connect_keys(), whose xenstore side is its driver's
+ * @bdir: ours, below @fdir; NULL with @fdir
  * @node: in gntv3_bconns, under gntv3_bconns_lock
  * @watch: on @fdir/state; queues @state_work
  * @state_work: follows the frontend's state
@@ -159,6 +160,16 @@ static void gntv3_bconn_malformed(struct gntv3_bconn *bc, bool index)
 		     &gntv3_conn_cnt.malformed);
 }
 
+/**
+ * struct gntv3_bconn_state - one state change of a standalone connection
+ * @bc: the connection
+ * @state: the new state
+ */
+struct gntv3_bconn_state {
+	struct gntv3_bconn *bc;
+	enum xenbus_state state;
+};
+
 /*
  * Say @state in our directory, but only while the frontend's directory
  * exists: a write below a directory that is gone (the frontend domain was
@@ -166,28 +177,25 @@ static void gntv3_bconn_malformed(struct gntv3_bconn *bc, bool index)
  * would create it again, as a privileged domain's writes create missing
  * parents, and leave nodes of a dead domain behind.  -ENOENT then.
  */
+static int gntv3_bconn_state_xbt(struct xenbus_transaction xbt, void *data)
+{
+	struct gntv3_bconn_state *st = data;
+
+	if (!xenbus_exists(xbt, st->bc->fdir, GNTV3_XS_BACKEND_ID))
+		return -ENOENT;
+	return xenbus_printf(xbt, st->bc->bdir, GNTV3_XS_STATE, "%d",
+			     st->state);
+}
+
 static int gntv3_bconn_write_state(struct gntv3_bconn *bc,
 				   enum xenbus_state state)
 {
-	struct xenbus_transaction xbt;
-	int rc;
+	struct gntv3_bconn_state st = { .bc = bc, .state = state };
 
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		return rc;
-	if (!xenbus_exists(xbt, bc->fdir, GNTV3_XS_BACKEND_ID))
-		rc = -ENOENT;
-	else
-		rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_STATE, "%d", state);
-	if (rc) {
-		xenbus_transaction_end(xbt, 1);
-		return rc;
-	}
-	rc = xenbus_transaction_end(xbt, 0);
-	if (rc == -EAGAIN)
-		goto again;
-	return rc;
+	/* a driver's connection: the driver says its own state */
+	if (!bc->fdir)
+		return 0;
+	return gntv3_xs_transaction(gntv3_bconn_state_xbt, &st);
 }
 
 /* ---- the ring page ---- */
@@ -468,71 +476,39 @@ static void gntv3_bconn_state_work(struct work_struct *work)
 /* ---- connect ---- */
 
 /**
- * struct gntv3_bconn_keys - what a frontend published
- * @version: gntv3-version
- * @tree_ref: gntv3-tree-ref
- * @ring_ref: gntv3-ring-ref
- * @port: gntv3-event-channel
- * @transport: gntv3-transport
+ * struct gntv3_bconn_read - the frontend's keys, read in one transaction
+ * @dir: the frontend's directory
+ * @keys: what it published
  */
-struct gntv3_bconn_keys {
-	unsigned int version;
-	unsigned int tree_ref;
-	unsigned int ring_ref;
-	unsigned int port;
-	char transport[8];
+struct gntv3_bconn_read {
+	const char *dir;
+	struct gntv3_xs_keys keys;
 };
 
-/* Read the frontend's keys as one snapshot and check them. */
-static int gntv3_bconn_read_keys(struct gntv3_bconn *bc,
-				 struct gntv3_bconn_keys *k)
+static int gntv3_bconn_read_xbt(struct xenbus_transaction xbt, void *data)
 {
-	struct xenbus_transaction xbt;
-	int rc;
+	struct gntv3_bconn_read *r = data;
 
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		return rc;
-	rc = xenbus_gather(xbt, bc->fdir, GNTV3_XS_VERSION, "%u", &k->version,
-			   GNTV3_XS_TRANSPORT, "%7s", k->transport,
-			   GNTV3_XS_RING_REF, "%u", &k->ring_ref,
-			   GNTV3_XS_EVTCHN, "%u", &k->port, NULL);
-	if (!rc && !strcmp(k->transport, GNTV3_XS_TRANSPORT_V1))
-		rc = xenbus_gather(xbt, bc->fdir, GNTV3_XS_TREE_REF, "%u",
-				   &k->tree_ref, NULL);
-	xenbus_transaction_end(xbt, 1);	/* read-only */
-	if (rc == -EAGAIN)
-		goto again;
-	if (rc)
-		return rc;
-	if (strcmp(k->transport, GNTV3_XS_TRANSPORT_V1))
-		return -EOPNOTSUPP;	/* native trees: see backend.c */
-	if (k->version < 1 || k->version > GNTV3_ABI_VERSION)
-		return -EPROTO;
-	return 0;
+	return gntv3_back_xs_read(xbt, r->dir, &r->keys);
 }
 
-/* Attach, map, bind and say Connected; under bc->lock. */
-static int gntv3_bconn_try_connect(struct gntv3_bconn *bc)
+/* Attach, map the ring and bind the event channel; under bc->lock. */
+static int gntv3_bconn_bind(struct gntv3_bconn *bc,
+			    const struct gntv3_xs_keys *k)
 {
 	struct evtchn_bind_interdomain bind = {
 		.remote_dom = bc->frontend,
 	};
-	struct gntv3_bconn_keys k = { };
 	struct gntv3_back *back;
 	int rc;
 
-	rc = gntv3_bconn_read_keys(bc, &k);
-	if (rc)
-		return rc;
-	back = gntv3_back_attach(bc->frontend, k.tree_ref);
+	back = gntv3_back_attach(bc->frontend, k->tree_ref);
 	if (IS_ERR(back))
 		return PTR_ERR(back);
-	rc = gntv3_bconn_map_ring(bc, k.ring_ref);
+	rc = gntv3_bconn_map_ring(bc, k->ring_ref);
 	if (rc)
 		goto err_detach;
-	bind.remote_port = k.port;
+	bind.remote_port = k->evtchn;
 	rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
 	if (rc)
 		goto err_unmap;
@@ -551,14 +527,6 @@ static int gntv3_bconn_try_connect(struct gntv3_bconn *bc)
 	bc->back = back;
 	back->conn = bc;
 	bc->connected = true;
-	rc = gntv3_bconn_write_state(bc, XenbusStateConnected);
-	if (rc) {
-		gntv3_bconn_disconnect(bc);
-		back->conn = NULL;
-		bc->back = NULL;
-		gntv3_back_detach(back);
-		return rc;
-	}
 	return 0;
 
 err_unmap:
@@ -566,6 +534,31 @@ err_unmap:
 err_detach:
 	gntv3_back_detach(back);
 	return rc;
+}
+
+/* Read the keys, bind and say Connected; under bc->lock. */
+static int gntv3_bconn_try_connect(struct gntv3_bconn *bc)
+{
+	struct gntv3_bconn_read r = { .dir = bc->fdir };
+	struct gntv3_back *back;
+	int rc;
+
+	rc = gntv3_xs_transaction(gntv3_bconn_read_xbt, &r);
+	if (rc)
+		return rc;
+	rc = gntv3_bconn_bind(bc, &r.keys);
+	if (rc)
+		return rc;
+	rc = gntv3_bconn_write_state(bc, XenbusStateConnected);
+	if (rc) {
+		back = bc->back;
+		gntv3_bconn_disconnect(bc);
+		back->conn = NULL;
+		bc->back = NULL;
+		gntv3_back_detach(back);
+		return rc;
+	}
+	return 0;
 }
 
 static void gntv3_bconn_free(struct gntv3_bconn *bc)
@@ -590,7 +583,7 @@ static int gntv3_bconn_register(struct gntv3_bconn *bc)
 
 	mutex_lock(&gntv3_bconns_lock);
 	list_for_each_entry(other, &gntv3_bconns, node) {
-		if (other->frontend == bc->frontend &&
+		if (other->fdir && other->frontend == bc->frontend &&
 		    other->devid == bc->devid) {
 			rc = -EBUSY;
 			break;
@@ -602,41 +595,43 @@ static int gntv3_bconn_register(struct gntv3_bconn *bc)
 	return rc;
 }
 
-static int gntv3_bconn_announce(struct gntv3_bconn *bc, domid_t self)
+/**
+ * struct gntv3_bconn_hello - gntv3_bconn_announce()'s transaction
+ * @bc: the connection
+ * @self: our domain id, which the frontend must name
+ */
+struct gntv3_bconn_hello {
+	struct gntv3_bconn *bc;
+	domid_t self;
+};
+
+static int gntv3_bconn_announce_xbt(struct xenbus_transaction xbt,
+				    void *data)
 {
-	struct xenbus_transaction xbt;
-	unsigned int backend_id;
+	struct gntv3_bconn_hello *h = data;
+	struct gntv3_bconn *bc = h->bc;
+	u32 backend_id;
 	int rc;
 
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		return rc;
 	/* the frontend must exist and name us */
-	if (xenbus_scanf(xbt, bc->fdir, GNTV3_XS_BACKEND_ID, "%u",
-			 &backend_id) != 1) {
-		rc = -ENOENT;
-	} else if (backend_id != self) {
-		rc = -EACCES;
-	} else {
-		xenbus_rm(xbt, bc->bdir, "");
-		rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_FRONTEND_ID, "%u",
-				   bc->frontend);
-		if (!rc)
-			rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_FEATURE,
-					   "%u", GNTV3_ABI_VERSION);
-		if (!rc)
-			rc = xenbus_printf(xbt, bc->bdir, GNTV3_XS_STATE, "%d",
-					   XenbusStateInitWait);
-	}
-	if (rc) {
-		xenbus_transaction_end(xbt, 1);
-		return rc;
-	}
-	rc = xenbus_transaction_end(xbt, 0);
-	if (rc == -EAGAIN)
-		goto again;
-	return rc;
+	rc = gntv3_xs_read_u32(xbt, bc->fdir, GNTV3_XS_BACKEND_ID, &backend_id);
+	if (rc)
+		return rc == -EPROTO ? -EPROTO : -ENOENT;
+	if (backend_id != h->self)
+		return -EACCES;
+	xenbus_rm(xbt, bc->bdir, "");
+	return xenbus_printf(xbt, bc->bdir, GNTV3_XS_FRONTEND_ID, "%u",
+			     bc->frontend) ?:
+	       gntv3_back_xs_advertise(xbt, bc->bdir) ?:
+	       xenbus_printf(xbt, bc->bdir, GNTV3_XS_STATE, "%d",
+			     XenbusStateInitWait);
+}
+
+static int gntv3_bconn_announce(struct gntv3_bconn *bc, domid_t self)
+{
+	struct gntv3_bconn_hello h = { .bc = bc, .self = self };
+
+	return gntv3_xs_transaction(gntv3_bconn_announce_xbt, &h);
 }
 
 /* Wait for the frontend's Initialised and connect, until @deadline. */
@@ -670,12 +665,31 @@ static int gntv3_bconn_wait_connect(struct gntv3_bconn *bc,
 	}
 }
 
+static struct gntv3_bconn *gntv3_bconn_alloc(domid_t frontend)
+{
+	struct gntv3_bconn *bc = kzalloc(sizeof(*bc), GFP_KERNEL);
+
+	if (!bc)
+		return NULL;
+	bc->frontend = frontend;
+	mutex_init(&bc->lock);
+	init_waitqueue_head(&bc->wq);
+	INIT_LIST_HEAD(&bc->reqs);
+	INIT_WORK(&bc->state_work, gntv3_bconn_state_work);
+	INIT_WORK(&bc->ring_work, gntv3_bconn_ring_work);
+	INIT_DELAYED_WORK(&bc->poll, gntv3_bconn_poll_work);
+	return bc;
+}
+
 /**
  * gntv3_back_connect() - connect to a frontend's tree and ring
  * @frontend: the frontend domain (our own for loopback)
  * @devid: its connection number (see gntv3_front_connect())
  * @timeout_ms: how long to wait for the frontend; 0 means 10 s
  *
+ * The standalone connection, for /dev/gntv3 and tests: a xenbus driver
+ * reads the same keys from its frontend's device directory instead
+ * (gntv3_back_xs_read()) and calls gntv3_back_connect_keys().
  * Announces us in the backend directory below the frontend's, waits for
  * the frontend to publish its keys, validates them, attaches to the tree
  * and connects the ring (see the top of this file).  The result is an
@@ -711,17 +725,10 @@ struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 	rc = gntv3_conn_self_domid(&self);
 	if (rc)
 		return ERR_PTR(rc);
-	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
+	bc = gntv3_bconn_alloc(frontend);
 	if (!bc)
 		return ERR_PTR(-ENOMEM);
-	bc->frontend = frontend;
 	bc->devid = devid;
-	mutex_init(&bc->lock);
-	init_waitqueue_head(&bc->wq);
-	INIT_LIST_HEAD(&bc->reqs);
-	INIT_WORK(&bc->state_work, gntv3_bconn_state_work);
-	INIT_WORK(&bc->ring_work, gntv3_bconn_ring_work);
-	INIT_DELAYED_WORK(&bc->poll, gntv3_bconn_poll_work);
 	bc->fdir = gntv3_conn_frontdir(frontend, devid);
 	bc->bdir = bc->fdir ? kasprintf(GFP_KERNEL, "%s/%s", bc->fdir,
 					GNTV3_XS_BACKDIR) : NULL;
@@ -775,13 +782,63 @@ err_free:
 EXPORT_SYMBOL_GPL(gntv3_back_connect);
 
 /**
+ * gntv3_back_connect_keys() - connect to a frontend's tree and ring, as a
+ * xenbus driver's frontend published them
+ * @frontend: the frontend domain (dev->otherend_id)
+ * @keys: from gntv3_back_xs_read() of the frontend's directory
+ *
+ * For a xenbus backend driver whose frontend said Initialised: attaches to
+ * the tree, maps the revoke ring and binds its event channel, at once,
+ * writing nothing to xenstore (the driver says Connected in its own state
+ * machine afterwards).  The result is an ordinary attachment, as from
+ * gntv3_back_connect(): set a revoke handler, map, and
+ * gntv3_back_detach() when the frontend goes away or the device is
+ * removed.
+ *
+ * Context: process context, may sleep; fine from the xenwatch thread.
+ * Return: the attachment, or an ERR_PTR(): -EINVAL, -EOPNOTSUPP for a
+ * native tree, -EPROTO for a bad descriptor, -ENOMEM, or an error of the
+ * grant or the event channel.
+ */
+struct gntv3_back *gntv3_back_connect_keys(domid_t frontend,
+					   const struct gntv3_xs_keys *keys)
+{
+	struct gntv3_bconn *bc;
+	int rc;
+
+	if (frontend >= DOMID_FIRST_RESERVED || !keys || !keys->version ||
+	    keys->version > GNTV3_ABI_VERSION)
+		return ERR_PTR(-EINVAL);
+	if (keys->native)
+		return ERR_PTR(-EOPNOTSUPP);
+	bc = gntv3_bconn_alloc(frontend);
+	if (!bc)
+		return ERR_PTR(-ENOMEM);
+	mutex_lock(&bc->lock);
+	rc = gntv3_bconn_bind(bc, keys);
+	mutex_unlock(&bc->lock);
+	if (rc) {
+		/* a late failure's irq may have queued ring work */
+		cancel_work_sync(&bc->ring_work);
+		cancel_delayed_work_sync(&bc->poll);
+		gntv3_bconn_free(bc);
+		return ERR_PTR(rc);
+	}
+	mutex_lock(&gntv3_bconns_lock);
+	list_add_tail(&bc->node, &gntv3_bconns);
+	mutex_unlock(&gntv3_bconns_lock);
+	return bc->back;
+}
+EXPORT_SYMBOL_GPL(gntv3_back_connect_keys);
+
+/**
  * gntv3_bconn_destroy() - detach's first step: let go of the ring
  * @back: the attachment; nothing happens unless gntv3_back_connect() made
  *	it
  *
- * Says Closed, releases the event channel and the ring page, drops pending
- * requests (the frontend's timeout decides about them) and removes the
- * backend directory.
+ * Releases the event channel and the ring page and drops pending requests
+ * (the frontend's timeout decides about them); a standalone connection
+ * also says Closed and removes its backend directory.
  */
 void gntv3_bconn_destroy(struct gntv3_back *back)
 {
@@ -797,14 +854,17 @@ void gntv3_bconn_destroy(struct gntv3_back *back)
 	list_del(&bc->node);
 	mutex_unlock(&gntv3_bconns_lock);
 
-	unregister_xenbus_watch(&bc->watch);
-	cancel_work_sync(&bc->state_work);
+	if (bc->fdir) {
+		unregister_xenbus_watch(&bc->watch);
+		cancel_work_sync(&bc->state_work);
+	}
 	mutex_lock(&bc->lock);
 	gntv3_bconn_disconnect(bc);
 	mutex_unlock(&bc->lock);
 	cancel_work_sync(&bc->ring_work);
 	cancel_delayed_work_sync(&bc->poll);
-	xenbus_rm(XBT_NIL, bc->bdir, "");
+	if (bc->bdir)
+		xenbus_rm(XBT_NIL, bc->bdir, "");
 	kfree(bc->watch.node);
 	gntv3_bconn_free(bc);
 }

@@ -82,8 +82,11 @@ struct gntv3_fconn_waiter {
  *	front is destroyed
  * @backend: the backend domain
  * @devid: connection number, names the xenstore directory
- * @dir: our xenstore directory
- * @bdir: the backend's, below @dir
+ * @dir: our xenstore directory, NULL for a connection bound to a driver's
+ *	xenbus device (gntv3_front_xs_publish()), whose state machine and
+ *	directory are the driver's
+ * @bdir: the backend's, below @dir; NULL with @dir
+ * @name: @dir, or the driver's directory, for messages and debugfs
  * @node: in gntv3_fconns, under gntv3_fconns_lock
  * @watch: on @bdir; queues @state_work
  * @state_work: runs the state machine
@@ -112,6 +115,7 @@ struct gntv3_fconn {
 	u32 devid;
 	char *dir;
 	char *bdir;
+	char *name;
 	struct list_head node;
 	struct xenbus_watch watch;
 	struct work_struct state_work;
@@ -244,48 +248,58 @@ static void gntv3_fconn_fail_waiters(struct gntv3_fconn *c)
 static int gntv3_fconn_write_state(struct gntv3_fconn *c,
 				   enum xenbus_state state)
 {
-	int rc = xenbus_printf(XBT_NIL, c->dir, GNTV3_XS_STATE, "%d", state);
+	int rc = 0;
 
+	/* a driver's connection: the driver says its own state */
+	if (c->dir)
+		rc = xenbus_printf(XBT_NIL, c->dir, GNTV3_XS_STATE, "%d", state);
 	if (rc)
-		pr_warn("%s: cannot write state %d: %d\n", c->dir, state, rc);
+		pr_warn("%s: cannot write state %d: %d\n", c->name, state, rc);
 	c->state = state;
 	gntv3_fconn_event(c);
 	return rc;
 }
 
-/* Publish the ring, the event channel and the tree, then Initialised. */
-static int gntv3_fconn_publish(struct gntv3_fconn *c, unsigned int version)
+/* What we publish: the ring, the event channel and the tree. */
+static void gntv3_fconn_keys(struct gntv3_fconn *c, unsigned int version,
+			     struct gntv3_xs_keys *keys)
 {
 	grant_ref_t tree_ref = gntv3_front_tree_ref(c->front);
-	struct xenbus_transaction xbt;
+
+	keys->version = version;
+	keys->native = tree_ref == INVALID_GRANT_REF;
+	keys->tree_ref = keys->native ? 0 : tree_ref;
+	keys->ring_ref = c->ring_ref;
+	keys->evtchn = c->port;
+}
+
+/**
+ * struct gntv3_fconn_pub - one publication of a standalone connection
+ * @dir: where
+ * @keys: what
+ */
+struct gntv3_fconn_pub {
+	const char *dir;
+	struct gntv3_xs_keys keys;
+};
+
+static int gntv3_fconn_publish_xbt(struct xenbus_transaction xbt, void *data)
+{
+	struct gntv3_fconn_pub *pub = data;
+
+	return gntv3_xs_write_keys(xbt, pub->dir, &pub->keys) ?:
+	       xenbus_printf(xbt, pub->dir, GNTV3_XS_STATE, "%d",
+			     XenbusStateInitialised);
+}
+
+/* Publish the keys, then Initialised, in one transaction. */
+static int gntv3_fconn_publish(struct gntv3_fconn *c, unsigned int version)
+{
+	struct gntv3_fconn_pub pub = { .dir = c->dir };
 	int rc;
 
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		return rc;
-	rc = xenbus_printf(xbt, c->dir, GNTV3_XS_VERSION, "%u", version);
-	if (!rc)
-		rc = xenbus_printf(xbt, c->dir, GNTV3_XS_TRANSPORT, "%s",
-				   gntv3_transport_name());
-	if (!rc && tree_ref != INVALID_GRANT_REF)
-		rc = xenbus_printf(xbt, c->dir, GNTV3_XS_TREE_REF, "%u",
-				   tree_ref);
-	if (!rc)
-		rc = xenbus_printf(xbt, c->dir, GNTV3_XS_RING_REF, "%u",
-				   c->ring_ref);
-	if (!rc)
-		rc = xenbus_printf(xbt, c->dir, GNTV3_XS_EVTCHN, "%u", c->port);
-	if (!rc)
-		rc = xenbus_printf(xbt, c->dir, GNTV3_XS_STATE, "%d",
-				   XenbusStateInitialised);
-	if (rc) {
-		xenbus_transaction_end(xbt, 1);
-		return rc;
-	}
-	rc = xenbus_transaction_end(xbt, 0);
-	if (rc == -EAGAIN)
-		goto again;
+	gntv3_fconn_keys(c, version, &pub.keys);
+	rc = gntv3_xs_transaction(gntv3_fconn_publish_xbt, &pub);
 	if (!rc) {
 		c->state = XenbusStateInitialised;
 		gntv3_fconn_event(c);
@@ -296,11 +310,6 @@ again:
 /* The backend went away: start over with a fresh ring. */
 static void gntv3_fconn_reset(struct gntv3_fconn *c)
 {
-	static const char *const keys[] = {
-		GNTV3_XS_VERSION, GNTV3_XS_TRANSPORT, GNTV3_XS_TREE_REF,
-		GNTV3_XS_RING_REF, GNTV3_XS_EVTCHN,
-	};
-	unsigned int i;
 	int rc;
 
 	c->connected = false;
@@ -308,8 +317,12 @@ static void gntv3_fconn_reset(struct gntv3_fconn *c)
 	gntv3_fconn_ring_release(c);
 	c->info.resets++;
 	atomic64_inc(&gntv3_conn_cnt.resets);
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		xenbus_rm(XBT_NIL, c->dir, keys[i]);
+	if (!c->dir) {
+		/* a driver's: the next gntv3_front_xs_publish() makes one */
+		gntv3_fconn_write_state(c, XenbusStateInitialising);
+		return;
+	}
+	gntv3_xs_remove_keys(XBT_NIL, c->dir);
 	rc = gntv3_fconn_ring_create(c);
 	if (rc) {
 		pr_err("%s: cannot make a new ring (%d), closing\n", c->dir, rc);
@@ -322,7 +335,7 @@ static void gntv3_fconn_reset(struct gntv3_fconn *c)
 static void gntv3_fconn_step(struct gntv3_fconn *c)
 {
 	enum xenbus_state peer = c->peer_state;
-	unsigned int feature;
+	int version;
 
 	switch (c->state) {
 	case XenbusStateConnected:
@@ -333,11 +346,9 @@ static void gntv3_fconn_step(struct gntv3_fconn *c)
 	case XenbusStateInitialising:
 		if (peer != XenbusStateInitWait || !c->ring_page)
 			return;
-		feature = xenbus_read_unsigned(c->bdir, GNTV3_XS_FEATURE, 0);
-		if (!feature)
-			return;
-		gntv3_fconn_publish(c, min_t(unsigned int, feature,
-					     GNTV3_ABI_VERSION));
+		version = gntv3_xs_read_feature(XBT_NIL, c->bdir);
+		if (version > 0)
+			gntv3_fconn_publish(c, version);
 		return;
 	case XenbusStateInitialised:
 		if (peer == XenbusStateConnected) {
@@ -385,7 +396,8 @@ static void gntv3_fconn_broken(struct gntv3_fconn *c)
 	if (c->broken_seen)
 		return;
 	c->broken_seen = true;
-	pr_warn_ratelimited("%s: backend corrupted the ring indices\n", c->dir);
+	pr_warn_ratelimited("%s: backend corrupted the ring indices\n",
+			    c->name);
 	c->info.malformed++;
 	atomic64_inc(&gntv3_conn_cnt.bad_index);
 	gntv3_fconn_fail_waiters(c);
@@ -637,36 +649,63 @@ EXPORT_SYMBOL_GPL(gntv3_revoke);
 
 static void gntv3_fconn_free(struct gntv3_fconn *c)
 {
+	if (c->name != c->dir)
+		kfree(c->name);
 	kfree(c->bdir);
 	kfree(c->dir);
 	mutex_destroy(&c->lock);
 	kfree(c);
 }
 
-/* Create the directory afresh: backend-id, then Initialising. */
-static int gntv3_fconn_announce(struct gntv3_fconn *c)
+static struct gntv3_fconn *gntv3_fconn_alloc(struct gntv3_front *front)
 {
-	struct xenbus_transaction xbt;
-	int rc;
+	struct gntv3_fconn *c = kzalloc(sizeof(*c), GFP_KERNEL);
 
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		return rc;
+	if (!c)
+		return NULL;
+	c->front = front;
+	c->backend = gntv3_front_backend(front);
+	mutex_init(&c->lock);
+	init_waitqueue_head(&c->wq);
+	INIT_WORK(&c->state_work, gntv3_fconn_state_work);
+	INIT_WORK(&c->ring_work, gntv3_fconn_ring_work);
+	c->state = XenbusStateInitialising;
+	return c;
+}
+
+/* Make @c the connection of @front; under nobody's lock. */
+static int gntv3_fconn_reserve(struct gntv3_front *front, struct gntv3_fconn *c)
+{
+	int rc = 0;
+
+	mutex_lock(&front->lock);
+	if (front->dead)
+		rc = -ENODEV;
+	else if (front->conn)
+		rc = -EEXIST;
+	else
+		front->conn = c; /* published to revokes once set up */
+	mutex_unlock(&front->lock);
+	return rc;
+}
+
+static void gntv3_fconn_link(struct gntv3_fconn *c)
+{
+	mutex_lock(&gntv3_fconns_lock);
+	list_add_tail(&c->node, &gntv3_fconns);
+	mutex_unlock(&gntv3_fconns_lock);
+}
+
+static int gntv3_fconn_announce_xbt(struct xenbus_transaction xbt, void *data)
+{
+	struct gntv3_fconn *c = data;
+
 	/* a stale directory from an earlier life */
 	xenbus_rm(xbt, c->dir, "");
-	rc = xenbus_printf(xbt, c->dir, GNTV3_XS_BACKEND_ID, "%u", c->backend);
-	if (!rc)
-		rc = xenbus_printf(xbt, c->dir, GNTV3_XS_STATE, "%d",
-				   XenbusStateInitialising);
-	if (rc) {
-		xenbus_transaction_end(xbt, 1);
-		return rc;
-	}
-	rc = xenbus_transaction_end(xbt, 0);
-	if (rc == -EAGAIN)
-		goto again;
-	return rc;
+	return xenbus_printf(xbt, c->dir, GNTV3_XS_BACKEND_ID, "%u",
+			     c->backend) ?:
+	       xenbus_printf(xbt, c->dir, GNTV3_XS_STATE, "%d",
+			     XenbusStateInitialising);
 }
 
 /**
@@ -675,11 +714,14 @@ again:
  * @devid: connection number, unique among this domain's connections; names
  *	the xenstore directory /local/domain/<self>/data/gntv3/<devid>
  *
- * Grants a ring page to the backend, allocates an event channel for it and
- * announces them in xenstore (see conn.h).  The rest happens in the
- * background: once the backend says InitWait the keys are published, once
- * it says Connected gntv3_revoke() uses the ring.  If the backend goes
- * away the connection resets and waits for the next one.
+ * The standalone connection, for /dev/gntv3 and tests: a xenbus driver
+ * publishes the same keys in its own device directory instead, with
+ * gntv3_front_xs_publish().  Grants a ring page to the backend, allocates
+ * an event channel for it and announces them in xenstore (see conn.h).
+ * The rest happens in the background: once the backend says InitWait the
+ * keys are published, once it says Connected gntv3_revoke() uses the ring.
+ * If the backend goes away the connection resets and waits for the next
+ * one.
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL, -EEXIST when @front is connected already, -ENODEV
@@ -697,40 +739,28 @@ int gntv3_front_connect(struct gntv3_front *front, u32 devid)
 	rc = gntv3_conn_self_domid(&self);
 	if (rc)
 		return rc;
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = gntv3_fconn_alloc(front);
 	if (!c)
 		return -ENOMEM;
-	c->front = front;
-	c->backend = gntv3_front_backend(front);
 	c->devid = devid;
-	mutex_init(&c->lock);
-	init_waitqueue_head(&c->wq);
-	INIT_WORK(&c->state_work, gntv3_fconn_state_work);
-	INIT_WORK(&c->ring_work, gntv3_fconn_ring_work);
-	c->state = XenbusStateInitialising;
 	c->dir = gntv3_conn_frontdir(self, devid);
+	c->name = c->dir;
 	c->bdir = c->dir ? kasprintf(GFP_KERNEL, "%s/%s", c->dir,
 				     GNTV3_XS_BACKDIR) : NULL;
 	if (!c->bdir) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
-
-	mutex_lock(&front->lock);
-	if (front->dead || front->conn) {
-		rc = front->dead ? -ENODEV : -EEXIST;
-		mutex_unlock(&front->lock);
+	rc = gntv3_fconn_reserve(front, c);
+	if (rc)
 		goto err_free;
-	}
-	front->conn = c;	/* reserved; published to revokes when set up */
-	mutex_unlock(&front->lock);
 
 	mutex_lock(&c->lock);
 	rc = gntv3_fconn_ring_create(c);
 	mutex_unlock(&c->lock);
 	if (rc)
 		goto err_unreserve;
-	rc = gntv3_fconn_announce(c);
+	rc = gntv3_xs_transaction(gntv3_fconn_announce_xbt, c);
 	if (rc)
 		goto err_ring;
 	c->watch.node = c->bdir;
@@ -738,10 +768,7 @@ int gntv3_front_connect(struct gntv3_front *front, u32 devid)
 	rc = register_xenbus_watch(&c->watch);
 	if (rc)
 		goto err_rm;
-
-	mutex_lock(&gntv3_fconns_lock);
-	list_add_tail(&c->node, &gntv3_fconns);
-	mutex_unlock(&gntv3_fconns_lock);
+	gntv3_fconn_link(c);
 	return 0;
 
 err_rm:
@@ -760,6 +787,161 @@ err_free:
 }
 EXPORT_SYMBOL_GPL(gntv3_front_connect);
 
+/* The connection of @front bound to a driver, made at the first call. */
+static struct gntv3_fconn *gntv3_fconn_bound(struct gntv3_front *front,
+					     const char *dir)
+{
+	struct gntv3_fconn *c;
+	int rc;
+
+	mutex_lock(&front->lock);
+	c = front->conn;
+	mutex_unlock(&front->lock);
+	if (c)
+		return c->dir ? ERR_PTR(-EEXIST) : c;
+
+	c = gntv3_fconn_alloc(front);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->name = kstrdup(dir, GFP_KERNEL);
+	if (!c->name) {
+		gntv3_fconn_free(c);
+		return ERR_PTR(-ENOMEM);
+	}
+	rc = gntv3_fconn_reserve(front, c);
+	if (rc) {
+		gntv3_fconn_free(c);
+		return ERR_PTR(rc);
+	}
+	gntv3_fconn_link(c);
+	return c;
+}
+
+/**
+ * gntv3_front_xs_publish() - publish the tree and a revoke ring in a
+ * driver's own device directory
+ * @front: the tree
+ * @xbt: the driver's transaction
+ * @dir: the driver's directory (dev->nodename)
+ * @otherend: the backend's directory (dev->otherend), whose feature-gntv3
+ *	is read through @xbt
+ *
+ * For a xenbus frontend driver, once its backend said InitWait: writes
+ * gntv3-version, gntv3-transport, gntv3-tree-ref, gntv3-ring-ref and
+ * gntv3-event-channel (struct gntv3_xs_keys) into @dir, next to the
+ * driver's own keys, in the driver's transaction, before the driver says
+ * Initialised.  The first call binds a connection to @front (torn down by
+ * gntv3_front_destroy()); a ring page and an event channel are made when
+ * there is none (at the first call and after gntv3_front_ring_down()).
+ * Calling it again, as a transaction that must be retried does, publishes
+ * the same ring.  gntv3 writes no state of its own: the driver tells it
+ * when the backend connected (gntv3_front_ring_up()) and left
+ * (gntv3_front_ring_down()).
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EPROTONOSUPPORT when the backend offers no gntv3,
+ * -EEXIST when @front has a standalone connection (gntv3_front_connect()),
+ * -ENODEV after gntv3_front_destroy(), -ENOMEM, -ENOSPC (no grant
+ * reference), or an error of xenstore or the event channel.
+ */
+int gntv3_front_xs_publish(struct gntv3_front *front,
+			   struct xenbus_transaction xbt, const char *dir,
+			   const char *otherend)
+{
+	struct gntv3_xs_keys keys;
+	struct gntv3_fconn *c;
+	int version, rc = 0;
+
+	if (!front || !dir || !otherend)
+		return -EINVAL;
+	version = gntv3_xs_read_feature(xbt, otherend);
+	if (version < 0)
+		return version;
+	c = gntv3_fconn_bound(front, dir);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	mutex_lock(&c->lock);
+	if (!c->ring_page)
+		rc = gntv3_fconn_ring_create(c);
+	if (!rc) {
+		gntv3_fconn_keys(c, version, &keys);
+		rc = gntv3_xs_write_keys(xbt, dir, &keys);
+	}
+	if (!rc)
+		gntv3_fconn_write_state(c, XenbusStateInitialised);
+	mutex_unlock(&c->lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(gntv3_front_xs_publish);
+
+/* The connection a driver bound to @front, or NULL. */
+static struct gntv3_fconn *gntv3_fconn_of_driver(struct gntv3_front *front)
+{
+	struct gntv3_fconn *c;
+
+	if (!front)
+		return NULL;
+	mutex_lock(&front->lock);
+	c = front->conn;
+	mutex_unlock(&front->lock);
+	return c && !c->dir ? c : NULL;
+}
+
+/**
+ * gntv3_front_ring_up() - the backend connected to what we published
+ * @front: the tree, after gntv3_front_xs_publish()
+ *
+ * The driver's backend said Connected (it read the keys, attached and
+ * mapped the ring): gntv3_revoke() now uses the ring.  Nothing happens
+ * without a published ring.
+ *
+ * Context: process context, may sleep; not concurrently with
+ * gntv3_front_destroy().
+ */
+void gntv3_front_ring_up(struct gntv3_front *front)
+{
+	struct gntv3_fconn *c = gntv3_fconn_of_driver(front);
+
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	if (c->ring_page && !c->connected) {
+		c->connected = true;
+		gntv3_fconn_write_state(c, XenbusStateConnected);
+		/* notifications sent before we knew */
+		queue_work(gntv3_conn_wq(), &c->ring_work);
+	}
+	mutex_unlock(&c->lock);
+}
+EXPORT_SYMBOL_GPL(gntv3_front_ring_up);
+
+/**
+ * gntv3_front_ring_down() - the backend let go of the ring
+ * @front: the tree
+ *
+ * The driver's backend closed or went away: revokes waiting for an ACK
+ * fail (their grants are dead), the event channel is closed and the ring
+ * page ended (Linux frees it once the backend unmapped it).  The next
+ * gntv3_front_xs_publish() makes a fresh ring for the next backend.
+ *
+ * Context: process context, may sleep; not concurrently with
+ * gntv3_front_destroy().
+ */
+void gntv3_front_ring_down(struct gntv3_front *front)
+{
+	struct gntv3_fconn *c = gntv3_fconn_of_driver(front);
+
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	if (c->ring_page)
+		gntv3_fconn_reset(c);
+	mutex_unlock(&c->lock);
+	/* the irq is gone: nothing queues the ring work any more */
+	cancel_work_sync(&c->ring_work);
+}
+EXPORT_SYMBOL_GPL(gntv3_front_ring_down);
+
 static bool gntv3_fconn_peer_gone(struct gntv3_fconn *c)
 {
 	enum xenbus_state s = READ_ONCE(c->peer_state);
@@ -772,10 +954,12 @@ static bool gntv3_fconn_peer_gone(struct gntv3_fconn *c)
  * gntv3_fconn_destroy() - tear a frontend connection down
  * @c: the connection, already unlinked from its front; NULL is ignored
  *
- * Says Closing, gives the backend up to close_timeout_ms to let go of the
- * ring, fails the requests still waiting, then releases the event channel
- * and the ring page (left to Linux's deferred end-foreign-access if the
- * backend still maps it) and removes the directory.
+ * A standalone connection says Closing and gives the backend up to
+ * close_timeout_ms to let go of the ring (a driver's state machine did
+ * that already).  Then the requests still waiting fail, the event channel
+ * and the ring page are released (the page left to Linux's deferred
+ * end-foreign-access if the backend still maps it) and a standalone
+ * connection's directory is removed.
  */
 void gntv3_fconn_destroy(struct gntv3_fconn *c)
 {
@@ -792,29 +976,32 @@ void gntv3_fconn_destroy(struct gntv3_fconn *c)
 	gntv3_fconn_write_state(c, XenbusStateClosing);
 	mutex_unlock(&c->lock);
 
-	wait_event_timeout(c->wq, gntv3_fconn_peer_gone(c),
-			   msecs_to_jiffies(READ_ONCE(close_timeout_ms)));
-
-	unregister_xenbus_watch(&c->watch);
-	cancel_work_sync(&c->state_work);
+	if (c->dir) {
+		wait_event_timeout(c->wq, gntv3_fconn_peer_gone(c),
+				   msecs_to_jiffies(READ_ONCE(close_timeout_ms)));
+		unregister_xenbus_watch(&c->watch);
+		cancel_work_sync(&c->state_work);
+	}
 	mutex_lock(&c->lock);
 	gntv3_fconn_ring_release(c);
 	mutex_unlock(&c->lock);
 	/* the irq is gone: nothing queues the ring work any more */
 	cancel_work_sync(&c->ring_work);
-	xenbus_rm(XBT_NIL, c->dir, "");
+	if (c->dir)
+		xenbus_rm(XBT_NIL, c->dir, "");
 	gntv3_fconn_free(c);
 }
 
 /**
- * gntv3_front_disconnect() - withdraw the tree and the ring from xenstore
+ * gntv3_front_disconnect() - withdraw the tree and the ring
  * @front: the tree
  *
  * See gntv3_fconn_destroy(); must not run concurrently with gntv3_revoke()
  * on @front.  gntv3_front_destroy() does this itself.
  *
- * Not from the xenwatch thread: the backend's answer arrives through a
- * xenstore watch, so the wait would always last close_timeout_ms.
+ * Not from the xenwatch thread for a standalone connection: the backend's
+ * answer arrives through a xenstore watch, so the wait would always last
+ * close_timeout_ms.
  *
  * Context: process context, may sleep up to close_timeout_ms.
  * Return: 0, or -ENOTCONN when @front has no connection.
