@@ -12,11 +12,13 @@
  * mapping (persistent mappings); the frontend copies request data into and
  * out of its buffers.
  *
- * The tree reaches the backend through a gntv3 connection
- * (Documentation/gntv3/revoke.rst): the frontend offers the tree and a
- * revoke ring with gntv3_front_connect() under the connection number it
- * publishes as GNTV3_BLKIF_XS_CONN, and the backend attaches with
- * gntv3_back_connect().  Over that ring the frontend takes a buffer back
+ * The tree reaches the backend with a gntv3 revoke ring
+ * (Documentation/gntv3/revoke.rst), whose keys the frontend publishes in
+ * its own device directory next to the block ring's, in the same
+ * transaction (gntv3_front_xs_publish()); the backend reads them in one
+ * transaction with its own (gntv3_back_xs_read()) and attaches
+ * (gntv3_back_connect_keys()).  One XenbusState machine per device, the
+ * driver's, covers both rings.  Over the revoke ring the frontend takes a buffer back
  * (gntv3_revoke()) when it shrinks its buffer pool: the backend drops its
  * persistent mapping of the buffer once no request uses it, and only then
  * acknowledges.  A frontend names a buffer in a request only between
@@ -25,20 +27,22 @@
  * Xenstore (device type GNTV3_BLKIF_XS_TYPE):
  *
  * Backend directory, written by the backend before InitWait:
- *   feature-gntv3         GNTV3_ABI_VERSION it speaks
+ *   feature-gntv3         GNTV3_ABI_VERSION it speaks (GNTV3_XS_FEATURE)
  *   sectors               disk size in 512-byte sectors
  *   feature-flush-cache   1 if GNTV3_BLKIF_OP_FLUSH does something
  * and by the toolstack:
  *   params                backing store: a file or block device path, or
  *                         "ramdisk" for the backend's own memory disk
  *
- * Frontend directory, written by the frontend before Initialised:
- *   gntv3-conn            number of the gntv3 connection that carries the
- *                         tree and the revoke ring; the frontend picks it
- *                         (Linux: GNTV3_BLKIF_CONN_BASE + the device's
- *                         xenbus number), the backend must assume nothing
+ * Frontend directory, written by the frontend before Initialised, in one
+ * transaction:
  *   ring-id               gntv3 id of the ring page (a 4 KiB rw grant)
  *   event-channel         interdomain event channel of the ring
+ *   gntv3-version         the gntv3 keys (GNTV3_XS_* of
+ *   gntv3-transport       grant_table_v3.h): the tree descriptor, the
+ *   gntv3-tree-ref        revoke ring page and its event channel
+ *   gntv3-ring-ref
+ *   gntv3-event-channel
  *
  * Every field a peer writes into the ring is untrusted: the backend checks
  * each request (op, pads, lengths, alignment, range, the grant's size) and
@@ -66,10 +70,6 @@
 #define GNTV3_BLKIF_XS_RING_ID		"ring-id"
 #define GNTV3_BLKIF_XS_EVTCHN		"event-channel"
 #define GNTV3_BLKIF_XS_RAMDISK		"ramdisk"
-#define GNTV3_BLKIF_XS_CONN		"gntv3-conn"
-
-/* Linux frontends number their gntv3 connections from here. */
-#define GNTV3_BLKIF_CONN_BASE		0x62000000U
 
 #define GNTV3_BLKIF_SECTOR_SHIFT	9
 #define GNTV3_BLKIF_SECTOR_SIZE		512U

@@ -12,8 +12,10 @@
  * and served in order by one kernel thread per device; a bad request gets
  * an error response and is counted.
  *
- * Revocation.  The frontend's tree comes with a revoke ring
- * (gntv3_back_connect()); gntv3 calls our revoke handler when the frontend
+ * Revocation.  The frontend's tree comes with a revoke ring, published in
+ * the frontend's device directory next to the block ring's keys
+ * (gntv3_back_xs_read(), gntv3_back_connect_keys()); gntv3 calls our revoke
+ * handler when the frontend
  * wants a buffer back, and acknowledges once we no longer map it.  Only
  * the I/O thread touches the persistent mappings, and it serves each batch
  * of requests to the end before it looks at anything else.  So the
@@ -24,11 +26,11 @@
  * I/O path takes no lock for it, and the acknowledgment waits at most for
  * the batch being served.
  *
- * Connecting waits for the frontend's gntv3 connection, which gntv3 learns
- * about through a xenstore watch; xenstore watches are delivered one at a
- * time by the xenwatch thread, which also runs our otherend_changed
- * callback.  So that callback only queues a work item, and every state
- * transition of a device runs there, never blocking xenwatch.
+ * One state machine per device, ours: gntv3 keeps no xenstore state of its
+ * own for the device.  The otherend_changed callback (the xenwatch thread)
+ * only queues a work item, and every state transition of a device runs
+ * there: connecting and disconnecting map and unmap, and a disconnect
+ * waits for the I/O thread's batch, which xenwatch should not wait for.
  *
  * Only <xen/gntv3.h> touches grants: the ring page is a gntv3 grant too.
  */
@@ -119,7 +121,7 @@ struct gv3bk_range {
  *	but remove's runs here (see the top of the file)
  * @conn_lock: serialises connect and disconnect (@state_work, remove)
  * @connected: a connection is up; under @conn_lock
- * @back: attachment to the frontend's tree, from gntv3_back_connect(),
+ * @back: attachment to the frontend's tree, from gntv3_back_connect_keys(),
  *	while connected
  * @ring_map: mapping of the ring page while connected
  * @ring: our view of the shared ring; only @thread uses it
@@ -684,46 +686,58 @@ static void gv3bk_disconnect(struct gv3bk *be)
 		s->evictions, s->revokes, s->revoked, s->unmap_batches);
 }
 
-/* What the frontend published in its directory. */
-static int gv3bk_read_keys(struct gv3bk *be, u32 *conn, gntv3_id_t *ring_id,
-			   unsigned int *evtchn)
-{
-	const char *dir = be->dev->otherend;
-	unsigned long long id;
+/**
+ * struct gv3bk_keys - what the frontend published in its directory
+ * @dir: that directory
+ * @ring_id: gntv3 id of the block ring page
+ * @evtchn: the block ring's event channel
+ * @gntv3: the tree, the revoke ring and its event channel
+ */
+struct gv3bk_keys {
+	const char *dir;
+	gntv3_id_t ring_id;
+	u32 evtchn;
+	struct gntv3_xs_keys gntv3;
+};
 
-	if (xenbus_scanf(XBT_NIL, dir, GNTV3_BLKIF_XS_CONN, "%u", conn) != 1 ||
-	    xenbus_scanf(XBT_NIL, dir, GNTV3_BLKIF_XS_RING_ID, "%llu",
-			 &id) != 1 ||
-	    xenbus_scanf(XBT_NIL, dir, GNTV3_BLKIF_XS_EVTCHN, "%u",
-			 evtchn) != 1)
+static int gv3bk_read_xbt(struct xenbus_transaction xbt, void *data)
+{
+	struct gv3bk_keys *k = data;
+	char *id;
+	int rc;
+
+	id = xenbus_read(xbt, k->dir, GNTV3_BLKIF_XS_RING_ID, NULL);
+	if (IS_ERR(id))
 		return -EPROTO;
-	*ring_id = id;
-	return 0;
+	rc = kstrtou64(id, 10, &k->ring_id) ? -EPROTO : 0;
+	kfree(id);
+	return rc ?:
+	       gntv3_xs_read_u32(xbt, k->dir, GNTV3_BLKIF_XS_EVTCHN,
+				 &k->evtchn) ?:
+	       gntv3_back_xs_read(xbt, k->dir, &k->gntv3);
 }
 
 /*
- * Connect to the frontend's gntv3 connection (tree and revoke ring), map
- * the block ring, bring the thread up.  Sleeps until the frontend's gntv3
- * connection answers: never from the xenwatch thread.
+ * Read the frontend's keys (one snapshot), attach to its tree and revoke
+ * ring, map the block ring, bring the thread up.
  */
 static int gv3bk_connect(struct gv3bk *be)
 {
 	struct xenbus_device *dev = be->dev;
-	unsigned int evtchn;
-	gntv3_id_t ring_id;
-	u32 conn;
+	struct gv3bk_keys k = { .dir = dev->otherend };
 	int rc;
 
 	lockdep_assert_held(&be->conn_lock);
 	if (be->connected)
 		return 0;
-	rc = gv3bk_read_keys(be, &conn, &ring_id, &evtchn);
+	rc = gntv3_xs_transaction(gv3bk_read_xbt, &k);
 	if (rc)
 		return rc;
-	be->back = gntv3_back_connect(dev->otherend_id, conn, 0);
+	be->back = gntv3_back_connect_keys(dev->otherend_id, &k.gntv3);
 	if (IS_ERR(be->back))
 		return PTR_ERR(be->back);
-	rc = gntv3_map(be->back, &ring_id, 1, GNTV3_MAP_F_VMAP, &be->ring_map);
+	rc = gntv3_map(be->back, &k.ring_id, 1, GNTV3_MAP_F_VMAP,
+		       &be->ring_map);
 	if (rc)
 		goto err_detach;
 	if (be->ring_map->order || be->ring_map->readonly) {
@@ -738,7 +752,7 @@ static int gv3bk_connect(struct gv3bk *be)
 	be->nr_revoke = 0;
 	be->revoke_all = false;
 	be->revokes_in = 0;
-	rc = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
+	rc = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, k.evtchn,
 							   gv3bk_interrupt, 0,
 							   "gntv3-blkback", be);
 	if (rc < 0)
@@ -752,8 +766,9 @@ static int gv3bk_connect(struct gv3bk *be)
 	}
 	gntv3_back_set_revoke_handler(be->back, gv3bk_revoke, be);
 	be->connected = true;
-	pr_info("dom%u %s: connected (gntv3 connection %#x, ring id %llu, %llu sectors)\n",
-		dev->otherend_id, dev->nodename, conn, ring_id, be->sectors);
+	pr_info("dom%u %s: connected (tree ref %u, ring id %llu, %llu sectors)\n",
+		dev->otherend_id, dev->nodename, k.gntv3.tree_ref, k.ring_id,
+		be->sectors);
 	return 0;
 
 err_unbind:
@@ -875,10 +890,22 @@ static void gv3bk_close_store(struct gv3bk *be)
 
 /* ---- xenbus ---- */
 
+/* What we offer, in one transaction before InitWait. */
+static int gv3bk_advertise_xbt(struct xenbus_transaction xbt, void *data)
+{
+	struct gv3bk *be = data;
+	const char *dir = be->dev->nodename;
+
+	return gntv3_back_xs_advertise(xbt, dir) ?:
+	       xenbus_printf(xbt, dir, GNTV3_BLKIF_XS_SECTORS, "%llu",
+			     be->sectors) ?:
+	       xenbus_printf(xbt, dir, GNTV3_BLKIF_XS_FLUSH, "%u",
+			     be->file ? 1 : 0);
+}
+
 static int gv3bk_probe(struct xenbus_device *dev,
 		       const struct xenbus_device_id *id)
 {
-	struct xenbus_transaction xbt;
 	struct gv3bk *be;
 	int rc;
 
@@ -898,23 +925,7 @@ static int gv3bk_probe(struct xenbus_device *dev,
 		xenbus_dev_fatal(dev, rc, "opening the backing store");
 		goto err_free;
 	}
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		goto err_store;
-	rc = xenbus_printf(xbt, dev->nodename, GNTV3_XS_FEATURE, "%u",
-			   GNTV3_ABI_VERSION) ?:
-	     xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_SECTORS, "%llu",
-			   be->sectors) ?:
-	     xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_FLUSH, "%u",
-			   be->file ? 1 : 0);
-	if (rc) {
-		xenbus_transaction_end(xbt, 1);
-		goto err_store;
-	}
-	rc = xenbus_transaction_end(xbt, 0);
-	if (rc == -EAGAIN)
-		goto again;
+	rc = gntv3_xs_transaction(gv3bk_advertise_xbt, be);
 	if (rc)
 		goto err_store;
 	rc = xenbus_switch_state(dev, XenbusStateInitWait);
@@ -934,11 +945,7 @@ static void gv3bk_remove(struct xenbus_device *dev)
 {
 	struct gv3bk *be = dev_get_drvdata(&dev->dev);
 
-	/*
-	 * xenbus calls no otherend_changed any more.  From the xenwatch
-	 * thread a connect in progress can wait for a watch only we would
-	 * deliver: it gives up after gntv3_back_connect()'s timeout.
-	 */
+	/* xenbus calls no otherend_changed any more */
 	cancel_work_sync(&be->state_work);
 	mutex_lock(&be->conn_lock);
 	gv3bk_disconnect(be);

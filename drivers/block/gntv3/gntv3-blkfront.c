@@ -4,8 +4,11 @@
  * grants (protocol: blkif_gntv3.h).
  *
  * Each device keeps one gntv3 grant tree for its backend domain, from probe
- * to remove, and offers it to the backend with a revoke ring
- * (gntv3_front_connect()).  Per block connection it grants a ring page
+ * to remove, and offers it to the backend with a revoke ring: the tree,
+ * the revoke ring and its event channel are published in the device's own
+ * directory next to the block ring's keys (gntv3_front_xs_publish()), in
+ * the same transaction, and follow the device's one state machine.  Per
+ * block connection it grants a ring page
  * (4 KiB) and a pool of data buffers, one per blk-mq tag: each a 2 MiB
  * folio granted as ONE superpage grant.  A request takes an idle buffer
  * from the pool and copies its data into (write) or out of (read) it; the
@@ -131,7 +134,6 @@ struct gv3bf_pool_stats {
  * @dev: the xenbus device
  * @front: the grant tree for the backend domain, probe to remove
  * @index: number of the disk's name
- * @conn_id: number of the tree's gntv3 connection (GNTV3_BLKIF_XS_CONN)
  * @dbg: our debugfs directory
  * @storm_stop: remove() started: revoke_storm stops at the next round
  * @conn_lock: serialises setting up and tearing down a connection (xenbus
@@ -163,7 +165,6 @@ struct gv3bf {
 	struct xenbus_device *dev;
 	struct gntv3_front *front;
 	int index;
-	u32 conn_id;
 	struct dentry *dbg;
 	bool storm_stop;
 
@@ -681,6 +682,8 @@ static void gv3bf_disconnect(struct gv3bf *fe, bool ask)
 		if (!gv3bf_buf_release(fe, &fe->bufs[i], ask,
 				       GV3BF_CLOSE_REVOKE_MS))
 			ask = false;	/* see gv3bf_buf_release() */
+	/* asked what we could: the revoke ring goes with this connection */
+	gntv3_front_ring_down(fe->front);
 	if (fe->disk)
 		blk_mq_unquiesce_queue(fe->disk->queue);
 	if (n || fe->bad_rsp)
@@ -688,36 +691,40 @@ static void gv3bf_disconnect(struct gv3bf *fe, bool ask)
 			fe->dev->nodename, n, fe->bad_rsp);
 }
 
+/**
+ * struct gv3bf_keys - what gv3bf_publish() writes
+ * @fe: the device
+ * @evtchn: the block ring's event channel
+ */
+struct gv3bf_keys {
+	struct gv3bf *fe;
+	evtchn_port_t evtchn;
+};
+
+static int gv3bf_publish_xbt(struct xenbus_transaction xbt, void *data)
+{
+	struct gv3bf_keys *k = data;
+	struct xenbus_device *dev = k->fe->dev;
+
+	return xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_RING_ID, "%llu",
+			     k->fe->ring_gid) ?:
+	       xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_EVTCHN, "%u",
+			     k->evtchn) ?:
+	       gntv3_front_xs_publish(k->fe->front, xbt, dev->nodename,
+				      dev->otherend);
+}
+
+/* The block ring and the gntv3 keys, in one transaction. */
 static int gv3bf_publish(struct gv3bf *fe, evtchn_port_t evtchn)
 {
-	struct xenbus_device *dev = fe->dev;
-	struct xenbus_transaction xbt;
-	int rc;
+	struct gv3bf_keys k = { .fe = fe, .evtchn = evtchn };
 
-again:
-	rc = xenbus_transaction_start(&xbt);
-	if (rc)
-		return rc;
-	rc = xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_CONN, "%u",
-			   fe->conn_id) ?:
-	     xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_RING_ID, "%llu",
-			   fe->ring_gid) ?:
-	     xenbus_printf(xbt, dev->nodename, GNTV3_BLKIF_XS_EVTCHN, "%u",
-			   evtchn);
-	if (rc) {
-		xenbus_transaction_end(xbt, 1);
-		return rc;
-	}
-	rc = xenbus_transaction_end(xbt, 0);
-	if (rc == -EAGAIN)
-		goto again;
-	return rc;
+	return gntv3_xs_transaction(gv3bf_publish_xbt, &k);
 }
 
 /*
- * Backend in InitWait: grant the ring and the buffers, publish them.  The
- * tree itself reaches the backend through its gntv3 connection, made at
- * probe, whose number we publish.
+ * Backend in InitWait: grant the ring and the buffers, publish them with
+ * the tree and the revoke ring.
  */
 static int gv3bf_setup(struct gv3bf *fe)
 {
@@ -727,9 +734,9 @@ static int gv3bf_setup(struct gv3bf *fe)
 	int rc;
 
 	lockdep_assert_held(&fe->conn_lock);
-	if (xenbus_read_unsigned(fe->dev->otherend, GNTV3_XS_FEATURE, 0) <
-	    GNTV3_ABI_VERSION)
-		return -EPROTONOSUPPORT;
+	rc = gntv3_xs_read_feature(XBT_NIL, fe->dev->otherend);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < depth; i++) {
 		rc = gv3bf_buf_grant(fe, &fe->bufs[i]);
 		if (rc)
@@ -812,6 +819,8 @@ static int gv3bf_connect(struct gv3bf *fe)
 	int rc;
 
 	lockdep_assert_held(&fe->conn_lock);
+	/* the backend attached and mapped our revoke ring */
+	gntv3_front_ring_up(fe->front);
 	sectors = xenbus_read_unsigned(fe->dev->otherend, GNTV3_BLKIF_XS_SECTORS,
 				       0);
 	if (first) {
@@ -830,10 +839,10 @@ static int gv3bf_connect(struct gv3bf *fe)
 	fe->connected = true;
 	spin_unlock_irq(&fe->lock);
 	xenbus_switch_state(fe->dev, XenbusStateConnected);
-	pr_info("%s: %s connected to dom%u: %llu sectors, %u x 2 MiB buffers, tree ref %u, gntv3 connection %#x, ring id %llu\n",
+	pr_info("%s: %s connected to dom%u: %llu sectors, %u x 2 MiB buffers, tree ref %u, ring id %llu\n",
 		fe->dev->nodename, fe->disk->disk_name, fe->dev->otherend_id,
 		fe->sectors, depth, gntv3_front_tree_ref(fe->front),
-		fe->conn_id, fe->ring_gid);
+		fe->ring_gid);
 
 	if (first) {
 		/* I/O must already flow: add_disk() may read the disk */
@@ -902,19 +911,6 @@ static void gv3bf_backend_changed(struct xenbus_device *dev,
 
 /* ---- xenbus ---- */
 
-/* Our gntv3 connection number: GNTV3_BLKIF_CONN_BASE + the xenbus one. */
-static int gv3bf_conn_id(struct xenbus_device *dev, u32 *conn_id)
-{
-	const char *num = strrchr(dev->nodename, '/');
-	unsigned int devid;
-
-	if (!num || kstrtouint(num + 1, 10, &devid) ||
-	    devid > U32_MAX - GNTV3_BLKIF_CONN_BASE)
-		return -EINVAL;
-	*conn_id = GNTV3_BLKIF_CONN_BASE + devid;
-	return 0;
-}
-
 static void gv3bf_debugfs_add(struct gv3bf *fe)
 {
 	fe->dbg = debugfs_create_dir(dev_name(&fe->dev->dev), gv3bf_debugfs);
@@ -936,9 +932,6 @@ static int gv3bf_probe(struct xenbus_device *dev,
 	mutex_init(&fe->conn_lock);
 	spin_lock_init(&fe->lock);
 	init_waitqueue_head(&fe->buf_wq);
-	rc = gv3bf_conn_id(dev, &fe->conn_id);
-	if (rc)
-		goto err_free;
 	fe->index = ida_alloc(&gv3bf_ida, GFP_KERNEL);
 	if (fe->index < 0) {
 		rc = fe->index;
@@ -949,16 +942,10 @@ static int gv3bf_probe(struct xenbus_device *dev,
 		rc = PTR_ERR(fe->front);
 		goto err_ida;
 	}
-	/* the revoke ring: it follows backends coming and going itself */
-	rc = gntv3_front_connect(fe->front, fe->conn_id);
-	if (rc)
-		goto err_front;
 	dev_set_drvdata(&dev->dev, fe);
 	gv3bf_debugfs_add(fe);
 	return 0;
 
-err_front:
-	gntv3_front_destroy(fe->front);
 err_ida:
 	ida_free(&gv3bf_ida, fe->index);
 err_free:
@@ -992,7 +979,7 @@ static void gv3bf_remove(struct xenbus_device *dev)
 	for (i = 0; i < depth; i++)
 		if (fe->bufs[i].folio)
 			folio_put(fe->bufs[i].folio);
-	/* disconnects the revoke ring too */
+	/* releases the revoke ring too */
 	rc = gntv3_front_destroy(fe->front);
 	if (rc)
 		pr_warn("%s: grant tree still in use (%d): leaking it\n",

@@ -11,7 +11,9 @@
 #
 #  attach           a "vgntv3blk" device backed by /dev/ram0, its xenstore
 #                   nodes written by hand as a toolstack would; the
-#                   frontend shows gntv3blk0
+#                   frontend shows gntv3blk0; the tree, revoke ring and
+#                   event channel are in the device's own directory, and
+#                   no data/gntv3 directory exists beside it
 #  integrity        the domU writes a pattern through gntv3blk0 and reads
 #                   it back; dom0 verifies the same pattern directly on
 #                   /dev/ram0 and both sides' checksums must agree
@@ -183,6 +185,16 @@ blk_check attach
 attach vgntv3blk 1 "" params=/dev/ram0 || blk_fail "writing the vgntv3blk nodes"
 connected vgntv3blk 1 || blk_fail "vgntv3blk did not connect"
 blk_cmd 60 disk gntv3blk0 || blk_fail "no gntv3blk0 in the domU"
+for k in gntv3-version gntv3-transport gntv3-tree-ref gntv3-ring-ref \
+	 gntv3-event-channel ring-id event-channel; do
+	xenstore-read "$GFE/$k" >/dev/null 2>&1 ||
+		blk_fail "no $k in the frontend's directory $GFE"
+done
+xenstore-read "$GBE/feature-gntv3" >/dev/null 2>&1 ||
+	blk_fail "no feature-gntv3 in the backend's directory $GBE"
+! xenstore-exists "$DATA/gntv3" 2>/dev/null ||
+	blk_fail "$DATA/gntv3 exists: a second state machine beside the device's"
+blk_ok "gntv3 keys in the device's own directories, no $DATA/gntv3"
 blk_ok "backend and frontend Connected, gntv3blk0 present"
 blk_pass
 
