@@ -7,6 +7,11 @@
  * the descriptor and caches table pages, transport_v1_tree.c), and owns a
  * pool of mapping objects and a page cache (pool.c) and the list of its
  * mappings (map.c, unmap.c).
+ *
+ * The layer above (the connection, conn_back.c) asks questions
+ * (gntv3_back_range_mapped()), has the owner's revoke handler called
+ * (gntv3_back_call_revoke()) and learns of events through the
+ * struct gntv3_back_notifier it hands down; nothing here calls it by name.
  */
 #include <linux/err.h>
 #include <linux/mm.h>
@@ -16,7 +21,6 @@
 #include <xen/grant_table.h>
 
 #include "backend.h"
-#include "conn.h"
 #include "internal.h"
 #include "tree.h"
 
@@ -61,7 +65,7 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	INIT_LIST_HEAD(&back->maps);
 	kref_init(&back->ref);
 	back->xops = gntv3_transport_grantee(tree_ref);
-	rc = back->xops ? gntv3_conn_self_domid(&back->self) : -EOPNOTSUPP;
+	rc = back->xops ? gntv3_xs_self_domid(&back->self) : -EOPNOTSUPP;
 	if (rc)
 		goto err_free;
 	if (gntv3_back_caches_init(back)) {
@@ -104,10 +108,20 @@ void gntv3_back_detach(struct gntv3_back *back)
 	struct gntv3_map_priv *mp;
 	bool was_pending;
 
+	const struct gntv3_back_notifier *ops;
+	void *data;
+
 	if (!back)
 		return;
-	/* the ring first: no revoke request may look at the maps below */
-	gntv3_bconn_destroy(back);
+	/* the layer above first: no revoke may look at the maps below */
+	mutex_lock(&back->lock);
+	ops = back->notifier;
+	data = back->notifier_data;
+	back->notifier = NULL;
+	back->notifier_data = NULL;
+	mutex_unlock(&back->lock);
+	if (ops && ops->detaching)
+		ops->detaching(back, data);
 	mutex_lock(&gntv3_backs_lock);
 	list_del(&back->link);
 	mutex_unlock(&gntv3_backs_lock);
@@ -154,18 +168,144 @@ void gntv3_back_put(struct gntv3_back *back)
  * gntv3_back_mappings_gone() - mappings of @back went away
  * @back: the attachment, with its lock held
  *
- * A connected attachment re-checks its pending revoke requests at once
- * rather than on its next poll: the mapping that kept one waiting may have
- * been among them.  Called once the owner knows (its done callback ran, or
+ * Tells the layer above (&gntv3_back_notifier.mappings_gone): a connected
+ * attachment re-checks its pending revoke requests at once rather than on
+ * its next poll, as the mapping that kept one waiting may have been among
+ * them.  Called once the owner knows (its done callback ran, or
  * gntv3_unmap_batch() is about to return), so that an ACK never runs ahead
  * of what the owner has been told.
  */
 void gntv3_back_mappings_gone(struct gntv3_back *back)
 {
 	lockdep_assert_held(&back->lock);
-	if (back->conn)
-		gntv3_bconn_kick(back->conn);
+	if (back->notifier && back->notifier->mappings_gone)
+		back->notifier->mappings_gone(back, back->notifier_data);
 }
+
+/**
+ * gntv3_back_set_notifier() - the layer above an attachment hands down its
+ * event callbacks
+ * @back: the attachment, not yet handed out to its owner
+ * @ops: the callbacks, or NULL to remove them
+ * @data: their argument
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EBUSY when @back has other callbacks already.
+ */
+int gntv3_back_set_notifier(struct gntv3_back *back,
+			    const struct gntv3_back_notifier *ops, void *data)
+{
+	int rc = 0;
+
+	mutex_lock(&back->lock);
+	if (ops && back->notifier) {
+		rc = -EBUSY;
+	} else {
+		back->notifier = ops;
+		back->notifier_data = ops ? data : NULL;
+	}
+	mutex_unlock(&back->lock);
+	return rc;
+}
+
+/**
+ * gntv3_back_notifier_data() - the argument the layer above handed down
+ * @back: the attachment
+ * @ops: the callbacks it was handed down with
+ *
+ * Context: process context, may sleep; not under @back's lock.
+ * Return: the argument, or NULL when @back has no such callbacks.
+ */
+void *gntv3_back_notifier_data(struct gntv3_back *back,
+			       const struct gntv3_back_notifier *ops)
+{
+	void *data;
+
+	mutex_lock(&back->lock);
+	data = back->notifier == ops ? back->notifier_data : NULL;
+	mutex_unlock(&back->lock);
+	return data;
+}
+
+/**
+ * gntv3_back_range_mapped() - does any mapping still overlap a range of ids
+ * @back: the attachment
+ * @first: first id of the range
+ * @nr_ids: its length
+ *
+ * Mappings in the safe unmap path count until they are unmapped.
+ *
+ * Context: process context, may sleep; not under @back's lock.
+ * Return: true while a mapping of @back overlaps the range.
+ */
+bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
+			     u64 nr_ids)
+{
+	struct gntv3_map_priv *mp;
+	bool busy = false;
+
+	mutex_lock(&back->lock);
+	list_for_each_entry(mp, &back->maps, node) {
+		if (mp->pub.id < first + nr_ids &&
+		    first < mp->pub.id + mp->pub.nr_pages) {
+			busy = true;
+			break;
+		}
+	}
+	mutex_unlock(&back->lock);
+	return busy;
+}
+
+/**
+ * gntv3_back_call_revoke() - ask the owner to unmap a range
+ * @back: the attachment
+ * @first: first id of the range
+ * @nr_ids: its length
+ * @downgrade: only write access is taken away
+ *
+ * Calls the owner's revoke handler (gntv3_back_set_revoke_handler()), if
+ * any, without any gntv3 lock held.
+ *
+ * Context: process context, may sleep.
+ */
+void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,
+			    u64 nr_ids, bool downgrade)
+{
+	gntv3_revoke_handler_t fn;
+	void *data;
+
+	mutex_lock(&back->lock);
+	fn = back->revoke_fn;
+	data = back->revoke_data;
+	mutex_unlock(&back->lock);
+	if (fn)
+		fn(back, first, nr_ids, downgrade, data);
+}
+
+/**
+ * gntv3_back_set_revoke_handler() - who unmaps when the frontend revokes
+ * @back: the attachment
+ * @fn: the handler, see gntv3_revoke_handler_t; NULL to remove it
+ * @data: its argument
+ *
+ * Without a handler gntv3 still acknowledges a request, once the owner
+ * unmapped the range of its own accord.  A handler call already running
+ * may finish after a NULL @fn was set: @data must stay valid until
+ * gntv3_back_detach(), which waits for it.
+ *
+ * Context: process context, may sleep.
+ */
+void gntv3_back_set_revoke_handler(struct gntv3_back *back,
+				   gntv3_revoke_handler_t fn, void *data)
+{
+	if (!back)
+		return;
+	mutex_lock(&back->lock);
+	back->revoke_fn = fn;
+	back->revoke_data = data;
+	mutex_unlock(&back->lock);
+}
+EXPORT_SYMBOL_GPL(gntv3_back_set_revoke_handler);
 
 /**
  * gntv3_back_init() - set up the backend half of the module

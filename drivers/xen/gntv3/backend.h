@@ -22,7 +22,23 @@
 #include <xen/gntv3.h>
 #include <xen/grant_table.h>
 
-struct gntv3_bconn;
+/**
+ * struct gntv3_back_notifier - what an attachment tells the layer above it
+ * @mappings_gone: some mappings of @back went away, and their owner knows
+ *	(its done callback ran, or gntv3_unmap_batch() is about to return);
+ *	called with @back's lock held: must neither sleep nor call back
+ *	into @back
+ * @detaching: gntv3_back_detach() of @back started, before any mapping is
+ *	touched; called without any lock, may sleep; the layer lets go of
+ *	everything that looks at @back.  No callback runs after it.
+ *
+ * The connection (conn_back.c) hands one down with gntv3_back_set_notifier();
+ * the attachment never calls the connection by name.
+ */
+struct gntv3_back_notifier {
+	void (*mappings_gone)(struct gntv3_back *back, void *data);
+	void (*detaching)(struct gntv3_back *back, void *data);
+};
 
 /*
  * Pages mapped by one gntv3_map() call at most: 64 superpages of 2 MiB.
@@ -204,9 +220,11 @@ struct gntv3_stack {
  * @in_done: unmap works between the same two points; detach waits until
  *	there is none, so that no done callback of the attachment runs once
  *	gntv3_back_detach() returned
- * @conn: the ring connection of an attachment made by gntv3_back_connect()
- *	(conn_back.c), NULL otherwise; set before the attachment is handed
- *	out, cleared by detach under @lock
+ * @notifier: the events of the layer above (a connection made by
+ *	gntv3_back_connect() or gntv3_back_connect_keys()), NULL otherwise;
+ *	set before the attachment is handed out, cleared by detach (under
+ *	@lock)
+ * @notifier_data: its argument (under @lock)
  * @revoke_fn: the owner's revoke handler, or NULL (under @lock)
  * @revoke_data: its argument (under @lock)
  * @pool: freed struct gntv3_map_priv kept for the next gntv3_map() instead
@@ -235,7 +253,8 @@ struct gntv3_back {
 	struct list_head link;
 	struct kref ref;
 	atomic_t in_done;
-	struct gntv3_bconn *conn;
+	const struct gntv3_back_notifier *notifier;
+	void *notifier_data;
 	gntv3_revoke_handler_t revoke_fn;
 	void *revoke_data;
 	struct gntv3_stack pool;
@@ -277,6 +296,14 @@ extern struct list_head gntv3_backs;
 extern struct mutex gntv3_backs_lock;
 void gntv3_back_mappings_gone(struct gntv3_back *back);
 void gntv3_back_put(struct gntv3_back *back);
+int gntv3_back_set_notifier(struct gntv3_back *back,
+			    const struct gntv3_back_notifier *ops, void *data);
+void *gntv3_back_notifier_data(struct gntv3_back *back,
+			       const struct gntv3_back_notifier *ops);
+bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
+			     u64 nr_ids);
+void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,
+			    u64 nr_ids, bool downgrade);
 
 /*
  * transport_v1_tree.c, transport_v1_map.c: the v1 transport, grantee half

@@ -38,28 +38,6 @@ struct workqueue_struct *gntv3_conn_wq(void)
 }
 
 /**
- * gntv3_conn_self_domid() - our domain id
- * @domid: set to 0 in dom0, else to what the toolstack wrote in xenstore
- *
- * Return: 0, or -ENXIO when it cannot be found.
- */
-int gntv3_conn_self_domid(domid_t *domid)
-{
-	unsigned int v;
-
-	if (xen_initial_domain()) {
-		*domid = 0;
-		return 0;
-	}
-	/* A relative path is under our own /local/domain/<domid>. */
-	if (xenbus_scanf(XBT_NIL, "domid", "", "%u", &v) != 1 ||
-	    v >= DOMID_FIRST_RESERVED)
-		return -ENXIO;
-	*domid = v;
-	return 0;
-}
-
-/**
  * gntv3_conn_frontdir() - xenstore directory of one frontend connection
  * @frontend: the frontend domain
  * @devid: the connection number, chosen by the frontend
@@ -82,17 +60,18 @@ char *gntv3_conn_frontdir(domid_t frontend, u32 devid)
  */
 int gntv3_conn_show(struct seq_file *s, void *unused)
 {
+	struct gntv3_revoke_counters *r = &gntv3_revoke_cnt;
 	struct gntv3_conn_counters *c = &gntv3_conn_cnt;
 
 	seq_printf(s, "revokes_sent: %lld\ndowngrades_sent: %lld\nacked: %lld\n",
 		   atomic64_read(&c->revokes_sent),
-		   atomic64_read(&c->downgrades_sent), atomic64_read(&c->acked));
+		   atomic64_read(&c->downgrades_sent), atomic64_read(&r->acked));
 	seq_printf(s, "nacked: %lld\ntimed_out: %lld\ndead: %lld\n",
-		   atomic64_read(&c->nacked), atomic64_read(&c->timed_out),
-		   atomic64_read(&c->dead));
+		   atomic64_read(&r->nacked), atomic64_read(&r->timed_out),
+		   atomic64_read(&r->dead));
 	seq_printf(s, "dead_quarantined: %lld\nforced: %lld\nlate_acks: %lld\n",
-		   atomic64_read(&c->dead_quarantined),
-		   atomic64_read(&c->forced), atomic64_read(&c->late_acks));
+		   atomic64_read(&r->dead_quarantined),
+		   atomic64_read(&r->forced), atomic64_read(&c->late_acks));
 	seq_printf(s, "malformed: %lld\nbad_index: %lld\nunmapped_rx: %lld\n",
 		   atomic64_read(&c->malformed), atomic64_read(&c->bad_index),
 		   atomic64_read(&c->unmapped_rx));

@@ -42,16 +42,6 @@ struct seq_file;
  * "conn", GNTV3_IOC_CONN_STATS); atomics, no lock
  * @revokes_sent: REVOKE requests put on a ring
  * @downgrades_sent: DOWNGRADE requests put on a ring
- * @acked: requests the backend acknowledged with GNTST_okay
- * @nacked: requests the backend answered with an error status
- * @timed_out: requests that got no answer in time (or whose connection
- *	went away first)
- * @dead: grants marked dead after a timeout (revoked without the
- *	backend's ACK)
- * @dead_quarantined: of those, grants whose pages the backend still mapped,
- *	now quarantined
- * @forced: dead grants taken back with GNTTABOP_v3_revoke and a scratch
- *	page (native transport only)
  * @late_acks: ACKs that arrived after their request timed out
  * @malformed: malformed messages dropped, both sides
  * @bad_index: corrupt ring indices seen, both sides (the ring is broken)
@@ -64,12 +54,6 @@ struct seq_file;
 struct gntv3_conn_counters {
 	atomic64_t revokes_sent;
 	atomic64_t downgrades_sent;
-	atomic64_t acked;
-	atomic64_t nacked;
-	atomic64_t timed_out;
-	atomic64_t dead;
-	atomic64_t dead_quarantined;
-	atomic64_t forced;
 	atomic64_t late_acks;
 	atomic64_t malformed;
 	atomic64_t bad_index;
@@ -85,17 +69,11 @@ extern struct gntv3_conn_counters gntv3_conn_cnt;
 /* Fault injection knobs (debugfs), see conn.c. */
 extern u32 gntv3_back_ignore_revokes;
 
-/* xenbus.c */
-int gntv3_xs_write_keys(struct xenbus_transaction xbt, const char *dir,
-			const struct gntv3_xs_keys *keys);
-void gntv3_xs_remove_keys(struct xenbus_transaction xbt, const char *dir);
-
 /* conn.c */
 int gntv3_conn_init(void);
 void gntv3_conn_exit(void);
 struct workqueue_struct *gntv3_conn_wq(void);
 int gntv3_conn_show(struct seq_file *s, void *unused);
-int gntv3_conn_self_domid(domid_t *domid);
 char *gntv3_conn_frontdir(domid_t frontend, u32 devid);
 
 /* conn_front.c */
@@ -104,8 +82,6 @@ int gntv3_fconn_inject(u32 what);
 void gntv3_fconn_exit(void);
 
 /* conn_back.c */
-void gntv3_bconn_destroy(struct gntv3_back *back);
-void gntv3_bconn_kick(struct gntv3_bconn *bc);
 void gntv3_bconn_show(struct seq_file *s);
 
 #endif /* _GNTV3_CONN_H */

@@ -17,9 +17,11 @@
  * one is counted and NACKed with GNTST_general_error).  The frontend
  * already changed the leaf, so new mappings of the range fail.  The
  * attachment's owner is asked (its revoke handler) to unmap its mappings
- * of the range through the safe unmap path; gntv3 checks the attachment's
- * mappings each time some of them went away (gntv3_bconn_kick(), once the
- * owner was told) and, in case the owner unmaps some other way, polls them
+ * of the range through the safe unmap path (gntv3_back_call_revoke());
+ * gntv3 asks the attachment whether the range is still mapped
+ * (gntv3_back_range_mapped()) each time some of its mappings went away
+ * (the mappings_gone event of struct gntv3_back_notifier, once the owner
+ * was told) and, in case the owner unmaps some other way, polls it
  * with a backoff (1 ms doubling to 64 ms), and ACKs with GNTST_okay once
  * none overlaps the range any more: for a revoke and, on
  * the v1 transport, for a downgrade too (v1 entries cannot change mode
@@ -28,7 +30,8 @@
  * back_ignore_revokes set, requests are dropped unanswered instead.
  *
  * Lock order: a connection's lock, then its attachment's back->lock.
- * Revoke handlers are called with neither held.
+ * Revoke handlers are called with neither held.  The attachment (attach.c)
+ * knows us only through the struct gntv3_back_notifier we hand down.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -50,6 +53,7 @@
 
 #include "backend.h"
 #include "conn.h"
+#include "internal.h"
 #include "retry.h"
 #include "ring.h"
 
@@ -95,7 +99,8 @@ struct gntv3_bconn_req {
  * @next_cookie: cookie of the next notification
  * @irq: the event channel's irq, 0 when unbound
  * @reqs: requests being carried out (struct gntv3_bconn_req)
- * @nr_reqs: how many; also read without @lock by gntv3_bconn_kick()
+ * @nr_reqs: how many; also read without @lock by
+ *	gntv3_bconn_mappings_gone()
  * @poll_round: polls since the last time @reqs was empty
  * @done: requests ACKed
  * @ignored: requests dropped by the fault injection knob
@@ -265,30 +270,6 @@ static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
 
 /* ---- requests ---- */
 
-static bool gntv3_bconn_overlap(gntv3_id_t a, u64 na, gntv3_id_t b, u64 nb)
-{
-	return a < b + nb && b < a + na;
-}
-
-/* Does any mapping of @back still overlap the range of @m? */
-static bool gntv3_bconn_range_busy(struct gntv3_back *back,
-				   const struct gntv3_ring_msg *m)
-{
-	struct gntv3_map_priv *mp;
-	bool busy = false;
-
-	mutex_lock(&back->lock);
-	list_for_each_entry(mp, &back->maps, node) {
-		if (gntv3_bconn_overlap(mp->pub.id, mp->pub.nr_pages, m->id,
-					m->nr_ids)) {
-			busy = true;
-			break;
-		}
-	}
-	mutex_unlock(&back->lock);
-	return busy;
-}
-
 static void gntv3_bconn_poll_work(struct work_struct *work)
 {
 	struct gntv3_bconn *bc = container_of(to_delayed_work(work),
@@ -301,7 +282,8 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 	if (!bc->connected)
 		goto out;
 	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
-		if (gntv3_bconn_range_busy(bc->back, &req->msg))
+		if (gntv3_back_range_mapped(bc->back, req->msg.id,
+					    req->msg.nr_ids))
 			continue;
 		gntv3_ring_make_ack(&req->msg, GNTST_okay, &ack);
 		if (!gntv3_ring_put_ack(&bc->ring, &ack))
@@ -326,17 +308,18 @@ out:
 	mutex_unlock(&bc->lock);
 }
 
-/**
- * gntv3_bconn_kick() - check the pending requests of @bc now
- * @bc: the connection of an attachment whose mappings just went away
- *
+/*
+ * &gntv3_back_notifier.mappings_gone: check the pending requests now.
  * Called with the attachment's lock held, which keeps @bc alive: detach
- * clears back->conn under it before it cancels @bc's poll.  @bc's own lock
- * comes before the attachment's, so @nr_reqs is read without it; a kick
- * missed that way leaves the request to the poll.
+ * clears the notifier under it before it tells us it is detaching, and we
+ * cancel the poll only then.  @bc's own lock comes before the
+ * attachment's, so @nr_reqs is read without it; a kick missed that way
+ * leaves the request to the poll.
  */
-void gntv3_bconn_kick(struct gntv3_bconn *bc)
+static void gntv3_bconn_mappings_gone(struct gntv3_back *back, void *data)
 {
+	struct gntv3_bconn *bc = data;
+
 	if (READ_ONCE(bc->nr_reqs))
 		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
 }
@@ -425,9 +408,7 @@ static void gntv3_bconn_ring_work(struct work_struct *work)
 					      ring_work);
 	struct gntv3_ring_msg todo[GNTV3_RING_SLOTS];
 	struct gntv3_back *back = bc->back;
-	gntv3_revoke_handler_t fn;
 	bool acks;
-	void *data;
 	int i, n;
 
 	mutex_lock(&bc->lock);
@@ -445,13 +426,9 @@ static void gntv3_bconn_ring_work(struct work_struct *work)
 
 	if (n <= 0)
 		return;
-	mutex_lock(&back->lock);
-	fn = back->revoke_fn;
-	data = back->revoke_data;
-	mutex_unlock(&back->lock);
-	for (i = 0; fn && i < n; i++)
-		fn(back, todo[i].id, todo[i].nr_ids,
-		   todo[i].op == GNTV3_RING_OP_DOWNGRADE, data);
+	for (i = 0; i < n; i++)
+		gntv3_back_call_revoke(back, todo[i].id, todo[i].nr_ids,
+				       todo[i].op == GNTV3_RING_OP_DOWNGRADE);
 	/* the handler may have unmapped at once */
 	mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
 }
@@ -492,6 +469,14 @@ static int gntv3_bconn_read_xbt(struct xenbus_transaction xbt, void *data)
 	return gntv3_back_xs_read(xbt, r->dir, &r->keys);
 }
 
+static void gntv3_bconn_detaching(struct gntv3_back *back, void *data);
+
+/* What the attachment tells us. */
+static const struct gntv3_back_notifier gntv3_bconn_notifier = {
+	.mappings_gone = gntv3_bconn_mappings_gone,
+	.detaching = gntv3_bconn_detaching,
+};
+
 /* Attach, map the ring and bind the event channel; under bc->lock. */
 static int gntv3_bconn_bind(struct gntv3_bconn *bc,
 			    const struct gntv3_xs_keys *k)
@@ -525,7 +510,8 @@ static int gntv3_bconn_bind(struct gntv3_bconn *bc,
 	gntv3_ring_init(&bc->ring, page_address(bc->ring_page), false);
 	memset(&bc->pend, 0, sizeof(bc->pend));
 	bc->back = back;
-	back->conn = bc;
+	/* a fresh attachment: nobody else handed callbacks down yet */
+	gntv3_back_set_notifier(back, &gntv3_bconn_notifier, bc);
 	bc->connected = true;
 	return 0;
 
@@ -553,7 +539,8 @@ static int gntv3_bconn_try_connect(struct gntv3_bconn *bc)
 	if (rc) {
 		back = bc->back;
 		gntv3_bconn_disconnect(bc);
-		back->conn = NULL;
+		/* @bc is the caller's to free: no detaching event */
+		gntv3_back_set_notifier(back, NULL, NULL);
 		bc->back = NULL;
 		gntv3_back_detach(back);
 		return rc;
@@ -722,7 +709,7 @@ struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 
 	if (frontend >= DOMID_FIRST_RESERVED)
 		return ERR_PTR(-EINVAL);
-	rc = gntv3_conn_self_domid(&self);
+	rc = gntv3_xs_self_domid(&self);
 	if (rc)
 		return ERR_PTR(rc);
 	bc = gntv3_bconn_alloc(frontend);
@@ -831,25 +818,18 @@ struct gntv3_back *gntv3_back_connect_keys(domid_t frontend,
 }
 EXPORT_SYMBOL_GPL(gntv3_back_connect_keys);
 
-/**
- * gntv3_bconn_destroy() - detach's first step: let go of the ring
- * @back: the attachment; nothing happens unless gntv3_back_connect() made
- *	it
+/*
+ * &gntv3_back_notifier.detaching: detach's first step, let go of the ring.
  *
  * Releases the event channel and the ring page and drops pending requests
  * (the frontend's timeout decides about them); a standalone connection
  * also says Closed and removes its backend directory.
  */
-void gntv3_bconn_destroy(struct gntv3_back *back)
+static void gntv3_bconn_detaching(struct gntv3_back *back, void *data)
 {
-	struct gntv3_bconn *bc = back->conn;
+	struct gntv3_bconn *bc = data;
 
-	if (!bc)
-		return;
-	/* no gntv3_bconn_kick() after this; the poll is cancelled below */
-	mutex_lock(&back->lock);
-	back->conn = NULL;
-	mutex_unlock(&back->lock);
+	/* no mappings_gone event after this; the poll is cancelled below */
 	mutex_lock(&gntv3_bconns_lock);
 	list_del(&bc->node);
 	mutex_unlock(&gntv3_bconns_lock);
@@ -879,7 +859,8 @@ void gntv3_bconn_destroy(struct gntv3_back *back)
  */
 bool gntv3_back_connected(struct gntv3_back *back)
 {
-	struct gntv3_bconn *bc = back ? back->conn : NULL;
+	struct gntv3_bconn *bc = back ?
+		gntv3_back_notifier_data(back, &gntv3_bconn_notifier) : NULL;
 	bool connected;
 
 	if (!bc)
@@ -890,31 +871,6 @@ bool gntv3_back_connected(struct gntv3_back *back)
 	return connected;
 }
 EXPORT_SYMBOL_GPL(gntv3_back_connected);
-
-/**
- * gntv3_back_set_revoke_handler() - who unmaps when the frontend revokes
- * @back: the attachment
- * @fn: the handler, see gntv3_revoke_handler_t; NULL to remove it
- * @data: its argument
- *
- * Without a handler gntv3 still acknowledges a request, once the owner
- * unmapped the range of its own accord.  A handler call already running
- * may finish after a NULL @fn was set: @data must stay valid until
- * gntv3_back_detach(), which waits for it.
- *
- * Context: process context, may sleep.
- */
-void gntv3_back_set_revoke_handler(struct gntv3_back *back,
-				   gntv3_revoke_handler_t fn, void *data)
-{
-	if (!back)
-		return;
-	mutex_lock(&back->lock);
-	back->revoke_fn = fn;
-	back->revoke_data = data;
-	mutex_unlock(&back->lock);
-}
-EXPORT_SYMBOL_GPL(gntv3_back_set_revoke_handler);
 
 /**
  * gntv3_back_notify_unmapped() - tell the frontend we dropped some ids
@@ -933,7 +889,8 @@ EXPORT_SYMBOL_GPL(gntv3_back_set_revoke_handler);
 int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
 			       u32 nr_ids)
 {
-	struct gntv3_bconn *bc = back ? back->conn : NULL;
+	struct gntv3_bconn *bc = back ?
+		gntv3_back_notifier_data(back, &gntv3_bconn_notifier) : NULL;
 	struct gntv3_ring_msg m;
 	int rc;
 

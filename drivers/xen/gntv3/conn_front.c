@@ -54,11 +54,6 @@
 #include "internal.h"
 #include "ring.h"
 
-static unsigned int revoke_timeout_ms = 5000;
-module_param(revoke_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(revoke_timeout_ms,
-		 "Default time a backend has to acknowledge a revoke or downgrade before the grant is declared dead (ms)");
-
 static unsigned int close_timeout_ms = 2000;
 module_param(close_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(close_timeout_ms,
@@ -552,98 +547,22 @@ static void gntv3_fconn_account(struct gntv3_fconn *c, bool answered,
 	mutex_unlock(&c->lock);
 }
 
-/**
- * gntv3_revoke() - take a grant back, or make it read-only, with the
- * backend's cooperation
- * @front: the tree
- * @id: first id of an active grant
- * @flags: GNTV3_REVOKE_F_DOWNGRADE to take only write access away
- * @timeout_ms: how long the backend has to acknowledge; 0 for the
- *	revoke_timeout_ms module parameter (5 s by default)
- *
- * The backend can make no new mapping (no writable one for a downgrade) as
- * soon as this starts.  A REVOKE or DOWNGRADE request then goes over the
- * connection's ring; the backend unmaps through its safe unmap path (which
- * waits for its own users of the pages) and acknowledges.  Then a revoked
- * grant is ended like gntv3_end_grant() does, its memory released; a
- * downgraded grant stays, read-only.
- *
- * Without an acknowledgment in time (no connection, a backend that does
- * not answer or answers with an error, a connection reset, a corrupt ring)
- * the grant is dead: it is ended without the backend's cooperation (on a
- * native v3 hypervisor with a scratch page redirect), and every page the
- * backend may still map stays quarantined, never freed nor reused, until it
- * lets go.  The caller must forget a dead grant, as after gntv3_end_grant().
- *
- * Must not run concurrently with gntv3_front_disconnect() or
- * gntv3_front_destroy() of @front; may run concurrently with other
- * revokes.
- *
- * Better not from the xenwatch thread (a xenbus driver's otherend_changed
- * or probe callback): the ACK comes through the event channel, but a
- * backend that went away is noticed through a xenstore watch, which that
- * thread delivers, so a revoke to a vanished backend would wait for its
- * whole @timeout_ms.  Call it from a work item instead.
- *
- * Context: process context, sleeps up to @timeout_ms.
- * Return: GNTV3_REVOKE_DONE, GNTV3_REVOKE_DEAD, or -EINVAL (bad flags, an
- * id inside a grant), -ENOENT (no such grant), -EALREADY (the grant is
- * being revoked or is quarantined already).  A downgrade of a read-only
- * grant is GNTV3_REVOKE_DONE at once.
+/*
+ * &gntv3_front_conn_ops.send: carry one REVOKE or DOWNGRADE for
+ * gntv3_revoke() (revoke.c) and count the outcome on this connection.
  */
-int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
-		 unsigned int flags, unsigned int timeout_ms)
+static bool gntv3_fconn_send(void *conn, bool downgrade, gntv3_id_t id,
+			     u32 nr_ids, unsigned long deadline, s16 *status)
 {
-	bool downgrade = flags & GNTV3_REVOKE_F_DOWNGRADE;
-	unsigned long deadline;
-	bool answered = false, quarantined;
-	struct gntv3_fconn *c;
-	s16 status = 0;
-	u32 nr_ids;
-	int rc;
+	struct gntv3_fconn *c = conn;
+	bool answered;
 
-	if (!front || (flags & ~GNTV3_REVOKE_F_DOWNGRADE))
-		return -EINVAL;
-	if (!timeout_ms)
-		timeout_ms = READ_ONCE(revoke_timeout_ms);
-	deadline = jiffies + msecs_to_jiffies(timeout_ms);
-
-	rc = gntv3_front_revoke_begin(front, id, downgrade, &nr_ids);
-	if (rc)
-		return rc < 0 ? rc : GNTV3_REVOKE_DONE;
-
-	mutex_lock(&front->lock);
-	c = front->conn;
-	mutex_unlock(&front->lock);
-	if (c) {
-		answered = gntv3_fconn_request(c, downgrade ?
-					       GNTV3_RING_OP_DOWNGRADE :
-					       GNTV3_RING_OP_REVOKE,
-					       id, nr_ids, deadline, &status);
-		gntv3_fconn_account(c, answered, status);
-	}
-	if (!answered)
-		atomic64_inc(&gntv3_conn_cnt.timed_out);
-	else if (status == GNTST_okay)
-		atomic64_inc(&gntv3_conn_cnt.acked);
-	else
-		atomic64_inc(&gntv3_conn_cnt.nacked);
-
-	rc = gntv3_front_revoke_end(front, id, downgrade,
-				    answered && status == GNTST_okay,
-				    &quarantined);
-	if (rc == GNTV3_REVOKE_DEAD) {
-		atomic64_inc(&gntv3_conn_cnt.dead);
-		if (quarantined)
-			atomic64_inc(&gntv3_conn_cnt.dead_quarantined);
-		pr_info_ratelimited("domain %u: grant %#llx is dead (%s)%s\n",
-				    gntv3_front_backend(front), id,
-				    !answered ? "no answer" : "refused",
-				    quarantined ? ", quarantined" : "");
-	}
-	return rc;
+	answered = gntv3_fconn_request(c, downgrade ? GNTV3_RING_OP_DOWNGRADE :
+				       GNTV3_RING_OP_REVOKE, id, nr_ids,
+				       deadline, status);
+	gntv3_fconn_account(c, answered, *status);
+	return answered;
 }
-EXPORT_SYMBOL_GPL(gntv3_revoke);
 
 /* ---- connect and disconnect ---- */
 
@@ -673,6 +592,30 @@ static struct gntv3_fconn *gntv3_fconn_alloc(struct gntv3_front *front)
 	return c;
 }
 
+static bool gntv3_fconn_send(void *conn, bool downgrade, gntv3_id_t id,
+			     u32 nr_ids, unsigned long deadline, s16 *status);
+static void gntv3_fconn_destroy(struct gntv3_fconn *c);
+
+/* &gntv3_front_conn_ops.destroying: the front is being destroyed. */
+static void gntv3_fconn_destroying(void *conn)
+{
+	gntv3_fconn_destroy(conn);
+}
+
+/* What we do for the front we are bound to. */
+static const struct gntv3_front_conn_ops gntv3_fconn_ops = {
+	.send = gntv3_fconn_send,
+	.destroying = gntv3_fconn_destroying,
+};
+
+/* Bind @c to @front, or unbind with NULL; under front->lock. */
+static void gntv3_fconn_set(struct gntv3_front *front, struct gntv3_fconn *c)
+{
+	lockdep_assert_held(&front->lock);
+	front->conn_ops = c ? &gntv3_fconn_ops : NULL;
+	front->conn = c;
+}
+
 /* Make @c the connection of @front; under nobody's lock. */
 static int gntv3_fconn_reserve(struct gntv3_front *front, struct gntv3_fconn *c)
 {
@@ -684,7 +627,7 @@ static int gntv3_fconn_reserve(struct gntv3_front *front, struct gntv3_fconn *c)
 	else if (front->conn)
 		rc = -EEXIST;
 	else
-		front->conn = c; /* published to revokes once set up */
+		gntv3_fconn_set(front, c); /* to revokes once set up */
 	mutex_unlock(&front->lock);
 	return rc;
 }
@@ -736,7 +679,7 @@ int gntv3_front_connect(struct gntv3_front *front, u32 devid)
 
 	if (!front)
 		return -EINVAL;
-	rc = gntv3_conn_self_domid(&self);
+	rc = gntv3_xs_self_domid(&self);
 	if (rc)
 		return rc;
 	c = gntv3_fconn_alloc(front);
@@ -779,7 +722,7 @@ err_ring:
 	mutex_unlock(&c->lock);
 err_unreserve:
 	mutex_lock(&front->lock);
-	front->conn = NULL;
+	gntv3_fconn_set(front, NULL);
 	mutex_unlock(&front->lock);
 err_free:
 	gntv3_fconn_free(c);
@@ -961,7 +904,7 @@ static bool gntv3_fconn_peer_gone(struct gntv3_fconn *c)
  * end-foreign-access if the backend still maps it) and a standalone
  * connection's directory is removed.
  */
-void gntv3_fconn_destroy(struct gntv3_fconn *c)
+static void gntv3_fconn_destroy(struct gntv3_fconn *c)
 {
 	if (!c)
 		return;
@@ -1014,7 +957,7 @@ int gntv3_front_disconnect(struct gntv3_front *front)
 		return -EINVAL;
 	mutex_lock(&front->lock);
 	c = front->conn;
-	front->conn = NULL;
+	gntv3_fconn_set(front, NULL);
 	mutex_unlock(&front->lock);
 	if (!c)
 		return -ENOTCONN;
@@ -1131,7 +1074,7 @@ void gntv3_fconn_exit(void)
 		if (!c)
 			break;
 		mutex_lock(&c->front->lock);
-		c->front->conn = NULL;
+		gntv3_fconn_set(c->front, NULL);
 		mutex_unlock(&c->front->lock);
 		gntv3_fconn_destroy(c);
 	}

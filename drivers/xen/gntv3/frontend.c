@@ -30,7 +30,6 @@
 #include <asm/barrier.h>
 #include <xen/interface/xen.h>
 
-#include "conn.h"
 #include "internal.h"
 
 /* Protects gntv3_fronts (the list, not the fronts on it). */
@@ -399,7 +398,7 @@ err_free:
 	return rc;
 }
 
-/* ---- revocation, driven by conn_front.c ---- */
+/* ---- revocation, driven by gntv3_revoke() (revoke.c) ---- */
 
 /**
  * gntv3_front_revoke_begin() - first step of a revoke or a downgrade
@@ -506,7 +505,7 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 	}
 	if (!acked && ops->revoke_scratch &&
 	    !ops->revoke_scratch(front->backend, id, &g->xg))
-		atomic64_inc(&gntv3_conn_cnt.forced);
+		atomic64_inc(&gntv3_revoke_cnt.forced);
 	g->state = GNTV3_STATE_ACTIVE;
 	rc = gntv3_grant_end(front, g);
 	*quarantined = rc == 1;
@@ -762,7 +761,8 @@ EXPORT_SYMBOL_GPL(gntv3_front_create);
  */
 int gntv3_front_destroy(struct gntv3_front *front)
 {
-	struct gntv3_fconn *conn;
+	const struct gntv3_front_conn_ops *ops;
+	void *conn;
 
 	mutex_lock(&front->lock);
 	if (front->nr_grants) {
@@ -770,12 +770,15 @@ int gntv3_front_destroy(struct gntv3_front *front)
 		return -EBUSY;
 	}
 	front->dead = true;
+	ops = front->conn_ops;
 	conn = front->conn;
+	front->conn_ops = NULL;
 	front->conn = NULL;
 	mutex_unlock(&front->lock);
 
 	/* The backend lets go of the ring before the tree goes. */
-	gntv3_fconn_destroy(conn);
+	if (ops)
+		ops->destroying(conn);
 
 	mutex_lock(&front->lock);
 	/*

@@ -21,7 +21,6 @@
 #include "tree.h"
 
 struct dentry;
-struct gntv3_fconn;
 struct page;
 
 /* ---- module state, main.c; set before any other part starts ---- */
@@ -55,6 +54,25 @@ struct gntv3_global_stats {
 extern struct gntv3_global_stats gntv3_stats;
 
 /* ---- frontend, frontend.c and grant.c ---- */
+
+/**
+ * struct gntv3_front_conn_ops - what a front's connection does for it
+ * @send: carry one REVOKE (or with @downgrade a DOWNGRADE) of the ids
+ *	@id .. @id + @nr_ids - 1 to the backend and wait for its answer
+ *	until @deadline (jiffies); returns true with the answer's GNTST_*
+ *	status in @status, false without an answer (no ring, timeout, reset,
+ *	a broken ring); may sleep
+ * @destroying: gntv3_front_destroy() runs: tear the connection down; the
+ *	front no longer knows it
+ *
+ * Handed down by the connection (conn_front.c) when it binds to a front;
+ * the frontend and gntv3_revoke() never call the connection by name.
+ */
+struct gntv3_front_conn_ops {
+	bool (*send)(void *conn, bool downgrade, gntv3_id_t id, u32 nr_ids,
+		     unsigned long deadline, s16 *status);
+	void (*destroying)(void *conn);
+};
 
 /**
  * struct gntv3_front - the grant tree a frontend keeps for one backend
@@ -92,7 +110,9 @@ extern struct gntv3_global_stats gntv3_stats;
  * @nr_refs: grant references held through the transport (grants, tables,
  *	descriptor; v1 references, none with the native transport)
  * @nr_failures: transport failures, see &gntv3_front_stats.nr_failures
- * @conn: the connection to the backend (conn_front.c), or NULL
+ * @conn_ops: what the front's connection (conn_front.c) does for it, or
+ *	NULL without a connection
+ * @conn: the connection, the argument of @conn_ops
  */
 struct gntv3_front {
 	struct kref kref;
@@ -122,7 +142,8 @@ struct gntv3_front {
 	u64 nr_qpages;
 	u64 nr_refs;
 	u64 nr_failures;
-	struct gntv3_fconn *conn;
+	const struct gntv3_front_conn_ops *conn_ops;
+	void *conn;
 };
 
 /**
@@ -173,9 +194,38 @@ int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g);
 int gntv3_grant_one(struct gntv3_front *front, struct folio *folio, int size,
 		    bool ro, gntv3_id_t id);
 
-/* ---- frontend connection, conn_front.c ---- */
+/* ---- revoke, revoke.c ---- */
 
-void gntv3_fconn_destroy(struct gntv3_fconn *conn);
+/**
+ * struct gntv3_revoke_counters - outcomes of gntv3_revoke(), module-wide
+ * (debugfs "conn"); atomics, no lock
+ * @acked: requests the backend acknowledged with GNTST_okay
+ * @nacked: requests the backend answered with an error status
+ * @timed_out: requests that got no answer in time (or whose connection
+ *	went away first, or that had no connection)
+ * @dead: grants marked dead (revoked without the backend's ACK)
+ * @dead_quarantined: of those, grants whose pages the backend still
+ *	mapped, now quarantined
+ * @forced: dead grants taken back with GNTTABOP_v3_revoke and a scratch
+ *	page (native transport only)
+ */
+struct gntv3_revoke_counters {
+	atomic64_t acked;
+	atomic64_t nacked;
+	atomic64_t timed_out;
+	atomic64_t dead;
+	atomic64_t dead_quarantined;
+	atomic64_t forced;
+};
+
+extern struct gntv3_revoke_counters gntv3_revoke_cnt;
+
+/* ---- xenstore helpers, xenbus.c ---- */
+
+int gntv3_xs_self_domid(domid_t *domid);
+int gntv3_xs_write_keys(struct xenbus_transaction xbt, const char *dir,
+			const struct gntv3_xs_keys *keys);
+void gntv3_xs_remove_keys(struct xenbus_transaction xbt, const char *dir);
 
 /* ---- debugfs.c ---- */
 

@@ -33,9 +33,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <xen/gntv3.h>
+#include <xen/xen.h>
 #include <xen/xenbus.h>
 
-#include "conn.h"
+#include "internal.h"
 
 /**
  * gntv3_xs_transaction() - run @fn inside a xenstore transaction
@@ -71,6 +72,28 @@ int gntv3_xs_transaction(gntv3_xs_fn fn, void *data)
 	return rc;
 }
 EXPORT_SYMBOL_GPL(gntv3_xs_transaction);
+
+/**
+ * gntv3_xs_self_domid() - our domain id
+ * @domid: set to 0 in dom0, else to what the toolstack wrote in xenstore
+ *
+ * Return: 0, or -ENXIO when it cannot be found.
+ */
+int gntv3_xs_self_domid(domid_t *domid)
+{
+	unsigned int v;
+
+	if (xen_initial_domain()) {
+		*domid = 0;
+		return 0;
+	}
+	/* A relative path is under our own /local/domain/<domid>. */
+	if (xenbus_scanf(XBT_NIL, "domid", "", "%u", &v) != 1 ||
+	    v >= DOMID_FIRST_RESERVED)
+		return -ENXIO;
+	*domid = v;
+	return 0;
+}
 
 /**
  * gntv3_xs_read_u32() - read a decimal number from xenstore, strictly
