@@ -13,7 +13,8 @@
  * timeout path leaves the grant dead and quarantined, its ids not reused,
  * until the backend lets go; UNMAPPED notifications drain the quarantine at
  * once; malformed messages are counted on both sides; reconnect after the
- * backend detaches and attaches again; bad arguments.
+ * backend detaches and attaches again; bad arguments; a frontend whose
+ * xenstore numbers are not numbers ("12abc") is refused with EPROTO.
  *
  * Must run as root with gntv3.ko loaded, and with xenstored running: a
  * dom0 kernel's xenstore requests block until it runs.  If it does not,
@@ -568,6 +569,85 @@ TEST_F(ring, bad_arguments)
 		EXPECT_EQ(0, bi.connected);
 	}
 	test_end(self->tree, id);
+}
+
+/*
+ * A frontend written by hand into xenstore, already Initialised, whose
+ * numbers are not numbers: the backend must refuse at once with EPROTO
+ * (a permanent refusal), never read "12abc" as tree reference 12.
+ */
+static int fake_frontend(__u32 devid, const char *key, const char *val)
+{
+	static const char *const keys[][2] = {
+		{ "backend-id", "0" },
+		{ "gntv3-version", "1" },
+		{ "gntv3-transport", "v1" },
+		{ "gntv3-tree-ref", "8" },
+		{ "gntv3-ring-ref", "9" },
+		{ "gntv3-event-channel", "10" },
+	};
+	char cmd[256];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "xenstore-write -- /local/domain/0/data/gntv3/%u/%s '%s'",
+			 devid, keys[i][0],
+			 strcmp(keys[i][0], key) ? keys[i][1] : val);
+		if (system(cmd))
+			return -1;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "xenstore-write /local/domain/0/data/gntv3/%u/state 3", devid);
+	return system(cmd) ? -1 : 0;
+}
+
+static void fake_frontend_rm(__u32 devid)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd),
+		 "xenstore-rm /local/domain/0/data/gntv3/%u", devid);
+	if (system(cmd))
+		return;
+}
+
+TEST(strict_xenstore_numbers)
+{
+	static const char *const bad[][2] = {
+		{ "gntv3-tree-ref", "12abc" },
+		{ "gntv3-tree-ref", "-1" },
+		{ "gntv3-tree-ref", "4294967296" },
+		{ "gntv3-ring-ref", "9 " },
+		{ "gntv3-event-channel", "0x10" },
+		{ "gntv3-version", "1x" },
+		{ "gntv3-transport", "v2" },
+	};
+	__u32 devid = 200000 + getpid() % 100000;
+	int bfd, rc, err;
+	unsigned int i;
+	double t0;
+
+	if (!xenstored_ok)
+		SKIP(return, "xenstored is not running and cannot be started");
+	bfd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, bfd);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(0, fake_frontend(devid + i, bad[i][0], bad[i][1]));
+		t0 = gntv3_now();
+		errno = 0;
+		rc = back_connect(bfd, devid + i, 3000, NULL);
+		err = errno;
+		EXPECT_EQ(-1, rc)
+			TH_LOG("%s = \"%s\" accepted", bad[i][0], bad[i][1]);
+		EXPECT_EQ(EPROTO, err)
+			TH_LOG("%s = \"%s\": %s", bad[i][0], bad[i][1],
+			       strerror(err));
+		/* refused at once, not after the timeout */
+		EXPECT_GT(2.0, gntv3_now() - t0);
+		fake_frontend_rm(devid + i);
+	}
+	close(bfd);
 }
 
 TEST_HARNESS_MAIN
