@@ -940,8 +940,9 @@ void gntv3_bconn_show(struct seq_file *s)
 	mutex_lock(&gntv3_bconns_lock);
 	list_for_each_entry(bc, &gntv3_bconns, node) {
 		mutex_lock(&bc->lock);
+		/* a driver's connection has no directory of its own */
 		seq_printf(s, "back: %s frontend: %u fstate: %d connected: %d done: %llu ignored: %llu malformed: %llu pending: %zu\n",
-			   bc->bdir, bc->frontend, bc->fstate, bc->connected,
+			   bc->bdir ?: "-", bc->frontend, bc->fstate, bc->connected,
 			   bc->done, bc->ignored, bc->malformed,
 			   list_count_nodes(&bc->reqs));
 		mutex_unlock(&bc->lock);

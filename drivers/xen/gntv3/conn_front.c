@@ -583,7 +583,7 @@ void gntv3_fconn_show(struct seq_file *s)
 	list_for_each_entry(c, &gntv3_fconns, node) {
 		mutex_lock(&c->lock);
 		seq_printf(s, "front: %s backend: %u state: %d peer: %d connected: %d ring_ref: %u evtchn: %u sent: %llu acked: %llu nacked: %llu timed_out: %llu malformed: %llu resets: %llu pending: %u\n",
-			   c->dir, c->backend, c->state, c->peer_state,
+			   c->name, c->backend, c->state, c->peer_state,
 			   c->connected, c->ring_ref, c->port, c->info.sent,
 			   c->info.acked, c->info.nacked, c->info.timed_out,
 			   c->info.malformed, c->info.resets,
