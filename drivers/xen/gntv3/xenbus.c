@@ -81,14 +81,14 @@ EXPORT_SYMBOL_GPL(gntv3_xs_transaction);
  */
 int gntv3_xs_self_domid(domid_t *domid)
 {
-	unsigned int v;
+	u32 v;
 
 	if (xen_initial_domain()) {
 		*domid = 0;
 		return 0;
 	}
 	/* A relative path is under our own /local/domain/<domid>. */
-	if (xenbus_scanf(XBT_NIL, "domid", "", "%u", &v) != 1 ||
+	if (gntv3_xs_read_u32(XBT_NIL, "domid", "", &v) ||
 	    v >= DOMID_FIRST_RESERVED)
 		return -ENXIO;
 	*domid = v;
