@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * gntv3 frontend/backend connection: the xenstore state machine, the
- * revoke/notification ring and the revoke flows.  conn_front.c is the
- * frontend half (it owns the ring page and the event channel), conn_back.c
- * the backend half, conn.c what both share (counters, debugfs, workqueue).
+ * gntv3 frontend/backend connection: the revoke/notification ring and how
+ * it reaches the peer through xenstore.  conn_front.c is the frontend half
+ * (it owns the ring page and the event channel; conn_front_xs.c its
+ * xenstore side), conn_back.c the backend half, conn.c what both share
+ * (counters, the debugfs show function, workqueue).  The connection sits
+ * on top of the core: it calls down and hands its callbacks down
+ * (struct gntv3_front_conn_ops, struct gntv3_back_notifier); the revoke
+ * sequence itself is revoke.c's.
  *
- * Xenstore layout, everything under the frontend domain F's own tree so that
+ * A xenbus driver keeps the keys in its own device directory and runs its
+ * own state machine (xenbus.c, gntv3_front_xs_publish(),
+ * gntv3_back_connect_keys()).  The standalone connection of
+ * gntv3_front_connect() and gntv3_back_connect(), for /dev/gntv3 and
+ * tests, has this layout, everything under the frontend domain F's own
+ * tree so that
  * F can write its keys and read the backend's (Linux offers no way to set
  * xenstore permissions from the kernel, so a backend directory in the
  * backend's tree could not be made readable for F):
