@@ -510,8 +510,14 @@ static void gntv3_fconn_destroy(struct gntv3_fconn *c)
  * gntv3_front_disconnect() - withdraw the tree and the ring
  * @front: the tree
  *
- * See gntv3_fconn_destroy(); must not run concurrently with gntv3_revoke()
- * on @front.  gntv3_front_destroy() does this itself.
+ * A standalone connection says Closing and gives the backend up to the
+ * close_timeout_ms module parameter to let go of the ring; then revokes
+ * still waiting for an ACK fail, the event channel and the ring page are
+ * released (the page once the backend unmapped it) and a standalone
+ * connection's directory is removed.  A driver's connection
+ * (gntv3_front_xs_publish()) is released at once: its driver's state
+ * machine saw the backend go.  Must not run concurrently with
+ * gntv3_revoke() on @front.  gntv3_front_destroy() does this itself.
  *
  * Not from the xenwatch thread for a standalone connection: the backend's
  * answer arrives through a xenstore watch, so the wait would always last
