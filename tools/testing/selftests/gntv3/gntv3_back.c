@@ -874,6 +874,86 @@ TEST_F(back, attach_bad_tree)
 }
 
 /* ------------------------------------------------------------------------
+ * ATTACH of a descriptor written by hand: what each bad field answers.
+ */
+
+/* struct gntv3_tree_desc of include/xen/interface/grant_table_v3.h */
+struct fake_desc {
+	__u32 magic;
+	__u16 version;
+	__u16 grantee;
+	__u32 flags;
+	__u32 generation;
+	__u64 root;
+	__u64 reserved[5];
+};
+
+#define FAKE_TREE_MAGIC		0x33544e47U	/* GNTV3_TREE_MAGIC */
+#define FAKE_TREE_F_V1		(1U << 0)	/* GNTV3_TREE_F_V1 */
+
+static void fake_desc_init(struct fake_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->magic = FAKE_TREE_MAGIC;
+	d->version = GNTV3_ABI_VERSION;
+	d->grantee = SELF_DOMID;
+	d->flags = FAKE_TREE_F_V1;
+}
+
+TEST_F(back, attach_forged_descriptor)
+{
+	struct fake_desc *d = gntv3_buf(1);
+	struct gntv3_ioc_back_stats st;
+	__u32 b, ref, map;
+	__u64 id, any = 0;
+	int i;
+
+	ASSERT_NE(NULL, d);
+	test_grant_user(self->tree, GNTV3_IOC_GRANT_READONLY, d, 1, &id);
+	ref = first_ref(_metadata, self->fd, self->tree, id);
+	ASSERT_NE(0, ref);
+
+	/* well formed and empty: attaches, and maps nothing */
+	fake_desc_init(d);
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, b, 0, &any, 1, &map));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+
+	/* a non-zero reserved word: refused at ATTACH, not at the first MAP */
+	for (i = 0; i < 5; i++) {
+		fake_desc_init(d);
+		d->reserved[i] = 1ULL << (i * 13);
+		EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	}
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_bad_entries + 5, st.nr_bad_entries);
+
+	/* bad magic, version or flags */
+	fake_desc_init(d);
+	d->magic ^= 1;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	fake_desc_init(d);
+	d->version = GNTV3_ABI_VERSION + 1;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	fake_desc_init(d);
+	d->flags = FAKE_TREE_F_V1 | 0x100;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	/* a tree granting to another domain is no valid tree for us */
+	fake_desc_init(d);
+	d->grantee = SELF_DOMID + 1;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	/* a native tree: the hypervisor walks it, not the guest */
+	fake_desc_init(d);
+	d->flags = 0;
+	EXPECT_ERRNO(EOPNOTSUPP, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	test_end(self->tree, id);
+	munmap(d, PAGE_SZ);
+}
+
+/* ------------------------------------------------------------------------
  * The frontend ends a grant we still map: quarantine until we let go.
  */
 TEST_F(back, end_while_mapped_quarantines)
