@@ -55,6 +55,9 @@ struct gntv3_ioc_info {
  * @tree_ref: OUT: v1 grant reference of the tree descriptor page, what a
  *	backend passes to GNTV3_IOC_ATTACH
  * @pad: must be zero
+ *
+ * EINVAL for a reserved @domid (DOMID_SELF and above); ENOSPC when the file
+ * holds 64 trees already or no v1 grant reference is left.
  */
 struct gntv3_ioc_tree_create {
 	__u16 domid;
@@ -65,11 +68,13 @@ struct gntv3_ioc_tree_create {
 };
 
 /**
- * struct gntv3_ioc_tree - GNTV3_IOC_TREE_DESTROY
+ * struct gntv3_ioc_tree - GNTV3_IOC_TREE_DESTROY, GNTV3_IOC_DISCONNECT
  * @tree: IN: handle from GNTV3_IOC_TREE_CREATE
  * @pad: must be zero
  *
- * Fails with EBUSY while the tree has active grants.
+ * ENOENT for an unknown handle.  TREE_DESTROY fails with EBUSY while the
+ * tree has grants of this file; DISCONNECT with ENOTCONN when the tree is
+ * not connected.
  */
 struct gntv3_ioc_tree {
 	__u32 tree;
@@ -100,6 +105,13 @@ struct gntv3_ioc_tree {
  * A 1 GiB folio is above the buddy allocator's largest order, so a 1 GiB
  * GNTV3_IOC_GRANT_ALLOC fails with ENOMEM; the tree format itself supports
  * 1 GiB leaves.
+ *
+ * ENOENT for an unknown tree; EINVAL for an unknown flag, a bad @nr_pages
+ * or @order, @addr not page aligned (or non-zero with ALLOC), a user page
+ * that is part of a huge page; EFAULT for user memory that cannot be
+ * pinned (writable unless READONLY); ENOMEM; ENOSPC when the file holds
+ * 65536 grants or 2^18 allocated pages already, or the tree ran out of ids
+ * or v1 grant references.
  */
 struct gntv3_ioc_grant {
 	__u32 tree;
@@ -142,8 +154,12 @@ struct gntv3_ioc_end {
  * @tree_ref: IN: the frontend's tree reference
  * @back: OUT: attachment handle
  *
- * ENOENT if @tree_ref is not granted to this domain, EPROTO if it is not a
- * valid tree descriptor for this domain.
+ * EINVAL for a reserved @domid (DOMID_SELF and above); ENOENT if @tree_ref
+ * is not granted to this domain; EPROTO if the page is not a valid tree
+ * descriptor for this domain (bad magic, version or flags, a non-zero
+ * reserved word, another grantee); EOPNOTSUPP for a native tree; ENXIO
+ * when this domain's id is unknown; ENOSPC when the file holds 64
+ * attachments already.
  */
 struct gntv3_ioc_attach {
 	__u16 domid;
@@ -156,6 +172,8 @@ struct gntv3_ioc_attach {
  * struct gntv3_ioc_detach - GNTV3_IOC_DETACH
  * @back: IN: attachment handle; its mappings are unmapped first
  * @pad: must be zero
+ *
+ * ENOENT for an unknown handle.
  */
 struct gntv3_ioc_detach {
 	__u32 back;
@@ -175,10 +193,15 @@ struct gntv3_ioc_detach {
  * @pad: must be zero
  *
  * All or nothing: on error nothing stays mapped.  Beyond the common errors:
- * ERANGE for an id beyond the tree, EINVAL for an id inside a superpage
- * (only whole superpages are mapped), ENOENT for an id that is not granted,
- * EACCES for a revoked grant or a writable map of a read-only one,
- * E2BIG for a batch of more than 32768 pages.
+ * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, or an id
+ * inside a superpage (only whole superpages are mapped); ENOENT for an
+ * unknown attachment or an id that is not granted; ERANGE for an id beyond
+ * any tree; EACCES for a revoked grant, a writable map of a read-only one,
+ * or a writable leaf over a read-only v1 grant; EAGAIN for a grant being
+ * downgraded (map it read-only once that is done); EPROTO or ELOOP for a
+ * malformed tree (a corrupt descriptor or table entry, a table loop);
+ * EOPNOTSUPP for a 1 GiB grant; E2BIG for a batch of more than 32768
+ * pages; ENOSPC when the file would map more than 2^18 pages.
  */
 struct gntv3_ioc_map {
 	__u32 back;
@@ -200,7 +223,8 @@ struct gntv3_ioc_map {
  *	the negative errno of the safe unmap path
  * @pad: must be zero
  *
- * EBUSY while an unmap of the same mapping is pending.
+ * EINVAL for an unknown flag, ENOENT for an unknown handle, EBUSY while an
+ * unmap of the same mapping is pending.
  */
 struct gntv3_ioc_unmap {
 	__u32 map;
@@ -220,6 +244,10 @@ struct gntv3_ioc_unmap {
  * @offset: IN: byte offset into the mapping
  * @len: IN: bytes to copy; @offset + @len must lie inside the mapping
  * @buf: IN: user buffer
+ *
+ * EINVAL for an unknown @dir or an empty range or one past the mapping,
+ * ENOENT for an unknown handle, EBUSY while the mapping is being unmapped,
+ * EFAULT for @buf.
  */
 struct gntv3_ioc_map_rw {
 	__u32 map;
@@ -265,9 +293,12 @@ struct gntv3_ioc_unmap_batch {
  *	backend/ subdirectory
  *
  * Returns at once; the connection comes up in the background once a
- * backend runs GNTV3_IOC_BACK_CONNECT (see GNTV3_IOC_CONN_INFO).  EEXIST
- * when the tree is connected already.  Destroying the tree (or closing the
- * file) disconnects it.
+ * backend runs GNTV3_IOC_BACK_CONNECT (see GNTV3_IOC_CONN_INFO).  ENOENT
+ * for an unknown tree, EEXIST when the tree is connected already, ENXIO
+ * when our domain id is unknown, ENOSPC when no grant reference is left
+ * for the ring, or a xenstore error.  Destroying the tree (or closing the
+ * file) disconnects it; so does GNTV3_IOC_DISCONNECT (struct gntv3_ioc_tree),
+ * ENOTCONN when there is nothing to disconnect.
  */
 struct gntv3_ioc_connect {
 	__u32 tree;
@@ -295,8 +326,9 @@ struct gntv3_ioc_connect {
  *	for as long as the backend may still map it.
  *
  * Waits for the answer with the file's frontend lock held: run the backend
- * side on another open file.  ENOENT for an id that starts no grant of this
- * file, EALREADY for a grant being revoked.
+ * side on another open file.  EINVAL for an unknown flag, ENOENT for an
+ * unknown tree or an id that starts no grant of this file, EALREADY for a
+ * grant being revoked or quarantined.
  */
 struct gntv3_ioc_revoke {
 	__u32 tree;
@@ -361,7 +393,9 @@ struct gntv3_ioc_conn_info {
  * frontend has no such connection, EACCES when it names another backend,
  * EBUSY while an attachment of this domain made for the same frontend
  * connection is not detached yet (even one whose frontend went away: detach
- * it, then connect again), ETIMEDOUT, EOPNOTSUPP for a native tree.
+ * it, then connect again), ETIMEDOUT, EINTR, EOPNOTSUPP for a native
+ * tree, EPROTO for bad keys or a bad tree descriptor, ENOSPC when the file
+ * holds 64 attachments already.
  */
 struct gntv3_ioc_back_connect {
 	__u16 domid;
@@ -379,7 +413,10 @@ struct gntv3_ioc_back_connect {
  * @nr_ids: IN: number of ids
  * @id: IN: first id
  *
- * ENOTCONN without a connected ring, EBUSY when the ring is full.
+ * EINVAL for an empty range or one past the largest id, ENOENT for an
+ * unknown handle, ENOTCONN without a connected ring, EPROTO when the
+ * frontend broke the ring (a corrupt index; nothing more goes over it until
+ * it reconnects), EBUSY when 32 notifications wait for their ACK.
  */
 struct gntv3_ioc_back_notify {
 	__u32 back;
@@ -391,6 +428,8 @@ struct gntv3_ioc_back_notify {
  * struct gntv3_ioc_back_conn_info - GNTV3_IOC_BACK_CONN_INFO
  * @back: IN: attachment handle
  * @connected: OUT: 1 while the ring to the frontend is connected
+ *
+ * ENOENT for an unknown handle.
  */
 struct gntv3_ioc_back_conn_info {
 	__u32 back;

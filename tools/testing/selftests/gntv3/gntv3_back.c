@@ -953,6 +953,43 @@ TEST_F(back, attach_forged_descriptor)
 	munmap(d, PAGE_SZ);
 }
 
+/* GNTV3_DEV_MAX_BACKS: 64 attachments per file. */
+TEST_F(back, attach_limit)
+{
+	__u32 b[64];
+	int i;
+
+	/* the fixture holds one already */
+	for (i = 0; i < 63; i++)
+		ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+					   &b[i])) TH_LOG("attach %d: %s", i, strerror(errno));
+	EXPECT_ERRNO(ENOSPC, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+					   &b[63]));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b[0]));
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref, &b[0]));
+	for (i = 0; i < 63; i++)
+		ASSERT_EQ(0, _gntv3_detach(self->fd, b[i]));
+}
+
+/* The ring ioctls on an attachment that has no ring. */
+TEST_F(back, notify_without_ring)
+{
+	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
+	struct gntv3_ioc_back_conn_info ci = { .back = self->back };
+
+	EXPECT_ERRNO(ENOTCONN, ioctl(self->fd, GNTV3_IOC_BACK_NOTIFY, &n));
+	ASSERT_EQ(0, ioctl(self->fd, GNTV3_IOC_BACK_CONN_INFO, &ci));
+	EXPECT_EQ(0, ci.connected);
+	n.back = self->back + 1;
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_BACK_NOTIFY, &n));
+	ci.back = self->back + 1;
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_BACK_CONN_INFO, &ci));
+	/* a bad range is refused first */
+	n.back = self->back;
+	n.nr_ids = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, GNTV3_IOC_BACK_NOTIFY, &n));
+}
+
 /* ------------------------------------------------------------------------
  * The frontend ends a grant we still map: quarantine until we let go.
  */

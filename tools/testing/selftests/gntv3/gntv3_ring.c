@@ -639,6 +639,14 @@ TEST_F(ring, bad_arguments)
 	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree, id + 1, 0, 100, &res));
 	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree + 1, id, 0, 100, &res));
 	EXPECT_ERRNO(ENOENT, conn_info(self->fd, self->tree + 1, &ci));
+	{
+		struct gntv3_ioc_connect c = { .tree = self->tree + 1,
+					       .devid = self->devid + 1 };
+
+		EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_CONNECT, &c));
+	}
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_DISCONNECT,
+				   &(struct gntv3_ioc_tree){ .tree = self->tree + 1 }));
 	/* disconnect, then there is nothing to query or disconnect */
 	ASSERT_EQ(0, ioctl(self->fd, GNTV3_IOC_DISCONNECT, &t));
 	EXPECT_ERRNO(ENOTCONN, conn_info(self->fd, self->tree, &ci));
