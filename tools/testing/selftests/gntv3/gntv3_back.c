@@ -991,6 +991,100 @@ TEST_F(back, notify_without_ring)
 }
 
 /* ------------------------------------------------------------------------
+ * More mappings than an attachment keeps in its pool (1024): the records
+ * of the others go back to the slab as soon as they are unmapped.  A sync
+ * UNMAP or an UNMAP_BATCH that touched a mapping after its done callback
+ * read freed memory (a use-after-free, caught by slub_debug poisoning): the
+ * file's page count went wrong, a later MAP failed with ENOSPC, DETACH and
+ * MAP_HOLD dereferenced the freed mapping.
+ */
+#define MANY_MAPS	1200
+
+TEST_F_TIMEOUT(back, many_unmaps_then_map_detach, 120)
+{
+	unsigned char *buf = gntv3_buf(MANY_MAPS), c = 0;
+	struct gntv3_ioc_back_stats st;
+	__u64 *ids = calloc(MANY_MAPS, sizeof(*ids));
+	__u32 *maps = calloc(MANY_MAPS, sizeof(*maps));
+	int *results = calloc(MANY_MAPS, sizeof(*results));
+	__u32 half = MANY_MAPS / 2, map, b;
+	__u64 first;
+	int i, res;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, ids);
+	ASSERT_NE(NULL, maps);
+	ASSERT_NE(NULL, results);
+	fill(buf, MANY_MAPS * PAGE_SZ, 5);
+	test_grant_user(self->tree, 0, buf, MANY_MAPS, &first);
+	for (i = 0; i < MANY_MAPS; i++)
+		ids[i] = first + i;
+
+	for (int round = 0; round < 2; round++) {
+		/* one mapping per page */
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, MANY_MAPS,
+					maps)) TH_LOG("map: %s", strerror(errno));
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		EXPECT_EQ(self->st0.nr_mapped + MANY_MAPS, st.nr_mapped);
+		/* the first half by synchronous UNMAPs, the rest in one batch */
+		for (i = 0; i < (int)half; i++) {
+			res = -1;
+			ASSERT_EQ(0, _gntv3_unmap(self->fd, maps[i], 0, &res));
+			ASSERT_EQ(0, res);
+		}
+		ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, &maps[half], results,
+						MANY_MAPS - half, 0));
+		for (i = 0; i < (int)(MANY_MAPS - half); i++)
+			ASSERT_EQ(0, results[i]);
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+		EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+		EXPECT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+
+		/* every handle is gone, none reaches a freed mapping */
+		EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[0], 0, 1));
+		EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[MANY_MAPS - 1],
+						     0, 1));
+		EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, maps[half],
+						   GNTV3_IOC_RW_READ, 0, 1, &c));
+		EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, maps[1], 0, &res));
+	}
+
+	/* the file's accounting is back at zero: a new MAP works */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &ids[7], 1, &map));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 3, 1, &c));
+	EXPECT_EQ(buf[7 * PAGE_SZ + 3], c);
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 0));
+	test_unmap(map);
+
+	/* DETACH walks the file's mappings: none of the freed ones is left */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 16, maps));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[3], 0, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[3], 0, 0));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, self->back));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[3], 0, 1));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+
+	/* and a new attachment maps the whole range again */
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref, &b));
+	ASSERT_EQ(0, _gntv3_map(self->fd, b, 0, ids, MANY_MAPS, maps));
+	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, MANY_MAPS, 0));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+
+	for (i = 0; i < MANY_MAPS; i++)
+		test_end(self->tree, first + i);
+	free(results);
+	free(maps);
+	free(ids);
+	munmap(buf, MANY_MAPS * PAGE_SZ);
+}
+
+/* ------------------------------------------------------------------------
  * The frontend ends a grant we still map: quarantine until we let go.
  */
 TEST_F(back, end_while_mapped_quarantines)
