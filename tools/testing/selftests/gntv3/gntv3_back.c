@@ -953,6 +953,73 @@ TEST_F(back, attach_forged_descriptor)
 	munmap(d, PAGE_SZ);
 }
 
+/*
+ * A tree written by hand from pages granted read-only: the descriptor, one
+ * table and a data page, their v1 references taken from QUERY.  What a
+ * MAP answers for each bad entry a hostile frontend could write.
+ */
+#define FAKE_ROOT(ref, levels)	(PTE_VALID | PTE_TABLE | PTE_V1 |	\
+				 ((__u64)(ref) << 12) | ((__u64)(levels) << 8))
+#define FAKE_LEAF(ref)		(PTE_VALID | PTE_V1 | ((__u64)(ref) << 12))
+#define FAKE_SIZE_2M		(1ULL << 5)
+
+TEST_F(back, hand_made_tree)
+{
+	unsigned char *buf = gntv3_buf(3), c = 0;
+	struct fake_desc *d = (struct fake_desc *)buf;
+	__u64 *table = (__u64 *)(buf + PAGE_SZ), id[3], want;
+	__u32 ref[3], b, map;
+	int i;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf + 2 * PAGE_SZ, PAGE_SZ, 9);
+	for (i = 0; i < 3; i++) {
+		test_grant_user(self->tree, GNTV3_IOC_GRANT_READONLY,
+				buf + i * PAGE_SZ, 1, &id[i]);
+		ref[i] = first_ref(_metadata, self->fd, self->tree, id[i]);
+		ASSERT_NE(0, ref[i]);
+	}
+	fake_desc_init(d);
+	d->root = FAKE_ROOT(ref[1], 1);
+	memset(table, 0, PAGE_SZ);
+	table[0] = FAKE_LEAF(ref[2]);				/* good, ro */
+	table[1] = FAKE_LEAF(ref[2]) | PTE_WRITE;		/* rw over ro v1 */
+	table[2] = FAKE_LEAF(ref[2]) | (1ULL << 8);		/* RSV bit */
+	table[3] = FAKE_LEAF(ref[2]) | FAKE_SIZE_2M;		/* SZ != level */
+	table[4] = FAKE_ROOT(ref[1], 0);			/* T at level 0 */
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref[0], &b));
+
+	/* the good leaf maps, and reads the data page */
+	want = 0;
+	ASSERT_EQ(0, _gntv3_map(self->fd, b, GNTV3_IOC_MAP_READONLY, &want, 1,
+				&map));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 77, 1, &c));
+	EXPECT_EQ(buf[2 * PAGE_SZ + 77], c);
+	test_unmap(map);
+	/* a writable leaf over a read-only v1 grant: EACCES, not ENOENT */
+	want = 1;
+	EXPECT_ERRNO(EACCES, _gntv3_map(self->fd, b, 0, &want, 1, &map));
+	/* corrupt entries: EPROTO, not the EINVAL of an id in a superpage */
+	for (want = 2; want <= 4; want++)
+		EXPECT_ERRNO(EPROTO, _gntv3_map(self->fd, b, GNTV3_IOC_MAP_READONLY,
+						&want, 1, &map));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+
+	/* two levels whose root table names itself: ELOOP */
+	d->root = FAKE_ROOT(ref[1], 2);
+	d->generation++;
+	table[0] = FAKE_ROOT(ref[1], 0);
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref[0], &b));
+	want = 0;
+	EXPECT_ERRNO(ELOOP, _gntv3_map(self->fd, b, GNTV3_IOC_MAP_READONLY,
+				       &want, 1, &map));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+
+	for (i = 0; i < 3; i++)
+		test_end(self->tree, id[i]);
+	munmap(buf, 3 * PAGE_SZ);
+}
+
 /* GNTV3_DEV_MAX_BACKS: 64 attachments per file. */
 TEST_F(back, attach_limit)
 {
