@@ -30,12 +30,18 @@ all: modules
 deps:
 	bash scripts/deps.sh
 
+# The out-of-tree build is the one the selftests run: it enables the test
+# ioctls (CONFIG_XEN_GNTV3_TEST), which an in-tree build gets from Kconfig.
+# Kbuild reads the CONFIG_ variable; the code sees it through KCFLAGS, as
+# autoconf.h has no line for it.
+GNTV3_KBUILD	:= CONFIG_XEN_GNTV3_TEST=y KCFLAGS=-DCONFIG_XEN_GNTV3_TEST
+
 # Kbuild writes its objects next to the sources (6.12 has no MO=); the .ko
 # is copied to build/ so that everything else reads it from one place.
 modules:
 	@test -n "$(KVER)" -o "$(origin KDIR)" = command-line || \
 		{ echo "no kernel version known: run 'make deps' first"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+	$(MAKE) -C $(KDIR) M=$(MODDIR) $(GNTV3_KBUILD) modules
 	mkdir -p $(BUILD)/module
 	cp $(MODDIR)/gntv3.ko $(KO)
 

@@ -9,7 +9,7 @@
 #        xen                  Xen 4.17 hypervisor, decompressed (multiboot ELF for qemu -kernel)
 #        vmlinuz              the dom0/domU kernel, same KV as the headers
 #        root/                dpkg -x of Xen, kernel image, busybox-static, xl toolstack + libs
-#        kselftest/           kselftest.h, kselftest_harness.h (from linux-source-6.12)
+#        kselftest/           kselftest.h, kselftest_harness.h, lib.mk (linux-source-6.12)
 #        linux-scripts/       checkpatch.pl + spelling.txt + const_structs.checkpatch,
 #                             kernel-doc (Documentation/gntv3/api.rst is generated with it)
 #      Guest packages are only unpacked, never installed on the host.
@@ -42,6 +42,7 @@ APT_DL=(apt-get download -qq -o APT::Sandbox::User=root)
 # Members of the linux-source tarball that we keep: "tarball path -> cache path".
 SRC_FILES="tools/testing/selftests/kselftest.h:kselftest/kselftest.h
 tools/testing/selftests/kselftest_harness.h:kselftest/kselftest_harness.h
+tools/testing/selftests/lib.mk:kselftest/lib.mk
 scripts/checkpatch.pl:linux-scripts/checkpatch.pl
 scripts/spelling.txt:linux-scripts/spelling.txt
 scripts/const_structs.checkpatch:linux-scripts/const_structs.checkpatch
@@ -139,7 +140,7 @@ else
     log "guest packages already unpacked"
 fi
 
-# kselftest headers and checkpatch are only in the full kernel source
+# kselftest headers, lib.mk and checkpatch are only in the full kernel source
 # (linux-source-6.12, ~150 MB); stream the inner tarball once and keep only
 # the few files listed in SRC_FILES. Independent of KV (same 6.12 branch).
 if ! src_ok; then

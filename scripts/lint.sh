@@ -44,7 +44,9 @@ build() {
 	for d in "$MODDIR" "${EXTRA[@]}"; do
 		make -s -C "$KDIR" M="$d" clean >/dev/null 2>&1
 	done
-	make -C "$KDIR" M="$MODDIR" "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
+	# with the test ioctls (CONFIG_XEN_GNTV3_TEST), as "make modules" builds it
+	make -C "$KDIR" M="$MODDIR" CONFIG_XEN_GNTV3_TEST=y \
+		KCFLAGS=-DCONFIG_XEN_GNTV3_TEST "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
 	for d in "${EXTRA[@]}"; do
 		make -C "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$MODDIR/Module.symvers" \
 			"$@" modules >>"$OUT/$name.log" 2>&1 || st=1

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <xen/gntv3.h>
+/* QUERY and TREE_STATS: test ioctls, in the module the demo loads */
+#include "../../drivers/xen/gntv3/gntv3_test.h"
 
 #define PAGE_SZ		4096UL
 #define SZ_2M		(2UL << 20)

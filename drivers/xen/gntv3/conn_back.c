@@ -884,7 +884,9 @@ EXPORT_SYMBOL_GPL(gntv3_back_connected);
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for a bad range, -ENOTCONN without a connected ring,
- * -EBUSY when GNTV3_RING_SLOTS notifications wait for their ACK.
+ * -EPROTO when the frontend broke the ring (a corrupt index), -EBUSY when
+ * GNTV3_RING_SLOTS notifications wait for their ACK.  On error nothing
+ * waits for an ACK.
  */
 int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
 			       u32 nr_ids)
@@ -892,7 +894,7 @@ int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
 	struct gntv3_bconn *bc = back ?
 		gntv3_back_notifier_data(back, &gntv3_bconn_notifier) : NULL;
 	struct gntv3_ring_msg m;
-	int rc;
+	int rc, slot;
 
 	if (gntv3_ring_check_range(id, nr_ids))
 		return -EINVAL;
@@ -903,6 +905,10 @@ int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
 		rc = -ENOTCONN;
 		goto out;
 	}
+	if (bc->ring.broken) {
+		rc = -EPROTO;
+		goto out;
+	}
 	if (!gntv3_ring_req_space(&bc->ring)) {
 		rc = -EBUSY;
 		goto out;
@@ -910,15 +916,18 @@ int gntv3_back_notify_unmapped(struct gntv3_back *back, gntv3_id_t id,
 	do {
 		gntv3_ring_make_req(&m, GNTV3_RING_OP_UNMAPPED, id, nr_ids,
 				    bc->next_cookie++);
-		rc = gntv3_ring_pending_add(&bc->pend, &m);
-	} while (rc == -EEXIST);
-	if (rc < 0) {
+		slot = gntv3_ring_pending_add(&bc->pend, &m);
+	} while (slot == -EEXIST);
+	if (slot < 0) {
 		rc = -EBUSY;
 		goto out;
 	}
 	rc = gntv3_ring_put_req(&bc->ring, &m);
 	if (rc) {
-		rc = -EBUSY;
+		/* no ACK will come for it */
+		gntv3_ring_pending_del(&bc->pend, slot);
+		if (rc == -ENOSPC)
+			rc = -EBUSY;
 		goto out;
 	}
 	atomic64_inc(&gntv3_conn_cnt.unmapped_tx);

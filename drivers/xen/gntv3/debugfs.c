@@ -10,15 +10,17 @@
  *  back		backend counters, then one line per attachment
  *  back_pages		one line per backend mapping, then one per page
  *  back_tcache_max	knob: table cache bound of new attachments
- *  back_done_delay_ms	fault injection, see unmap.c
- *  back_fail_map_op	fault injection, see transport_v1_map.c
+ *  back_done_delay_ms	fault injection, see unmap.c (*)
+ *  back_fail_map_op	fault injection, see transport_v1_map.c (*)
  *  conn		connection counters, then one line per frontend and
  *			per backend connection (conn.c, conn_front.c,
  *			conn_back.c)
- *  back_ignore_revokes	fault injection, see conn.c
+ *  back_ignore_revokes	fault injection, see conn.c (*)
  *  front_inject	fault injection, write-only: 1 makes every connected
  *			frontend put one malformed request (unknown op) on
- *			its ring, 2 one with a bogus reserved field
+ *			its ring, 2 one with a bogus reserved field (*)
+ *
+ * (*) only with CONFIG_XEN_GNTV3_TEST, like the test ioctls.
  *
  * One format everywhere: every line is one or more "key: value" pairs
  * separated by single spaces, values without spaces.  A line with one pair
@@ -227,16 +229,19 @@ void gntv3_debugfs_init(void)
 	/* Knob: table cache bound of the attachments made from now on. */
 	debugfs_create_u32("back_tcache_max", 0600, gntv3_debugfs_dir,
 			   &gntv3_tcache_max);
-	/* Fault injection: see gntv3_unmap_done_delay_ms (unmap.c). */
-	debugfs_create_u32("back_done_delay_ms", 0600, gntv3_debugfs_dir,
-			   &gntv3_unmap_done_delay_ms);
-	/* Fault injection: see gntv3_fail_map_op (transport_v1_map.c). */
-	debugfs_create_u32("back_fail_map_op", 0600, gntv3_debugfs_dir,
-			   &gntv3_fail_map_op);
-
 	debugfs_create_file("conn", 0400, gntv3_debugfs_dir, NULL,
 			    &gntv3_conn_fops);
-	/* Fault injection: see gntv3_back_ignore_revokes (conn.c). */
+
+	/* Fault injection is part of the test interface. */
+	if (!IS_ENABLED(CONFIG_XEN_GNTV3_TEST))
+		return;
+	/* See gntv3_unmap_done_delay_ms (unmap.c). */
+	debugfs_create_u32("back_done_delay_ms", 0600, gntv3_debugfs_dir,
+			   &gntv3_unmap_done_delay_ms);
+	/* See gntv3_fail_map_op (transport_v1_map.c). */
+	debugfs_create_u32("back_fail_map_op", 0600, gntv3_debugfs_dir,
+			   &gntv3_fail_map_op);
+	/* See gntv3_back_ignore_revokes (conn.c). */
 	debugfs_create_u32("back_ignore_revokes", 0600, gntv3_debugfs_dir,
 			   &gntv3_back_ignore_revokes);
 	debugfs_create_file("front_inject", 0200, gntv3_debugfs_dir, NULL,

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * gntv3 /dev/gntv3: frontend ioctls, and mmap() of kernel-allocated grants.
+ * gntv3 /dev/gntv3: the ioctl dispatcher, the frontend ioctls, and mmap() of
+ * kernel-allocated grants.
  *
  * Every open file is a context of its own: the trees it creates, the user
  * pages it pins and the folios it allocates are recorded in its struct
  * gntv3_file and released when it is closed, that is when the last
- * descriptor is closed and the last mmap() of it unmapped.  The backend
- * ioctls are passed to dev_back.c.
+ * descriptor is closed and the last mmap() of it unmapped.  Every ioctl goes
+ * through one table (gntv3_ioctl_ops), which copies its argument in and
+ * checks its pads; the backend handlers are in dev_back.c, the test-only
+ * ones in dev_test.c.
  *
  * Errors of the frontend ioctls, beyond -EFAULT for an unreadable or
  * unwritable argument (a result that cannot be written back undoes the
@@ -34,8 +37,6 @@
  *               ended: a second END fails this way).  @result 1 means
  *               the backend still maps the grant and gntv3 quarantined
  *               it; the file drops its pin or folio reference either way.
- *  QUERY        -ENOENT: no such tree handle, or no grant covers @id.
- *  TREE_STATS   -ENOENT: no such tree handle.
  *  CONNECT      -ENOENT: no such tree handle; -EEXIST: connected already;
  *               errors of gntv3_front_connect().
  *  DISCONNECT   -ENOENT: no such tree handle; -ENOTCONN: not connected.
@@ -43,7 +44,11 @@
  *               starts at @id; -EALREADY: the grant is being revoked;
  *               @result 0 (done) or 1 (dead), see gntv3_revoke().
  *  CONN_INFO    -ENOENT: no such tree handle; -ENOTCONN: not connected.
- *  others       -ENOTTY.
+ *  others       -ENOTTY, also for a known number with another direction
+ *               or a shorter struct.
+ *
+ * The test ioctls (QUERY, TREE_STATS, MAP_HOLD, BACK_STATS) are in
+ * dev_test.c, with CONFIG_XEN_GNTV3_TEST only.
  *
  * mmap() of GRANT's @mmap_offset maps the allocated folio, or a page range
  * of it; -EINVAL for a private mapping, an offset that names no live ALLOC
@@ -56,7 +61,9 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <xen/gntv3.h>
@@ -65,6 +72,7 @@
 #include <uapi/xen/gntv3.h>
 
 #include "dev.h"
+#include "gntv3_test.h"
 #include "internal.h"
 
 /*
@@ -96,10 +104,31 @@ struct gntv3_dev_grant {
 	u32 slot;
 };
 
-static struct gntv3_dev_tree *gntv3_dev_tree_get(struct gntv3_file *file, u32 handle)
+/* Look up tree @handle: returned with file->lock held, or NULL unlocked. */
+static struct gntv3_dev_tree *gntv3_dev_tree_lock(struct gntv3_file *file,
+						  u32 handle)
 {
-	lockdep_assert_held(&file->lock);
-	return xa_load(&file->trees, handle);
+	struct gntv3_dev_tree *tree;
+
+	mutex_lock(&file->lock);
+	tree = xa_load(&file->trees, handle);
+	if (!tree)
+		mutex_unlock(&file->lock);
+	return tree;
+}
+
+/**
+ * gntv3_dev_front_lock() - look up a tree handle of the file
+ * @file: the file
+ * @handle: tree handle from GNTV3_IOC_TREE_CREATE
+ *
+ * Return: the tree's front with @file->lock held, or NULL (not held).
+ */
+struct gntv3_front *gntv3_dev_front_lock(struct gntv3_file *file, u32 handle)
+{
+	struct gntv3_dev_tree *tree = gntv3_dev_tree_lock(file, handle);
+
+	return tree ? tree->front : NULL;
 }
 
 /* Drop the file's hold on the memory of a grant that gntv3 no longer uses. */
@@ -168,19 +197,16 @@ static int gntv3_dev_track(struct gntv3_file *file, struct gntv3_dev_tree *tree,
  * Trees
  */
 
-static int gntv3_dev_tree_create(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_tree_create(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_tree_create arg;
+	struct gntv3_ioc_tree_create *arg = ucmd->cmd;
+	struct gntv3_file *file = ucmd->file;
 	struct gntv3_dev_tree *tree;
 	u32 handle;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags || arg.pad)
-		return -EINVAL;
 	/* DOMID_SELF and the other reserved ids name no domain to grant to. */
-	if (arg.domid >= DOMID_FIRST_RESERVED)
+	if (arg->domid >= DOMID_FIRST_RESERVED)
 		return -EINVAL;
 
 	tree = kzalloc(sizeof(*tree), GFP_KERNEL);
@@ -193,7 +219,7 @@ static int gntv3_dev_tree_create(struct gntv3_file *file, void __user *uarg)
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
-	tree->front = gntv3_front_create(arg.domid);
+	tree->front = gntv3_front_create(arg->domid);
 	if (IS_ERR(tree->front)) {
 		ret = PTR_ERR(tree->front);
 		goto out_unlock;
@@ -203,11 +229,11 @@ static int gntv3_dev_tree_create(struct gntv3_file *file, void __user *uarg)
 		goto out_destroy;
 	file->nr_trees++;
 
-	arg.tree = handle;
-	arg.tree_ref = gntv3_front_tree_ref(tree->front);
+	arg->tree = handle;
+	arg->tree_ref = gntv3_front_tree_ref(tree->front);
 	/* Copied out under the lock, so that a failure is undone unseen. */
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
-		ret = -EFAULT;
+	ret = gntv3_ucmd_respond(ucmd, sizeof(*arg));
+	if (ret) {
 		xa_erase(&file->trees, handle);
 		file->nr_trees--;
 		goto out_destroy;
@@ -243,57 +269,22 @@ static int gntv3_dev_tree_free(struct gntv3_file *file, u32 handle,
 	return 0;
 }
 
-static int gntv3_dev_tree_destroy(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_tree_destroy(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_tree arg;
+	struct gntv3_ioc_tree *arg = ucmd->cmd;
+	struct gntv3_file *file = ucmd->file;
 	struct gntv3_dev_tree *tree;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.pad)
-		return -EINVAL;
-
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
+	tree = gntv3_dev_tree_lock(file, arg->tree);
 	if (!tree)
-		ret = -ENOENT;
-	else if (!xa_empty(&tree->grants))
+		return -ENOENT;
+	if (!xa_empty(&tree->grants))
 		ret = -EBUSY;
 	else
-		ret = gntv3_dev_tree_free(file, arg.tree, tree);
+		ret = gntv3_dev_tree_free(file, arg->tree, tree);
 	mutex_unlock(&file->lock);
 	return ret;
-}
-
-static int gntv3_dev_tree_stats(struct gntv3_file *file, void __user *uarg)
-{
-	struct gntv3_ioc_tree_stats arg;
-	struct gntv3_front_stats st;
-	struct gntv3_dev_tree *tree;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	if (!tree) {
-		mutex_unlock(&file->lock);
-		return -ENOENT;
-	}
-	gntv3_front_get_stats(tree->front, &st);
-	mutex_unlock(&file->lock);
-
-	arg.levels = st.levels;
-	arg.nr_grants = st.nr_grants;
-	arg.nr_ids = st.nr_ids;
-	arg.nr_quarantined = st.nr_quarantined;
-	arg.nr_tables = st.nr_tables;
-	arg.nr_v1_refs = st.nr_v1_refs;
-	arg.nr_failures = st.nr_failures;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
-		return -EFAULT;
-	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -442,134 +433,92 @@ out_put:
 	return ret;
 }
 
-static int gntv3_dev_grant(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_grant(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_grant arg;
+	struct gntv3_ioc_grant *arg = ucmd->cmd;
+	struct gntv3_file *file = ucmd->file;
 	struct gntv3_dev_tree *tree;
 	unsigned int nr;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	ret = gntv3_dev_grant_check(&arg);
+	ret = gntv3_dev_grant_check(arg);
 	if (ret)
 		return ret;
 
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	if (!tree) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	nr = arg.flags & GNTV3_IOC_GRANT_ALLOC ? 1 : arg.nr_pages;
+	tree = gntv3_dev_tree_lock(file, arg->tree);
+	if (!tree)
+		return -ENOENT;
+	nr = arg->flags & GNTV3_IOC_GRANT_ALLOC ? 1 : arg->nr_pages;
 	if (file->nr_grants + nr > GNTV3_DEV_MAX_GRANTS) {
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
-	if (arg.flags & GNTV3_IOC_GRANT_ALLOC)
-		ret = gntv3_dev_grant_alloc(file, tree, &arg);
+	if (arg->flags & GNTV3_IOC_GRANT_ALLOC)
+		ret = gntv3_dev_grant_alloc(file, tree, arg);
 	else
-		ret = gntv3_dev_grant_user(file, tree, &arg);
+		ret = gntv3_dev_grant_user(file, tree, arg);
 	if (ret)
 		goto out_unlock;
 
 	/* Copied out under the lock, so that a failure is undone unseen. */
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
-		ret = -EFAULT;
+	ret = gntv3_ucmd_respond(ucmd, sizeof(*arg));
+	if (ret) {
 		while (nr--)
-			gntv3_dev_end(file, tree, arg.first_id + nr);
+			gntv3_dev_end(file, tree, arg->first_id + nr);
 	}
 out_unlock:
 	mutex_unlock(&file->lock);
 	return ret;
 }
 
-static int gntv3_dev_end_ioctl(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_end_ioctl(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_end arg;
+	struct gntv3_ioc_end *arg = ucmd->cmd;
+	struct gntv3_file *file = ucmd->file;
 	struct gntv3_dev_tree *tree;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.pad || arg.pad2)
-		return -EINVAL;
-
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	ret = tree ? gntv3_dev_end(file, tree, arg.id) : -ENOENT;
+	tree = gntv3_dev_tree_lock(file, arg->tree);
+	if (!tree)
+		return -ENOENT;
+	ret = gntv3_dev_end(file, tree, arg->id);
 	mutex_unlock(&file->lock);
 	if (ret < 0)
 		return ret;
 
-	arg.result = ret;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
-		return -EFAULT;
-	return 0;
-}
-
-static int gntv3_dev_query(struct gntv3_file *file, void __user *uarg)
-{
-	struct gntv3_ioc_query arg;
-	struct gntv3_grant_info info;
-	struct gntv3_dev_tree *tree;
-	int ret;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.pad || arg.pad2)
-		return -EINVAL;
-
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	ret = tree ? gntv3_grant_query(tree->front, arg.id, &info) : -ENOENT;
-	mutex_unlock(&file->lock);
-	if (ret)
-		return ret;
-
-	arg.first_id = info.first_id;
-	arg.pte = info.pte;
-	arg.order = info.order;
-	arg.state = info.state;
-	arg.readonly = info.readonly;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
-		return -EFAULT;
-	return 0;
+	arg->result = ret;
+	return gntv3_ucmd_respond(ucmd, sizeof(*arg));
 }
 
 /* ------------------------------------------------------------------------
  * Connection and revocation
  */
 
-static int gntv3_dev_connect(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_connect(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_connect arg;
-	struct gntv3_dev_tree *tree;
+	struct gntv3_ioc_connect *arg = ucmd->cmd;
+	struct gntv3_front *front;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	ret = tree ? gntv3_front_connect(tree->front, arg.devid) : -ENOENT;
-	mutex_unlock(&file->lock);
+	front = gntv3_dev_front_lock(ucmd->file, arg->tree);
+	if (!front)
+		return -ENOENT;
+	ret = gntv3_front_connect(front, arg->devid);
+	mutex_unlock(&ucmd->file->lock);
 	return ret;
 }
 
-static int gntv3_dev_disconnect(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_disconnect(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_dev_tree *tree;
-	struct gntv3_ioc_tree arg;
+	struct gntv3_ioc_tree *arg = ucmd->cmd;
+	struct gntv3_front *front;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.pad)
-		return -EINVAL;
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	ret = tree ? gntv3_front_disconnect(tree->front) : -ENOENT;
-	mutex_unlock(&file->lock);
+	front = gntv3_dev_front_lock(ucmd->file, arg->tree);
+	if (!front)
+		return -ENOENT;
+	ret = gntv3_front_disconnect(front);
+	mutex_unlock(&ucmd->file->lock);
 	return ret;
 }
 
@@ -578,70 +527,69 @@ static int gntv3_dev_disconnect(struct gntv3_file *file, void __user *uarg)
  * the tree and the grant record alive; the backend side of a loopback test
  * runs on another file.
  */
-static int gntv3_dev_revoke(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_revoke(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_revoke arg;
+	struct gntv3_ioc_revoke *arg = ucmd->cmd;
+	struct gntv3_file *file = ucmd->file;
 	struct gntv3_dev_tree *tree;
 	struct gntv3_dev_grant *g;
 	bool downgrade;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~GNTV3_IOC_REVOKE_DOWNGRADE)
+	if (arg->flags & ~GNTV3_IOC_REVOKE_DOWNGRADE)
 		return -EINVAL;
-	downgrade = arg.flags & GNTV3_IOC_REVOKE_DOWNGRADE;
+	downgrade = arg->flags & GNTV3_IOC_REVOKE_DOWNGRADE;
 
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	g = tree ? xa_load(&tree->grants, arg.id) : NULL;
+	tree = gntv3_dev_tree_lock(file, arg->tree);
+	if (!tree)
+		return -ENOENT;
+	g = xa_load(&tree->grants, arg->id);
 	if (!g) {
 		ret = -ENOENT;
 		goto out;
 	}
-	ret = gntv3_revoke(tree->front, arg.id,
+	ret = gntv3_revoke(tree->front, arg->id,
 			   downgrade ? GNTV3_REVOKE_F_DOWNGRADE : 0,
-			   arg.timeout_ms);
+			   arg->timeout_ms);
 	/* gone unless a downgrade succeeded; a dead grant keeps its own ref */
 	if (ret == GNTV3_REVOKE_DEAD || (ret == GNTV3_REVOKE_DONE && !downgrade)) {
-		xa_erase(&tree->grants, arg.id);
+		xa_erase(&tree->grants, arg->id);
 		gntv3_dev_put_grant(file, g);
 	}
 out:
 	mutex_unlock(&file->lock);
 	if (ret < 0)
 		return ret;
-	arg.result = ret;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	arg->result = ret;
+	return gntv3_ucmd_respond(ucmd, sizeof(*arg));
 }
 
-static int gntv3_dev_conn_info(struct gntv3_file *file, void __user *uarg)
+static int gntv3_dev_conn_info(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_conn_info arg;
+	struct gntv3_ioc_conn_info *arg = ucmd->cmd;
 	struct gntv3_conn_info info;
-	struct gntv3_dev_tree *tree;
+	struct gntv3_front *front;
 	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	mutex_lock(&file->lock);
-	tree = gntv3_dev_tree_get(file, arg.tree);
-	ret = tree ? gntv3_front_conn_info(tree->front, &info) : -ENOENT;
-	mutex_unlock(&file->lock);
+	front = gntv3_dev_front_lock(ucmd->file, arg->tree);
+	if (!front)
+		return -ENOENT;
+	ret = gntv3_front_conn_info(front, &info);
+	mutex_unlock(&ucmd->file->lock);
 	if (ret)
 		return ret;
-	arg.state = info.state;
-	arg.peer_state = info.peer_state;
-	arg.connected = info.connected;
-	arg.ring_ref = info.ring_ref;
-	arg.evtchn = info.evtchn;
-	arg.sent = info.sent;
-	arg.acked = info.acked;
-	arg.nacked = info.nacked;
-	arg.timed_out = info.timed_out;
-	arg.malformed = info.malformed;
-	arg.resets = info.resets;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	arg->state = info.state;
+	arg->peer_state = info.peer_state;
+	arg->connected = info.connected;
+	arg->ring_ref = info.ring_ref;
+	arg->evtchn = info.evtchn;
+	arg->sent = info.sent;
+	arg->acked = info.acked;
+	arg->nacked = info.nacked;
+	arg->timed_out = info.timed_out;
+	arg->malformed = info.malformed;
+	arg->resets = info.resets;
+	return gntv3_ucmd_respond(ucmd, sizeof(*arg));
 }
 
 /* ------------------------------------------------------------------------
@@ -662,67 +610,199 @@ static domid_t gntv3_dev_self_domid(void)
 	return domid;
 }
 
-static int gntv3_dev_info(void __user *uarg)
+static int gntv3_dev_info(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_info arg = {
-		.transport = gntv3_transport->uapi_id,
-		.probe_rc = gntv3_probe_rc,
-		.abi_version = GNTV3_ABI_VERSION,
-		.self_domid = gntv3_dev_self_domid(),
-	};
+	struct gntv3_ioc_info *arg = ucmd->cmd;
 
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
-		return -EFAULT;
-	return 0;
+	arg->transport = gntv3_transport->uapi_id;
+	arg->probe_rc = gntv3_probe_rc;
+	arg->abi_version = GNTV3_ABI_VERSION;
+	arg->self_domid = gntv3_dev_self_domid();
+	return gntv3_ucmd_respond(ucmd, sizeof(*arg));
 }
 
 /* ------------------------------------------------------------------------
  * File operations
  */
 
+/* ------------------------------------------------------------------------
+ * ioctl dispatch
+ *
+ * One table entry per command, indexed by its number: the full ioctl
+ * number (direction and size included), the size of its struct and the
+ * smallest size userspace may pass, the fields that must be zero and its
+ * handler.  The
+ * dispatcher does, once for every command, what each handler would
+ * otherwise repeat: it finds the command, copies the argument in
+ * (copy_struct_from_user(): a shorter struct is zero-extended, a longer
+ * one must be zero past what this kernel knows), and fails a non-zero pad
+ * with -EINVAL.  The handler checks flags and values, looks up its handle
+ * and answers with gntv3_ucmd_respond().
+ */
+
+/* The first and the last command number of GNTV3_IOC_MAGIC. */
+#define GNTV3_IOC_NR_FIRST	0x30
+#define GNTV3_IOC_NR_LAST	0x7f
+
+/* Every command's struct, so that the dispatcher has room for any. */
+union gntv3_ucmd_buffer {
+	struct gntv3_ioc_info info;
+	struct gntv3_ioc_tree_create tree_create;
+	struct gntv3_ioc_tree tree;
+	struct gntv3_ioc_grant grant;
+	struct gntv3_ioc_end end;
+	struct gntv3_ioc_attach attach;
+	struct gntv3_ioc_detach detach;
+	struct gntv3_ioc_map map;
+	struct gntv3_ioc_unmap unmap;
+	struct gntv3_ioc_map_rw map_rw;
+	struct gntv3_ioc_unmap_batch unmap_batch;
+	struct gntv3_ioc_connect connect;
+	struct gntv3_ioc_revoke revoke;
+	struct gntv3_ioc_conn_info conn_info;
+	struct gntv3_ioc_back_connect back_connect;
+	struct gntv3_ioc_back_notify back_notify;
+	struct gntv3_ioc_back_conn_info back_conn_info;
+	struct gntv3_ioc_query query;
+	struct gntv3_ioc_tree_stats tree_stats;
+	struct gntv3_ioc_map_hold map_hold;
+	struct gntv3_ioc_back_stats back_stats;
+};
+
+/**
+ * struct gntv3_ioctl_op - one command of /dev/gntv3
+ * @cmd: the ioctl number, direction and size included
+ * @size: sizeof() its struct
+ * @min_size: the shortest struct accepted: up to its last field of the
+ *	first ABI version that had the command
+ * @zero: a struct of the command's type with every bit set that must be
+ *	zero in the argument (pad and reserved fields): the bytes of the
+ *	argument and of @zero are ANDed
+ * @execute: the handler
+ */
+struct gntv3_ioctl_op {
+	unsigned int cmd;
+	u16 size;
+	u16 min_size;
+	const void *zero;
+	int (*execute)(struct gntv3_ucmd *ucmd);
+};
+
+/* A field of this value in @zero must be zero in the argument. */
+#define GNTV3_MBZ	(-1)
+
+/*
+ * GNTV3_IOC_<_name>, handled by _fn, takes struct gntv3_ioc_<_s> of which
+ * userspace must pass at least up to _last; the rest of the arguments name
+ * the fields that must be zero, as in ".pad = GNTV3_MBZ".
+ */
+#define GNTV3_IOCTL_OP(_name, _fn, _s, _last, ...)			\
+	[_IOC_NR(GNTV3_IOC_##_name) - GNTV3_IOC_NR_FIRST] = {		\
+		.cmd = GNTV3_IOC_##_name,				\
+		.size = sizeof(struct gntv3_ioc_##_s) +			\
+			BUILD_BUG_ON_ZERO(sizeof(union gntv3_ucmd_buffer) < \
+					  sizeof(struct gntv3_ioc_##_s)) + \
+			BUILD_BUG_ON_ZERO(_IOC_SIZE(GNTV3_IOC_##_name) != \
+					  sizeof(struct gntv3_ioc_##_s)), \
+		.min_size = offsetofend(struct gntv3_ioc_##_s, _last),	\
+		.zero = &(const struct gntv3_ioc_##_s){ __VA_ARGS__ },	\
+		.execute = _fn,						\
+	}
+
+static const struct gntv3_ioctl_op gntv3_ioctl_ops[] = {
+	GNTV3_IOCTL_OP(INFO, gntv3_dev_info, info, pad),
+	GNTV3_IOCTL_OP(TREE_CREATE, gntv3_dev_tree_create, tree_create, pad,
+		       .flags = GNTV3_MBZ, .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(TREE_DESTROY, gntv3_dev_tree_destroy, tree, pad,
+		       .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(GRANT, gntv3_dev_grant, grant, mmap_offset),
+	GNTV3_IOCTL_OP(END, gntv3_dev_end_ioctl, end, pad2,
+		       .pad = GNTV3_MBZ, .pad2 = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(ATTACH, gntv3_dev_ioc_attach, attach, back,
+		       .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(DETACH, gntv3_dev_ioc_detach, detach, pad,
+		       .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(MAP, gntv3_dev_ioc_map, map, pad, .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(UNMAP, gntv3_dev_ioc_unmap, unmap, pad,
+		       .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(MAP_RW, gntv3_dev_ioc_map_rw, map_rw, buf),
+	GNTV3_IOCTL_OP(UNMAP_BATCH, gntv3_dev_ioc_unmap_batch, unmap_batch,
+		       flags, .flags = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(CONNECT, gntv3_dev_connect, connect, devid),
+	GNTV3_IOCTL_OP(DISCONNECT, gntv3_dev_disconnect, tree, pad,
+		       .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(REVOKE, gntv3_dev_revoke, revoke, result),
+	GNTV3_IOCTL_OP(CONN_INFO, gntv3_dev_conn_info, conn_info, resets),
+	GNTV3_IOCTL_OP(BACK_CONNECT, gntv3_dev_ioc_back_connect, back_connect,
+		       back, .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(BACK_NOTIFY, gntv3_dev_ioc_back_notify, back_notify, id),
+	GNTV3_IOCTL_OP(BACK_CONN_INFO, gntv3_dev_ioc_back_conn_info,
+		       back_conn_info, connected),
+#ifdef CONFIG_XEN_GNTV3_TEST
+	GNTV3_IOCTL_OP(QUERY, gntv3_test_ioc_query, query, pad2,
+		       .pad = GNTV3_MBZ, .pad2 = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(TREE_STATS, gntv3_test_ioc_tree_stats, tree_stats,
+		       nr_failures),
+	GNTV3_IOCTL_OP(MAP_HOLD, gntv3_test_ioc_map_hold, map_hold, pad,
+		       .pad = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(BACK_STATS, gntv3_test_ioc_back_stats, back_stats,
+		       nr_bad_entries),
+#endif
+};
+
+/**
+ * gntv3_ucmd_respond() - copy a command's answer back to userspace
+ * @ucmd: the call
+ * @size: size of the command's struct
+ *
+ * Copies what userspace has room for: @size, or less for a shorter struct.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int gntv3_ucmd_respond(struct gntv3_ucmd *ucmd, size_t size)
+{
+	if (copy_to_user(ucmd->ubuf, ucmd->cmd, min_t(size_t, size, ucmd->user_size)))
+		return -EFAULT;
+	return 0;
+}
+
 static long gntv3_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
-	struct gntv3_file *file = filp->private_data;
-	void __user *uarg = (void __user *)arg;
+	struct gntv3_ucmd ucmd = {
+		.file = filp->private_data,
+		.ubuf = (void __user *)arg,
+		.user_size = _IOC_SIZE(cmd),
+	};
+	const struct gntv3_ioctl_op *op;
+	union gntv3_ucmd_buffer buf;
+	unsigned int nr = _IOC_NR(cmd), i;
+	const u8 *zero;
+	int ret;
 
-	switch (cmd) {
-	case GNTV3_IOC_INFO:
-		return gntv3_dev_info(uarg);
-	case GNTV3_IOC_TREE_CREATE:
-		return gntv3_dev_tree_create(file, uarg);
-	case GNTV3_IOC_TREE_DESTROY:
-		return gntv3_dev_tree_destroy(file, uarg);
-	case GNTV3_IOC_GRANT:
-		return gntv3_dev_grant(file, uarg);
-	case GNTV3_IOC_END:
-		return gntv3_dev_end_ioctl(file, uarg);
-	case GNTV3_IOC_QUERY:
-		return gntv3_dev_query(file, uarg);
-	case GNTV3_IOC_TREE_STATS:
-		return gntv3_dev_tree_stats(file, uarg);
-	case GNTV3_IOC_CONNECT:
-		return gntv3_dev_connect(file, uarg);
-	case GNTV3_IOC_DISCONNECT:
-		return gntv3_dev_disconnect(file, uarg);
-	case GNTV3_IOC_REVOKE:
-		return gntv3_dev_revoke(file, uarg);
-	case GNTV3_IOC_CONN_INFO:
-		return gntv3_dev_conn_info(file, uarg);
-	case GNTV3_IOC_ATTACH:
-	case GNTV3_IOC_DETACH:
-	case GNTV3_IOC_MAP:
-	case GNTV3_IOC_UNMAP:
-	case GNTV3_IOC_MAP_RW:
-	case GNTV3_IOC_MAP_HOLD:
-	case GNTV3_IOC_BACK_STATS:
-	case GNTV3_IOC_UNMAP_BATCH:
-	case GNTV3_IOC_BACK_CONNECT:
-	case GNTV3_IOC_BACK_NOTIFY:
-	case GNTV3_IOC_BACK_CONN_INFO:
-		return gntv3_dev_back_ioctl(file, cmd, uarg);
-	default:
+	if (_IOC_TYPE(cmd) != GNTV3_IOC_MAGIC || nr < GNTV3_IOC_NR_FIRST ||
+	    nr - GNTV3_IOC_NR_FIRST >= ARRAY_SIZE(gntv3_ioctl_ops))
 		return -ENOTTY;
+	op = &gntv3_ioctl_ops[array_index_nospec(nr - GNTV3_IOC_NR_FIRST,
+						 ARRAY_SIZE(gntv3_ioctl_ops))];
+	/* A known number with another direction, or too short, is not ours. */
+	if (!op->execute || _IOC_DIR(cmd) != _IOC_DIR(op->cmd) ||
+	    ucmd.user_size < op->min_size)
+		return -ENOTTY;
+
+	ucmd.cmd = &buf;
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		ret = copy_struct_from_user(&buf, op->size, ucmd.ubuf,
+					    ucmd.user_size);
+		if (ret)
+			return ret;
+	} else {
+		memset(&buf, 0, op->size);
 	}
+	zero = op->zero;
+	for (i = 0; i < op->size; i++)
+		if (((u8 *)&buf)[i] & zero[i])
+			return -EINVAL;
+	return op->execute(&ucmd);
 }
 
 /*

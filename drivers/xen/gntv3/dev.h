@@ -11,6 +11,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct gntv3_front;
+
 /*
  * Per-file limits, so that one open file cannot pin or allocate without
  * bound.  The device is root-only (mode 0600), but these also keep a buggy
@@ -52,13 +54,46 @@ struct gntv3_file {
 	void *back;
 };
 
+/**
+ * struct gntv3_ucmd - one ioctl call, as its handler sees it
+ * @file: the file the ioctl was made on
+ * @ubuf: user pointer to the argument
+ * @user_size: size of the argument as userspace declared it (_IOC_SIZE());
+ *	at least the command's minimum size
+ * @cmd: kernel copy of the argument, copied in and with every pad field
+ *	checked by the dispatcher (dev.c); zero-filled beyond @user_size and
+ *	for commands that only return data
+ */
+struct gntv3_ucmd {
+	struct gntv3_file *file;
+	void __user *ubuf;
+	u32 user_size;
+	void *cmd;
+};
+
+int gntv3_ucmd_respond(struct gntv3_ucmd *ucmd, size_t size);
+struct gntv3_front *gntv3_dev_front_lock(struct gntv3_file *file, u32 handle);
+
 int gntv3_dev_init(void);
 void gntv3_dev_exit(void);
 
 /* Backend ioctls, implemented in dev_back.c. */
 int gntv3_dev_back_open(struct gntv3_file *file);
 void gntv3_dev_back_release(struct gntv3_file *file);
-long gntv3_dev_back_ioctl(struct gntv3_file *file, unsigned int cmd,
-			  void __user *arg);
+int gntv3_dev_ioc_attach(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_detach(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_unmap(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_map_rw(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_unmap_batch(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_back_connect(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_back_notify(struct gntv3_ucmd *ucmd);
+int gntv3_dev_ioc_back_conn_info(struct gntv3_ucmd *ucmd);
+
+/* Test-only ioctls (CONFIG_XEN_GNTV3_TEST), implemented in dev_test.c. */
+int gntv3_test_ioc_query(struct gntv3_ucmd *ucmd);
+int gntv3_test_ioc_tree_stats(struct gntv3_ucmd *ucmd);
+int gntv3_test_ioc_map_hold(struct gntv3_ucmd *ucmd);
+int gntv3_test_ioc_back_stats(struct gntv3_ucmd *ucmd);
 
 #endif /* _GNTV3_DEV_H */

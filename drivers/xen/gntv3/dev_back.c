@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * gntv3 /dev/gntv3: the backend ioctls (ATTACH .. BACK_STATS, BACK_CONNECT
+ * gntv3 /dev/gntv3: the backend ioctls (ATTACH .. UNMAP_BATCH, BACK_CONNECT
  * .. BACK_CONN_INFO).
  *
  * Each open file has its own attachments and mappings, named by handles
- * from 1.  Closing the file drops the page holds it took, then detaches
+ * from 1.  dev.c copies each argument in and checks its pads before calling
+ * the handlers here (see struct gntv3_ucmd).  Closing the file drops the
+ * page holds it took (GNTV3_IOC_MAP_HOLD, a test ioctl), then detaches
  * every attachment, which unmaps every mapping (see gntv3_back_detach()).
  *
  * A MAP of a single id also asks for GNTV3_MAP_F_VMAP, and MAP_RW then
@@ -25,56 +27,11 @@
 
 #include "backend.h"
 #include "dev.h"
+#include "dev_back.h"
 
 /* Attachments and mapped 4 KiB pages one open file may hold. */
 #define GNTV3_DEV_MAX_BACKS		64
 #define GNTV3_DEV_MAX_MAPPED_PAGES	BIT(18)
-
-/**
- * struct gntv3_dev_back - backend state of one open file (file->back)
- * @lock: protects both xarrays, @nr_backs, @nr_pages and every field of
- *	every struct gntv3_dev_map of this file
- * @backs: attachment handle -> struct gntv3_back
- * @maps: mapping handle -> struct gntv3_dev_map
- * @nr_backs: attachments in @backs
- * @nr_pages: pages of the mappings in @maps
- */
-struct gntv3_dev_back {
-	struct mutex lock;	/* see @lock above */
-	struct xarray backs;
-	struct xarray maps;
-	unsigned int nr_backs;
-	unsigned long nr_pages;
-};
-
-struct gntv3_dev_waiter {
-	struct completion done;
-	int result;
-};
-
-/**
- * struct gntv3_dev_map - one mapping handle
- * @db: the file's state
- * @map: the mapping; valid for as long as @handle is in @db->maps: the
- *	done callback of its unmap takes the handle away before gntv3 frees
- *	the mapping, so nothing of this file reaches a freed one
- * @nr_pages: @map->nr_pages, for the accounting that outlives @map
- * @handle: its handle in @db->maps
- * @back: handle of its attachment
- * @unmapping: an UNMAP is in progress; no new hold, no MAP_RW
- * @waiter: a synchronous UNMAP waits here for the result
- * @holds: page references taken with MAP_HOLD, per page
- */
-struct gntv3_dev_map {
-	struct gntv3_dev_back *db;
-	struct gntv3_mapping *map;
-	unsigned int nr_pages;
-	u32 handle;
-	u32 back;
-	bool unmapping;
-	struct gntv3_dev_waiter *waiter;
-	u16 *holds;
-};
 
 static void gntv3_dev_drop_holds(struct gntv3_dev_map *dm)
 {
@@ -250,40 +207,42 @@ static int gntv3_dev_back_del(struct gntv3_dev_back *db, unsigned long h)
 	return 0;
 }
 
-static long gntv3_dev_attach(struct gntv3_dev_back *db, void __user *arg)
+/*
+ * Give a new attachment a handle and tell userspace; if the answer cannot
+ * be written, the attachment is undone unseen.
+ */
+static int gntv3_dev_back_install(struct gntv3_ucmd *ucmd,
+				  struct gntv3_back *back, u32 *handle,
+				  size_t size)
 {
-	struct gntv3_ioc_attach a;
-	struct gntv3_back *back;
-	u32 h;
+	struct gntv3_dev_back *db = ucmd->file->back;
 	int rc;
 
-	if (copy_from_user(&a, arg, sizeof(a)))
-		return -EFAULT;
-	if (a.pad)
-		return -EINVAL;
-	back = gntv3_back_attach(a.domid, a.tree_ref);
-	if (IS_ERR(back))
-		return PTR_ERR(back);
-	rc = gntv3_dev_back_add(db, back, &h);
+	rc = gntv3_dev_back_add(db, back, handle);
 	if (rc)
 		return rc;
-	a.back = h;
-	if (copy_to_user(arg, &a, sizeof(a))) {
-		gntv3_dev_back_del(db, h);
-		return -EFAULT;
-	}
-	return 0;
+	rc = gntv3_ucmd_respond(ucmd, size);
+	if (rc)
+		gntv3_dev_back_del(db, *handle);
+	return rc;
 }
 
-static long gntv3_dev_detach(struct gntv3_dev_back *db, void __user *arg)
+int gntv3_dev_ioc_attach(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_detach d;
+	struct gntv3_ioc_attach *a = ucmd->cmd;
+	struct gntv3_back *back;
 
-	if (copy_from_user(&d, arg, sizeof(d)))
-		return -EFAULT;
-	if (d.pad)
-		return -EINVAL;
-	return gntv3_dev_back_del(db, d.back);
+	back = gntv3_back_attach(a->domid, a->tree_ref);
+	if (IS_ERR(back))
+		return PTR_ERR(back);
+	return gntv3_dev_back_install(ucmd, back, &a->back, sizeof(*a));
+}
+
+int gntv3_dev_ioc_detach(struct gntv3_ucmd *ucmd)
+{
+	struct gntv3_ioc_detach *d = ucmd->cmd;
+
+	return gntv3_dev_back_del(ucmd->file->back, d->back);
 }
 
 /* Give new mappings handles; on failure unmap them all. Under db->lock. */
@@ -334,55 +293,54 @@ static int gntv3_dev_map_install(struct gntv3_dev_back *db, u32 back,
 	return rc;
 }
 
-static long gntv3_dev_map(struct gntv3_dev_back *db, void __user *arg)
+int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd)
 {
+	struct gntv3_dev_back *db = ucmd->file->back;
+	struct gntv3_ioc_map *m = ucmd->cmd;
 	struct gntv3_mapping **maps = NULL;
-	struct gntv3_ioc_map m;
 	struct gntv3_back *back;
 	unsigned int flags = 0, i;
 	u32 *handles = NULL;
 	u64 *ids;
-	long rc;
+	int rc;
 
-	if (copy_from_user(&m, arg, sizeof(m)))
-		return -EFAULT;
-	if (m.pad || (m.flags & ~GNTV3_IOC_MAP_READONLY) || !m.nr ||
-	    m.nr > GNTV3_IOC_MAX_PAGES)
+	if ((m->flags & ~GNTV3_IOC_MAP_READONLY) || !m->nr ||
+	    m->nr > GNTV3_IOC_MAX_PAGES)
 		return -EINVAL;
-	ids = memdup_array_user(u64_to_user_ptr(m.ids), m.nr, sizeof(*ids));
+	ids = memdup_array_user(u64_to_user_ptr(m->ids), m->nr, sizeof(*ids));
 	if (IS_ERR(ids))
 		return PTR_ERR(ids);
-	maps = kvcalloc(m.nr, sizeof(*maps), GFP_KERNEL);
-	handles = kvcalloc(m.nr, sizeof(*handles), GFP_KERNEL);
+	maps = kvcalloc(m->nr, sizeof(*maps), GFP_KERNEL);
+	handles = kvcalloc(m->nr, sizeof(*handles), GFP_KERNEL);
 	if (!maps || !handles) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	if (m.flags & GNTV3_IOC_MAP_READONLY)
+	if (m->flags & GNTV3_IOC_MAP_READONLY)
 		flags |= GNTV3_MAP_F_READONLY;
-	if (m.nr == 1)
+	if (m->nr == 1)
 		flags |= GNTV3_MAP_F_VMAP;
 
 	mutex_lock(&db->lock);
-	back = xa_load(&db->backs, m.back);
+	back = xa_load(&db->backs, m->back);
 	if (!back) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
 	/* a lower bound: every id is at least one page */
-	if (db->nr_pages + m.nr > GNTV3_DEV_MAX_MAPPED_PAGES) {
+	if (db->nr_pages + m->nr > GNTV3_DEV_MAX_MAPPED_PAGES) {
 		rc = -ENOSPC;
 		goto out_unlock;
 	}
-	rc = gntv3_map(back, ids, m.nr, flags, maps);
+	rc = gntv3_map(back, ids, m->nr, flags, maps);
 	if (rc)
 		goto out_unlock;
-	rc = gntv3_dev_map_install(db, m.back, maps, handles, m.nr);
+	rc = gntv3_dev_map_install(db, m->back, maps, handles, m->nr);
 	if (rc)
 		goto out_unlock;
-	if (copy_to_user(u64_to_user_ptr(m.maps), handles,
-			 m.nr * sizeof(*handles))) {
-		for (i = 0; i < m.nr; i++) {
+	if (copy_to_user(u64_to_user_ptr(m->maps), handles,
+			 m->nr * sizeof(*handles))) {
+		for (i = 0; i < m->nr; i++) {
 			gntv3_dev_map_free(db, xa_load(&db->maps, handles[i]));
 			if (gntv3_unmap_sync(maps[i]))
 				pr_warn_ratelimited("gntv3: cannot undo a mapping of id %llu\n",
@@ -399,26 +357,40 @@ out_free:
 	return rc;
 }
 
-static long gntv3_dev_unmap(struct gntv3_dev_back *db, void __user *arg)
+/**
+ * gntv3_dev_map_lock() - look up a mapping handle of the file
+ * @db: the file's backend state
+ * @handle: the mapping handle
+ *
+ * Return: the mapping with @db->lock held, or NULL (lock not held).
+ */
+struct gntv3_dev_map *gntv3_dev_map_lock(struct gntv3_dev_back *db, u32 handle)
 {
+	struct gntv3_dev_map *dm;
+
+	mutex_lock(&db->lock);
+	dm = xa_load(&db->maps, handle);
+	if (!dm)
+		mutex_unlock(&db->lock);
+	return dm;
+}
+
+int gntv3_dev_ioc_unmap(struct gntv3_ucmd *ucmd)
+{
+	struct gntv3_dev_back *db = ucmd->file->back;
+	struct gntv3_ioc_unmap *u = ucmd->cmd;
 	struct gntv3_dev_waiter waiter;
-	struct gntv3_ioc_unmap u;
 	struct gntv3_dev_map *dm;
 	bool sync;
 	int rc;
 
-	if (copy_from_user(&u, arg, sizeof(u)))
-		return -EFAULT;
-	if (u.pad || (u.flags & ~GNTV3_IOC_UNMAP_ASYNC))
+	if (u->flags & ~GNTV3_IOC_UNMAP_ASYNC)
 		return -EINVAL;
-	sync = !(u.flags & GNTV3_IOC_UNMAP_ASYNC);
+	sync = !(u->flags & GNTV3_IOC_UNMAP_ASYNC);
 
-	mutex_lock(&db->lock);
-	dm = xa_load(&db->maps, u.map);
-	if (!dm) {
-		mutex_unlock(&db->lock);
+	dm = gntv3_dev_map_lock(db, u->map);
+	if (!dm)
 		return -ENOENT;
-	}
 	if (dm->unmapping) {
 		mutex_unlock(&db->lock);
 		return -EBUSY;
@@ -440,8 +412,8 @@ static long gntv3_dev_unmap(struct gntv3_dev_back *db, void __user *arg)
 		wait_for_completion(&waiter.done);
 		rc = waiter.result;
 	}
-	u.result = rc;
-	return copy_to_user(arg, &u, sizeof(u)) ? -EFAULT : 0;
+	u->result = rc;
+	return gntv3_ucmd_respond(ucmd, sizeof(*u));
 }
 
 /*
@@ -475,9 +447,10 @@ static int gntv3_dev_copy(struct page **pages, void *vaddr, bool write,
 	return 0;
 }
 
-static long gntv3_dev_map_rw(struct gntv3_dev_back *db, void __user *arg)
+int gntv3_dev_ioc_map_rw(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_map_rw r;
+	struct gntv3_dev_back *db = ucmd->file->back;
+	struct gntv3_ioc_map_rw *r = ucmd->cmd;
 	struct gntv3_mapping *map;
 	struct gntv3_dev_map *dm;
 	unsigned long first, nr, i;
@@ -486,21 +459,16 @@ static long gntv3_dev_map_rw(struct gntv3_dev_back *db, void __user *arg)
 	bool write;
 	int rc;
 
-	if (copy_from_user(&r, arg, sizeof(r)))
-		return -EFAULT;
-	if (r.dir != GNTV3_IOC_RW_READ && r.dir != GNTV3_IOC_RW_WRITE)
+	if (r->dir != GNTV3_IOC_RW_READ && r->dir != GNTV3_IOC_RW_WRITE)
 		return -EINVAL;
-	write = r.dir == GNTV3_IOC_RW_WRITE;
+	write = r->dir == GNTV3_IOC_RW_WRITE;
 
-	mutex_lock(&db->lock);
-	dm = xa_load(&db->maps, r.map);
-	if (!dm) {
-		rc = -ENOENT;
-		goto out_unlock;
-	}
+	dm = gntv3_dev_map_lock(db, r->map);
+	if (!dm)
+		return -ENOENT;
 	map = dm->map;
-	if (!r.len || r.offset >= (u64)map->nr_pages << PAGE_SHIFT ||
-	    r.len > ((u64)map->nr_pages << PAGE_SHIFT) - r.offset) {
+	if (!r->len || r->offset >= (u64)map->nr_pages << PAGE_SHIFT ||
+	    r->len > ((u64)map->nr_pages << PAGE_SHIFT) - r->offset) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}
@@ -512,8 +480,8 @@ static long gntv3_dev_map_rw(struct gntv3_dev_back *db, void __user *arg)
 		rc = -EBUSY;
 		goto out_unlock;
 	}
-	first = r.offset >> PAGE_SHIFT;
-	nr = ((r.offset + r.len - 1) >> PAGE_SHIFT) - first + 1;
+	first = r->offset >> PAGE_SHIFT;
+	nr = ((r->offset + r->len - 1) >> PAGE_SHIFT) - first + 1;
 	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
 	if (!pages) {
 		rc = -ENOMEM;
@@ -533,8 +501,8 @@ static long gntv3_dev_map_rw(struct gntv3_dev_back *db, void __user *arg)
 	mutex_unlock(&db->lock);
 
 	rc = gntv3_dev_copy(pages, vaddr, write,
-			    vaddr ? r.offset : offset_in_page(r.offset), r.len,
-			    u64_to_user_ptr(r.buf));
+			    vaddr ? r->offset : offset_in_page(r->offset),
+			    r->len, u64_to_user_ptr(r->buf));
 	for (i = 0; i < nr; i++)
 		put_page(pages[i]);
 	kvfree(pages);
@@ -543,59 +511,6 @@ static long gntv3_dev_map_rw(struct gntv3_dev_back *db, void __user *arg)
 out_unlock:
 	mutex_unlock(&db->lock);
 	return rc;
-}
-
-static long gntv3_dev_map_hold(struct gntv3_dev_back *db, void __user *arg)
-{
-	struct gntv3_ioc_map_hold h;
-	struct gntv3_dev_map *dm;
-	int rc = 0;
-
-	if (copy_from_user(&h, arg, sizeof(h)))
-		return -EFAULT;
-	if (h.pad || h.hold > 1)
-		return -EINVAL;
-	mutex_lock(&db->lock);
-	dm = xa_load(&db->maps, h.map);
-	if (!dm) {
-		rc = -ENOENT;
-	} else if (h.page >= dm->nr_pages) {
-		rc = -EINVAL;
-	} else if (h.hold) {
-		if (dm->unmapping)
-			rc = -EBUSY;
-		else if (dm->holds[h.page] == U16_MAX)
-			rc = -EOVERFLOW;
-		else
-			get_page(dm->map->pages[h.page]);
-		if (!rc)
-			dm->holds[h.page]++;
-	} else {
-		/* dropping is allowed during an UNMAP: that is what it waits for */
-		if (!dm->holds[h.page]) {
-			rc = -EINVAL;
-		} else {
-			put_page(dm->map->pages[h.page]);
-			dm->holds[h.page]--;
-		}
-	}
-	mutex_unlock(&db->lock);
-	return rc;
-}
-
-static long gntv3_dev_back_stats(void __user *arg)
-{
-	struct gntv3_back_counters *c = &gntv3_back_cnt;
-	struct gntv3_ioc_back_stats s = {
-		.nr_mapped = atomic64_read(&c->mappings),
-		.nr_pages_mapped = atomic64_read(&c->pages_mapped),
-		.nr_unmap_pending = atomic64_read(&c->unmap_pending),
-		.nr_unmap_retries = atomic64_read(&c->retries),
-		.nr_unmap_stuck = atomic64_read(&c->stuck),
-		.nr_bad_entries = atomic64_read(&c->bad_entries),
-	};
-
-	return copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
 /*
@@ -624,64 +539,47 @@ static void gntv3_dev_revoke(struct gntv3_back *back, gntv3_id_t first,
 	mutex_unlock(&db->lock);
 }
 
-static long gntv3_dev_back_connect(struct gntv3_dev_back *db, void __user *arg)
+int gntv3_dev_ioc_back_connect(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_back_connect c;
+	struct gntv3_ioc_back_connect *c = ucmd->cmd;
 	struct gntv3_back *back;
-	u32 h;
-	int rc;
 
-	if (copy_from_user(&c, arg, sizeof(c)))
-		return -EFAULT;
-	if (c.pad)
-		return -EINVAL;
-	back = gntv3_back_connect(c.domid, c.devid, c.timeout_ms);
+	back = gntv3_back_connect(c->domid, c->devid, c->timeout_ms);
 	if (IS_ERR(back))
 		return PTR_ERR(back);
 	/* it maps nothing of ours yet: the handler finds nothing to unmap */
-	gntv3_back_set_revoke_handler(back, gntv3_dev_revoke, db);
-	rc = gntv3_dev_back_add(db, back, &h);
-	if (rc)
-		return rc;
-	c.back = h;
-	if (copy_to_user(arg, &c, sizeof(c))) {
-		gntv3_dev_back_del(db, h);
-		return -EFAULT;
-	}
-	return 0;
+	gntv3_back_set_revoke_handler(back, gntv3_dev_revoke, ucmd->file->back);
+	return gntv3_dev_back_install(ucmd, back, &c->back, sizeof(*c));
 }
 
-static long gntv3_dev_back_notify(struct gntv3_dev_back *db, void __user *arg)
+int gntv3_dev_ioc_back_notify(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_back_notify n;
+	struct gntv3_dev_back *db = ucmd->file->back;
+	struct gntv3_ioc_back_notify *n = ucmd->cmd;
 	struct gntv3_back *back;
 	int rc;
 
-	if (copy_from_user(&n, arg, sizeof(n)))
-		return -EFAULT;
 	mutex_lock(&db->lock);
-	back = xa_load(&db->backs, n.back);
-	rc = back ? gntv3_back_notify_unmapped(back, n.id, n.nr_ids) : -ENOENT;
+	back = xa_load(&db->backs, n->back);
+	rc = back ? gntv3_back_notify_unmapped(back, n->id, n->nr_ids) : -ENOENT;
 	mutex_unlock(&db->lock);
 	return rc;
 }
 
-static long gntv3_dev_back_conn_info(struct gntv3_dev_back *db,
-				     void __user *arg)
+int gntv3_dev_ioc_back_conn_info(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_back_conn_info ci;
+	struct gntv3_dev_back *db = ucmd->file->back;
+	struct gntv3_ioc_back_conn_info *ci = ucmd->cmd;
 	struct gntv3_back *back;
 
-	if (copy_from_user(&ci, arg, sizeof(ci)))
-		return -EFAULT;
 	mutex_lock(&db->lock);
-	back = xa_load(&db->backs, ci.back);
+	back = xa_load(&db->backs, ci->back);
 	if (back)
-		ci.connected = gntv3_back_connected(back);
+		ci->connected = gntv3_back_connected(back);
 	mutex_unlock(&db->lock);
 	if (!back)
 		return -ENOENT;
-	return copy_to_user(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
+	return gntv3_ucmd_respond(ucmd, sizeof(*ci));
 }
 
 /*
@@ -690,47 +588,46 @@ static long gntv3_dev_back_conn_info(struct gntv3_dev_back *db,
  * UNMAP, finished by gntv3_dev_unmap_done().  All handles are checked and
  * marked first, under db->lock, so that nothing happens on a bad one.
  */
-static long gntv3_dev_unmap_batch(struct gntv3_dev_back *db, void __user *arg)
+int gntv3_dev_ioc_unmap_batch(struct gntv3_ucmd *ucmd)
 {
-	struct gntv3_ioc_unmap_batch u;
+	struct gntv3_dev_back *db = ucmd->file->back;
+	struct gntv3_ioc_unmap_batch *u = ucmd->cmd;
 	struct gntv3_mapping **maps = NULL;
 	struct gntv3_dev_map **dms = NULL;
 	int *results = NULL;
 	unsigned int i, marked = 0;
 	u32 *handles;
-	long rc = 0;
+	int rc = 0;
 
-	if (copy_from_user(&u, arg, sizeof(u)))
-		return -EFAULT;
-	if (u.flags || !u.nr || u.nr > GNTV3_IOC_MAX_PAGES)
+	if (!u->nr || u->nr > GNTV3_IOC_MAX_PAGES)
 		return -EINVAL;
-	handles = memdup_array_user(u64_to_user_ptr(u.maps), u.nr,
+	handles = memdup_array_user(u64_to_user_ptr(u->maps), u->nr,
 				    sizeof(*handles));
 	if (IS_ERR(handles))
 		return PTR_ERR(handles);
-	maps = kvcalloc(u.nr, sizeof(*maps), GFP_KERNEL);
-	dms = kvcalloc(u.nr, sizeof(*dms), GFP_KERNEL);
-	results = kvcalloc(u.nr, sizeof(*results), GFP_KERNEL);
+	maps = kvcalloc(u->nr, sizeof(*maps), GFP_KERNEL);
+	dms = kvcalloc(u->nr, sizeof(*dms), GFP_KERNEL);
+	results = kvcalloc(u->nr, sizeof(*results), GFP_KERNEL);
 	if (!maps || !dms || !results) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
 
 	mutex_lock(&db->lock);
-	for (i = 0; i < u.nr && !rc; i++) {
+	for (i = 0; i < u->nr && !rc; i++) {
 		dms[i] = xa_load(&db->maps, handles[i]);
 		if (!dms[i])
 			rc = -ENOENT;
 		else if (dms[i]->unmapping)
 			rc = -EBUSY;
 	}
-	for (i = 0; !rc && i < u.nr; i++, marked++) {
+	for (i = 0; !rc && i < u->nr; i++, marked++) {
 		dms[i]->unmapping = true;
 		maps[i] = dms[i]->map;
 	}
 	/* a handle listed twice makes this fail with -EALREADY */
 	if (!rc)
-		rc = gntv3_unmap_batch(maps, u.nr, gntv3_dev_unmap_done,
+		rc = gntv3_unmap_batch(maps, u->nr, gntv3_dev_unmap_done,
 				       (void *const *)dms, results);
 	for (i = 0; i < marked; i++) {
 		if (rc)
@@ -739,8 +636,8 @@ static long gntv3_dev_unmap_batch(struct gntv3_dev_back *db, void __user *arg)
 			gntv3_dev_map_free(db, dms[i]);
 	}
 	mutex_unlock(&db->lock);
-	if (!rc && copy_to_user(u64_to_user_ptr(u.results), results,
-				u.nr * sizeof(*results)))
+	if (!rc && copy_to_user(u64_to_user_ptr(u->results), results,
+				u->nr * sizeof(*results)))
 		rc = -EFAULT;
 out_free:
 	kvfree(results);
@@ -748,48 +645,4 @@ out_free:
 	kvfree(maps);
 	kfree(handles);
 	return rc;
-}
-
-/**
- * gntv3_dev_back_ioctl() - the backend ioctls of /dev/gntv3
- * @file: the file
- * @cmd: GNTV3_IOC_ATTACH .. GNTV3_IOC_BACK_STATS, GNTV3_IOC_BACK_CONNECT ..
- *	GNTV3_IOC_BACK_CONN_INFO
- * @arg: user pointer to the command's struct
- *
- * Return: 0 or a negative errno: -EINVAL for a non-zero pad or unknown flag
- * or out-of-range argument, -ENOENT for an unknown handle, -EACCES for a
- * write through a read-only mapping, -EFAULT, or an error of the call.
- */
-long gntv3_dev_back_ioctl(struct gntv3_file *file, unsigned int cmd,
-			  void __user *arg)
-{
-	struct gntv3_dev_back *db = file->back;
-
-	switch (cmd) {
-	case GNTV3_IOC_ATTACH:
-		return gntv3_dev_attach(db, arg);
-	case GNTV3_IOC_DETACH:
-		return gntv3_dev_detach(db, arg);
-	case GNTV3_IOC_MAP:
-		return gntv3_dev_map(db, arg);
-	case GNTV3_IOC_UNMAP:
-		return gntv3_dev_unmap(db, arg);
-	case GNTV3_IOC_MAP_RW:
-		return gntv3_dev_map_rw(db, arg);
-	case GNTV3_IOC_MAP_HOLD:
-		return gntv3_dev_map_hold(db, arg);
-	case GNTV3_IOC_BACK_STATS:
-		return gntv3_dev_back_stats(arg);
-	case GNTV3_IOC_UNMAP_BATCH:
-		return gntv3_dev_unmap_batch(db, arg);
-	case GNTV3_IOC_BACK_CONNECT:
-		return gntv3_dev_back_connect(db, arg);
-	case GNTV3_IOC_BACK_NOTIFY:
-		return gntv3_dev_back_notify(db, arg);
-	case GNTV3_IOC_BACK_CONN_INFO:
-		return gntv3_dev_back_conn_info(db, arg);
-	default:
-		return -ENOTTY;
-	}
 }

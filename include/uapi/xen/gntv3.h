@@ -10,7 +10,14 @@
  * with errno set: EFAULT for an unreadable argument, ENOENT for a handle the
  * file does not own, ENOSPC when a per-file limit (trees, grants, allocated
  * pages) or the tree's ids or v1 grant references run out, ENOTTY for an
- * unknown ioctl.  drivers/xen/gntv3/dev.c lists every errno per ioctl.
+ * unknown ioctl (or a known number with another direction or a shorter
+ * struct).  A longer struct than this header's is accepted if its extra
+ * bytes are zero (E2BIG otherwise).  drivers/xen/gntv3/dev.c lists every
+ * errno per ioctl.
+ *
+ * The ioctls that only the selftests use (numbers 0x70 .. 0x7f) are not
+ * here: see drivers/xen/gntv3/gntv3_test.h, built with
+ * CONFIG_XEN_GNTV3_TEST only.
  */
 #ifndef _UAPI_XEN_GNTV3_H
 #define _UAPI_XEN_GNTV3_H
@@ -48,6 +55,9 @@ struct gntv3_ioc_info {
  * @tree_ref: OUT: v1 grant reference of the tree descriptor page, what a
  *	backend passes to GNTV3_IOC_ATTACH
  * @pad: must be zero
+ *
+ * EINVAL for a reserved @domid (DOMID_SELF and above); ENOSPC when the file
+ * holds 64 trees already or no v1 grant reference is left.
  */
 struct gntv3_ioc_tree_create {
 	__u16 domid;
@@ -58,11 +68,13 @@ struct gntv3_ioc_tree_create {
 };
 
 /**
- * struct gntv3_ioc_tree - GNTV3_IOC_TREE_DESTROY
+ * struct gntv3_ioc_tree - GNTV3_IOC_TREE_DESTROY, GNTV3_IOC_DISCONNECT
  * @tree: IN: handle from GNTV3_IOC_TREE_CREATE
  * @pad: must be zero
  *
- * Fails with EBUSY while the tree has active grants.
+ * ENOENT for an unknown handle.  TREE_DESTROY fails with EBUSY while the
+ * tree has grants of this file; DISCONNECT with ENOTCONN when the tree is
+ * not connected.
  */
 struct gntv3_ioc_tree {
 	__u32 tree;
@@ -93,6 +105,13 @@ struct gntv3_ioc_tree {
  * A 1 GiB folio is above the buddy allocator's largest order, so a 1 GiB
  * GNTV3_IOC_GRANT_ALLOC fails with ENOMEM; the tree format itself supports
  * 1 GiB leaves.
+ *
+ * ENOENT for an unknown tree; EINVAL for an unknown flag, a bad @nr_pages
+ * or @order, @addr not page aligned (or non-zero with ALLOC), a user page
+ * that is part of a huge page; EFAULT for user memory that cannot be
+ * pinned (writable unless READONLY); ENOMEM; ENOSPC when the file holds
+ * 65536 grants or 2^18 allocated pages already, or the tree ran out of ids
+ * or v1 grant references.
  */
 struct gntv3_ioc_grant {
 	__u32 tree;
@@ -126,52 +145,6 @@ struct gntv3_ioc_end {
 	__u32 pad2;
 };
 
-/**
- * struct gntv3_ioc_query - GNTV3_IOC_QUERY: one grant of a tree
- * @tree: IN: tree handle
- * @pad: must be zero
- * @id: IN: any id the grant covers
- * @first_id: OUT: first id of the grant
- * @pte: OUT: the leaf entry as published to the backend
- * @order: OUT: page order of the grant
- * @state: OUT: 0 active, 1 revoking, 2 quarantined
- * @readonly: OUT: 1 if read-only
- * @pad2: must be zero
- */
-struct gntv3_ioc_query {
-	__u32 tree;
-	__u32 pad;
-	__u64 id;
-	__u64 first_id;
-	__u64 pte;
-	__u32 order;
-	__u32 state;
-	__u32 readonly;
-	__u32 pad2;
-};
-
-/**
- * struct gntv3_ioc_tree_stats - GNTV3_IOC_TREE_STATS
- * @tree: IN: tree handle
- * @levels: OUT: levels of the tree
- * @nr_grants: OUT: active and revoking grants
- * @nr_ids: OUT: ids allocated
- * @nr_quarantined: OUT: quarantined grants
- * @nr_tables: OUT: table pages
- * @nr_v1_refs: OUT: v1 grant entries in use (tables included)
- * @nr_failures: OUT: transport failures
- */
-struct gntv3_ioc_tree_stats {
-	__u32 tree;
-	__u32 levels;
-	__u64 nr_grants;
-	__u64 nr_ids;
-	__u64 nr_quarantined;
-	__u64 nr_tables;
-	__u64 nr_v1_refs;
-	__u64 nr_failures;
-};
-
 /* ---- backend side ---- */
 
 /**
@@ -181,8 +154,12 @@ struct gntv3_ioc_tree_stats {
  * @tree_ref: IN: the frontend's tree reference
  * @back: OUT: attachment handle
  *
- * ENOENT if @tree_ref is not granted to this domain, EPROTO if it is not a
- * valid tree descriptor for this domain.
+ * EINVAL for a reserved @domid (DOMID_SELF and above); ENOENT if @tree_ref
+ * is not granted to this domain; EPROTO if the page is not a valid tree
+ * descriptor for this domain (bad magic, version or flags, a non-zero
+ * reserved word, another grantee); EOPNOTSUPP for a native tree; ENXIO
+ * when this domain's id is unknown; ENOSPC when the file holds 64
+ * attachments already.
  */
 struct gntv3_ioc_attach {
 	__u16 domid;
@@ -195,6 +172,8 @@ struct gntv3_ioc_attach {
  * struct gntv3_ioc_detach - GNTV3_IOC_DETACH
  * @back: IN: attachment handle; its mappings are unmapped first
  * @pad: must be zero
+ *
+ * ENOENT for an unknown handle.
  */
 struct gntv3_ioc_detach {
 	__u32 back;
@@ -214,10 +193,15 @@ struct gntv3_ioc_detach {
  * @pad: must be zero
  *
  * All or nothing: on error nothing stays mapped.  Beyond the common errors:
- * ERANGE for an id beyond the tree, EINVAL for an id inside a superpage
- * (only whole superpages are mapped), ENOENT for an id that is not granted,
- * EACCES for a revoked grant or a writable map of a read-only one,
- * E2BIG for a batch of more than 32768 pages.
+ * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, or an id
+ * inside a superpage (only whole superpages are mapped); ENOENT for an
+ * unknown attachment or an id that is not granted; ERANGE for an id beyond
+ * any tree; EACCES for a revoked grant, a writable map of a read-only one,
+ * or a writable leaf over a read-only v1 grant; EAGAIN for a grant being
+ * downgraded (map it read-only once that is done); EPROTO or ELOOP for a
+ * malformed tree (a corrupt descriptor or table entry, a table loop);
+ * EOPNOTSUPP for a 1 GiB grant; E2BIG for a batch of more than 32768
+ * pages; ENOSPC when the file would map more than 2^18 pages.
  */
 struct gntv3_ioc_map {
 	__u32 back;
@@ -239,7 +223,8 @@ struct gntv3_ioc_map {
  *	the negative errno of the safe unmap path
  * @pad: must be zero
  *
- * EBUSY while an unmap of the same mapping is pending.
+ * EINVAL for an unknown flag, ENOENT for an unknown handle, EBUSY while an
+ * unmap of the same mapping is pending.
  */
 struct gntv3_ioc_unmap {
 	__u32 map;
@@ -259,6 +244,10 @@ struct gntv3_ioc_unmap {
  * @offset: IN: byte offset into the mapping
  * @len: IN: bytes to copy; @offset + @len must lie inside the mapping
  * @buf: IN: user buffer
+ *
+ * EINVAL for an unknown @dir or an empty range or one past the mapping,
+ * ENOENT for an unknown handle, EBUSY while the mapping is being unmapped,
+ * EFAULT for @buf.
  */
 struct gntv3_ioc_map_rw {
 	__u32 map;
@@ -266,41 +255,6 @@ struct gntv3_ioc_map_rw {
 	__u64 offset;
 	__u64 len;
 	__u64 buf;
-};
-
-/**
- * struct gntv3_ioc_map_hold - GNTV3_IOC_MAP_HOLD: take or drop an extra page
- * reference on one page of a mapping, as a driver still doing I/O would
- * @map: IN: mapping handle
- * @page: IN: page index within the mapping
- * @hold: IN: 1 take a reference, 0 drop the one taken before
- * @pad: must be zero
- *
- * EBUSY while the mapping is being unmapped.
- */
-struct gntv3_ioc_map_hold {
-	__u32 map;
-	__u32 page;
-	__u32 hold;
-	__u32 pad;
-};
-
-/**
- * struct gntv3_ioc_back_stats - GNTV3_IOC_BACK_STATS: counters of the module
- * @nr_mapped: OUT: mappings alive
- * @nr_pages_mapped: OUT: foreign pages mapped
- * @nr_unmap_pending: OUT: unmaps waiting for their pages to be released
- * @nr_unmap_retries: OUT: timer retries of the safe unmap so far
- * @nr_unmap_stuck: OUT: unmaps that gave up after the last retry
- * @nr_bad_entries: OUT: malformed tree entries rejected
- */
-struct gntv3_ioc_back_stats {
-	__u64 nr_mapped;
-	__u64 nr_pages_mapped;
-	__u64 nr_unmap_pending;
-	__u64 nr_unmap_retries;
-	__u64 nr_unmap_stuck;
-	__u64 nr_bad_entries;
 };
 
 /**
@@ -339,9 +293,12 @@ struct gntv3_ioc_unmap_batch {
  *	backend/ subdirectory
  *
  * Returns at once; the connection comes up in the background once a
- * backend runs GNTV3_IOC_BACK_CONNECT (see GNTV3_IOC_CONN_INFO).  EEXIST
- * when the tree is connected already.  Destroying the tree (or closing the
- * file) disconnects it.
+ * backend runs GNTV3_IOC_BACK_CONNECT (see GNTV3_IOC_CONN_INFO).  ENOENT
+ * for an unknown tree, EEXIST when the tree is connected already, ENXIO
+ * when our domain id is unknown, ENOSPC when no grant reference is left
+ * for the ring, or a xenstore error.  Destroying the tree (or closing the
+ * file) disconnects it; so does GNTV3_IOC_DISCONNECT (struct gntv3_ioc_tree),
+ * ENOTCONN when there is nothing to disconnect.
  */
 struct gntv3_ioc_connect {
 	__u32 tree;
@@ -369,8 +326,9 @@ struct gntv3_ioc_connect {
  *	for as long as the backend may still map it.
  *
  * Waits for the answer with the file's frontend lock held: run the backend
- * side on another open file.  ENOENT for an id that starts no grant of this
- * file, EALREADY for a grant being revoked.
+ * side on another open file.  EINVAL for an unknown flag, ENOENT for an
+ * unknown tree or an id that starts no grant of this file, EALREADY for a
+ * grant being revoked or quarantined.
  */
 struct gntv3_ioc_revoke {
 	__u32 tree;
@@ -430,12 +388,14 @@ struct gntv3_ioc_conn_info {
  * @back: OUT: attachment handle, used like one from GNTV3_IOC_ATTACH;
  *	GNTV3_IOC_DETACH (or close) also disconnects the ring
  *
- * The file's mappings of a revoked range are unmapped (safe unmap: a
- * GNTV3_IOC_MAP_HOLD delays it) and then acknowledged.  ENOENT when the
+ * The file's mappings of a revoked range are unmapped (safe unmap: a page
+ * still in use delays it) and then acknowledged.  ENOENT when the
  * frontend has no such connection, EACCES when it names another backend,
  * EBUSY while an attachment of this domain made for the same frontend
  * connection is not detached yet (even one whose frontend went away: detach
- * it, then connect again), ETIMEDOUT, EOPNOTSUPP for a native tree.
+ * it, then connect again), ETIMEDOUT, EINTR, EOPNOTSUPP for a native
+ * tree, EPROTO for bad keys or a bad tree descriptor, ENOSPC when the file
+ * holds 64 attachments already.
  */
 struct gntv3_ioc_back_connect {
 	__u16 domid;
@@ -453,7 +413,10 @@ struct gntv3_ioc_back_connect {
  * @nr_ids: IN: number of ids
  * @id: IN: first id
  *
- * ENOTCONN without a connected ring, EBUSY when the ring is full.
+ * EINVAL for an empty range or one past the largest id, ENOENT for an
+ * unknown handle, ENOTCONN without a connected ring, EPROTO when the
+ * frontend broke the ring (a corrupt index; nothing more goes over it until
+ * it reconnects), EBUSY when 32 notifications wait for their ACK.
  */
 struct gntv3_ioc_back_notify {
 	__u32 back;
@@ -465,6 +428,8 @@ struct gntv3_ioc_back_notify {
  * struct gntv3_ioc_back_conn_info - GNTV3_IOC_BACK_CONN_INFO
  * @back: IN: attachment handle
  * @connected: OUT: 1 while the ring to the frontend is connected
+ *
+ * ENOENT for an unknown handle.
  */
 struct gntv3_ioc_back_conn_info {
 	__u32 back;
@@ -476,15 +441,11 @@ struct gntv3_ioc_back_conn_info {
 #define GNTV3_IOC_TREE_DESTROY	_IOW(GNTV3_IOC_MAGIC, 0x32, struct gntv3_ioc_tree)
 #define GNTV3_IOC_GRANT		_IOWR(GNTV3_IOC_MAGIC, 0x33, struct gntv3_ioc_grant)
 #define GNTV3_IOC_END		_IOWR(GNTV3_IOC_MAGIC, 0x34, struct gntv3_ioc_end)
-#define GNTV3_IOC_QUERY		_IOWR(GNTV3_IOC_MAGIC, 0x35, struct gntv3_ioc_query)
-#define GNTV3_IOC_TREE_STATS	_IOWR(GNTV3_IOC_MAGIC, 0x36, struct gntv3_ioc_tree_stats)
 #define GNTV3_IOC_ATTACH	_IOWR(GNTV3_IOC_MAGIC, 0x40, struct gntv3_ioc_attach)
 #define GNTV3_IOC_DETACH	_IOW(GNTV3_IOC_MAGIC, 0x41, struct gntv3_ioc_detach)
 #define GNTV3_IOC_MAP		_IOW(GNTV3_IOC_MAGIC, 0x42, struct gntv3_ioc_map)
 #define GNTV3_IOC_UNMAP		_IOWR(GNTV3_IOC_MAGIC, 0x43, struct gntv3_ioc_unmap)
 #define GNTV3_IOC_MAP_RW	_IOW(GNTV3_IOC_MAGIC, 0x44, struct gntv3_ioc_map_rw)
-#define GNTV3_IOC_MAP_HOLD	_IOW(GNTV3_IOC_MAGIC, 0x45, struct gntv3_ioc_map_hold)
-#define GNTV3_IOC_BACK_STATS	_IOR(GNTV3_IOC_MAGIC, 0x46, struct gntv3_ioc_back_stats)
 #define GNTV3_IOC_UNMAP_BATCH	_IOW(GNTV3_IOC_MAGIC, 0x47, struct gntv3_ioc_unmap_batch)
 #define GNTV3_IOC_CONNECT	_IOW(GNTV3_IOC_MAGIC, 0x50, struct gntv3_ioc_connect)
 #define GNTV3_IOC_DISCONNECT	_IOW(GNTV3_IOC_MAGIC, 0x51, struct gntv3_ioc_tree)

@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 
 #include <xen/gntv3.h>
+#include "../../../../drivers/xen/gntv3/gntv3_test.h"
 
 #include "gntv3_kv.h"
 #include "gntv3_xdomain.h"

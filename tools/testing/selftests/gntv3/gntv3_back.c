@@ -874,6 +874,284 @@ TEST_F(back, attach_bad_tree)
 }
 
 /* ------------------------------------------------------------------------
+ * ATTACH of a descriptor written by hand: what each bad field answers.
+ */
+
+/* struct gntv3_tree_desc of include/xen/interface/grant_table_v3.h */
+struct fake_desc {
+	__u32 magic;
+	__u16 version;
+	__u16 grantee;
+	__u32 flags;
+	__u32 generation;
+	__u64 root;
+	__u64 reserved[5];
+};
+
+#define FAKE_TREE_MAGIC		0x33544e47U	/* GNTV3_TREE_MAGIC */
+#define FAKE_TREE_F_V1		(1U << 0)	/* GNTV3_TREE_F_V1 */
+
+static void fake_desc_init(struct fake_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->magic = FAKE_TREE_MAGIC;
+	d->version = GNTV3_ABI_VERSION;
+	d->grantee = SELF_DOMID;
+	d->flags = FAKE_TREE_F_V1;
+}
+
+TEST_F(back, attach_forged_descriptor)
+{
+	struct fake_desc *d = gntv3_buf(1);
+	struct gntv3_ioc_back_stats st;
+	__u32 b, ref, map;
+	__u64 id, any = 0;
+	int i;
+
+	ASSERT_NE(NULL, d);
+	test_grant_user(self->tree, GNTV3_IOC_GRANT_READONLY, d, 1, &id);
+	ref = first_ref(_metadata, self->fd, self->tree, id);
+	ASSERT_NE(0, ref);
+
+	/* well formed and empty: attaches, and maps nothing */
+	fake_desc_init(d);
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, b, 0, &any, 1, &map));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+
+	/* a non-zero reserved word: refused at ATTACH, not at the first MAP */
+	for (i = 0; i < 5; i++) {
+		fake_desc_init(d);
+		d->reserved[i] = 1ULL << (i * 13);
+		EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	}
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_bad_entries + 5, st.nr_bad_entries);
+
+	/* bad magic, version or flags */
+	fake_desc_init(d);
+	d->magic ^= 1;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	fake_desc_init(d);
+	d->version = GNTV3_ABI_VERSION + 1;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	fake_desc_init(d);
+	d->flags = FAKE_TREE_F_V1 | 0x100;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	/* a tree granting to another domain is no valid tree for us */
+	fake_desc_init(d);
+	d->grantee = SELF_DOMID + 1;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	/* a native tree: the hypervisor walks it, not the guest */
+	fake_desc_init(d);
+	d->flags = 0;
+	EXPECT_ERRNO(EOPNOTSUPP, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	test_end(self->tree, id);
+	munmap(d, PAGE_SZ);
+}
+
+/*
+ * A tree written by hand from pages granted read-only: the descriptor, one
+ * table and a data page, their v1 references taken from QUERY.  What a
+ * MAP answers for each bad entry a hostile frontend could write.
+ */
+#define FAKE_ROOT(ref, levels)	(PTE_VALID | PTE_TABLE | PTE_V1 |	\
+				 ((__u64)(ref) << 12) | ((__u64)(levels) << 8))
+#define FAKE_LEAF(ref)		(PTE_VALID | PTE_V1 | ((__u64)(ref) << 12))
+#define FAKE_SIZE_2M		(1ULL << 5)
+
+TEST_F(back, hand_made_tree)
+{
+	unsigned char *buf = gntv3_buf(3), c = 0;
+	struct fake_desc *d = (struct fake_desc *)buf;
+	__u64 *table = (__u64 *)(buf + PAGE_SZ), id[3], want;
+	__u32 ref[3], b, map;
+	int i;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf + 2 * PAGE_SZ, PAGE_SZ, 9);
+	for (i = 0; i < 3; i++) {
+		test_grant_user(self->tree, GNTV3_IOC_GRANT_READONLY,
+				buf + i * PAGE_SZ, 1, &id[i]);
+		ref[i] = first_ref(_metadata, self->fd, self->tree, id[i]);
+		ASSERT_NE(0, ref[i]);
+	}
+	fake_desc_init(d);
+	d->root = FAKE_ROOT(ref[1], 1);
+	memset(table, 0, PAGE_SZ);
+	table[0] = FAKE_LEAF(ref[2]);				/* good, ro */
+	table[1] = FAKE_LEAF(ref[2]) | PTE_WRITE;		/* rw over ro v1 */
+	table[2] = FAKE_LEAF(ref[2]) | (1ULL << 8);		/* RSV bit */
+	table[3] = FAKE_LEAF(ref[2]) | FAKE_SIZE_2M;		/* SZ != level */
+	table[4] = FAKE_ROOT(ref[1], 0);			/* T at level 0 */
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref[0], &b));
+
+	/* the good leaf maps, and reads the data page */
+	want = 0;
+	ASSERT_EQ(0, _gntv3_map(self->fd, b, GNTV3_IOC_MAP_READONLY, &want, 1,
+				&map));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 77, 1, &c));
+	EXPECT_EQ(buf[2 * PAGE_SZ + 77], c);
+	test_unmap(map);
+	/* a writable leaf over a read-only v1 grant: EACCES, not ENOENT */
+	want = 1;
+	EXPECT_ERRNO(EACCES, _gntv3_map(self->fd, b, 0, &want, 1, &map));
+	/* corrupt entries: EPROTO, not the EINVAL of an id in a superpage */
+	for (want = 2; want <= 4; want++)
+		EXPECT_ERRNO(EPROTO, _gntv3_map(self->fd, b, GNTV3_IOC_MAP_READONLY,
+						&want, 1, &map));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+
+	/* two levels whose root table names itself: ELOOP */
+	d->root = FAKE_ROOT(ref[1], 2);
+	d->generation++;
+	table[0] = FAKE_ROOT(ref[1], 0);
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref[0], &b));
+	want = 0;
+	EXPECT_ERRNO(ELOOP, _gntv3_map(self->fd, b, GNTV3_IOC_MAP_READONLY,
+				       &want, 1, &map));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+
+	for (i = 0; i < 3; i++)
+		test_end(self->tree, id[i]);
+	munmap(buf, 3 * PAGE_SZ);
+}
+
+/* GNTV3_DEV_MAX_BACKS: 64 attachments per file. */
+TEST_F(back, attach_limit)
+{
+	__u32 b[64];
+	int i;
+
+	/* the fixture holds one already */
+	for (i = 0; i < 63; i++)
+		ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+					   &b[i])) TH_LOG("attach %d: %s", i, strerror(errno));
+	EXPECT_ERRNO(ENOSPC, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+					   &b[63]));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b[0]));
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref, &b[0]));
+	for (i = 0; i < 63; i++)
+		ASSERT_EQ(0, _gntv3_detach(self->fd, b[i]));
+}
+
+/* The ring ioctls on an attachment that has no ring. */
+TEST_F(back, notify_without_ring)
+{
+	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
+	struct gntv3_ioc_back_conn_info ci = { .back = self->back };
+
+	EXPECT_ERRNO(ENOTCONN, ioctl(self->fd, GNTV3_IOC_BACK_NOTIFY, &n));
+	ASSERT_EQ(0, ioctl(self->fd, GNTV3_IOC_BACK_CONN_INFO, &ci));
+	EXPECT_EQ(0, ci.connected);
+	n.back = self->back + 1;
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_BACK_NOTIFY, &n));
+	ci.back = self->back + 1;
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_BACK_CONN_INFO, &ci));
+	/* a bad range is refused first */
+	n.back = self->back;
+	n.nr_ids = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, GNTV3_IOC_BACK_NOTIFY, &n));
+}
+
+/* ------------------------------------------------------------------------
+ * More mappings than an attachment keeps in its pool (1024): the records
+ * of the others go back to the slab as soon as they are unmapped.  A sync
+ * UNMAP or an UNMAP_BATCH that touched a mapping after its done callback
+ * read freed memory (a use-after-free, caught by slub_debug poisoning): the
+ * file's page count went wrong, a later MAP failed with ENOSPC, DETACH and
+ * MAP_HOLD dereferenced the freed mapping.
+ */
+#define MANY_MAPS	1200
+
+TEST_F_TIMEOUT(back, many_unmaps_then_map_detach, 120)
+{
+	unsigned char *buf = gntv3_buf(MANY_MAPS), c = 0;
+	struct gntv3_ioc_back_stats st;
+	__u64 *ids = calloc(MANY_MAPS, sizeof(*ids));
+	__u32 *maps = calloc(MANY_MAPS, sizeof(*maps));
+	int *results = calloc(MANY_MAPS, sizeof(*results));
+	__u32 half = MANY_MAPS / 2, map, b;
+	__u64 first;
+	int i, res;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, ids);
+	ASSERT_NE(NULL, maps);
+	ASSERT_NE(NULL, results);
+	fill(buf, MANY_MAPS * PAGE_SZ, 5);
+	test_grant_user(self->tree, 0, buf, MANY_MAPS, &first);
+	for (i = 0; i < MANY_MAPS; i++)
+		ids[i] = first + i;
+
+	for (int round = 0; round < 2; round++) {
+		/* one mapping per page */
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, MANY_MAPS,
+					maps)) TH_LOG("map: %s", strerror(errno));
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		EXPECT_EQ(self->st0.nr_mapped + MANY_MAPS, st.nr_mapped);
+		/* the first half by synchronous UNMAPs, the rest in one batch */
+		for (i = 0; i < (int)half; i++) {
+			res = -1;
+			ASSERT_EQ(0, _gntv3_unmap(self->fd, maps[i], 0, &res));
+			ASSERT_EQ(0, res);
+		}
+		ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, &maps[half], results,
+						MANY_MAPS - half, 0));
+		for (i = 0; i < (int)(MANY_MAPS - half); i++)
+			ASSERT_EQ(0, results[i]);
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+		EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+		EXPECT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+
+		/* every handle is gone, none reaches a freed mapping */
+		EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[0], 0, 1));
+		EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[MANY_MAPS - 1],
+						     0, 1));
+		EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->fd, maps[half],
+						   GNTV3_IOC_RW_READ, 0, 1, &c));
+		EXPECT_ERRNO(ENOENT, _gntv3_unmap(self->fd, maps[1], 0, &res));
+	}
+
+	/* the file's accounting is back at zero: a new MAP works */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &ids[7], 1, &map));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 3, 1, &c));
+	EXPECT_EQ(buf[7 * PAGE_SZ + 3], c);
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, map, 0, 0));
+	test_unmap(map);
+
+	/* DETACH walks the file's mappings: none of the freed ones is left */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 16, maps));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[3], 0, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[3], 0, 0));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, self->back));
+	EXPECT_ERRNO(ENOENT, _gntv3_map_hold(self->fd, maps[3], 0, 1));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+
+	/* and a new attachment maps the whole range again */
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref, &b));
+	ASSERT_EQ(0, _gntv3_map(self->fd, b, 0, ids, MANY_MAPS, maps));
+	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, MANY_MAPS, 0));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+
+	for (i = 0; i < MANY_MAPS; i++)
+		test_end(self->tree, first + i);
+	free(results);
+	free(maps);
+	free(ids);
+	munmap(buf, MANY_MAPS * PAGE_SZ);
+}
+
+/* ------------------------------------------------------------------------
  * The frontend ends a grant we still map: quarantine until we let go.
  */
 TEST_F(back, end_while_mapped_quarantines)

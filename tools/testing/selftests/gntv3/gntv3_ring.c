@@ -23,6 +23,12 @@
  */
 #include <pthread.h>
 #include <sys/stat.h>
+#include <linux/types.h>
+
+/* <xen/gntdev.h> uses Xen's names, which no uapi header defines. */
+typedef __u16 domid_t;
+typedef __u32 grant_ref_t;
+#include <xen/gntdev.h>
 
 #include "gntv3_back_utils.h"
 
@@ -487,6 +493,91 @@ TEST_F(ring, malformed_messages_counted)
 	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
 }
 
+/*
+ * A frontend that breaks the ring: an ACK index on the backend's lane far
+ * ahead of anything it sent.  The test maps the ring page itself through
+ * gntdev, as a hostile frontend in another domain could write it.  The
+ * backend must stop using the ring and answer every notification with
+ * EPROTO, without leaving one waiting for an ACK that cannot come.
+ */
+
+/* The index words of struct gntv3_sring (grant_table_v3.h). */
+struct fake_lane {
+	__u32 req_prod;
+	__u32 rsp_prod;
+	__u32 pad[6];
+};
+
+struct fake_sring_head {
+	struct fake_lane f2b;	/* frontend's requests, backend's ACKs */
+	struct fake_lane b2f;	/* backend's notifications, frontend's ACKs */
+};
+
+#define GNTDEV_PATH	"/dev/xen/gntdev"
+
+/* The kernel writes the page at the same time: no cached or torn reads. */
+static __u32 idx_read(__u32 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+TEST_F(ring, notify_on_broken_ring)
+{
+	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
+	struct ioctl_gntdev_unmap_grant_ref um = { .count = 1 };
+	struct ioctl_gntdev_map_grant_ref m = { .count = 1 };
+	struct fake_sring_head *sr;
+	struct gntv3_ioc_conn_info ci;
+	long long bad;
+	void *page;
+	int gfd, i;
+
+	ASSERT_EQ(0, conn_info(self->fd, self->tree, &ci));
+	gfd = open(GNTDEV_PATH, O_RDWR | O_CLOEXEC);
+	if (gfd < 0)
+		SKIP(return, "%s: %s", GNTDEV_PATH, strerror(errno));
+	m.refs[0].domid = SELF_DOMID;
+	m.refs[0].ref = ci.ring_ref;
+	ASSERT_EQ(0, ioctl(gfd, IOCTL_GNTDEV_MAP_GRANT_REF, &m))
+		TH_LOG("gntdev map of ring ref %u: %s", ci.ring_ref, strerror(errno));
+	page = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, gfd,
+		    m.index);
+	ASSERT_NE(MAP_FAILED, page) TH_LOG("mmap: %s", strerror(errno));
+	sr = page;
+
+	/* the notification path works before */
+	n.id = 1;
+	ASSERT_EQ(0, ioctl(self->bfd, GNTV3_IOC_BACK_NOTIFY, &n));
+	for (i = 0; i < 300 && idx_read(&sr->b2f.rsp_prod) !=
+			       idx_read(&sr->b2f.req_prod); i++)
+		gntv3_msleep(10);
+	ASSERT_EQ(idx_read(&sr->b2f.req_prod), idx_read(&sr->b2f.rsp_prod));
+
+	/* corrupt the frontend's ACK index, then make the backend look */
+	bad = conn_stat("bad_index");
+	ASSERT_LE(0, bad);
+	__atomic_store_n(&sr->b2f.rsp_prod, idx_read(&sr->b2f.rsp_prod) + 1000,
+			 __ATOMIC_RELEASE);
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_INJECT, "1"));
+	for (i = 0; i < 300 && conn_stat("bad_index") < bad + 1; i++)
+		gntv3_msleep(10);
+	EXPECT_EQ(bad + 1, conn_stat("bad_index"));
+
+	/* more than the ring's 32 slots: EPROTO every time, never EBUSY */
+	for (i = 0; i < 40; i++) {
+		n.id = 1 + i;
+		EXPECT_ERRNO(EPROTO, ioctl(self->bfd, GNTV3_IOC_BACK_NOTIFY, &n));
+	}
+
+	munmap(page, PAGE_SZ);
+	um.index = m.index;
+	EXPECT_EQ(0, ioctl(gfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &um));
+	close(gfd);
+	/* detaching tears the broken connection down cleanly */
+	ASSERT_EQ(0, _gntv3_detach(self->bfd, self->back));
+	ASSERT_EQ(0, wait_connected(self->fd, self->tree, 0, 3000));
+}
+
 /* The backend detaches: the frontend resets; a new backend reconnects. */
 TEST_F(ring, reconnect_after_backend_detach)
 {
@@ -549,6 +640,14 @@ TEST_F(ring, bad_arguments)
 	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree, id + 1, 0, 100, &res));
 	EXPECT_ERRNO(ENOENT, do_revoke(self->fd, self->tree + 1, id, 0, 100, &res));
 	EXPECT_ERRNO(ENOENT, conn_info(self->fd, self->tree + 1, &ci));
+	{
+		struct gntv3_ioc_connect c = { .tree = self->tree + 1,
+					       .devid = self->devid + 1 };
+
+		EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_CONNECT, &c));
+	}
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, GNTV3_IOC_DISCONNECT,
+				   &(struct gntv3_ioc_tree){ .tree = self->tree + 1 }));
 	/* disconnect, then there is nothing to query or disconnect */
 	ASSERT_EQ(0, ioctl(self->fd, GNTV3_IOC_DISCONNECT, &t));
 	EXPECT_ERRNO(ENOTCONN, conn_info(self->fd, self->tree, &ci));

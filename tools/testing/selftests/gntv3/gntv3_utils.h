@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <xen/gntv3.h>		/* the repo's include/uapi/xen/gntv3.h */
+#include "../../../../drivers/xen/gntv3/gntv3_test.h"
 
 #include "kselftest_harness.h"
 #include "gntv3_kv.h"
