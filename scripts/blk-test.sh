@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # scripts/blk-test.sh [--bench] - the gntv3 virtual disk pair
-# (drivers/xen/gntv3/blk) in a two-domain Xen VM: dom0 serves a "vgntv3blk"
+# (drivers/block/gntv3) in a two-domain Xen VM: dom0 serves a "vgntv3blk"
 # disk from a ramdisk (brd), the domU uses it.  Runs the checks of
 # tools/testing/selftests/gntv3/blk/dom0.sh (pattern through the disk and
 # back, checked on the store by dom0; backend reload; revoke storm under
@@ -42,7 +42,7 @@ TOP=$PWD
 CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KV=$(cat "$CACHE/kver")
 KDIR=${KDIR:-/usr/src/linux-headers-$KV}
-BLK=$TOP/drivers/xen/gntv3/blk
+BLK=$TOP/drivers/block/gntv3
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
 ROWS="blk_seq_1m_read blk_seq_1m_write blk_rand_4k_read blk_rand_4k_write"
 

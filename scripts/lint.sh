@@ -16,7 +16,7 @@ TOP=$PWD
 CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KDIR=${KDIR:-/usr/src/linux-headers-$(cat "$CACHE/kver")}
 MODDIR=$TOP/drivers/xen/gntv3
-EXTRA=("$TOP/drivers/xen/gntv3/blk" "$TOP/tools/gntv3/bench")
+EXTRA=("$TOP/drivers/block/gntv3" "$TOP/tools/gntv3/bench")
 OUT=$TOP/build/lint
 mkdir -p "$OUT"
 rc=0
