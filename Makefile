@@ -6,38 +6,44 @@
 #   make test      every test: unit, lint, docs, VM kselftests; ends "N passed, M failed"
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
-# Other targets: deps, modules (default), check, lint, docs-check, selftests,
-# vm-test, bench, clean.  KDIR selects the kernel headers (default: the
-# linux-headers package matching linux-image-6.12-amd64, see scripts/deps.sh).
+# Other targets: deps, modules (default), check, lint, docs-check,
+# intree-check, selftests, vm-test, bench, clean.  KDIR selects the kernel
+# headers (default: the linux-headers package matching linux-image-6.12-amd64,
+# see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
 CACHE		?= $(TOP)/.cache
 BUILD		?= $(TOP)/build
 KVER		?= $(shell cat $(CACHE)/kver 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
-MODDIR		:= $(TOP)/drivers/xen/gntv3
-KO		:= $(BUILD)/module/gntv3.ko
+# Kbuild files the out-of-tree build follows from ./Kbuild
+KOS		:= drivers/xen/gntv3/gntv3.ko drivers/block/gntv3/gntv3_blkfront.ko \
+		   drivers/block/gntv3/gntv3_blkback.ko
 SELFTESTS	:= $(TOP)/tools/testing/selftests/gntv3
 XENVM		:= $(TOP)/scripts/xenvm.sh
 
 export GNTV3_CACHE := $(CACHE)
 
-.PHONY: all deps modules check lint docs-check selftests vm-test demo test \
-	bench clean
+.PHONY: all deps modules check lint docs-check intree-check selftests \
+	vm-test demo test bench clean
 
 all: modules
 
 deps:
 	bash scripts/deps.sh
 
-# Kbuild writes its objects next to the sources (6.12 has no MO=); the .ko
-# is copied to build/ so that everything else reads it from one place.
+# Out of tree, ./Kbuild stands in for the kernel's .config and the
+# drivers/xen and drivers/block Makefiles (scripts/intree/ has those hunks):
+# one Kbuild run builds gntv3.ko and the block pair, with one Module.symvers
+# (./Module.symvers).  Kbuild writes its objects next to the sources (6.12
+# has no MO=); the .ko files are copied to build/module/ so that everything
+# else reads them from one place.
 modules:
 	@test -n "$(KVER)" -o "$(origin KDIR)" = command-line || \
 		{ echo "no kernel version known: run 'make deps' first"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
 	mkdir -p $(BUILD)/module
-	cp $(MODDIR)/gntv3.ko $(KO)
+	cp $(KOS) $(BUILD)/module/
 
 check:
 	$(MAKE) -C tools/testing/gntv3 check
@@ -47,6 +53,11 @@ lint:
 
 docs-check:
 	bash scripts/docs-check.sh
+
+# Applies scripts/intree/*.patch and the tree to linux-source-6.12 and
+# builds gntv3 there with W=1 (the prepared kernel is cached in $(CACHE)).
+intree-check:
+	bash scripts/intree-check.sh
 
 selftests:
 	$(MAKE) -C $(SELFTESTS) OUTPUT=$(BUILD)/selftests
@@ -65,6 +76,6 @@ test: deps
 	bash scripts/test-all.sh
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(MODDIR) clean
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C tools/testing/gntv3 clean
 	rm -rf $(BUILD)
