@@ -3,7 +3,8 @@
 # gntv3: grant table v3 for Linux Xen guests.
 #
 #   make demo      install what is needed, build, boot Xen + dom0, show gntv3
-#   make test      every test: unit, lint, docs, VM kselftests; ends "N passed, M failed"
+#   make test      every test: unit, lint, docs, in-tree build, VM kselftests;
+#                  ends "N passed, M failed"
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
 # Other targets: deps, modules (default), check, lint, docs-check,
@@ -16,7 +17,7 @@ CACHE		?= $(TOP)/.cache
 BUILD		?= $(TOP)/build
 KVER		?= $(shell cat $(CACHE)/kver 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
-# Kbuild files the out-of-tree build follows from ./Kbuild
+# The modules that ./Kbuild builds, copied to build/module/
 KOS		:= drivers/xen/gntv3/gntv3.ko drivers/block/gntv3/gntv3_blkfront.ko \
 		   drivers/block/gntv3/gntv3_blkback.ko
 SELFTESTS	:= $(TOP)/tools/testing/selftests/gntv3
