@@ -17,7 +17,9 @@ CACHE		?= $(TOP)/.cache
 BUILD		?= $(TOP)/build
 KVER		?= $(shell cat $(CACHE)/kver 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
-# The modules that ./Kbuild builds, copied to build/module/
+# The directories and modules that ./Kbuild builds (the .ko files are
+# copied to build/module/)
+KBUILD_DIRS	:= drivers/xen/gntv3 drivers/block/gntv3
 KOS		:= drivers/xen/gntv3/gntv3.ko drivers/block/gntv3/gntv3_blkfront.ko \
 		   drivers/block/gntv3/gntv3_blkback.ko
 SELFTESTS	:= $(TOP)/tools/testing/selftests/gntv3
@@ -25,8 +27,8 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 
 export GNTV3_CACHE := $(CACHE)
 
-.PHONY: all deps modules check lint docs-check intree-check selftests \
-	vm-test demo test bench clean
+.PHONY: all deps modules modules-clean check lint docs-check intree-check \
+	selftests vm-test demo test bench clean
 
 all: modules
 
@@ -45,6 +47,13 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 	mkdir -p $(BUILD)/module
 	cp $(KOS) $(BUILD)/module/
+
+# Not "make -C $(KDIR) M=$(TOP) clean": Kbuild would search all of $(TOP)
+# for objects, the cache's guest kernel modules (*.ko.xz) and prepared
+# kernel tree included.  Each Kbuild directory is cleaned on its own.
+modules-clean:
+	for d in $(KBUILD_DIRS); do $(MAKE) -C $(KDIR) M=$(TOP)/$$d clean || exit 1; done
+	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
 check:
 	$(MAKE) -C tools/testing/gntv3 check
@@ -76,7 +85,6 @@ bench: modules
 test: deps
 	bash scripts/test-all.sh
 
-clean:
-	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+clean: modules-clean
 	-$(MAKE) -C tools/testing/gntv3 clean
 	rm -rf $(BUILD)

@@ -39,12 +39,11 @@ diagnostics() {
 # build NAME MAKE-ARGS...: gntv3 and the block pair, then the benchmark
 # that links against gntv3
 build() {
-	local name=$1 st=0 d
+	local name=$1 st=0
 	shift
 	: >"$OUT/$name.log"
-	for d in "$TOP" "$BENCH"; do
-		make -s -C "$KDIR" M="$d" clean >/dev/null 2>&1
-	done
+	make -s -C "$TOP" KDIR="$KDIR" modules-clean >/dev/null 2>&1
+	make -s -C "$KDIR" M="$BENCH" clean >/dev/null 2>&1
 	make -C "$KDIR" M="$TOP" "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
 	make -C "$KDIR" M="$BENCH" KBUILD_EXTRA_SYMBOLS="$TOP/Module.symvers" \
 		"$@" modules >>"$OUT/$name.log" 2>&1 || st=1
