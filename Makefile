@@ -3,47 +3,57 @@
 # gntv3: grant table v3 for Linux Xen guests.
 #
 #   make demo      install what is needed, build, boot Xen + dom0, show gntv3
-#   make test      every test: unit, lint, docs, VM kselftests; ends "N passed, M failed"
+#   make test      every test: unit, lint, docs, in-tree build, VM kselftests;
+#                  ends "N passed, M failed"
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
-# Other targets: deps, modules (default), check, lint, docs-check, selftests,
-# vm-test, bench, clean.  KDIR selects the kernel headers (default: the
-# linux-headers package matching linux-image-6.12-amd64, see scripts/deps.sh).
+# Other targets: deps, modules (default), check, lint, docs-check,
+# intree-check, selftests, vm-test, bench, clean.  KDIR selects the kernel
+# headers (default: the linux-headers package matching linux-image-6.12-amd64,
+# see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
 CACHE		?= $(TOP)/.cache
 BUILD		?= $(TOP)/build
 KVER		?= $(shell cat $(CACHE)/kver 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
-MODDIR		:= $(TOP)/drivers/xen/gntv3
-KO		:= $(BUILD)/module/gntv3.ko
+# The directories and modules that ./Kbuild builds (the .ko files are
+# copied to build/module/)
+KBUILD_DIRS	:= drivers/xen/gntv3 drivers/block/gntv3
+KOS		:= drivers/xen/gntv3/gntv3.ko drivers/block/gntv3/gntv3_blkfront.ko \
+		   drivers/block/gntv3/gntv3_blkback.ko
 SELFTESTS	:= $(TOP)/tools/testing/selftests/gntv3
 XENVM		:= $(TOP)/scripts/xenvm.sh
 
 export GNTV3_CACHE := $(CACHE)
 
-.PHONY: all deps modules check lint docs-check selftests vm-test demo test \
-	bench clean
+.PHONY: all deps modules modules-clean check lint docs-check intree-check \
+	selftests vm-test demo test bench clean
 
 all: modules
 
 deps:
 	bash scripts/deps.sh
 
-# The out-of-tree build is the one the selftests run: it enables the test
-# ioctls (CONFIG_XEN_GNTV3_TEST), which an in-tree build gets from Kconfig.
-# Kbuild reads the CONFIG_ variable; the code sees it through KCFLAGS, as
-# autoconf.h has no line for it.
-GNTV3_KBUILD	:= CONFIG_XEN_GNTV3_TEST=y KCFLAGS=-DCONFIG_XEN_GNTV3_TEST
-
-# Kbuild writes its objects next to the sources (6.12 has no MO=); the .ko
-# is copied to build/ so that everything else reads it from one place.
+# Out of tree, ./Kbuild stands in for the kernel's .config and the
+# drivers/xen and drivers/block Makefiles (scripts/intree/ has those hunks):
+# one Kbuild run builds gntv3.ko and the block pair, with one Module.symvers
+# (./Module.symvers).  Kbuild writes its objects next to the sources (6.12
+# has no MO=); the .ko files are copied to build/module/ so that everything
+# else reads them from one place.
 modules:
 	@test -n "$(KVER)" -o "$(origin KDIR)" = command-line || \
 		{ echo "no kernel version known: run 'make deps' first"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(MODDIR) $(GNTV3_KBUILD) modules
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
 	mkdir -p $(BUILD)/module
-	cp $(MODDIR)/gntv3.ko $(KO)
+	cp $(KOS) $(BUILD)/module/
+
+# Not "make -C $(KDIR) M=$(TOP) clean": Kbuild would search all of $(TOP)
+# for objects, the cache's guest kernel modules (*.ko.xz) and prepared
+# kernel tree included.  Each Kbuild directory is cleaned on its own.
+modules-clean:
+	for d in $(KBUILD_DIRS); do $(MAKE) -C $(KDIR) M=$(TOP)/$$d clean || exit 1; done
+	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
 check:
 	$(MAKE) -C tools/testing/gntv3 check
@@ -53,6 +63,11 @@ lint:
 
 docs-check:
 	bash scripts/docs-check.sh
+
+# Applies scripts/intree/*.patch and the tree to linux-source-6.12 and
+# builds gntv3 there with W=1 (the prepared kernel is cached in $(CACHE)).
+intree-check:
+	bash scripts/intree-check.sh
 
 selftests:
 	$(MAKE) -C $(SELFTESTS) OUTPUT=$(BUILD)/selftests
@@ -70,7 +85,6 @@ bench: modules
 test: deps
 	bash scripts/test-all.sh
 
-clean:
-	-$(MAKE) -C $(KDIR) M=$(MODDIR) clean
+clean: modules-clean
 	-$(MAKE) -C tools/testing/gntv3 clean
 	rm -rf $(BUILD)

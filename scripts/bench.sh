@@ -31,7 +31,7 @@ mkdir -p "$OUT"
 # module would carry the old symbol CRCs of gntv3 and fail to load.
 make -s -C "$KDIR" M="$BENCH" clean
 make -C "$KDIR" M="$BENCH" \
-	KBUILD_EXTRA_SYMBOLS="$TOP/drivers/xen/gntv3/Module.symvers" modules
+	KBUILD_EXTRA_SYMBOLS="$TOP/Module.symvers" modules
 cp "$BENCH/gntv3_bench.ko" "$OUT/gntv3_bench.ko"
 
 envs=()

@@ -22,12 +22,12 @@
 # each followed by a "#" line with the runs' spread and the median of the
 # per-round ratios (each round's two runs are next to each other in time).
 #
-# Needs build/module/gntv3.ko and drivers/xen/gntv3/Module.symvers (make
-# modules).  Builds gntv3_blkfront.ko and gntv3_blkback.ko against the same
-# KDIR, the static gntv3_blkio tool, and takes brd, xen-blkback and
-# xen-blkfront from the kernel package in .cache (scripts/deps.sh).
+# Needs build/module/gntv3.ko, gntv3_blkfront.ko and gntv3_blkback.ko
+# (make modules builds the three in one Kbuild run, so their symbol CRCs
+# match).  Builds the static gntv3_blkio tool, and takes brd, xen-blkback
+# and xen-blkfront from the kernel package in .cache (scripts/deps.sh).
 #
-# Environment: KDIR, BLK_BENCH_SECS (seconds per throughput run, default 3
+# Environment: BLK_BENCH_SECS (seconds per throughput run, default 3
 # with --bench), BLK_BENCH_ROUNDS (default 5), BLK_STORM_ROUNDS (revoke
 # storm rounds, default 50), BLK_RAM_MB (ramdisk size, default 64),
 # BLK_INJECT (a fault to inject, to see the checks fail: see dom0.sh), and
@@ -41,8 +41,7 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KV=$(cat "$CACHE/kver")
-KDIR=${KDIR:-/usr/src/linux-headers-$KV}
-BLK=$TOP/drivers/block/gntv3
+MODS=$TOP/build/module
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
 ROWS="blk_seq_1m_read blk_seq_1m_write blk_rand_4k_read blk_rand_4k_write"
 
@@ -62,16 +61,12 @@ revoke_counters stock_vbd"
 [ "$bench" = 0 ] || CHECKS="$CHECKS bench"
 CHECKS="$CHECKS detach backend_counters"
 
-for f in build/module/gntv3.ko drivers/xen/gntv3/Module.symvers; do
-	[ -s "$f" ] || { echo "blk-test: $f missing: run 'make modules' first" >&2; exit 2; }
+for m in gntv3 gntv3_blkfront gntv3_blkback; do
+	[ -s "$MODS/$m.ko" ] ||
+		{ echo "blk-test: build/module/$m.ko missing: run 'make modules' first" >&2; exit 2; }
 done
 mkdir -p "$OUT"
-# kbuild does not notice a changed KBUILD_EXTRA_SYMBOLS file: rebuild, so
-# that the modules carry the symbol CRCs of the gntv3.ko under test.
-make -s -C "$KDIR" M="$BLK" clean
-make -C "$KDIR" M="$BLK" KBUILD_EXTRA_SYMBOLS="$TOP/drivers/xen/gntv3/Module.symvers" \
-	modules >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
-cp "$BLK/gntv3_blkfront.ko" "$BLK/gntv3_blkback.ko" "$OUT/"
+cp "$MODS/gntv3_blkfront.ko" "$MODS/gntv3_blkback.ko" "$OUT/"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_blkio" "$TESTS/gntv3_blkio.c"
 for m in brd xen-blkfront xen-blkback/xen-blkback; do
 	xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/$m.ko.xz" \

@@ -13,6 +13,10 @@
 #        linux-scripts/       checkpatch.pl + spelling.txt + const_structs.checkpatch,
 #                             kernel-doc (Documentation/gntv3/api.rst is generated with it)
 #      Guest packages are only unpacked, never installed on the host.
+#      linux-source-6.12 is installed on the host: its tarball
+#      (/usr/src/linux-source-6.12.tar.xz) gives the files above and is the
+#      kernel that scripts/intree-check.sh builds gntv3 in (with flex, bison,
+#      bc, libelf-dev and libssl-dev, which a kernel's "make prepare" needs).
 #
 # When everything is already in place it finishes in about a second without
 # touching the network. KV is never hard-coded: bookworm-security replaces
@@ -31,7 +35,9 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get install, dpkg -x of setuid files)"
 
 # Host packages without the kernel-version dependent one.
-HOST_PKGS=(qemu-system-x86 make gcc libc6-dev cpio gzip xz-utils sparse python3-docutils perl)
+HOST_PKGS=(qemu-system-x86 make gcc libc6-dev cpio gzip xz-utils sparse python3-docutils perl
+    linux-source-6.12 flex bison bc libelf-dev libssl-dev)
+SRC_TAR=/usr/src/linux-source-6.12.tar.xz
 # Guest packages unpacked into $CACHE/root (linux-image-$KV is added at run time).
 GUEST_PKGS=("xen-hypervisor-$XENVER-amd64" busybox-static "xen-utils-$XENVER" xenstore-utils
     libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1
@@ -141,20 +147,15 @@ else
 fi
 
 # kselftest headers, lib.mk and checkpatch are only in the full kernel source
-# (linux-source-6.12, ~150 MB); stream the inner tarball once and keep only
-# the few files listed in SRC_FILES. Independent of KV (same 6.12 branch).
+# (linux-source-6.12, installed above); keep only the few files listed in
+# SRC_FILES. Independent of KV (same 6.12 branch).
 if ! src_ok; then
-    log "downloading linux-source-6.12 (~150 MB) for kselftest headers and checkpatch"
-    (cd "$DL" && "${APT_DL[@]}" linux-source-6.12 </dev/null)
-    deb=$(echo "$DL"/linux-source-6.12_*.deb)
-    [ -f "$deb" ] || die "linux-source-6.12 download failed"
+    log "extracting kselftest headers and checkpatch from $SRC_TAR"
+    [ -s "$SRC_TAR" ] || die "$SRC_TAR missing (package linux-source-6.12)"
     members=()
     while IFS=: read -r src _; do members+=("linux-source-6.12/$src"); done <<<"$SRC_FILES"
     mkdir -p "$DL/src"
-    dpkg-deb --fsys-tarfile "$deb" |
-        tar -xO ./usr/src/linux-source-6.12.tar.xz |
-        tar -xJ -C "$DL/src" "${members[@]}"
-    rm -f "$deb"
+    tar -xJf "$SRC_TAR" -C "$DL/src" "${members[@]}"
     while IFS=: read -r src dst; do
         mkdir -p "$(dirname "$CACHE/$dst")"
         install -m "$([ "${dst##*.}" = pl ] && echo 755 || echo 644)" \

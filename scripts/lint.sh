@@ -5,8 +5,9 @@
 #   build-w1    every module builds against KDIR with W=1 and no warning
 #   sparse      sparse (C=2: every file, not only rebuilt ones) says nothing
 #   checkpatch  checkpatch.pl --strict reports nothing on any kernel source
-# The modules: gntv3 itself, the block pair and the benchmark, the last two
-# linked against gntv3's Module.symvers.  checkpatch.pl comes from the
+# The modules: gntv3 itself and the block pair (one out-of-tree Kbuild run
+# through ./Kbuild, as "make modules"), and the benchmark, linked against
+# their Module.symvers.  checkpatch.pl comes from the
 # linux-source-6.12 package (scripts/deps.sh extracts it into
 # .cache/linux-scripts); no kernel file is committed.
 set -uo pipefail
@@ -15,8 +16,7 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KDIR=${KDIR:-/usr/src/linux-headers-$(cat "$CACHE/kver")}
-MODDIR=$TOP/drivers/xen/gntv3
-EXTRA=("$TOP/drivers/block/gntv3" "$TOP/tools/gntv3/bench")
+BENCH=$TOP/tools/gntv3/bench
 OUT=$TOP/build/lint
 mkdir -p "$OUT"
 rc=0
@@ -36,21 +36,17 @@ diagnostics() {
 	grep -E '(warning|error):' "$1" | grep -v '^make' || true
 }
 
-# build NAME MAKE-ARGS...: gntv3, then the modules that link against it
+# build NAME MAKE-ARGS...: gntv3 and the block pair, then the benchmark
+# that links against gntv3
 build() {
-	local name=$1 st=0 d
+	local name=$1 st=0
 	shift
 	: >"$OUT/$name.log"
-	for d in "$MODDIR" "${EXTRA[@]}"; do
-		make -s -C "$KDIR" M="$d" clean >/dev/null 2>&1
-	done
-	# with the test ioctls (CONFIG_XEN_GNTV3_TEST), as "make modules" builds it
-	make -C "$KDIR" M="$MODDIR" CONFIG_XEN_GNTV3_TEST=y \
-		KCFLAGS=-DCONFIG_XEN_GNTV3_TEST "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
-	for d in "${EXTRA[@]}"; do
-		make -C "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$MODDIR/Module.symvers" \
-			"$@" modules >>"$OUT/$name.log" 2>&1 || st=1
-	done
+	make -s -C "$TOP" KDIR="$KDIR" modules-clean >/dev/null 2>&1
+	make -s -C "$KDIR" M="$BENCH" clean >/dev/null 2>&1
+	make -C "$KDIR" M="$TOP" "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
+	make -C "$KDIR" M="$BENCH" KBUILD_EXTRA_SYMBOLS="$TOP/Module.symvers" \
+		"$@" modules >>"$OUT/$name.log" 2>&1 || st=1
 	diagnostics "$OUT/$name.log" | tee "$OUT/$name.warnings"
 	[ -s "$OUT/$name.warnings" ] && st=1
 	report "$name" "$st" "$OUT/$name.log"

@@ -11,6 +11,8 @@
 #   build    the module against the 6.12 headers with W=1: 1 test
 #   lint     sparse (C=1) and checkpatch --strict: 1 test each
 #   docs     every .rst parses with docutils: 1 test each
+#   intree   applied to linux-source-6.12 and built there with W=1
+#            (scripts/intree-check.sh): 1 test per step
 #   vm       kselftests inside Xen VMs: the TAP totals of every suite
 set -uo pipefail
 
@@ -63,6 +65,13 @@ p=$(grep -c '^docs: .* ok$' "$LOGDIR/docs.log")
 f=$(grep -c '^docs: .* FAIL' "$LOGDIR/docs.log")
 [ $((p + f)) -gt 0 ] || f=1
 count docs "$p" "$f"
+
+# intree (intree-check.sh reports each step as "intree: NAME ok|FAIL")
+run_layer intree bash scripts/intree-check.sh
+p=$(grep -c '^intree: .* ok$' "$LOGDIR/intree.log")
+f=$(grep -c '^intree: .* FAIL' "$LOGDIR/intree.log")
+[ $((p + f)) -gt 0 ] || f=1
+count intree "$p" "$f"
 
 # vm: kselftest TAP totals of every suite, plus one failure per VM run that
 # did not finish cleanly (timeout, oops, missing totals).  Only totals at
