@@ -25,6 +25,8 @@
 # Environment: GNTV3_CACHE (default <repo>/.cache, filled by scripts/deps.sh),
 # GNTV3_VM_DIR (default <repo>/build/vm), GNTV3_VM_TIMEOUT (300 s; --timeout wins),
 # GNTV3_VM_SMP (2), GNTV3_VM_MEM (2048 MiB), GNTV3_VM_DOM0_MEM (1024M), GNTV3_VM_CPU (qemu64),
+# GNTV3_VM_POISON (the guest kernels' memory debugging, see POISON below; set it
+# empty to boot without, as make bench does),
 # GNTV3_VM_PARALLEL=1 (do not serialise QEMU runs; by default runs sharing
 # GNTV3_VM_DIR wait for each other), GNTV3_VM_XEN_ARGS (appended to the Xen command line "console=com1 dom0_mem=... bootscrub=0").
 #
@@ -53,6 +55,14 @@ XEN_ARGS="bootscrub=0 ${GNTV3_VM_XEN_ARGS:-}"
 # hanging until the timeout; clocksource=xen: the TSC watchdog under TCG otherwise
 # marks 'tsc' unstable mid-run and prints a warning block.
 KARGS="console=hvc0 loglevel=4 panic=-1 clocksource=xen"
+# Every run poisons freed memory and checks it, with what the Debian kernel
+# has built in: SLUB sanity checks, red zones, poisoning and owner tracking
+# (FZPU); KFENCE sampling every 5 ms; freed pages zeroed and poisoned.  A
+# use-after-free of a slab object then reads 0x6b and faults or trips a
+# check, and the scan below fails the run on the report.  Both dom0 and
+# the domU boot with it (/etc/vm/kargs, read by vm.sh).
+POISON=${GNTV3_VM_POISON-slub_debug=FZPU kfence.sample_interval=5 init_on_free=1 page_poison=1}
+KARGS="$KARGS${POISON:+ $POISON}"
 XEN_KMODS="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs"
 
 log() { echo "xenvm: $*" >&2; }
@@ -62,7 +72,9 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 # Kernel/Xen problem reports. Kernel lines may carry a printk timestamp and, when
 # copied from a domU console by vm_domu_console, a "domU| " prefix. Only real
 # report headers are matched, so ordinary messages do not trip it.
-KPAT='^(domU\| )?(\[ *[0-9]+\.[0-9]+\] )?(------------\[ cut here \]------------|(watchdog: )?BUG: |Oops: |kernel BUG at |WARNING: (CPU: |possible |suspicious |inconsistent )|Kernel panic|Call Trace:|general protection fault|Unable to handle kernel|UBSAN: |KASAN: |rcu: INFO: |INFO: rcu_|INFO: task .* blocked for more than)'
+# SLUB's own reports start "BUG <cache> (Not tainted): <what>", page
+# poisoning's "pagealloc: memory corruption".
+KPAT='^(domU\| )?(\[ *[0-9]+\.[0-9]+\] )?(------------\[ cut here \]------------|(watchdog: )?BUG: |BUG [^ ]+ \((Not tainted|Tainted: [^)]*)\): |pagealloc: (memory corruption|single bit error)|Oops: |kernel BUG at |WARNING: (CPU: |possible |suspicious |inconsistent )|Kernel panic|Call Trace:|general protection fault|Unable to handle kernel|UBSAN: |KASAN: |rcu: INFO: |INFO: rcu_|INFO: task .* blocked for more than)'
 XPAT='^(domU\| )?\(XEN\) (\*{4,}|Panic on CPU|Xen BUG at|Xen WARN at|FATAL TRAP|Assertion .* failed|----\[ Xen-)'
 
 scan() { grep -nE "$KPAT|$XPAT" "$1" || true; }
@@ -129,6 +141,8 @@ base_image() {
     install -m 644 "$VMSRC/vm.sh" "$stage/lib/vm.sh"
     install -m 755 "$main" "$stage/etc/vm/main.sh"
     echo "$role" >"$stage/etc/vm/role"
+    echo "$KARGS" >"$stage/etc/vm/kargs"
+    echo "$POISON" >"$stage/etc/vm/poison"
     cp "$envfile" "$stage/etc/vm/env"
     # Distro modules of the booted kernel, decompressed, flat: insmod /lib/modules/NAME.ko
     for m in $XEN_KMODS; do

@@ -57,6 +57,19 @@ vm_setup() {
 }
 
 vm_up() { cut -d' ' -f1 /proc/uptime; }
+
+# vm_check_poison: the memory debugging xenvm.sh asked for (/etc/vm/poison)
+# is in force in this kernel; prints it, fails if it is not.
+vm_check_poison() {
+    local want slab=/sys/kernel/slab/kmalloc-64 kf
+    want=$(cat /etc/vm/poison 2>/dev/null)
+    [ -n "$want" ] || { vm_log "poison: off"; return 0; }
+    kf=$(cat /sys/module/kfence/parameters/sample_interval 2>/dev/null)
+    vm_log "poison: $want (slab poison=$(cat $slab/poison) red_zone=$(cat $slab/red_zone) store_user=$(cat $slab/store_user) kfence=${kf}ms)"
+    [ "$(cat $slab/poison)" = 1 ] && [ "$(cat $slab/red_zone)" = 1 ] &&
+        [ "$(cat $slab/store_user)" = 1 ] && [ "${kf:-0}" != 0 ] ||
+        { vm_log "poison: asked for but not in force"; return 1; }
+}
 vm_since() { echo "$(vm_up) $1" | awk '{ printf "%.2f", $1 - $2 }'; }
 
 vm_insmod() {
@@ -105,7 +118,7 @@ vm_domu_create() {
     local t0 extra
     t0=$(vm_up)
     [ -n "${VM_TOOLSTACK:-}" ] || vm_toolstack_start || return 1
-    extra="console=hvc0 loglevel=4 panic=-1 clocksource=xen $(vm_env_args)"
+    extra="$(cat /etc/vm/kargs) $(vm_env_args)"
     VM_DOMU_SHOWN=0
     xl create /etc/xen/domu.cfg "extra=\"$extra\"" "$@" || { vm_log "xl create failed"; return 1; }
     VM_DOMID=$(xl domid "$VM_DOMU_NAME")
