@@ -7,7 +7,7 @@
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
 # Other targets: deps, modules (default), check, lint, docs-check, selftests,
-# vm-test, bench, clean.  KDIR selects the kernel headers (default: the
+# vm-test, bench, xen-proto, clean.  KDIR selects the kernel headers (default: the
 # linux-headers package matching linux-image-6.12-amd64, see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
@@ -23,7 +23,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules check lint docs-check selftests vm-test demo test \
-	bench clean
+	bench clean xen-proto
 
 all: modules
 
@@ -59,6 +59,12 @@ demo: deps modules
 
 bench: modules
 	bash scripts/bench.sh
+
+# The prototype v3 hypervisor: xen/patches/ applied to Debian's Xen source,
+# built and cached outside the clone (scripts/xen-build.sh); prints its path.
+# Boot it with GNTV3_XEN=<path> (scripts/xenvm.sh).
+xen-proto:
+	bash scripts/xen-build.sh
 
 # One command for everything CI runs; the summary line comes last.
 test: deps
