@@ -275,10 +275,11 @@ struct gnttab_v3_unregister_tree {
 #define GNTV3_MAP_HOST			(1U << 1)
 #define GNTV3_MAP_DEVICE		(1U << 2)
 
-/* Also accepted in GNTTABOP_v3_map's flags (as GNTMAP_contains_pte). */
+/* PV grantees only: how GNTV3_MAP_HOST maps (as the GNTMAP_* flags). */
 #define GNTV3_MAP_CONTAINS_PTE		(1U << 3)	/* host_addr is the
 							 * machine address of
 							 * the PTE to write */
+#define GNTV3_MAP_APPLICATION		(1U << 4)	/* user-accessible PTE */
 
 /*
  * GNTTABOP_v3_map: map the grant @id of @granter's tree @tree for the
