@@ -325,15 +325,19 @@ struct gnttab_v3_unmap {
 
 /*
  * GNTTABOP_v3_revoke: take grant @id of the caller's tree @tree back from
- * @grantee now.  @id is the first id of a leaf (revoking a superpage takes
- * every mapping of any of its pieces).  Every mapping the grantee still
- * holds is redirected to @scratch_gfn (a frame of the caller; read-only
- * for a downgrade: writable mappings only), so the granter may reuse the
- * frame as soon as the call returns.  With @scratch_gfn ==
- * GNTV3_NO_SCRATCH the call fails with GNTST_eagain while mappings exist
- * (writable ones, for a downgrade).  The call does not change the tree:
- * the granter clears or rewrites the leaf itself (before the call, so no
- * new mapping can be made meanwhile).
+ * @grantee now.  @id is the first id of a leaf as it was when mapped
+ * (revoking a superpage takes every mapping of any of its pieces).  Every
+ * mapping the grantee still holds is redirected to @scratch_gfn (a frame
+ * of the caller, mapped with the access the mapping had), so the granter
+ * may reuse the frame as soon as the call returns.  With
+ * GNTV3_REVOKE_DOWNGRADE only writable mappings are affected, and they are
+ * made read-only in place (same frame; @scratch_gfn is then only a "force"
+ * flag and is not used).  With @scratch_gfn == GNTV3_NO_SCRATCH the call
+ * fails with GNTST_eagain while mappings exist (writable ones, for a
+ * downgrade).  The call does not change the tree: the granter clears or
+ * rewrites the leaf itself first, so that no new mapping can be made
+ * meanwhile.  A grantee's later GNTTABOP_v3_unmap of a redirected mapping
+ * succeeds as usual.
  */
 struct gnttab_v3_revoke {
 	/* IN parameters. */
