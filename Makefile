@@ -7,7 +7,7 @@
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
 # Other targets: deps, modules (default), check, lint, docs-check, selftests,
-# vm-test, bench, xen-proto, clean.  KDIR selects the kernel headers (default: the
+# vm-test, bench, xen-proto, xen-test, clean.  KDIR selects the kernel headers (default: the
 # linux-headers package matching linux-image-6.12-amd64, see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
@@ -23,7 +23,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules check lint docs-check selftests vm-test demo test \
-	bench clean xen-proto
+	bench clean xen-proto xen-test
 
 all: modules
 
@@ -65,6 +65,10 @@ bench: modules
 # Boot it with GNTV3_XEN=<path> (scripts/xenvm.sh).
 xen-proto:
 	bash scripts/xen-build.sh
+
+# Boot the prototype and run xen/test/gntv3_xentest.ko (GNTTABOP_v3_* directly).
+xen-test: modules
+	bash scripts/xen-test.sh
 
 # One command for everything CI runs; the summary line comes last.
 test: deps

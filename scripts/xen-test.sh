@@ -1,0 +1,17 @@
+#!/bin/bash
+# scripts/xen-test.sh - build (or take from the cache) the prototype v3
+# hypervisor, boot it with a PV dom0 and run xen/test/gntv3_xentest.ko there
+# (GNTTABOP_v3_* directly: query, trees, 4 KiB and 2 MiB maps, cooperative
+# and forced revoke, downgrade, hostile trees, timings).  Also loads
+# build/module/gntv3.ko when present to show the transport its probe picks.
+# The serial log (with Xen's own "(XEN)" lines) is build/vm/xen-proto.log.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${GNTV3_CACHE:-$REPO/.cache}
+cd "$REPO"
+XEN=$(bash scripts/xen-build.sh | tail -n1)
+make -s -C "/usr/src/linux-headers-$(cat "$CACHE/kver")" M="$REPO/xen/test" modules
+adds=(--add "xen/test/gntv3_xentest.ko:/lib/modules/gntv3_xentest.ko")
+[ -f build/module/gntv3.ko ] && adds+=(--add "build/module/gntv3.ko:/lib/modules/gntv3.ko")
+GNTV3_XEN=$XEN exec bash scripts/xenvm.sh run --name xen-proto --dom0 xen/test/dom0.sh "${adds[@]}"
