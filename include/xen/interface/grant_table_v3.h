@@ -196,10 +196,8 @@ struct gntv3_tree_desc {
 #define GNTV3_FEAT_REVOKE_SCRATCH	(1U << 2)	/* revoke with scratch */
 #define GNTV3_FEAT_DOWNGRADE		(1U << 3)	/* GNTV3_REVOKE_DOWNGRADE */
 #define GNTV3_FEAT_TREES		(1U << 4)	/* register/unregister */
-#define GNTV3_FEAT_MAP_PV		(1U << 5)	/* map/unmap 4 KiB leaves,
-							 * PV grantee, GNTV3_MAP_HOST */
-#define GNTV3_FEAT_MAP_HVM		(1U << 6)	/* same, HVM/PVH grantee
-							 * (into its p2m) */
+#define GNTV3_FEAT_MAP_PV		(1U << 5)	/* map/unmap, PV grantee */
+#define GNTV3_FEAT_MAP_HVM		(1U << 6)	/* same, HVM/PVH (p2m) */
 #define GNTV3_FEAT_MAP_DEVICE		(1U << 7)	/* GNTV3_MAP_DEVICE (IOMMU) */
 #define GNTV3_FEAT_REVOKE		(1U << 8)	/* revoke, GNTV3_NO_SCRATCH */
 #define GNTV3_FEAT_COPY			(1U << 9)	/* GNTTABOP_v3_copy */
@@ -276,9 +274,7 @@ struct gnttab_v3_unregister_tree {
 #define GNTV3_MAP_DEVICE		(1U << 2)
 
 /* PV grantees only: how GNTV3_MAP_HOST maps (as the GNTMAP_* flags). */
-#define GNTV3_MAP_CONTAINS_PTE		(1U << 3)	/* host_addr is the
-							 * machine address of
-							 * the PTE to write */
+#define GNTV3_MAP_CONTAINS_PTE		(1U << 3)	/* host_addr: PTE maddr */
 #define GNTV3_MAP_APPLICATION		(1U << 4)	/* user-accessible PTE */
 
 /*
