@@ -31,6 +31,10 @@
 
 static unsigned int nr_ok, nr_fail, nr_test;
 
+static bool selftest = true;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "run the self-grant tests at load (default 1)");
+
 #define CHECK(cond, fmt, ...) do {					\
 	nr_test++;							\
 	if (cond) {							\
@@ -560,6 +564,79 @@ out:
 	__free_page(scratch);
 }
 
+/* ------------------------------------------------------------------
+ * Two-domain commands (xen/test/xdomain-*.sh), one tree and one mapping
+ * per domain:  echo "grant D" | "map D H" | "read" | "unmap" | "unregister"
+ * > /sys/module/gntv3_xentest/parameters/cmd.  Results go to the kernel
+ * log as "XT ..." lines.
+ */
+static struct xtree xd_tree;
+static struct page *xd_page;
+static grant_handle_t xd_handle;
+static bool xd_mapped;
+static DEFINE_MUTEX(xd_lock);
+
+static int xd_cmd(const char *val, const struct kernel_param *kp)
+{
+	unsigned long va = area_va + 8 * PAGE_SIZE;
+	unsigned int d, h;
+	s16 st;
+
+	mutex_lock(&xd_lock);
+	if (sscanf(val, "grant %u", &d) == 1 && !xd_tree.desc_pg) {
+		xd_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!xd_page || xtree_alloc(&xd_tree)) {
+			pr_info("XT grant status=-ENOMEM\n");
+			goto out;
+		}
+		snprintf(page_address(xd_page), 64, "granted by this domain to d%u", d);
+		xd_tree.desc->grantee = d;
+		xd_tree.l0[0] = leaf_pte(gfn_of(xd_page), GNTV3_SIZE_4K, true);
+		{
+			struct gnttab_v3_register_tree op = {
+				.grantee = d, .desc_gfn = gfn_of(xd_tree.desc_pg),
+			};
+
+			HYPERVISOR_grant_table_op(GNTTABOP_v3_register_tree, &op, 1);
+			xd_tree.handle = op.tree;
+			pr_info("XT grant status=%d handle=%u\n", op.status, op.tree);
+		}
+	} else if (sscanf(val, "map %u %u", &d, &h) == 2 && !xd_mapped) {
+		struct gnttab_v3_map op = {
+			.id = 0, .host_addr = pte_maddr(va), .tree = h,
+			.flags = GNTV3_MAP_HOST | GNTV3_MAP_CONTAINS_PTE,
+			.granter = d, .size = GNTV3_SIZE_4K,
+		};
+
+		HYPERVISOR_grant_table_op(GNTTABOP_v3_map, &op, 1);
+		xd_mapped = op.status == GNTST_okay;
+		xd_handle = op.handle;
+		pr_info("XT map status=%d text=\"%.40s\"\n", op.status,
+			xd_mapped ? (char *)va : "");
+	} else if (!strncmp(val, "read", 4) && xd_mapped) {
+		pr_info("XT read text=\"%.40s\"\n", (char *)va);
+	} else if (!strncmp(val, "unmap", 5) && xd_mapped) {
+		st = v3_unmap(va, xd_handle);
+		xd_mapped = st != GNTST_okay;
+		pr_info("XT unmap status=%d\n", st);
+	} else if (!strncmp(val, "unregister", 10) && xd_tree.desc_pg) {
+		struct gnttab_v3_unregister_tree op = {
+			.grantee = xd_tree.desc->grantee, .tree = xd_tree.handle,
+		};
+
+		HYPERVISOR_grant_table_op(GNTTABOP_v3_unregister_tree, &op, 1);
+		pr_info("XT unregister status=%d\n", op.status);
+	} else {
+		pr_info("XT bad command\n");
+	}
+out:
+	mutex_unlock(&xd_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops xd_cmd_ops = { .set = xd_cmd };
+module_param_cb(cmd, &xd_cmd_ops, NULL, 0200);
+
 static int __init xentest_init(void)
 {
 	struct page **pages;
@@ -579,9 +656,11 @@ static int __init xentest_init(void)
 		return -ENOMEM;
 	area_va = (unsigned long)area;
 
-	pr_info("TAP version 13\n");
-	test_main();
-	pr_info("done: %u passed, %u failed\n", nr_ok, nr_fail);
+	if (selftest) {
+		pr_info("TAP version 13\n");
+		test_main();
+		pr_info("done: %u passed, %u failed\n", nr_ok, nr_fail);
+	}
 	return 0;
 }
 
