@@ -8,9 +8,9 @@
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
 # Other targets: deps, modules (default), check, lint, docs-check,
-# intree-check, selftests, vm-test, bench, clean.  KDIR selects the kernel
-# headers (default: the linux-headers package matching linux-image-6.12-amd64,
-# see scripts/deps.sh).
+# intree-check, selftests, vm-test, bench, xen-proto, xen-test, clean.  KDIR
+# selects the kernel headers (default: the linux-headers package matching
+# linux-image-6.12-amd64, see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
 CACHE		?= $(TOP)/.cache
@@ -28,7 +28,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules modules-clean check lint docs-check intree-check \
-	selftests vm-test demo test bench clean
+	selftests vm-test demo test bench clean xen-proto xen-test
 
 all: modules
 
@@ -80,6 +80,16 @@ demo: deps modules
 
 bench: modules
 	bash scripts/bench.sh
+
+# The prototype v3 hypervisor: xen/patches/ applied to Debian's Xen source,
+# built and cached outside the clone (scripts/xen-build.sh); prints its path.
+# Boot it with GNTV3_XEN=<path> (scripts/xenvm.sh).
+xen-proto:
+	bash scripts/xen-build.sh
+
+# Boot the prototype and run xen/test/gntv3_xentest.ko (GNTTABOP_v3_* directly).
+xen-test: modules
+	bash scripts/xen-test.sh
 
 # One command for everything CI runs; the summary line comes last.
 test: deps

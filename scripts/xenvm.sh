@@ -27,7 +27,8 @@
 # GNTV3_VM_SMP (2), GNTV3_VM_MEM (2048 MiB), GNTV3_VM_DOM0_MEM (1024M), GNTV3_VM_CPU (qemu64),
 # GNTV3_VM_POISON (the guest kernels' memory debugging, see POISON below; set it
 # empty to boot without, as make bench does),
-# GNTV3_VM_PARALLEL=1 (do not serialise QEMU runs; by default runs sharing
+# GNTV3_XEN (hypervisor to boot instead of $GNTV3_CACHE/xen, e.g. the prototype
+# from scripts/xen-build.sh), GNTV3_VM_PARALLEL=1 (do not serialise QEMU runs; by default runs sharing
 # GNTV3_VM_DIR wait for each other), GNTV3_VM_XEN_ARGS (appended to the Xen command line "console=com1 dom0_mem=... bootscrub=0").
 #
 # Output: xenvm: status lines go to stderr; the guest's output (the log from the
@@ -288,7 +289,7 @@ cmd_run() {
     local qrc=0 t1=$SECONDS
     timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu "$CPU" \
         -m "$MEM" -smp "$SMP" -nographic -no-reboot -nic none \
-        -kernel "$CACHE/xen" -append "console=com1 dom0_mem=$DOM0_MEM $XEN_ARGS" \
+        -kernel "${GNTV3_XEN:-$CACHE/xen}" -append "console=com1 dom0_mem=$DOM0_MEM $XEN_ARGS" \
         -initrd "$cmdline,$initrd" \
         </dev/null >"$logf.raw" 2>&1 &
     QPID=$!

@@ -74,7 +74,7 @@ static void __init gntv3_check_abi_layout(void)
 	BUILD_BUG_ON(sizeof(struct gnttab_v3_query) != 24);
 	BUILD_BUG_ON(sizeof(struct gnttab_v3_register_tree) != 24);
 	BUILD_BUG_ON(sizeof(struct gnttab_v3_unregister_tree) != 16);
-	BUILD_BUG_ON(sizeof(struct gnttab_v3_map) != 40);
+	BUILD_BUG_ON(sizeof(struct gnttab_v3_map) != 48);
 	BUILD_BUG_ON(sizeof(struct gnttab_v3_unmap) != 24);
 	BUILD_BUG_ON(sizeof(struct gnttab_v3_revoke) != 32);
 	BUILD_BUG_ON(sizeof(struct gntv3_ring_msg) != 32);

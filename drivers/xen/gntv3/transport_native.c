@@ -46,6 +46,23 @@ static bool native_probed;
 static u32 native_features;
 
 /*
+ * Every feature this module relies on: trees, 4 KiB maps for PV grantees,
+ * cooperative and forced revoke, downgrade and 2 MiB leaves.  A hypervisor
+ * that reports less (a partial prototype) is not used.
+ */
+#define GNTV3_NATIVE_NEEDS	(GNTV3_FEAT_BASE | GNTV3_FEAT_MAP_PV | \
+				 GNTV3_FEAT_REVOKE_SCRATCH | \
+				 GNTV3_FEAT_DOWNGRADE | GNTV3_FEAT_SUPERPAGE_2M)
+
+/*
+ * The module's own side of the native path is not complete yet: the
+ * backend refuses native trees and the tree handle of ABI 2 is not passed
+ * down to revoke/unregister.  Until it is, the probe reports the native
+ * transport unusable even on a hypervisor that has every feature.
+ */
+static const bool native_module_complete;
+
+/*
  * The page dead grants are redirected to.  Allocated at the probe when the
  * hypervisor offers scratch revocation, and never freed: once used, a
  * backend may map it for ever.  Its contents do not matter (zeroes).
@@ -70,8 +87,14 @@ int gntv3_transport_probe(void)
 	if (rc)
 		return rc;
 	if (q.status != GNTST_okay || q.version < GNTV3_ABI_VERSION ||
-	    q.max_levels < GNTV3_MAX_LEVELS)
+	    q.max_levels < GNTV3_MAX_LEVELS ||
+	    (q.features & GNTV3_NATIVE_NEEDS) != GNTV3_NATIVE_NEEDS)
 		return -EOPNOTSUPP;
+	if (!native_module_complete) {
+		pr_info("gntv3: the hypervisor offers grant table v3 (features %#x), but the module's native path is incomplete\n",
+			q.features);
+		return -EOPNOTSUPP;
+	}
 
 	native_probed = true;
 	native_features = q.features;
@@ -211,13 +234,17 @@ static int native_register_tree(domid_t domid, struct page *desc)
 	int rc;
 
 	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_register_tree, &op, 1);
-	return native_status(rc, op.status);
+	rc = native_status(rc, op.status);
+	if (!rc)
+		set_page_private(desc, op.tree);	/* ABI 2 tree handle */
+	return rc;
 }
 
 static int native_unregister_tree(domid_t domid)
 {
 	struct gnttab_v3_unregister_tree op = {
 		.grantee = domid,
+		.tree = GNTV3_TREE_INVALID,	/* TODO: the handle from register */
 	};
 	int rc;
 

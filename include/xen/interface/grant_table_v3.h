@@ -40,8 +40,14 @@
 
 #include <xen/interface/grant_table.h>
 
-/* Version of the layout below, negotiated through GNTV3_XS_VERSION. */
-#define GNTV3_ABI_VERSION		1
+/*
+ * Version of the layout below, negotiated through GNTV3_XS_VERSION and
+ * reported by GNTTABOP_v3_query.  2: trees are named by the handle
+ * GNTTABOP_v3_register_tree returns (a domain may grant to one grantee
+ * through several trees); query reports the GNTV3_FEAT_* the hypervisor
+ * implements; GNTTABOP_v3_copy declared.  The tree layout is that of 1.
+ */
+#define GNTV3_ABI_VERSION		2
 
 /*
  * Grant ids.  An id names one 4 KiB grant frame; a superpage grant is named
@@ -177,12 +183,27 @@ struct gntv3_tree_desc {
 #define GNTTABOP_v3_map			35
 #define GNTTABOP_v3_unmap		36
 #define GNTTABOP_v3_revoke		37
+#define GNTTABOP_v3_copy		38
 
-/* Features reported by GNTTABOP_v3_query. */
-#define GNTV3_FEAT_SUPERPAGE_2M		(1U << 0)
-#define GNTV3_FEAT_SUPERPAGE_1G		(1U << 1)
-#define GNTV3_FEAT_REVOKE_SCRATCH	(1U << 2)
-#define GNTV3_FEAT_DOWNGRADE		(1U << 3)
+/*
+ * Features reported by GNTTABOP_v3_query.  A hypervisor may implement the
+ * sub-ops only in part: a guest uses the native transport only when every
+ * feature it relies on is reported, and must treat an unreported one as
+ * absent even if the sub-op happens to answer.
+ */
+#define GNTV3_FEAT_SUPERPAGE_2M		(1U << 0)	/* 2 MiB leaves map */
+#define GNTV3_FEAT_SUPERPAGE_1G		(1U << 1)	/* 1 GiB leaves map */
+#define GNTV3_FEAT_REVOKE_SCRATCH	(1U << 2)	/* revoke with scratch */
+#define GNTV3_FEAT_DOWNGRADE		(1U << 3)	/* GNTV3_REVOKE_DOWNGRADE */
+#define GNTV3_FEAT_TREES		(1U << 4)	/* register/unregister */
+#define GNTV3_FEAT_MAP_PV		(1U << 5)	/* map/unmap, PV grantee */
+#define GNTV3_FEAT_MAP_HVM		(1U << 6)	/* same, HVM/PVH (p2m) */
+#define GNTV3_FEAT_MAP_DEVICE		(1U << 7)	/* GNTV3_MAP_DEVICE (IOMMU) */
+#define GNTV3_FEAT_REVOKE		(1U << 8)	/* revoke, GNTV3_NO_SCRATCH */
+#define GNTV3_FEAT_COPY			(1U << 9)	/* GNTTABOP_v3_copy */
+
+/* What any native v3 user needs at least: trees, 4 KiB maps, revoke. */
+#define GNTV3_FEAT_BASE	(GNTV3_FEAT_TREES | GNTV3_FEAT_REVOKE)
 
 /*
  * GNTTABOP_v3_query: which tree ABI the hypervisor implements.
@@ -198,29 +219,50 @@ struct gnttab_v3_query {
 };
 
 /*
- * GNTTABOP_v3_register_tree: make @desc_gfn the tree this domain grants to
- * @grantee through.  Replaces the domain's previous tree for @grantee only
- * once that one has no mapping left (GNTST_eagain otherwise).
+ * Tree handles.  GNTTABOP_v3_register_tree answers a handle that names the
+ * new tree among the trees the calling domain registered; every later
+ * sub-op about that tree carries it (map with the granter's domid).  A
+ * domain may register several trees for the same grantee.  Handles are
+ * never GNTV3_TREE_INVALID and are not reused while the domain lives
+ * (until the 32-bit counter wraps, and never for a live tree).  For the
+ * native transport the handle is the tree reference a frontend publishes
+ * in GNTV3_XS_TREE_REF.
+ */
+typedef uint32_t gntv3_tree_t;
+
+#define GNTV3_TREE_INVALID		0
+
+/*
+ * GNTTABOP_v3_register_tree: make @desc_gfn the descriptor of a new tree
+ * this domain grants to @grantee through.  The descriptor must carry
+ * GNTV3_TREE_MAGIC, a version between 1 and GNTV3_ABI_VERSION, @grantee,
+ * no GNTV3_TREE_F_V1 and zero reserved words; the hypervisor keeps the page
+ * referenced until the tree is unregistered or either domain dies.
+ * GNTST_no_space once the domain has max_trees trees.
  */
 struct gnttab_v3_register_tree {
 	/* IN parameters. */
 	domid_t grantee;
 	uint16_t flags;		/* must be zero */
-	uint32_t pad;
+	uint32_t pad;		/* must be zero */
 	uint64_t desc_gfn;	/* frame of the struct gntv3_tree_desc page */
 	/* OUT parameters. */
 	int16_t status;
-	uint16_t pad2[3];
+	uint16_t pad2;
+	gntv3_tree_t tree;	/* handle of the new tree */
 };
 
 /*
- * GNTTABOP_v3_unregister_tree: forget the tree for @grantee.  Fails with
- * GNTST_eagain while the grantee still maps any of its ids.
+ * GNTTABOP_v3_unregister_tree: forget the tree @tree (registered by the
+ * caller for @grantee).  Fails with GNTST_eagain while the grantee still
+ * maps any of its ids, GNTST_bad_handle for an unknown handle or one whose
+ * grantee is not @grantee.
  */
 struct gnttab_v3_unregister_tree {
 	/* IN parameters. */
 	domid_t grantee;
-	uint16_t pad[3];
+	uint16_t pad;		/* must be zero */
+	gntv3_tree_t tree;	/* from GNTTABOP_v3_register_tree */
 	/* OUT parameters. */
 	int16_t status;
 	uint16_t pad2[3];
@@ -231,28 +273,38 @@ struct gnttab_v3_unregister_tree {
 #define GNTV3_MAP_HOST			(1U << 1)
 #define GNTV3_MAP_DEVICE		(1U << 2)
 
+/* PV grantees only: how GNTV3_MAP_HOST maps (as the GNTMAP_* flags). */
+#define GNTV3_MAP_CONTAINS_PTE		(1U << 3)	/* host_addr: PTE maddr */
+#define GNTV3_MAP_APPLICATION		(1U << 4)	/* user-accessible PTE */
+
 /*
- * GNTTABOP_v3_map: map the grant @id of @granter's tree for the caller.
- * @size must match the leaf (a 4 KiB map of an id inside a superpage maps
- * that id's 4 KiB piece).  One element maps a whole superpage.
+ * GNTTABOP_v3_map: map the grant @id of @granter's tree @tree for the
+ * caller, which must be the tree's grantee.  @size must match the leaf (a
+ * 4 KiB map of an id inside a superpage maps that id's 4 KiB piece).  One
+ * element maps a whole superpage: for a PV grantee @host_addr then names
+ * the first of 512 consecutive PTEs (GNTV3_MAP_CONTAINS_PTE: their machine
+ * address, all in one page table page) or virtual pages.
  */
 struct gnttab_v3_map {
 	/* IN parameters. */
 	gntv3_id_t id;
 	uint64_t host_addr;	/* GNTV3_MAP_HOST: where to map */
+	gntv3_tree_t tree;	/* the granter's handle of the tree */
+	uint32_t flags;		/* GNTV3_MAP_* */
 	domid_t granter;
 	uint8_t size;		/* GNTV3_SIZE_* */
-	uint8_t pad;
-	uint32_t flags;		/* GNTV3_MAP_* */
+	uint8_t pad;		/* must be zero */
 	/* OUT parameters. */
-	uint64_t dev_bus_addr;	/* GNTV3_MAP_DEVICE: bus address */
 	grant_handle_t handle;	/* for GNTTABOP_v3_unmap */
+	uint64_t dev_bus_addr;	/* GNTV3_MAP_DEVICE: bus address */
 	int16_t status;
-	uint16_t pad2;
+	uint16_t pad2[3];
 };
 
 /*
- * GNTTABOP_v3_unmap: undo one GNTTABOP_v3_map (all of a superpage).
+ * GNTTABOP_v3_unmap: undo one GNTTABOP_v3_map (all of a superpage).  The
+ * mapping @handle names the tree and id the hypervisor recorded at map
+ * time, so no tree handle is needed here.
  */
 struct gnttab_v3_unmap {
 	/* IN parameters. */
@@ -268,11 +320,20 @@ struct gnttab_v3_unmap {
 #define GNTV3_REVOKE_DOWNGRADE		(1U << 0)	/* rw -> ro only */
 
 /*
- * GNTTABOP_v3_revoke: take grant @id back from @grantee now.  Every mapping
- * the grantee still holds is redirected to @scratch_gfn (read-only for a
- * downgrade: writable mappings only), so the granter may reuse the frame as
- * soon as the call returns.  With @scratch_gfn == GNTV3_NO_SCRATCH the call
- * fails with GNTST_eagain while mappings exist.
+ * GNTTABOP_v3_revoke: take grant @id of the caller's tree @tree back from
+ * @grantee now.  @id is the first id of a leaf as it was when mapped
+ * (revoking a superpage takes every mapping of any of its pieces).  Every
+ * mapping the grantee still holds is redirected to @scratch_gfn (a frame
+ * of the caller, mapped with the access the mapping had), so the granter
+ * may reuse the frame as soon as the call returns.  With
+ * GNTV3_REVOKE_DOWNGRADE only writable mappings are affected, and they are
+ * made read-only in place (same frame; @scratch_gfn is then only a "force"
+ * flag and is not used).  With @scratch_gfn == GNTV3_NO_SCRATCH the call
+ * fails with GNTST_eagain while mappings exist (writable ones, for a
+ * downgrade).  The call does not change the tree: the granter clears or
+ * rewrites the leaf itself first, so that no new mapping can be made
+ * meanwhile.  A grantee's later GNTTABOP_v3_unmap of a redirected mapping
+ * succeeds as usual.
  */
 struct gnttab_v3_revoke {
 	/* IN parameters. */
@@ -280,13 +341,46 @@ struct gnttab_v3_revoke {
 	uint64_t scratch_gfn;
 	domid_t grantee;
 	uint16_t flags;		/* GNTV3_REVOKE_* */
+	gntv3_tree_t tree;	/* from GNTTABOP_v3_register_tree */
 	/* OUT parameters. */
 	uint32_t nr_redirected;	/* grantee mappings redirected */
 	int16_t status;
-	uint16_t pad[3];
+	uint16_t pad;
 };
 
 #define GNTV3_NO_SCRATCH		(~(uint64_t)0)
+
+/*
+ * GNTTABOP_v3_copy: copy bytes between a grant of a tree and a frame of the
+ * caller, as GNTTABOP_copy does for v1 references.  DECLARED ONLY: no
+ * hypervisor implements it yet (GNTV3_FEAT_COPY is never reported, the
+ * prototype answers -ENOSYS).  A grant side names (@domid, @tree, @id);
+ * the other side is a GFN of the caller.  The copy stays within one 4 KiB
+ * frame on each side.
+ */
+#define GNTV3_COPY_SOURCE_GRANT		(1U << 0)	/* source is a grant */
+#define GNTV3_COPY_DEST_GRANT		(1U << 1)	/* dest is a grant */
+
+struct gnttab_v3_copy_ptr {
+	union {
+		gntv3_id_t id;		/* grant side: the id */
+		uint64_t gfn;		/* local side: a frame of the caller */
+	} u;
+	gntv3_tree_t tree;		/* grant side: tree handle */
+	domid_t domid;			/* grant side: the granter */
+	uint16_t offset;		/* byte offset in the 4 KiB frame */
+};
+
+struct gnttab_v3_copy {
+	/* IN parameters. */
+	struct gnttab_v3_copy_ptr source;
+	struct gnttab_v3_copy_ptr dest;
+	uint16_t len;			/* offset + len <= 4096 on each side */
+	uint16_t flags;			/* GNTV3_COPY_* */
+	/* OUT parameters. */
+	int16_t status;
+	uint16_t pad;
+};
 
 /* ---------------------------------------------------------------------------
  * Revoke/notification ring: one 4 KiB page granted by the frontend to the

@@ -32,7 +32,7 @@
 #define PAGE_SZ			4096UL
 
 /* Values of the kernel ABI the uapi header does not carry. */
-#define GNTV3_ABI_VERSION	1		/* grant_table_v3.h */
+#define GNTV3_ABI_VERSION	2		/* grant_table_v3.h */
 #define DOMID_SELF		0x7ff0U
 #define DOMID_FIRST_RESERVED	0x7ff0U
 

@@ -1,0 +1,26 @@
+#!/bin/bash
+# scripts/xen-test.sh - build (or take from the cache) the prototype v3
+# hypervisor, boot it with a PV dom0 and run xen/test/gntv3_xentest.ko there
+# (GNTTABOP_v3_* directly: query, trees, 4 KiB and 2 MiB maps, cooperative
+# and forced revoke, downgrade, hostile trees, timings).  Also loads
+# build/module/gntv3.ko when present to show the transport its probe picks.
+# Then a second VM: dom0 and a domU grant to each other through v3 trees, map
+# each other's grant, and the domU is destroyed with both mappings live.
+# Serial logs (with Xen's own "(XEN)" lines): build/vm/xen-proto*.log.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${GNTV3_CACHE:-$REPO/.cache}
+cd "$REPO"
+XEN=$(bash scripts/xen-build.sh | tail -n1)
+make -s -C "/usr/src/linux-headers-$(cat "$CACHE/kver")" M="$REPO/xen/test" modules
+adds=(--add "xen/test/gntv3_xentest.ko:/lib/modules/gntv3_xentest.ko")
+[ -f build/module/gntv3.ko ] && adds+=(--add "build/module/gntv3.ko:/lib/modules/gntv3.ko")
+rc=0
+GNTV3_XEN=$XEN bash scripts/xenvm.sh run --name xen-proto --dom0 xen/test/dom0.sh "${adds[@]}" || rc=1
+# Two domains: mutual v3 grants, then the domU dies with both mapped.
+GNTV3_XEN=$XEN bash scripts/xenvm.sh run --name xen-proto-xdomain \
+    --dom0 xen/test/xdomain-dom0.sh --domu xen/test/xdomain-domu.sh \
+    --add "xen/test/gntv3_xentest.ko:/lib/modules/gntv3_xentest.ko" \
+    --domu-add "xen/test/gntv3_xentest.ko:/lib/modules/gntv3_xentest.ko" || rc=1
+exit $rc
