@@ -238,6 +238,42 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 		      gntv3_unmap_done_t done, void *const *data,
 		      int *results);
 
+/* Directions of struct gntv3_copy_op. */
+#define GNTV3_COPY_FROM_PEER	0	/* the peer's grant -> our page */
+#define GNTV3_COPY_TO_PEER	1	/* our page -> the peer's grant */
+
+/* Ops one gntv3_copy() call takes at most. */
+#define GNTV3_COPY_MAX_OPS	512U
+
+/**
+ * struct gntv3_copy_op - one piece of a grant copy
+ * @id: a grant id of the attached tree naming a 4 KiB frame; unlike
+ *	gntv3_map(), an id inside a superpage names that 4 KiB piece of it
+ * @offset: byte offset inside the granted frame
+ * @len: bytes to copy, at least 1; @offset + @len at most XEN_PAGE_SIZE
+ * @page: our page
+ * @page_offset: byte offset inside @page; @page_offset + @len at most
+ *	XEN_PAGE_SIZE
+ * @dir: GNTV3_COPY_FROM_PEER or GNTV3_COPY_TO_PEER
+ * @status: OUT: 0 once copied, else a negative errno for this op alone:
+ *	-ENOENT for an id that is not granted, -ERANGE for an id beyond the
+ *	tree's levels, -EACCES for a revoked grant or a copy into a read-only
+ *	one, -EAGAIN for a copy into a grant being downgraded, -EPROTO or
+ *	-ELOOP for a corrupt tree, or an errno from Xen's status
+ */
+struct gntv3_copy_op {
+	gntv3_id_t id;
+	unsigned int offset;
+	unsigned int len;
+	struct page *page;
+	unsigned int page_offset;
+	unsigned int dir;
+	int status;
+};
+
+int gntv3_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
+	       unsigned int nr);
+
 /* ------------------------------------------------------------------------
  * xenstore: the gntv3 keys in a driver's own xenbus device directory
  *

@@ -95,6 +95,9 @@ static inline void gntv3_array_put(void *array, void *buf)
  * @tcache_maps: table pages mapped into a table cache
  * @leaked: mappings left mapped (never freed) because a page was still
  *	in use at detach/unload or an unmap hypercall failed
+ * @copy_ops: grant copy ops tried (gntv3_copy())
+ * @copy_bytes: bytes those ops copied
+ * @copy_errors: grant copy ops that failed
  */
 struct gntv3_back_counters {
 	atomic64_t attachments;
@@ -107,6 +110,9 @@ struct gntv3_back_counters {
 	atomic64_t bad_entries;
 	atomic64_t tcache_maps;
 	atomic64_t leaked;
+	atomic64_t copy_ops;
+	atomic64_t copy_bytes;
+	atomic64_t copy_errors;
 };
 
 extern struct gntv3_back_counters gntv3_back_cnt;
@@ -265,6 +271,7 @@ struct gntv3_back {
 #define GNTV3_TCACHE_MIN	GNTV3_MAX_LEVELS
 #define GNTV3_TCACHE_LIMIT	1024
 
+struct gntv3_pte_info;
 struct gntv3_walk_cursor;
 struct gntv3_walk_result;
 
@@ -316,6 +323,11 @@ int gntv3_v1_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		 struct gntv3_map_priv **mps);
 void gntv3_v1_unmap(struct gntv3_map_priv **mps, unsigned int nr,
 		    int *results);
+int gntv3_v1_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
+		  unsigned int nr);
+int gntv3_v1_leaf(struct gntv3_back *back, u64 root, gntv3_id_t id,
+		  struct gntv3_walk_cursor *cur, struct gntv3_pte_info *pi,
+		  u64 *piece, unsigned int *order);
 extern u32 gntv3_tcache_max;
 int gntv3_map_ro_page(domid_t domid, grant_ref_t ref, struct page **pagep,
 		      grant_handle_t *handle);

@@ -657,6 +657,7 @@ union gntv3_ucmd_buffer {
 	struct gntv3_ioc_unmap unmap;
 	struct gntv3_ioc_map_rw map_rw;
 	struct gntv3_ioc_unmap_batch unmap_batch;
+	struct gntv3_ioc_copy copy;
 	struct gntv3_ioc_connect connect;
 	struct gntv3_ioc_revoke revoke;
 	struct gntv3_ioc_conn_info conn_info;
@@ -728,6 +729,7 @@ static const struct gntv3_ioctl_op gntv3_ioctl_ops[] = {
 	GNTV3_IOCTL_OP(MAP_RW, gntv3_dev_ioc_map_rw, map_rw, buf),
 	GNTV3_IOCTL_OP(UNMAP_BATCH, gntv3_dev_ioc_unmap_batch, unmap_batch,
 		       flags, .flags = GNTV3_MBZ),
+	GNTV3_IOCTL_OP(COPY, gntv3_dev_ioc_copy, copy, segs),
 	GNTV3_IOCTL_OP(CONNECT, gntv3_dev_connect, connect, devid),
 	GNTV3_IOCTL_OP(DISCONNECT, gntv3_dev_disconnect, tree, pad,
 		       .pad = GNTV3_MBZ),

@@ -86,6 +86,9 @@ int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_unmap(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_map_rw(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_unmap_batch(struct gntv3_ucmd *ucmd);
+
+/* GNTV3_IOC_COPY, implemented in dev_copy.c. */
+int gntv3_dev_ioc_copy(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_back_connect(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_back_notify(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_back_conn_info(struct gntv3_ucmd *ucmd);

@@ -28,6 +28,7 @@
 
 struct folio;
 struct gntv3_back;
+struct gntv3_copy_op;
 struct gntv3_map_priv;
 struct page;
 
@@ -109,6 +110,9 @@ struct gntv3_xgrant {
  *	mapped.
  * @unmap: unmap the pages of the mappings of @mps whose result is 0, as
  *	gntv3_back_unmap_pages() says, with @back->lock held.
+ * @copy: do the @nr grant copy ops @ops of gntv3_copy(), already checked,
+ *	with @back->lock held: 0 with each op's status set, or an errno of
+ *	gntv3_copy() with none tried.  NULL when the transport cannot copy.
  */
 struct gntv3_transport_ops {
 	const char *name;
@@ -136,6 +140,8 @@ struct gntv3_transport_ops {
 		   struct gntv3_map_priv **mps);
 	void (*unmap)(struct gntv3_map_priv **mps, unsigned int nr,
 		      int *results);
+	int (*copy)(struct gntv3_back *back, struct gntv3_copy_op *ops,
+		    unsigned int nr);
 };
 
 extern const struct gntv3_transport_ops gntv3_transport_v1;

@@ -208,4 +208,5 @@ const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.tree_close	= gntv3_v1_tree_close,
 	.map		= gntv3_v1_map,
 	.unmap		= gntv3_v1_unmap,
+	.copy		= gntv3_v1_copy,
 };

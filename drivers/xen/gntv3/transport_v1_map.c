@@ -94,12 +94,26 @@ struct gntv3_resolved {
 	bool writable;
 };
 
-static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
-			     unsigned int flags, struct gntv3_walk_cursor *cur,
-			     struct gntv3_resolved *r)
+/**
+ * gntv3_v1_leaf() - the valid v1 leaf entry that covers an id
+ * @back: the attachment, with its lock held
+ * @root: the root entry, from gntv3_back_read_desc()
+ * @id: the grant id
+ * @cur: walk cursor shared by the ids of one batch
+ * @pi: receives the decoded leaf entry; @pi->frame is the v1 reference of
+ *	the grant's first 4 KiB frame
+ * @piece: receives the index of @id's frame inside the grant
+ * @order: receives the grant's page order
+ *
+ * Return: 0, or an errno of gntv3_map() for an id that is not granted, a
+ * revoked grant (-EACCES) or a corrupt tree (-EPROTO, -ELOOP: counted as
+ * a bad entry).
+ */
+int gntv3_v1_leaf(struct gntv3_back *back, u64 root, gntv3_id_t id,
+		  struct gntv3_walk_cursor *cur, struct gntv3_pte_info *pi,
+		  u64 *piece, unsigned int *order)
 {
 	struct gntv3_walk_result res;
-	struct gntv3_pte_info pi;
 	unsigned int nr;
 	int rc;
 
@@ -109,29 +123,42 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 			gntv3_bad_entry();
 		return rc;
 	}
-	if (res.first_id != id)
-		return -EINVAL;		/* inside a superpage: no sub-maps */
-	if (res.level > GNTV3_SIZE_2M)
-		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
-	gntv3_pte_decode(res.pte, &pi);
-	if (!pi.v1) {
+	gntv3_pte_decode(res.pte, pi);
+	nr = 1U << GNTV3_SIZE_ORDER(res.level);
+	if (!pi->v1 || pi->frame > U32_MAX - (nr - 1)) {
 		gntv3_bad_entry();
 		return -EPROTO;
 	}
-	if (pi.revoked)
+	if (pi->revoked)
 		return -EACCES;
+	*piece = id - res.first_id;
+	*order = GNTV3_SIZE_ORDER(res.level);
+	return 0;
+}
+
+static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
+			     unsigned int flags, struct gntv3_walk_cursor *cur,
+			     struct gntv3_resolved *r)
+{
+	struct gntv3_pte_info pi;
+	unsigned int order;
+	u64 piece;
+	int rc;
+
+	rc = gntv3_v1_leaf(back, root, id, cur, &pi, &piece, &order);
+	if (rc)
+		return rc;
+	if (piece)
+		return -EINVAL;		/* inside a superpage: no sub-maps */
+	if (order > GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
+		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
 	/* v1: the frontend can only downgrade entries nobody maps */
 	if (pi.downgrading)
 		return -EAGAIN;
 	if (!(flags & GNTV3_MAP_F_READONLY) && pi.ro)
 		return -EACCES;
-	nr = 1U << GNTV3_SIZE_ORDER(res.level);
-	if (pi.frame > U32_MAX - (nr - 1)) {
-		gntv3_bad_entry();
-		return -EPROTO;
-	}
 	r->first_ref = pi.frame;
-	r->order = GNTV3_SIZE_ORDER(res.level);
+	r->order = order;
 	r->writable = !(flags & GNTV3_MAP_F_READONLY);
 	return 0;
 }

@@ -258,6 +258,55 @@ struct gntv3_ioc_map_rw {
 };
 
 /**
+ * struct gntv3_ioc_copy_seg - one piece of a GNTV3_IOC_COPY
+ * @id: IN: grant id naming a 4 KiB frame of the attached tree (an id
+ *	inside a superpage names that frame of it)
+ * @buf: IN: user address; [@buf, @buf + @len) must not cross a page
+ *	boundary of this process
+ * @offset: IN: byte offset inside the granted frame
+ * @len: IN: bytes, 1..4096; @offset + @len at most 4096
+ * @dir: IN: GNTV3_IOC_COPY_FROM_PEER or GNTV3_IOC_COPY_TO_PEER
+ * @status: OUT: 0 once copied, else a negative errno for this piece
+ *	alone (those of struct gntv3_ioc_map for the id; EACCES also for a
+ *	copy into a read-only grant; EFAULT for @buf)
+ */
+struct gntv3_ioc_copy_seg {
+	__u64 id;
+	__u64 buf;
+	__u32 offset;
+	__u32 len;
+	__u32 dir;
+	__s32 status;
+};
+
+/* Directions for struct gntv3_ioc_copy_seg. */
+#define GNTV3_IOC_COPY_FROM_PEER	0	/* the peer's grant -> @buf */
+#define GNTV3_IOC_COPY_TO_PEER		1	/* @buf -> the peer's grant */
+
+/* Pieces one GNTV3_IOC_COPY takes at most. */
+#define GNTV3_IOC_COPY_MAX_SEGS	512
+
+/**
+ * struct gntv3_ioc_copy - GNTV3_IOC_COPY: copy between this process's
+ * memory and the grants of an attached tree, without mapping them
+ * @back: IN: attachment handle
+ * @nr: IN: number of pieces, 1..GNTV3_IOC_COPY_MAX_SEGS
+ * @segs: IN: user pointer to @nr struct gntv3_ioc_copy_seg; OUT: their
+ *	@status
+ *
+ * Pieces fail one by one (see @status); the ioctl itself fails, with no
+ * piece tried, with ENOENT for an unknown attachment, EINVAL for @nr out of
+ * range or a malformed piece (empty, past its frame or crossing a page of
+ * @buf, an unknown direction), EOPNOTSUPP when the tree's transport cannot
+ * copy (native, for now), EFAULT for @segs.
+ */
+struct gntv3_ioc_copy {
+	__u32 back;
+	__u32 nr;
+	__u64 segs;
+};
+
+/**
  * struct gntv3_ioc_unmap_batch - GNTV3_IOC_UNMAP_BATCH: unmap many mappings
  * @maps: IN: user pointer to @nr __u32 mapping handles, all of one
  *	attachment
@@ -447,6 +496,7 @@ struct gntv3_ioc_back_conn_info {
 #define GNTV3_IOC_UNMAP		_IOWR(GNTV3_IOC_MAGIC, 0x43, struct gntv3_ioc_unmap)
 #define GNTV3_IOC_MAP_RW	_IOW(GNTV3_IOC_MAGIC, 0x44, struct gntv3_ioc_map_rw)
 #define GNTV3_IOC_UNMAP_BATCH	_IOW(GNTV3_IOC_MAGIC, 0x47, struct gntv3_ioc_unmap_batch)
+#define GNTV3_IOC_COPY		_IOW(GNTV3_IOC_MAGIC, 0x48, struct gntv3_ioc_copy)
 #define GNTV3_IOC_CONNECT	_IOW(GNTV3_IOC_MAGIC, 0x50, struct gntv3_ioc_connect)
 #define GNTV3_IOC_DISCONNECT	_IOW(GNTV3_IOC_MAGIC, 0x51, struct gntv3_ioc_tree)
 #define GNTV3_IOC_REVOKE	_IOWR(GNTV3_IOC_MAGIC, 0x52, struct gntv3_ioc_revoke)
