@@ -329,9 +329,9 @@ int gntv3_v1_leaf(struct gntv3_back *back, u64 root, gntv3_id_t id,
 		  struct gntv3_walk_cursor *cur, struct gntv3_pte_info *pi,
 		  u64 *piece, unsigned int *order);
 extern u32 gntv3_tcache_max;
-int gntv3_map_ro_page(domid_t domid, grant_ref_t ref, struct page **pagep,
-		      grant_handle_t *handle);
-void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle);
+int gntv3_map_one_page(domid_t domid, grant_ref_t ref, bool readonly,
+		       struct page **pagep, grant_handle_t *handle);
+void gntv3_unmap_one_page(struct page *page, grant_handle_t handle);
 void gntv3_tcache_drop_all(struct gntv3_back *back);
 int gntv3_back_read_desc(struct gntv3_back *back, u64 *root);
 int gntv3_tcache_walk(struct gntv3_back *back, u64 root, gntv3_id_t id,

@@ -207,46 +207,16 @@ static int gntv3_bconn_write_state(struct gntv3_bconn *bc,
 
 static int gntv3_bconn_map_ring(struct gntv3_bconn *bc, grant_ref_t ref)
 {
-	struct gnttab_map_grant_ref op;
-	struct page *page;
-	int rc;
-
-	rc = gnttab_alloc_pages(1, &page);
-	if (rc)
-		return rc;
-	gnttab_set_map_op(&op, (unsigned long)pfn_to_kaddr(page_to_pfn(page)),
-			  GNTMAP_host_map, ref, bc->frontend);
-	rc = gnttab_map_refs(&op, NULL, &page, 1);
-	if (!rc && op.status != GNTST_okay)
-		rc = -ENOENT;
-	if (rc) {
-		gnttab_free_pages(1, &page);
-		return rc;
-	}
-	bc->ring_page = page;
-	bc->ring_handle = op.handle;
-	return 0;
+	return gntv3_map_one_page(bc->frontend, ref, false, &bc->ring_page,
+				  &bc->ring_handle);
 }
 
 static void gntv3_bconn_unmap_ring(struct gntv3_bconn *bc)
 {
-	struct gnttab_unmap_grant_ref op;
-	struct page *page = bc->ring_page;
-	int rc;
-
-	if (!page)
+	if (!bc->ring_page)
 		return;
+	gntv3_unmap_one_page(bc->ring_page, bc->ring_handle);
 	bc->ring_page = NULL;
-	gnttab_set_unmap_op(&op, (unsigned long)pfn_to_kaddr(page_to_pfn(page)),
-			    GNTMAP_host_map, bc->ring_handle);
-	rc = gnttab_unmap_refs(&op, NULL, &page, 1);
-	if (rc || op.status != GNTST_okay) {
-		/* still mapped: never hand the page back to the allocator */
-		pr_warn("d%u: cannot unmap the ring page (%d/%d), leaking it\n",
-			bc->frontend, rc, op.status);
-		return;
-	}
-	gnttab_free_pages(1, &page);
 }
 
 /* Let go of the ring and the event channel; under bc->lock. */

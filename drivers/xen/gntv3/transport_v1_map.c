@@ -432,9 +432,9 @@ static int gntv3_map_refused(domid_t domid, grant_ref_t ref)
 	grant_handle_t handle;
 	struct page *page;
 
-	if (gntv3_map_ro_page(domid, ref, &page, &handle))
+	if (gntv3_map_one_page(domid, ref, true, &page, &handle))
 		return -ENOENT;
-	gntv3_unmap_ro_page(page, handle);
+	gntv3_unmap_one_page(page, handle);
 	return -EACCES;
 }
 

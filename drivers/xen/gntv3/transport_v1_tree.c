@@ -45,9 +45,22 @@ u32 gntv3_tcache_max = 64;
 
 /* ---- one read-only page: the descriptor and the table pages ---- */
 
-/* Map the v1 grant @ref of @domid read-only into a fresh page. */
-int gntv3_map_ro_page(domid_t domid, grant_ref_t ref,
-		      struct page **pagep, grant_handle_t *handle)
+/**
+ * gntv3_map_one_page() - map one v1 grant of a peer into a fresh page
+ * @domid: the peer
+ * @ref: its v1 grant reference
+ * @readonly: map read-only
+ * @pagep: receives the page (from gnttab_alloc_pages())
+ * @handle: receives the grant handle
+ *
+ * For the pages gntv3 itself reads or writes: the descriptor and table
+ * pages (read-only) and the revoke ring (read-write).
+ *
+ * Return: 0, or -ENOMEM or the errno of the map's status, with nothing
+ * mapped.
+ */
+int gntv3_map_one_page(domid_t domid, grant_ref_t ref, bool readonly,
+		       struct page **pagep, grant_handle_t *handle)
 {
 	struct gnttab_map_grant_ref op;
 	struct page *page;
@@ -57,7 +70,8 @@ int gntv3_map_ro_page(domid_t domid, grant_ref_t ref,
 	if (rc)
 		return rc;
 	gnttab_set_map_op(&op, gntv3_kaddr(page),
-			  GNTMAP_host_map | GNTMAP_readonly, ref, domid);
+			  GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+			  ref, domid);
 	rc = gnttab_map_refs(&op, NULL, &page, 1);
 	if (!rc)
 		rc = gntv3_gnttab_errno(op.status);
@@ -71,13 +85,17 @@ int gntv3_map_ro_page(domid_t domid, grant_ref_t ref,
 	return 0;
 }
 
-/*
- * Undo gntv3_map_ro_page().  Nobody but us ever takes a reference to a
- * descriptor or table page, so it is unmapped at once.  If Xen refuses, the
- * page is still mapped and is deliberately leaked rather than handed back
- * to the allocator.
+/**
+ * gntv3_unmap_one_page() - undo gntv3_map_one_page()
+ * @page: the page
+ * @handle: its grant handle
+ *
+ * Nobody but gntv3 ever takes a reference to such a page, so it is
+ * unmapped at once.  If Xen refuses, the page is still mapped and is
+ * deliberately leaked (and counted) rather than handed back to the
+ * allocator.
  */
-void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle)
+void gntv3_unmap_one_page(struct page *page, grant_handle_t handle)
 {
 	struct gnttab_unmap_grant_ref op;
 	int rc;
@@ -85,7 +103,7 @@ void gntv3_unmap_ro_page(struct page *page, grant_handle_t handle)
 	gnttab_set_unmap_op(&op, gntv3_kaddr(page), GNTMAP_host_map, handle);
 	rc = gnttab_unmap_refs(&op, NULL, &page, 1);
 	if (rc || op.status != GNTST_okay) {
-		pr_warn_ratelimited("gntv3: unmap of table page failed (%d/%d), leaking it\n",
+		pr_warn_ratelimited("gntv3: unmap of a tree or ring page failed (%d/%d), leaking it\n",
 				    rc, op.status);
 		atomic64_inc(&gntv3_back_cnt.leaked);
 		return;
@@ -99,7 +117,7 @@ static void gntv3_tcache_del(struct gntv3_back *back, unsigned int i)
 {
 	struct gntv3_tcache_entry *e = &back->tcache[i];
 
-	gntv3_unmap_ro_page(e->page, e->handle);
+	gntv3_unmap_one_page(e->page, e->handle);
 	atomic64_dec(&gntv3_back_cnt.tcache_maps);
 	back->tcache[i] = back->tcache[--back->tcache_nr];
 }
@@ -236,7 +254,8 @@ static int gntv3_back_get_table(void *ctx, unsigned int level, u64 table_pte,
 				return rc;
 		}
 		e = &back->tcache[back->tcache_nr];
-		rc = gntv3_map_ro_page(back->domid, ref, &e->page, &e->handle);
+		rc = gntv3_map_one_page(back->domid, ref, true, &e->page,
+					&e->handle);
 		if (rc)
 			return rc;
 		e->ref = ref;
@@ -380,8 +399,8 @@ int gntv3_v1_tree_open(struct gntv3_back *back)
 			       GFP_KERNEL);
 	if (!back->tcache)
 		return -ENOMEM;
-	rc = gntv3_map_ro_page(back->domid, back->tree_ref, &back->desc_page,
-			       &back->desc_handle);
+	rc = gntv3_map_one_page(back->domid, back->tree_ref, true,
+				&back->desc_page, &back->desc_handle);
 	if (rc)
 		goto err_free;
 	rc = gntv3_v1_check_desc(back);
@@ -390,7 +409,7 @@ int gntv3_v1_tree_open(struct gntv3_back *back)
 	return 0;
 
 err_unmap:
-	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+	gntv3_unmap_one_page(back->desc_page, back->desc_handle);
 err_free:
 	kfree(back->tcache);
 	back->tcache = NULL;
@@ -406,7 +425,7 @@ err_free:
 void gntv3_v1_tree_close(struct gntv3_back *back)
 {
 	gntv3_tcache_drop_all(back);
-	gntv3_unmap_ro_page(back->desc_page, back->desc_handle);
+	gntv3_unmap_one_page(back->desc_page, back->desc_handle);
 	kfree(back->tcache);
 	back->tcache = NULL;
 }
