@@ -25,21 +25,26 @@ passed=0
 failed=0
 summary=()
 
+# Seconds the last run_layer took, for the summary.
+layer_secs=0
+
 # count LAYER PASS FAIL: add to the totals and remember a per-layer line
 count() {
 	passed=$((passed + $2))
 	failed=$((failed + $3))
-	summary+=("$(printf '%-8s %4d passed, %d failed' "$1" "$2" "$3")")
+	summary+=("$(printf '%-8s %4d passed, %d failed  (%d s)' "$1" "$2" "$3" "$layer_secs")")
 }
 
 # run_layer NAME CMD...: run CMD with its output in build/test/NAME.log and
 # echoed, return its exit status
 run_layer() {
-	local name=$1
+	local name=$1 t0=$SECONDS rc
 	shift
 	echo "=== $name: $*"
 	"$@" 2>&1 | tee "$LOGDIR/$name.log"
-	return "${PIPESTATUS[0]}"
+	rc=${PIPESTATUS[0]}
+	layer_secs=$((SECONDS - t0))
+	return "$rc"
 }
 
 # unit: the harness prints "N passed, M failed" as its last line
