@@ -22,86 +22,12 @@
  * are skipped if that fails.
  */
 #include <pthread.h>
-#include <sys/stat.h>
 #include <linux/types.h>
 
-/* <xen/gntdev.h> uses Xen's names, which no uapi header defines. */
-typedef __u16 domid_t;
-typedef __u32 grant_ref_t;
-#include <xen/gntdev.h>
+#include "gntv3_conn_utils.h"
 
-#include "gntv3_back_utils.h"
-
-#define SELF_DOMID		0
-#define GNTV3_DEBUGFS_CONN	GNTV3_DEBUGFS_DIR "/conn"
 #define GNTV3_KNOB_IGNORE	GNTV3_DEBUGFS_DIR "/back_ignore_revokes"
 #define GNTV3_KNOB_INJECT	GNTV3_DEBUGFS_DIR "/front_inject"
-
-#define XENSTORED_SOCKET	"/run/xenstored/socket"
-
-/* xenstored runs, or was started by xenstored_start(). */
-static int xenstored_ok;
-
-__attribute__((constructor)) static void xenstored_start(void)
-{
-	struct stat st;
-	int i;
-
-	if (!stat(XENSTORED_SOCKET, &st)) {
-		xenstored_ok = 1;
-		return;
-	}
-	printf("# starting xenstored\n");
-	if (system("mkdir -p /run/xen /run/xenstored && xenstored --pid-file=/run/xenstored.pid"))
-		return;
-	for (i = 0; i < 100 && stat(XENSTORED_SOCKET, &st); i++)
-		gntv3_msleep(100);
-	xenstored_ok = !stat(XENSTORED_SOCKET, &st);
-}
-
-/* Counter @key of debugfs conn, -1 if missing. */
-static long long conn_stat(const char *key)
-{
-	return gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, key);
-}
-
-static int conn_info(int fd, __u32 tree, struct gntv3_ioc_conn_info *ci)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->tree = tree;
-	return ioctl(fd, GNTV3_IOC_CONN_INFO, ci);
-}
-
-static int back_connect(int fd, __u32 devid, __u32 timeout_ms, __u32 *back)
-{
-	struct gntv3_ioc_back_connect c = {
-		.domid = SELF_DOMID,
-		.devid = devid,
-		.timeout_ms = timeout_ms,
-	};
-	int ret = ioctl(fd, GNTV3_IOC_BACK_CONNECT, &c);
-
-	if (!ret && back)
-		*back = c.back;
-	return ret;
-}
-
-static int do_revoke(int fd, __u32 tree, __u64 id, __u32 flags,
-		     __u32 timeout_ms, int *result)
-{
-	struct gntv3_ioc_revoke r = {
-		.tree = tree,
-		.flags = flags,
-		.id = id,
-		.timeout_ms = timeout_ms,
-		.result = -1,
-	};
-	int ret = ioctl(fd, GNTV3_IOC_REVOKE, &r);
-
-	if (!ret && result)
-		*result = r.result;
-	return ret;
-}
 
 /* Unmap through the backend file and assert that it worked. */
 #define back_unmap(map)							\
@@ -110,34 +36,6 @@ static int do_revoke(int fd, __u32 tree, __u64 id, __u32 flags,
 		ASSERT_EQ(0, _gntv3_unmap(self->bfd, map, 0, &__res));	\
 		ASSERT_EQ(0, __res);					\
 	})
-
-/* Wait up to @ms for the tree's connection to be (dis)connected. */
-static int wait_connected(int fd, __u32 tree, int want, unsigned int ms)
-{
-	struct gntv3_ioc_conn_info ci;
-	double end = gntv3_now() + ms / 1000.0;
-
-	do {
-		if (!conn_info(fd, tree, &ci) && (int)ci.connected == want)
-			return 0;
-		gntv3_msleep(10);
-	} while (gntv3_now() < end);
-	return -1;
-}
-
-/* Wait up to @ms for the tree's quarantine to hold @want grants. */
-static int wait_quarantined(int fd, __u32 tree, __u64 want, unsigned int ms)
-{
-	struct gntv3_ioc_tree_stats st;
-	double end = gntv3_now() + ms / 1000.0;
-
-	do {
-		if (!_gntv3_stats(fd, tree, &st) && st.nr_quarantined == want)
-			return 0;
-		gntv3_msleep(10);
-	} while (gntv3_now() < end);
-	return -1;
-}
 
 FIXTURE(ring) {
 	int fd;		/* frontend file (the utils' macros use self->fd) */
@@ -501,26 +399,6 @@ TEST_F(ring, malformed_messages_counted)
  * EPROTO, without leaving one waiting for an ACK that cannot come.
  */
 
-/* The index words of struct gntv3_sring (grant_table_v3.h). */
-struct fake_lane {
-	__u32 req_prod;
-	__u32 rsp_prod;
-	__u32 pad[6];
-};
-
-struct fake_sring_head {
-	struct fake_lane f2b;	/* frontend's requests, backend's ACKs */
-	struct fake_lane b2f;	/* backend's notifications, frontend's ACKs */
-};
-
-#define GNTDEV_PATH	"/dev/xen/gntdev"
-
-/* The kernel writes the page at the same time: no cached or torn reads. */
-static __u32 idx_read(__u32 *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
 TEST_F(ring, notify_on_broken_ring)
 {
 	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
@@ -735,15 +613,18 @@ TEST(strict_xenstore_numbers)
 		ASSERT_EQ(0, fake_frontend(devid + i, bad[i][0], bad[i][1]));
 		t0 = gntv3_now();
 		errno = 0;
-		rc = back_connect(bfd, devid + i, 3000, NULL);
+		rc = back_connect(bfd, devid + i, 10000, NULL);
 		err = errno;
 		EXPECT_EQ(-1, rc)
 			TH_LOG("%s = \"%s\" accepted", bad[i][0], bad[i][1]);
 		EXPECT_EQ(EPROTO, err)
 			TH_LOG("%s = \"%s\": %s", bad[i][0], bad[i][1],
 			       strerror(err));
-		/* refused at once, not after the timeout */
-		EXPECT_GT(2.0, gntv3_now() - t0);
+		/*
+		 * refused at once, not after the 10 s timeout (a loaded TCG
+		 * host once took 2 s to answer)
+		 */
+		EXPECT_GT(5.0, gntv3_now() - t0);
 		fake_frontend_rm(devid + i);
 	}
 	close(bfd);
