@@ -62,7 +62,7 @@ __attribute__((constructor)) static void failnth_setup(void)
 	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", getpid());
 	if (access(path, W_OK))
 		return;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
 		if (gntv3_write_file(knobs[i][0], knobs[i][1]))
 			return;
 	have_fault_injection = 1;
@@ -84,7 +84,8 @@ static const char *const gauges[][2] = {
 	{ GNTV3_DEBUGFS_BACK, "stuck" },
 	{ GNTV3_DEBUGFS_BACK, "leaked" },
 };
-#define NR_GAUGES	(sizeof(gauges) / sizeof(gauges[0]))
+
+#define NR_GAUGES	ARRAY_SIZE(gauges)
 /* plus the object lines of three files */
 #define G_FRONTS	(NR_GAUGES + 0)	/* "backend:" lines of fronts */
 #define G_FCONN		(NR_GAUGES + 1)	/* "front:" lines of conn */
@@ -458,17 +459,19 @@ static int op_back_notify(struct ctx *c)
 
 /*
  * One sweep: @setup (unfaulted) brings the files to the state @op starts
- * from; @op runs with the Nth fault point armed.  @atomic: a failed @op
- * leaves every gauge as it found it (all-or-nothing calls); @retry: after
- * a failure, @op without a fault must succeed (false for calls that cannot
- * be repeated, close).
+ * from; @op runs with the Nth fault point armed.  Flags:
+ * ATOMIC: a failed @op leaves every gauge as it found it (all-or-nothing
+ * calls); RETRY: after a failure, @op without a fault must succeed (not
+ * for close, which cannot be repeated); RING: needs xenstored.
  */
+#define ATOMIC	(1U << 0)
+#define RETRY	(1U << 1)
+#define RING	(1U << 2)
+
 struct sweep {
 	int (*setup)(struct ctx *c);
 	int (*op)(struct ctx *c);
-	bool atomic;
-	bool retry;
-	bool ring;	/* needs xenstored */
+	unsigned int flags;
 };
 
 struct sweep_result {
@@ -498,8 +501,9 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	struct stat st;
 
 	if (!have_fault_injection)
-		SKIP(return, "no fault injection in this kernel (CONFIG_FAULT_INJECTION and FAILSLAB/FAIL_PAGE_ALLOC with debugfs)");
-	if (s->ring && stat(XENSTORED_SOCKET, &st))
+		SKIP(return, "no fault injection in this kernel (%s)",
+		     "CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC, debugfs");
+	if ((s->flags & RING) && stat(XENSTORED_SOCKET, &st))
 		SKIP(return, "xenstored is not running");
 	memset(r, 0, sizeof(*r));
 	nfd = nth_open();
@@ -509,7 +513,8 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		TH_LOG("%s: before the sweep: %s", name, gauge_str(i, before));
 
 	for (n = 1; ; n++) {
-		ASSERT_GT(FAILNTH_MAX, n) TH_LOG("%s: more than %d fault points", name, FAILNTH_MAX);
+		ASSERT_GT(FAILNTH_MAX, n)
+			TH_LOG("%s: more than %d fault points", name, FAILNTH_MAX);
 		memset(&c, 0, sizeof(c));
 		c.fd = -1;
 		c.bfd = -1;
@@ -534,14 +539,15 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 				TH_LOG("%s: fault %u gave %s, not ENOMEM", name, n, strerror(err));
 			snapshot(after);
 			i = snap_diff(before, after);
-			if (s->atomic)
+			if (s->flags & ATOMIC)
 				ASSERT_EQ(-1, i)
 					TH_LOG("%s: fault %u changed %s, now %lld",
 					       name, n, gauge_str(i, before),
 					       i < 0 ? 0 : after[i]);
-			if (s->retry)
+			if (s->flags & RETRY)
 				ASSERT_EQ(0, s->op(&c))
-					TH_LOG("%s: retry after fault %u: %s", name, n, strerror(errno));
+					TH_LOG("%s: retry after fault %u: %s", name, n,
+					       strerror(errno));
 			r->failed++;
 		} else if (injected) {
 			r->absorbed++;
@@ -561,46 +567,132 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	       name, r->points, r->failed, r->absorbed);
 }
 
+static void sweep(struct __test_metadata *_metadata, const char *name,
+		  int (*setup)(struct ctx *c), int (*op)(struct ctx *c),
+		  unsigned int flags)
+{
+	const struct sweep s = { .setup = setup, .op = op, .flags = flags };
+	struct sweep_result r;
+
+	run_sweep(_metadata, name, &s, &r);
+}
+
 /* The harness's 30 s per test is too short for a sweep under QEMU TCG. */
 FIXTURE(nth) {
 	int unused;
 };
-FIXTURE_SETUP(nth) { }
-FIXTURE_TEARDOWN(nth) { }
 
-#define SWEEP(_name, _setup, _op, _atomic, _retry, _ring)		\
-	TEST_F_TIMEOUT(nth, _name, 900)					\
-	{								\
-		static const struct sweep s = {				\
-			.setup = _setup, .op = _op, .atomic = _atomic,	\
-			.retry = _retry, .ring = _ring,			\
-		};							\
-		struct sweep_result r;					\
-									\
-		run_sweep(_metadata, #_name, &s, &r);			\
-	}
+FIXTURE_SETUP(nth)
+{
+}
 
-/*        name            setup               op               atomic retry  ring */
-SWEEP(tree_create,	s_open,		op_tree_create,		true,  true,  false)
-SWEEP(grant_4k,		s_tree,		op_grant_4k,		true,  true,  false)
-SWEEP(grant_2m,		s_tree,		op_grant_2m,		true,  true,  false)
-SWEEP(end,		s_granted,	op_end_4k,		true,  true,  false)
-SWEEP(end_2m,		s_granted,	op_end_2m,		true,  true,  false)
-SWEEP(tree_destroy,	s_tree,		op_tree_destroy,	true,  true,  false)
-SWEEP(attach,		s_granted,	op_attach,		true,  true,  false)
-SWEEP(map_batch,	s_attached,	op_map,			true,  true,  false)
-SWEEP(map_rw,		s_mapped,	op_map_rw,		true,  true,  false)
-SWEEP(unmap_sync,	s_mapped,	op_unmap_sync,		true,  true,  false)
-SWEEP(unmap_async,	s_mapped,	op_unmap_async,		false, true,  false)
-SWEEP(unmap_batch,	s_mapped,	op_unmap_batch,		true,  true,  false)
-SWEEP(detach_live,	s_mapped,	op_detach,		true,  true,  false)
-SWEEP(close_live,	s_mapped,	op_close_live,		false, false, false)
-SWEEP(connect,		s_granted,	op_connect,		true,  true,  true)
-SWEEP(back_connect,	s_offered,	op_back_connect,	true,  true,  true)
-SWEEP(revoke,		s_connected,	op_revoke,		true,  true,  true)
-SWEEP(revoke_mapped,	s_connected_mapped, op_revoke,		false, true,  true)
-SWEEP(downgrade,	s_connected_mapped, op_downgrade,	false, true,  true)
-SWEEP(back_notify,	s_connected,	op_back_notify,		true,  true,  true)
-SWEEP(disconnect,	s_connected,	op_disconnect,		false, true,  true)
+FIXTURE_TEARDOWN(nth)
+{
+}
+
+TEST_F_TIMEOUT(nth, tree_create, 900)
+{
+	sweep(_metadata, "tree_create", s_open, op_tree_create, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, grant_4k, 900)
+{
+	sweep(_metadata, "grant_4k", s_tree, op_grant_4k, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, grant_2m, 900)
+{
+	sweep(_metadata, "grant_2m", s_tree, op_grant_2m, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, end_4k, 900)
+{
+	sweep(_metadata, "end_4k", s_granted, op_end_4k, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, end_2m, 900)
+{
+	sweep(_metadata, "end_2m", s_granted, op_end_2m, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, tree_destroy, 900)
+{
+	sweep(_metadata, "tree_destroy", s_tree, op_tree_destroy, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, attach, 900)
+{
+	sweep(_metadata, "attach", s_granted, op_attach, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, map_batch, 900)
+{
+	sweep(_metadata, "map_batch", s_attached, op_map, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, map_rw, 900)
+{
+	sweep(_metadata, "map_rw", s_mapped, op_map_rw, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, unmap_sync, 900)
+{
+	sweep(_metadata, "unmap_sync", s_mapped, op_unmap_sync, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, unmap_async, 900)
+{
+	sweep(_metadata, "unmap_async", s_mapped, op_unmap_async, RETRY);
+}
+
+TEST_F_TIMEOUT(nth, unmap_batch, 900)
+{
+	sweep(_metadata, "unmap_batch", s_mapped, op_unmap_batch, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, detach_live, 900)
+{
+	sweep(_metadata, "detach_live", s_mapped, op_detach, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, close_live, 900)
+{
+	sweep(_metadata, "close_live", s_mapped, op_close_live, 0);
+}
+
+TEST_F_TIMEOUT(nth, connect, 900)
+{
+	sweep(_metadata, "connect", s_granted, op_connect, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, back_connect, 900)
+{
+	sweep(_metadata, "back_connect", s_offered, op_back_connect, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, revoke, 900)
+{
+	sweep(_metadata, "revoke", s_connected, op_revoke, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, revoke_mapped, 900)
+{
+	sweep(_metadata, "revoke_mapped", s_connected_mapped, op_revoke, RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, downgrade, 900)
+{
+	sweep(_metadata, "downgrade", s_connected_mapped, op_downgrade, RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, back_notify, 900)
+{
+	sweep(_metadata, "back_notify", s_connected, op_back_notify, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, disconnect, 900)
+{
+	sweep(_metadata, "disconnect", s_connected, op_disconnect, RETRY | RING);
+}
 
 TEST_HARNESS_MAIN
