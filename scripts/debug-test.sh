@@ -12,7 +12,8 @@
 # see scripts/debug-kernel.sh); gntv3.ko is built against that tree into
 # build/debug/module/.  TAP output like make vm-test.  Environment:
 # GNTV3_VM_TIMEOUT (default here 3600 s: KASAN and lockdep under QEMU TCG
-# are slow), and what scripts/debug-kernel.sh and scripts/xenvm.sh read.
+# are slow), GNTV3_DEBUG_TESTS (the suites to run, e.g. "gntv3_fail_nth";
+# default all), and what scripts/debug-kernel.sh and scripts/xenvm.sh read.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ export GNTV3_VM_TIMEOUT=${GNTV3_VM_TIMEOUT:-3600}
 
 adds=(--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko")
 for t in build/selftests/gntv3_*; do
+	case " ${GNTV3_DEBUG_TESTS:-${t##*/}} " in *" ${t##*/} "*) ;; *) continue ;; esac
 	[ -x "$t" ] && adds+=(--add "$t:/bin/$(basename "$t")")
 done
 bash scripts/xenvm.sh run --name debug-dom0 --toolstack \
