@@ -8,7 +8,7 @@
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
 #
 # Other targets: deps, modules (default), check, lint, docs-check,
-# intree-check, selftests, vm-test, bench, xen-proto, xen-test, clean.  KDIR
+# intree-check, selftests, vm-test, debug-test, bench, xen-proto, xen-test, clean.  KDIR
 # selects the kernel headers (default: the linux-headers package matching
 # linux-image-6.12-amd64, see scripts/deps.sh).
 
@@ -28,7 +28,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules modules-clean check lint docs-check intree-check \
-	selftests vm-test demo test bench clean xen-proto xen-test
+	selftests vm-test debug-test demo test bench clean xen-proto xen-test
 
 all: modules
 
@@ -74,6 +74,11 @@ selftests:
 
 vm-test: modules selftests
 	bash scripts/vm-test.sh
+
+# The dom0 suite and the fail-nth sweeps on a KASAN/lockdep/kmemleak/fault
+# injection kernel (built once into /var/cache/gntv3/debug-kernel/).
+debug-test:
+	bash scripts/debug-test.sh
 
 demo: deps modules
 	bash scripts/demo.sh

@@ -14,6 +14,8 @@
 #   intree   applied to linux-source-6.12 and built there with W=1
 #            (scripts/intree-check.sh): 1 test per step
 #   vm       kselftests inside Xen VMs: the TAP totals of every suite
+#   debug    the dom0 suite and the fail-nth sweeps on the debug kernel
+#            (scripts/debug-test.sh): TAP totals, as vm
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -94,6 +96,20 @@ if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 	f=1
 fi
 count vm "$p" "$f"
+
+# debug: as vm, on the KASAN/lockdep/kmemleak/fault injection kernel
+run_layer debug make -s debug-test
+debug_rc=$?
+p=0
+f=0
+while read -r tp tf; do
+	p=$((p + tp))
+	f=$((f + tf))
+done < <(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/debug.log")
+if [ "$debug_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	f=1
+fi
+count debug "$p" "$f"
 
 echo
 echo "=== summary (logs in build/test/)"

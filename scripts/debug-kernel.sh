@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# scripts/debug-kernel.sh - build, once, the debug-tier guest kernel and
+# print the directory holding it:
+#
+#   DIR/vmlinuz            bzImage (Xen PV dom0 and domU)
+#   DIR/kver               its release, e.g. 6.12.118-gntv3debug
+#   DIR/root/lib/modules/  modules_install output (xen-evtchn, xen-gntdev, ...)
+#   DIR/build              the configured and built tree: build gntv3 against
+#                          it with "make modules KDIR=DIR/build"
+#
+# Boot it with GNTV3_VM_KERNEL=DIR (scripts/xenvm.sh).
+#
+# The kernel is linux-source-6.12 (the Debian package's tarball, installed
+# by scripts/deps.sh) configured as x86_64_defconfig + xen.config +
+# scripts/debug-kernel/debug.config: KASAN, KFENCE, kmemleak, lockdep,
+# debug objects and fault injection, with the drivers a PV guest under QEMU
+# does not need left out.  It is cached outside the clone in
+# $GNTV3_DEBUG_KERNEL_DIR/<key> (default /var/cache/gntv3/debug-kernel),
+# <key> = hash of the source package version, the compiler, the fragment and
+# this script; a run with the key in place only prints the path.  Cold, the
+# build takes about half an hour on 2 cores (DIR/build-time has the figure).
+#
+# Environment: LINUX_SRC_TAR (another 6.12 tarball), JOBS (default 2),
+# GNTV3_DEBUG_KERNEL_DIR.  Progress goes to stderr, the log to DIR/build.log.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TOP=$PWD
+TAR=${LINUX_SRC_TAR:-/usr/src/linux-source-6.12.tar.xz}
+ROOT=${GNTV3_DEBUG_KERNEL_DIR:-/var/cache/gntv3/debug-kernel}
+JOBS=${JOBS:-2}
+FRAG=$TOP/scripts/debug-kernel/debug.config
+
+log() { echo "debug-kernel: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ -r "$TAR" ] || die "$TAR missing: run 'make deps' (package linux-source-6.12)"
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+[ -n "$srcver" ] && [ "$TAR" = /usr/src/linux-source-6.12.tar.xz ] ||
+	srcver=$(stat -c '%s-%Y' "$TAR")
+key=$( { echo "$srcver"; gcc --version | head -n1; cat "$FRAG" "$0"; } |
+	sha256sum | cut -c1-16)
+STATE=$ROOT/$key
+KSRC=$STATE/build
+
+mkdir -p "$ROOT"
+exec 9>"$ROOT/lock"
+if ! flock -n 9; then
+	log "waiting for another build in $ROOT"
+	flock 9
+fi
+if [ -e "$STATE/.complete" ]; then
+	log "reusing $STATE (linux-source $srcver)"
+	echo "$STATE"
+	exit 0
+fi
+
+t0=$SECONDS
+log "building $STATE (linux-source $srcver, -j$JOBS; once per key)"
+rm -rf "$STATE"
+mkdir -p "$STATE"
+tar -xJf "$TAR" -C "$STATE" || die "extracting $TAR failed"
+mv "$STATE/linux-source-6.12" "$KSRC"
+
+# configure: defconfig, xen.config (both fragments), ours, then resolve
+(
+	cd "$KSRC"
+	make -s x86_64_defconfig
+	make -s xen.config
+	scripts/kconfig/merge_config.sh -m .config "$FRAG"
+	make -s olddefconfig
+) >"$STATE/build.log" 2>&1 || die "configuring failed (see $STATE/build.log)"
+
+# Every option the fragment asks for must have survived olddefconfig
+# (a missing dependency silently drops it).
+bad=$(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1 \2/p' "$FRAG" | while read -r sym val; do
+	case $val in
+	n) grep -qE "^$sym=" "$KSRC/.config" && echo "$sym=$val" ;;
+	*) grep -qxF "$sym=$val" "$KSRC/.config" || echo "$sym=$val" ;;
+	esac
+done) || true
+[ -z "$bad" ] || die "not in .config as asked (unmet dependencies?): $(echo $bad)"
+
+log "configured in $((SECONDS - t0)) s; compiling"
+(
+	cd "$KSRC"
+	make -j"$JOBS" bzImage modules
+	make -s INSTALL_MOD_PATH="$STATE/root" INSTALL_MOD_STRIP=1 modules_install
+) >>"$STATE/build.log" 2>&1 || die "build failed (see tail of $STATE/build.log)"
+
+cp "$KSRC/arch/x86/boot/bzImage" "$STATE/vmlinuz"
+make -s -C "$KSRC" kernelrelease >"$STATE/kver"
+echo "$((SECONDS - t0))" >"$STATE/build-time"
+touch "$STATE/.complete"
+log "built in $((SECONDS - t0)) s: $STATE ($(cat "$STATE/kver"))"
+echo "$STATE"

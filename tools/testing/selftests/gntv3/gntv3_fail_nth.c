@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntv3 fail-nth sweeps: every /dev/gntv3 ioctl path run again and again,
+ * the Nth fault point of the calling task failed on the Nth run (N = 1, 2,
+ * ...) until the call runs through without reaching an Nth point.  Fault
+ * points are the kernel's fault injection sites the path crosses in the
+ * calling task: slab and page allocations (failslab, fail_page_alloc),
+ * armed per task through /proc/self/task/<tid>/fail-nth.
+ *
+ * After every run the test checks that
+ *  - a call that failed had a fault injected, and failed with a clean
+ *    errno (ENOMEM: no path turns an allocation failure into anything
+ *    else), not a crash or a hang (the VM's console scan fails the run on
+ *    any KASAN, lockdep, slab or WARN report);
+ *  - a call that failed changed nothing: the module's gauges in debugfs
+ *    (trees, grants, attachments, mappings, connections, ...) are what they
+ *    were before it;
+ *  - the file is still usable: the same call, without a fault, succeeds;
+ *  - once the files are closed, every gauge is back where it was before
+ *    the sweep (nothing leaked; kmemleak at the end of the VM run checks
+ *    the memory itself).
+ * Each sweep prints how many fault points its path has.
+ *
+ * Needs a kernel with CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB,
+ * CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS (the debug
+ * tier, scripts/debug-kernel.sh); skipped elsewhere.  Must run as root with
+ * gntv3.ko loaded; the ring paths need xenstored (dom0.sh starts it).
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "gntv3_back_utils.h"
+
+#define SELF_DOMID		0
+#define FAILNTH_MAX		5000	/* more points than this is a loop */
+#define NR_PAGES		16	/* pages of a user grant / map batch */
+#define DEBUGFS			"/sys/kernel/debug"
+#define GNTV3_DEBUGFS_CONN	GNTV3_DEBUGFS_DIR "/conn"
+#define GNTV3_DEBUGFS_FRONTS	GNTV3_DEBUGFS_DIR "/fronts"
+#define XENSTORED_SOCKET	"/run/xenstored/socket"
+
+static int have_fault_injection;
+
+/*
+ * Make every allocation a candidate (the defaults spare sleeping ones and
+ * order 0 pages) and keep the injection sites quiet: the allocator's own
+ * "page allocation failure" report stays, and the VM's console scan
+ * excuses it only after the marker printed here.
+ */
+__attribute__((constructor)) static void failnth_setup(void)
+{
+	static const char *const knobs[][2] = {
+		{ DEBUGFS "/failslab/ignore-gfp-wait", "N" },
+		{ DEBUGFS "/failslab/verbose", "0" },
+		{ DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ DEBUGFS "/fail_page_alloc/min-order", "0" },
+		{ DEBUGFS "/fail_page_alloc/verbose", "0" },
+	};
+	unsigned int i;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", getpid());
+	if (access(path, W_OK))
+		return;
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		if (gntv3_write_file(knobs[i][0], knobs[i][1]))
+			return;
+	have_fault_injection = 1;
+	printf("# gntv3_fail_nth: fault injection armed\n");
+	fflush(stdout);
+}
+
+/* ---- the gauges: what must come back after a failure and after close */
+
+static const char *const gauges[][2] = {
+	{ GNTV3_DEBUGFS_STATS, "trees" },
+	{ GNTV3_DEBUGFS_STATS, "grants" },
+	{ GNTV3_DEBUGFS_STATS, "quarantined" },
+	{ GNTV3_DEBUGFS_STATS, "leaked" },
+	{ GNTV3_DEBUGFS_BACK, "attachments" },
+	{ GNTV3_DEBUGFS_BACK, "mappings" },
+	{ GNTV3_DEBUGFS_BACK, "pages_mapped" },
+	{ GNTV3_DEBUGFS_BACK, "unmap_pending" },
+	{ GNTV3_DEBUGFS_BACK, "stuck" },
+	{ GNTV3_DEBUGFS_BACK, "leaked" },
+};
+
+#define NR_GAUGES	ARRAY_SIZE(gauges)
+/* plus the object lines of three files */
+#define G_FRONTS	(NR_GAUGES + 0)	/* "backend:" lines of fronts */
+#define G_FCONN		(NR_GAUGES + 1)	/* "front:" lines of conn */
+#define G_BCONN		(NR_GAUGES + 2)	/* "back:" lines of conn */
+#define NR_SNAP		(NR_GAUGES + 3)
+
+static const char *snap_name(unsigned int i)
+{
+	static const char *const objs[] = { "fronts", "conn front:", "conn back:" };
+
+	if (i < NR_GAUGES)
+		return gauges[i][1];
+	return i < NR_SNAP ? objs[i - NR_GAUGES] : "?";
+}
+
+static long long count_lines(const char *path, const char *prefix)
+{
+	char line[GNTV3_KV_LINE];
+	long long n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+static void snapshot(long long *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_GAUGES; i++)
+		v[i] = gntv3_debugfs_kv(gauges[i][0], gauges[i][1]);
+	v[G_FRONTS] = count_lines(GNTV3_DEBUGFS_FRONTS, "backend:");
+	v[G_FCONN] = count_lines(GNTV3_DEBUGFS_CONN, "front:");
+	v[G_BCONN] = count_lines(GNTV3_DEBUGFS_CONN, "back:");
+}
+
+/* "name value" of gauge @i of @v, for messages. */
+static const char *gauge_str(int i, const long long *v)
+{
+	static char buf[64];
+
+	if (i < 0)
+		return "none";
+	snprintf(buf, sizeof(buf), "%s %lld", snap_name(i), v[i]);
+	return buf;
+}
+
+/* Index of the first gauge that differs, or -1. */
+static int snap_diff(const long long *a, const long long *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SNAP; i++)
+		if (a[i] != b[i])
+			return i;
+	return -1;
+}
+
+/* Wait up to @ms for every gauge to be back at @base; index of one that is not, or -1. */
+static int wait_back_at(long long *v, const long long *base, unsigned int ms)
+{
+	double end = gntv3_now() + ms / 1000.0;
+	int i;
+
+	for (;;) {
+		snapshot(v);
+		i = snap_diff(v, base);
+		if (i < 0 || gntv3_now() > end)
+			return i;
+		gntv3_msleep(10);
+	}
+}
+
+/* ---- fail-nth of the calling task */
+
+static int nth_open(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", getpid());
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static int nth_arm(int nfd, unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return pwrite(nfd, buf, len, 0) == len ? 0 : -1;
+}
+
+/*
+ * Disarm; 1 if the armed fault was injected (the counter reached zero), 0
+ * if the call crossed fewer fault points, -1 on error.
+ */
+static int nth_disarm(int nfd)
+{
+	char buf[16] = "";
+	ssize_t len = pread(nfd, buf, sizeof(buf) - 1, 0);
+
+	if (pwrite(nfd, "0", 1, 0) != 1 || len <= 0)
+		return -1;
+	return strtoul(buf, NULL, 10) == 0;
+}
+
+/* ---- the scenarios */
+
+struct ctx {
+	int fd;			/* frontend file, the backend's too in loopback */
+	int bfd;		/* backend file of the ring scenarios */
+	__u32 tree;
+	__u32 tree_ref;
+	__u32 back;
+	__u32 devid;
+	void *buf;		/* NR_PAGES user pages */
+	__u64 id;		/* first id of the user grant */
+	__u64 id2m;		/* id of the 2 MiB grant */
+	__u64 ids[NR_PAGES];
+	__u32 maps[NR_PAGES];
+	__s32 results[NR_PAGES];
+	__u32 nr_maps;
+};
+
+/* Setup steps, unfaulted; 0 or -1 with errno. */
+static int s_open(struct ctx *c)
+{
+	c->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	c->bfd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
+	return c->fd < 0 || c->bfd < 0 ? -1 : 0;
+}
+
+static int op_tree_create(struct ctx *c)
+{
+	return _gntv3_tree_create(c->fd, SELF_DOMID, &c->tree, &c->tree_ref);
+}
+
+static int s_tree(struct ctx *c)
+{
+	return s_open(c) ?: op_tree_create(c);
+}
+
+static int op_tree_destroy(struct ctx *c)
+{
+	return _gntv3_tree_destroy(c->fd, c->tree);
+}
+
+static int op_grant_4k(struct ctx *c)
+{
+	return _gntv3_grant(c->fd, c->tree, 0, c->buf, NR_PAGES, 0, &c->id, NULL);
+}
+
+static int op_grant_2m(struct ctx *c)
+{
+	return _gntv3_grant(c->fd, c->tree, GNTV3_IOC_GRANT_ALLOC, NULL, 1, 9,
+			    &c->id2m, NULL);
+}
+
+static int s_granted(struct ctx *c)
+{
+	return s_tree(c) ?: op_grant_4k(c) ?: op_grant_2m(c);
+}
+
+static int op_end_4k(struct ctx *c)
+{
+	return _gntv3_end(c->fd, c->tree, c->id, NULL);
+}
+
+static int op_end_2m(struct ctx *c)
+{
+	return _gntv3_end(c->fd, c->tree, c->id2m, NULL);
+}
+
+static int op_attach(struct ctx *c)
+{
+	return _gntv3_attach(c->fd, SELF_DOMID, c->tree_ref, &c->back);
+}
+
+static int s_attached(struct ctx *c)
+{
+	return s_granted(c) ?: op_attach(c);
+}
+
+static int op_detach(struct ctx *c)
+{
+	return _gntv3_detach(c->fd, c->back);
+}
+
+/* One batch: the 16 user pages and the 2 MiB grant. */
+static int op_map(struct ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_PAGES; i++)
+		c->ids[i] = c->id + i;
+	c->ids[NR_PAGES - 1] = c->id2m;
+	c->nr_maps = NR_PAGES;
+	return _gntv3_map(c->fd, c->back, 0, c->ids, c->nr_maps, c->maps);
+}
+
+static int s_mapped(struct ctx *c)
+{
+	return s_attached(c) ?: op_map(c);
+}
+
+static int op_unmap_sync(struct ctx *c)
+{
+	int res = -1;
+
+	if (_gntv3_unmap(c->fd, c->maps[0], 0, &res))
+		return -1;
+	if (res) {
+		errno = -res;
+		return -1;
+	}
+	return 0;
+}
+
+static int op_unmap_async(struct ctx *c)
+{
+	return _gntv3_unmap(c->fd, c->maps[NR_PAGES - 1], GNTV3_IOC_UNMAP_ASYNC,
+			    NULL);
+}
+
+static int op_unmap_batch(struct ctx *c)
+{
+	struct gntv3_ioc_unmap_batch b = {
+		.maps = (__u64)(unsigned long)c->maps,
+		.results = (__u64)(unsigned long)c->results,
+		.nr = c->nr_maps,
+	};
+	unsigned int i;
+
+	if (ioctl(c->fd, GNTV3_IOC_UNMAP_BATCH, &b))
+		return -1;
+	for (i = 0; i < c->nr_maps; i++) {
+		if (c->results[i]) {
+			errno = -c->results[i];
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int op_map_rw(struct ctx *c)
+{
+	char data[64];
+
+	memset(data, 0x5a, sizeof(data));
+	return _gntv3_map_rw(c->fd, c->maps[NR_PAGES - 1], GNTV3_IOC_RW_WRITE,
+			     4096 * 511, sizeof(data), data);
+}
+
+static int op_close_live(struct ctx *c)
+{
+	int ret = close(c->fd);
+
+	c->fd = -1;
+	return ret;
+}
+
+/* ---- ring scenarios: frontend on fd, backend on bfd */
+
+static int op_connect(struct ctx *c)
+{
+	struct gntv3_ioc_connect arg = { .tree = c->tree, .devid = c->devid };
+
+	return ioctl(c->fd, GNTV3_IOC_CONNECT, &arg);
+}
+
+static int s_offered(struct ctx *c)
+{
+	return s_granted(c) ?: op_connect(c);
+}
+
+static int op_back_connect(struct ctx *c)
+{
+	struct gntv3_ioc_back_connect arg = {
+		.domid = SELF_DOMID,
+		.devid = c->devid,
+		.timeout_ms = 5000,
+	};
+	int ret = ioctl(c->bfd, GNTV3_IOC_BACK_CONNECT, &arg);
+
+	if (!ret)
+		c->back = arg.back;
+	return ret;
+}
+
+static int wait_connected(struct ctx *c)
+{
+	struct gntv3_ioc_conn_info ci;
+	double end = gntv3_now() + 10;
+
+	do {
+		memset(&ci, 0, sizeof(ci));
+		ci.tree = c->tree;
+		if (!ioctl(c->fd, GNTV3_IOC_CONN_INFO, &ci) && ci.connected)
+			return 0;
+		gntv3_msleep(10);
+	} while (gntv3_now() < end);
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static int s_connected(struct ctx *c)
+{
+	return s_offered(c) ?: op_back_connect(c) ?: wait_connected(c);
+}
+
+/* Connected, and the backend maps the 4 KiB grants. */
+static int s_connected_mapped(struct ctx *c)
+{
+	unsigned int i;
+
+	if (s_connected(c))
+		return -1;
+	for (i = 0; i < NR_PAGES; i++)
+		c->ids[i] = c->id + i;
+	return _gntv3_map(c->bfd, c->back, 0, c->ids, NR_PAGES, c->maps);
+}
+
+static int do_revoke(struct ctx *c, __u32 flags)
+{
+	struct gntv3_ioc_revoke r = {
+		.tree = c->tree,
+		.flags = flags,
+		.id = c->id,
+		.timeout_ms = 5000,
+		.result = -1,
+	};
+
+	if (ioctl(c->fd, GNTV3_IOC_REVOKE, &r))
+		return -1;
+	if (r.result != GNTV3_REVOKE_RESULT_DONE) {
+		errno = EPROTO;		/* an unanswered revoke is no clean fail */
+		return -1;
+	}
+	return 0;
+}
+
+static int op_revoke(struct ctx *c)
+{
+	return do_revoke(c, 0);
+}
+
+static int op_downgrade(struct ctx *c)
+{
+	return do_revoke(c, GNTV3_IOC_REVOKE_DOWNGRADE);
+}
+
+static int op_disconnect(struct ctx *c)
+{
+	struct gntv3_ioc_tree arg = { .tree = c->tree };
+
+	return ioctl(c->fd, GNTV3_IOC_DISCONNECT, &arg);
+}
+
+static int op_back_notify(struct ctx *c)
+{
+	struct gntv3_ioc_back_notify n = {
+		.back = c->back,
+		.nr_ids = NR_PAGES,
+		.id = c->id,
+	};
+
+	return ioctl(c->bfd, GNTV3_IOC_BACK_NOTIFY, &n);
+}
+
+/*
+ * One sweep: @setup (unfaulted) brings the files to the state @op starts
+ * from; @op runs with the Nth fault point armed.  Flags:
+ * ATOMIC: a failed @op leaves every gauge as it found it (all-or-nothing
+ * calls); RETRY: after a failure, @op without a fault must succeed (not
+ * for close, which cannot be repeated); RING: needs xenstored.
+ */
+#define ATOMIC	(1U << 0)
+#define RETRY	(1U << 1)
+#define RING	(1U << 2)
+
+struct sweep {
+	int (*setup)(struct ctx *c);
+	int (*op)(struct ctx *c);
+	unsigned int flags;
+};
+
+struct sweep_result {
+	unsigned int points;	/* fault points crossed by the call */
+	unsigned int failed;	/* runs in which the call failed cleanly */
+	unsigned int absorbed;	/* runs in which it succeeded all the same */
+};
+
+static void ctx_close(struct ctx *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->bfd >= 0)
+		close(c->bfd);
+	c->fd = -1;
+	c->bfd = -1;
+}
+
+static void run_sweep(struct __test_metadata *_metadata, const char *name,
+		      const struct sweep *s, struct sweep_result *r)
+{
+	long long base[NR_SNAP], before[NR_SNAP], after[NR_SNAP];
+	unsigned int devid = 10000 + (getpid() % 1000) * 4096;
+	unsigned int n;
+	struct ctx c;
+	int nfd, rc, err, injected, i;
+	struct stat st;
+
+	if ((s->flags & RING) && stat(XENSTORED_SOCKET, &st))
+		SKIP(return, "xenstored is not running");
+	memset(r, 0, sizeof(*r));
+	nfd = have_fault_injection ? nth_open() : open("/dev/null", O_RDONLY);
+	ASSERT_LE(0, nfd) TH_LOG("fail-nth: %s", strerror(errno));
+	/*
+	 * Where the gauges stand with no file of ours open: object counts are
+	 * zero unless another test left something (then it failed), the
+	 * cumulative ones ("stuck", "leaked") are what earlier tests made them.
+	 */
+	snapshot(base);
+	for (i = 0; i < NR_SNAP; i++)
+		ASSERT_LE(0, base[i]) TH_LOG("%s: cannot read %s", name, snap_name(i));
+
+	/* Without fault injection: one plain run (n = 0), then skip. */
+	for (n = have_fault_injection ? 1 : 0; ; n++) {
+		ASSERT_GT(FAILNTH_MAX, n)
+			TH_LOG("%s: more than %d fault points", name, FAILNTH_MAX);
+		memset(&c, 0, sizeof(c));
+		c.fd = -1;
+		c.bfd = -1;
+		/* a fresh connection number each run: xenstore cleanup is async */
+		c.devid = devid++;
+		c.buf = gntv3_buf(NR_PAGES);
+		ASSERT_NE(NULL, c.buf);
+		ASSERT_EQ(0, s->setup(&c)) TH_LOG("%s: setup: %s", name, strerror(errno));
+		snapshot(before);
+
+		if (n)
+			ASSERT_EQ(0, nth_arm(nfd, n));
+		rc = s->op(&c);
+		err = errno;
+		injected = n ? nth_disarm(nfd) : 0;
+		ASSERT_LE(0, injected) TH_LOG("fail-nth read back: %s", strerror(errno));
+
+		if (rc) {
+			ASSERT_EQ(1, injected)
+				TH_LOG("%s: failed with %s at n=%u with no fault injected",
+				       name, strerror(err), n);
+			ASSERT_EQ(ENOMEM, err)
+				TH_LOG("%s: fault %u gave %s, not ENOMEM", name, n, strerror(err));
+			snapshot(after);
+			i = snap_diff(before, after);
+			if (s->flags & ATOMIC)
+				ASSERT_EQ(-1, i)
+					TH_LOG("%s: fault %u changed %s, now %lld",
+					       name, n, gauge_str(i, before),
+					       i < 0 ? 0 : after[i]);
+			if (s->flags & RETRY)
+				ASSERT_EQ(0, s->op(&c))
+					TH_LOG("%s: retry after fault %u: %s", name, n,
+					       strerror(errno));
+			r->failed++;
+		} else if (injected) {
+			r->absorbed++;
+		}
+		ctx_close(&c);
+		munmap(c.buf, NR_PAGES * PAGE_SZ);
+		i = wait_back_at(after, base, 5000);
+		ASSERT_EQ(-1, i)
+			TH_LOG("%s: after fault %u and close: %s, was %lld", name,
+			       n, gauge_str(i, after), i < 0 ? 0 : base[i]);
+		if (!injected)
+			break;
+	}
+	close(nfd);
+	if (!n)
+		SKIP(return, "ran once without a fault: no fault injection in this kernel (%s)",
+		     "CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC, debugfs");
+	r->points = n - 1;
+	printf("# %s: %u fault points: %u failed with ENOMEM, %u absorbed\n",
+	       name, r->points, r->failed, r->absorbed);
+}
+
+static void sweep(struct __test_metadata *_metadata, const char *name,
+		  int (*setup)(struct ctx *c), int (*op)(struct ctx *c),
+		  unsigned int flags)
+{
+	const struct sweep s = { .setup = setup, .op = op, .flags = flags };
+	struct sweep_result r;
+
+	run_sweep(_metadata, name, &s, &r);
+}
+
+/* The harness's 30 s per test is too short for a sweep under QEMU TCG. */
+FIXTURE(nth) {
+	int unused;
+};
+
+FIXTURE_SETUP(nth)
+{
+}
+
+FIXTURE_TEARDOWN(nth)
+{
+}
+
+TEST_F_TIMEOUT(nth, tree_create, 900)
+{
+	sweep(_metadata, "tree_create", s_open, op_tree_create, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, grant_4k, 900)
+{
+	sweep(_metadata, "grant_4k", s_tree, op_grant_4k, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, grant_2m, 900)
+{
+	sweep(_metadata, "grant_2m", s_tree, op_grant_2m, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, end_4k, 900)
+{
+	sweep(_metadata, "end_4k", s_granted, op_end_4k, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, end_2m, 900)
+{
+	sweep(_metadata, "end_2m", s_granted, op_end_2m, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, tree_destroy, 900)
+{
+	sweep(_metadata, "tree_destroy", s_tree, op_tree_destroy, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, attach, 900)
+{
+	sweep(_metadata, "attach", s_granted, op_attach, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, map_batch, 900)
+{
+	sweep(_metadata, "map_batch", s_attached, op_map, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, map_rw, 900)
+{
+	sweep(_metadata, "map_rw", s_mapped, op_map_rw, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, unmap_sync, 900)
+{
+	sweep(_metadata, "unmap_sync", s_mapped, op_unmap_sync, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, unmap_async, 900)
+{
+	sweep(_metadata, "unmap_async", s_mapped, op_unmap_async, RETRY);
+}
+
+TEST_F_TIMEOUT(nth, unmap_batch, 900)
+{
+	sweep(_metadata, "unmap_batch", s_mapped, op_unmap_batch, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, detach_live, 900)
+{
+	sweep(_metadata, "detach_live", s_mapped, op_detach, ATOMIC | RETRY);
+}
+
+TEST_F_TIMEOUT(nth, close_live, 900)
+{
+	sweep(_metadata, "close_live", s_mapped, op_close_live, 0);
+}
+
+TEST_F_TIMEOUT(nth, connect, 900)
+{
+	sweep(_metadata, "connect", s_granted, op_connect, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, back_connect, 900)
+{
+	sweep(_metadata, "back_connect", s_offered, op_back_connect, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, revoke, 900)
+{
+	sweep(_metadata, "revoke", s_connected, op_revoke, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, revoke_mapped, 900)
+{
+	sweep(_metadata, "revoke_mapped", s_connected_mapped, op_revoke, RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, downgrade, 900)
+{
+	sweep(_metadata, "downgrade", s_connected_mapped, op_downgrade, RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, back_notify, 900)
+{
+	sweep(_metadata, "back_notify", s_connected, op_back_notify, ATOMIC | RETRY | RING);
+}
+
+TEST_F_TIMEOUT(nth, disconnect, 900)
+{
+	sweep(_metadata, "disconnect", s_connected, op_disconnect, RETRY | RING);
+}
+
+TEST_HARNESS_MAIN
