@@ -64,7 +64,7 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	mutex_init(&back->lock);
 	INIT_LIST_HEAD(&back->maps);
 	kref_init(&back->ref);
-	back->xops = gntv3_transport_grantee(tree_ref);
+	back->xops = gntv3_transport_grantee();
 	rc = back->xops ? gntv3_xs_self_domid(&back->self) : -EOPNOTSUPP;
 	if (rc)
 		goto err_free;

@@ -165,8 +165,8 @@ void gntv3_fconn_keys(struct gntv3_fconn *c, unsigned int version,
 	grant_ref_t tree_ref = gntv3_front_tree_ref(c->front);
 
 	keys->version = version;
-	keys->native = tree_ref == INVALID_GRANT_REF;
-	keys->tree_ref = keys->native ? 0 : tree_ref;
+	keys->native = gntv3_transport == &gntv3_transport_native;
+	keys->tree_ref = tree_ref;
 	keys->ring_ref = c->ring_ref;
 	keys->evtchn = c->port;
 }

@@ -70,7 +70,8 @@ static bool gntv3_front_release_desc(struct gntv3_front *front)
 	if (!front->desc_page)
 		return true;
 	if (front->registered) {
-		if (gntv3_transport->unregister_tree(front->backend))
+		if (gntv3_transport->unregister_tree(front->backend,
+						     front->tree_ref))
 			return false;
 		front->registered = false;
 	}
@@ -240,8 +241,8 @@ static bool gntv3_grant_end_access(struct gntv3_front *front,
 	bool ended;
 
 	if (g->installed)
-		ended = gntv3_transport->end(front->backend, g->first_id,
-					     &g->xg);
+		ended = gntv3_transport->end(front->backend, front->tree_ref,
+					     g->first_id, &g->xg);
 	else
 		ended = gntv3_transport->abort(&g->xg);
 	front->nr_refs -= refs - g->xg.nr_refs;
@@ -492,7 +493,8 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 		return -EIO;
 	}
 	if (downgrade && acked) {
-		if (!ops->downgrade(front->backend, id, g->folio, &g->xg)) {
+		if (!ops->downgrade(front->backend, front->tree_ref, id,
+				    g->folio, &g->xg)) {
 			gntv3_tree_update(&front->tree, id, 0,
 					  GNTV3_TREE_DOWNGRADE);
 			g->readonly = true;
@@ -504,7 +506,7 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 		acked = false;
 	}
 	if (!acked && ops->revoke_scratch &&
-	    !ops->revoke_scratch(front->backend, id, &g->xg))
+	    !ops->revoke_scratch(front->backend, front->tree_ref, id, &g->xg))
 		atomic64_inc(&gntv3_revoke_cnt.forced);
 	g->state = GNTV3_STATE_ACTIVE;
 	rc = gntv3_grant_end(front, g);
@@ -707,7 +709,6 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	if (rc)
 		goto err_ida;
 	front->nr_refs += ops->refs_per_page;
-	front->tree_ref = ops->tree_ref(front->desc_page);
 	desc = page_address(front->desc_page);
 	desc->magic = GNTV3_TREE_MAGIC;
 	desc->version = GNTV3_ABI_VERSION;
@@ -721,6 +722,7 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 			goto err_desc;
 		front->registered = true;
 	}
+	front->tree_ref = ops->tree_ref(front->desc_page);
 
 	gntv3_tree_init(&front->tree, &gntv3_front_tree_ops, front);
 

@@ -62,6 +62,23 @@ static int __init gntv3_select_transport(void)
 	return 0;
 }
 
+/**
+ * gntv3_transport_grantee() - the transport an attachment reaches a tree by
+ *
+ * The one this module selected at load, as for its own trees: a tree
+ * reference is a v1 grant reference of a descriptor (v1) or a tree handle
+ * from GNTTABOP_v3_register_tree (native), and nothing in the number says
+ * which.  Both domains run on the same hypervisor, so with transport=auto
+ * both choose alike; the xenstore connection also compares the transport
+ * the frontend published (gntv3_back_xs_read()).
+ *
+ * Return: the transport, never NULL once the module is loaded.
+ */
+const struct gntv3_transport_ops *gntv3_transport_grantee(void)
+{
+	return gntv3_transport;
+}
+
 /*
  * The shared layouts of grant_table_v3.h are read by another domain (or a
  * hypervisor) built by another compiler: pin their sizes and the offsets

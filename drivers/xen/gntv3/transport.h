@@ -12,8 +12,9 @@
  *    maps the v1 references with gnttab_map_refs().  Works on every Xen.
  *  - native (transport_native.c): entries hold frame numbers and the
  *    hypervisor walks the tree itself (GNTTABOP_v3_map/unmap).  Selected
- *    only when the hypervisor answers GNTTABOP_v3_query; no released Xen
- *    does, so that path is untested.
+ *    only when the hypervisor answers GNTTABOP_v3_query with every feature
+ *    the module needs; no released Xen does, only the project's prototype
+ *    (xen/patches, Documentation/gntv3/native.rst).
  *
  * The transport does no locking of its own: the frontend serialises calls
  * for one grant or page, and the v1 grant table calls are thread-safe.
@@ -64,6 +65,10 @@ struct gntv3_xgrant {
  * @grant: grant @folio (order 0, 9 or 18) to @domid, read-only if @ro.
  *	Fills @xg.  Returns 0 or a negative errno (-ENOSPC: out of v1 grant
  *	references), with nothing left granted on error.
+ * Calls about an existing tree carry @tree, what @tree_ref answered for its
+ * descriptor (native: the hypervisor's tree handle; v1: the descriptor's
+ * grant reference, unused).
+ *
  * @end: try to end the access of every frame of @xg that is still live.
  *	Frames that ended are released at once (v1: their grant reference is
  *	freed).  Returns true when no frame is left live; @xg's bookkeeping is
@@ -79,10 +84,12 @@ struct gntv3_xgrant {
  *	backend still maps it.
  * @tree_ref: what a backend attaches to the tree whose descriptor is @desc
  *	(a page from @page_alloc) with, see gntv3_back_attach(): v1: the
- *	descriptor's grant reference; native: INVALID_GRANT_REF, the
- *	hypervisor knows the tree
+ *	descriptor's grant reference; native: the tree handle
+ *	@register_tree got from the hypervisor (so called after it)
  * @register_tree: tell the hypervisor about the descriptor page @desc of
- *	the tree granting to @domid.  NULL when there is nothing to register.
+ *	the tree granting to @domid; the transport keeps the handle it
+ *	answers in page->private of @desc.  NULL when there is nothing to
+ *	register.
  * @unregister_tree: undo @register_tree; -EBUSY while the backend still
  *	maps ids of the tree.
  * @downgrade: make the live frames of @xg (the grant @id of @folio)
@@ -121,16 +128,17 @@ struct gntv3_transport_ops {
 	unsigned int refs_per_page;
 	int (*grant)(domid_t domid, struct folio *folio, bool ro,
 		     struct gntv3_xgrant *xg);
-	bool (*end)(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg);
+	bool (*end)(domid_t domid, u32 tree, gntv3_id_t id,
+		    struct gntv3_xgrant *xg);
 	bool (*abort)(struct gntv3_xgrant *xg);
 	int (*page_alloc)(domid_t domid, struct page **page, u64 *frame);
 	bool (*page_release)(struct page *page);
 	grant_ref_t (*tree_ref)(struct page *desc);
 	int (*register_tree)(domid_t domid, struct page *desc);
-	int (*unregister_tree)(domid_t domid);
-	int (*downgrade)(domid_t domid, gntv3_id_t id, struct folio *folio,
-			 struct gntv3_xgrant *xg);
-	int (*revoke_scratch)(domid_t domid, gntv3_id_t id,
+	int (*unregister_tree)(domid_t domid, u32 tree);
+	int (*downgrade)(domid_t domid, u32 tree, gntv3_id_t id,
+			 struct folio *folio, struct gntv3_xgrant *xg);
+	int (*revoke_scratch)(domid_t domid, u32 tree, gntv3_id_t id,
 			      struct gntv3_xgrant *xg);
 
 	int (*tree_open)(struct gntv3_back *back);
@@ -148,7 +156,7 @@ extern const struct gntv3_transport_ops gntv3_transport_v1;
 extern const struct gntv3_transport_ops gntv3_transport_native;
 
 int gntv3_transport_probe(void);
-const struct gntv3_transport_ops *gntv3_transport_grantee(grant_ref_t tree_ref);
+const struct gntv3_transport_ops *gntv3_transport_grantee(void);
 
 /**
  * gntv3_xgrant_forget() - drop the bookkeeping of a grant that is leaked

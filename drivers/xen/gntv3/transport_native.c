@@ -34,6 +34,7 @@
 #include <xen/grant_table.h>
 #include <xen/page.h>
 #include <asm/xen/hypercall.h>
+#include <asm/xen/page.h>
 #include <uapi/xen/gntv3.h>
 
 #include "backend.h"
@@ -53,14 +54,6 @@ static u32 native_features;
 #define GNTV3_NATIVE_NEEDS	(GNTV3_FEAT_BASE | GNTV3_FEAT_MAP_PV | \
 				 GNTV3_FEAT_REVOKE_SCRATCH | \
 				 GNTV3_FEAT_DOWNGRADE | GNTV3_FEAT_SUPERPAGE_2M)
-
-/*
- * The module's own side of the native path is not complete yet: the
- * backend refuses native trees and the tree handle of ABI 2 is not passed
- * down to revoke/unregister.  Until it is, the probe reports the native
- * transport unusable even on a hypervisor that has every feature.
- */
-static const bool native_module_complete;
 
 /*
  * The page dead grants are redirected to.  Allocated at the probe when the
@@ -90,11 +83,6 @@ int gntv3_transport_probe(void)
 	    q.max_levels < GNTV3_MAX_LEVELS ||
 	    (q.features & GNTV3_NATIVE_NEEDS) != GNTV3_NATIVE_NEEDS)
 		return -EOPNOTSUPP;
-	if (!native_module_complete) {
-		pr_info("gntv3: the hypervisor offers grant table v3 (features %#x), but the module's native path is incomplete\n",
-			q.features);
-		return -EOPNOTSUPP;
-	}
 
 	native_probed = true;
 	native_features = q.features;
@@ -166,10 +154,12 @@ static int native_grant(domid_t domid, struct folio *folio, bool ro,
 	return 0;
 }
 
-static bool native_end(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg)
+static bool native_end(domid_t domid, u32 tree, gntv3_id_t id,
+		       struct gntv3_xgrant *xg)
 {
 	struct gnttab_v3_revoke op = {
 		.id = id,
+		.tree = tree,
 		.scratch_gfn = GNTV3_NO_SCRATCH,
 		.grantee = domid,
 	};
@@ -219,10 +209,10 @@ static bool native_page_release(struct page *page)
 	return true;
 }
 
-/* The hypervisor knows the tree (register_tree): a backend needs no ref. */
+/* A backend names the tree by the handle register_tree got. */
 static grant_ref_t native_tree_ref(struct page *desc)
 {
-	return INVALID_GRANT_REF;
+	return page_private(desc);
 }
 
 static int native_register_tree(domid_t domid, struct page *desc)
@@ -236,15 +226,15 @@ static int native_register_tree(domid_t domid, struct page *desc)
 	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_register_tree, &op, 1);
 	rc = native_status(rc, op.status);
 	if (!rc)
-		set_page_private(desc, op.tree);	/* ABI 2 tree handle */
+		set_page_private(desc, op.tree);	/* for native_tree_ref() */
 	return rc;
 }
 
-static int native_unregister_tree(domid_t domid)
+static int native_unregister_tree(domid_t domid, u32 tree)
 {
 	struct gnttab_v3_unregister_tree op = {
 		.grantee = domid,
-		.tree = GNTV3_TREE_INVALID,	/* TODO: the handle from register */
+		.tree = tree,
 	};
 	int rc;
 
@@ -252,11 +242,12 @@ static int native_unregister_tree(domid_t domid)
 	return native_status(rc, op.status);
 }
 
-static int native_downgrade(domid_t domid, gntv3_id_t id, struct folio *folio,
-			    struct gntv3_xgrant *xg)
+static int native_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
+			    struct folio *folio, struct gntv3_xgrant *xg)
 {
 	struct gnttab_v3_revoke op = {
 		.id = id,
+		.tree = tree,
 		.scratch_gfn = GNTV3_NO_SCRATCH,
 		.grantee = domid,
 		.flags = GNTV3_REVOKE_DOWNGRADE,
@@ -270,11 +261,12 @@ static int native_downgrade(domid_t domid, gntv3_id_t id, struct folio *folio,
 	return native_status(rc, op.status);
 }
 
-static int native_revoke_scratch(domid_t domid, gntv3_id_t id,
+static int native_revoke_scratch(domid_t domid, u32 tree, gntv3_id_t id,
 				 struct gntv3_xgrant *xg)
 {
 	struct gnttab_v3_revoke op = {
 		.id = id,
+		.tree = tree,
 		.grantee = domid,
 	};
 	int rc;
@@ -289,35 +281,48 @@ static int native_revoke_scratch(domid_t domid, gntv3_id_t id,
 	return rc;
 }
 
-/* ---- grantee half (UNTESTED, see the top of this file) ---- */
+/* ---- grantee half ---- */
 
-/**
- * gntv3_transport_grantee() - the transport an attachment reaches a tree by
- * @tree_ref: the tree reference the frontend published
- *
- * A v1 reference names the descriptor page of a tree carried over v1
- * grants; INVALID_GRANT_REF a tree the hypervisor walks, which needs a
- * hypervisor that answered GNTTABOP_v3_query.
- *
- * Return: the transport, or NULL when there is none for @tree_ref.
+/*
+ * The attachment's tree reference is the frontend's tree handle; the
+ * hypervisor checks it, and that the tree grants to us, at every map.
+ * Only PV grantees are implemented by the prototype (GNTV3_FEAT_MAP_PV,
+ * which the probe requires); a translated one needs GNTV3_FEAT_MAP_HVM.
  */
-const struct gntv3_transport_ops *gntv3_transport_grantee(grant_ref_t tree_ref)
-{
-	if (tree_ref != INVALID_GRANT_REF)
-		return &gntv3_transport_v1;
-	return native_probed ? &gntv3_transport_native : NULL;
-}
-
-/* The frontend registered its tree; the hypervisor checks it at each map. */
 static int native_tree_open(struct gntv3_back *back)
 {
-	if (!xen_feature(XENFEAT_auto_translated_physmap))
-		return -EOPNOTSUPP;	/* PV: see the top of this file */
+	if (back->tree_ref == GNTV3_TREE_INVALID)
+		return -ENOENT;
+	if (xen_feature(XENFEAT_auto_translated_physmap) &&
+	    !(native_features & GNTV3_FEAT_MAP_HVM))
+		return -EOPNOTSUPP;
 	return 0;
 }
 
 static void native_tree_close(struct gntv3_back *back)
 {
+}
+
+/*
+ * PV: the pages of a mapping come from gnttab_alloc_pages() and have no
+ * machine frame (their p2m entry is INVALID_P2M_ENTRY).  Once Xen put the
+ * granted frame under the linear-map address, the p2m entry must say so
+ * (FOREIGN_FRAME), as gnttab_map_refs() does for v1 mappings, or any
+ * pfn-to-mfn user (a bio, DMA) would reach no frame.  set_phys_to_machine()
+ * is not exported to modules in 6.12: xen_alloc_p2m_entry() (exported)
+ * gives the pfn a writable p2m leaf, then the entry is written with the
+ * same fault-safe store __set_phys_to_machine() uses.  A production version
+ * would export set_foreign_p2m_mapping() or live in grant-table.c.
+ */
+static int native_p2m_set(struct page *page, unsigned long mfn)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (xen_feature(XENFEAT_auto_translated_physmap))
+		return 0;
+	if (pfn >= xen_p2m_size || xen_alloc_p2m_entry(pfn))
+		return -ENOMEM;
+	return xen_safe_write_ulong(xen_p2m_addr + pfn, mfn) ? -EFAULT : 0;
 }
 
 /* Undo one successful GNTTABOP_v3_map; false if the hypervisor refused. */
@@ -332,17 +337,77 @@ static bool native_unmap_one(u64 host_addr, grant_handle_t handle)
 	       op.status == GNTST_okay;
 }
 
+/*
+ * Unmap what @mp holds: the vmap PTE (PV), the linear-map mapping, and
+ * the p2m entry.  False if the hypervisor refused: the page stays mapped.
+ */
+static bool native_unmap_mp(struct gntv3_map_priv *mp, bool linear, bool pte)
+{
+	struct page *page = mp->pub.pages[0];
+	bool ok = true;
+
+	if (pte && !native_unmap_one(mp->vptes[0], mp->vhandles[0]))
+		ok = false;
+	if (mp->pub.vaddr) {
+		vunmap(mp->pub.vaddr);
+		mp->pub.vaddr = NULL;
+	}
+	if (!linear)
+		return ok;
+	if (!native_unmap_one(gntv3_kaddr(page), mp->handles[0]))
+		return false;
+	native_p2m_set(page, INVALID_P2M_ENTRY);
+	return ok;
+}
+
+/*
+ * PV with GNTV3_MAP_F_VMAP: the vmap area is created first, its PTE empty
+ * (the page has no machine frame), and Xen fills that PTE in by a second
+ * map (GNTV3_MAP_CONTAINS_PTE), as the v1 transport does.
+ */
+static int native_vmap_prepare(struct gntv3_map_priv *mp, bool ro)
+{
+	unsigned int level;
+	pte_t *pte;
+
+	mp->pub.vaddr = vmap(mp->pub.pages, 1, VM_MAP,
+			     ro ? PAGE_KERNEL_RO : PAGE_KERNEL);
+	if (!mp->pub.vaddr)
+		return -ENOMEM;
+	if (xen_feature(XENFEAT_auto_translated_physmap))
+		return 0;
+	pte = lookup_address((unsigned long)mp->pub.vaddr, &level);
+	if (!pte || level != PG_LEVEL_4K)
+		return -EFAULT;
+	mp->vptes[0] = arbitrary_virt_to_machine(pte).maddr;
+	return 0;
+}
+
+static void native_op_fill(struct gnttab_v3_map *op, struct gntv3_back *back,
+			   gntv3_id_t id, u64 addr, u32 flags)
+{
+	op->id = id;
+	op->host_addr = addr;
+	op->tree = back->tree_ref;
+	op->granter = back->domid;
+	op->size = GNTV3_SIZE_4K;
+	op->flags = GNTV3_MAP_HOST | flags;
+}
+
 static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		      unsigned int nr, unsigned int flags,
 		      struct gntv3_map_priv **mps)
 {
 	bool ro = flags & GNTV3_MAP_F_READONLY;
+	bool pv = !xen_feature(XENFEAT_auto_translated_physmap);
+	bool pte = pv && (flags & GNTV3_MAP_F_VMAP);
+	u32 mflags = ro ? GNTV3_MAP_READONLY : 0;
+	unsigned int i, nops = pte ? 2 * nr : nr;
 	struct gnttab_v3_map *ops;
 	struct page **pages;
-	unsigned int i;
-	int rc, hrc;
+	int rc, hrc = -EINVAL;
 
-	ops = kvcalloc(nr, sizeof(*ops), GFP_KERNEL);
+	ops = kvcalloc(nops, sizeof(*ops), GFP_KERNEL);
 	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL);
 	if (!ops || !pages) {
 		rc = -ENOMEM;
@@ -355,37 +420,52 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	if (rc)
 		goto out_pages;
 	for (i = 0; i < nr; i++) {
-		/* one page: no array to allocate, so this cannot fail */
-		gntv3_mapping_init(mps[i], back, ids[i], 0, ro, 0, false);
-		mps[i]->pub.pages[0] = pages[i];
-		ops[i].id = ids[i];
-		ops[i].host_addr = gntv3_kaddr(pages[i]);
-		ops[i].granter = back->domid;
-		ops[i].size = GNTV3_SIZE_4K;
-		ops[i].flags = GNTV3_MAP_HOST | (ro ? GNTV3_MAP_READONLY : 0);
+		struct gntv3_map_priv *mp = mps[i];
+
+		rc = gntv3_mapping_init(mp, back, ids[i], 0, ro, 0, pte);
+		if (rc)
+			goto undo;
+		mp->pub.pages[0] = pages[i];
+		if (flags & GNTV3_MAP_F_VMAP) {
+			rc = native_vmap_prepare(mp, ro);
+			if (rc)
+				goto undo;
+		}
+		native_op_fill(&ops[i], back, ids[i], gntv3_kaddr(pages[i]),
+			       mflags);
+		if (pte)
+			native_op_fill(&ops[nr + i], back, ids[i], mp->vptes[0],
+				       mflags | GNTV3_MAP_CONTAINS_PTE);
 	}
-	hrc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, ops, nr);
+	/* one hypercall for the batch: Xen walks the tree for each id */
+	hrc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, ops, nops);
 	rc = hrc;
-	for (i = 0; !rc && i < nr; i++)
+	for (i = 0; !rc && i < nops; i++)
 		rc = gntv3_gnttab_errno(ops[i].status);
-	for (i = 0; !rc && (flags & GNTV3_MAP_F_VMAP) && i < nr; i++) {
-		mps[i]->pub.vaddr = vmap(mps[i]->pub.pages, 1, VM_MAP,
-					 ro ? PAGE_KERNEL_RO : PAGE_KERNEL);
-		if (!mps[i]->pub.vaddr)
-			rc = -ENOMEM;
-	}
+	for (i = 0; !rc && i < nr; i++)
+		rc = native_p2m_set(pages[i],
+				    FOREIGN_FRAME(PFN_DOWN(ops[i].dev_bus_addr)));
 	if (!rc) {
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < nr; i++) {
 			mps[i]->handles[0] = ops[i].handle;
+			if (pte)
+				mps[i]->vhandles[0] = ops[nr + i].handle;
+		}
 		goto out_free;
 	}
 
+undo:
 	/* undo what did map; a page that stays mapped is leaked, never freed */
 	for (i = 0; i < nr; i++) {
-		if (mps[i]->pub.vaddr)
-			vunmap(mps[i]->pub.vaddr);
-		if (!hrc && ops[i].status == GNTST_okay &&
-		    !native_unmap_one(ops[i].host_addr, ops[i].handle)) {
+		struct gntv3_map_priv *mp = mps[i];
+		bool lin = !hrc && ops[i].status == GNTST_okay;
+		bool vpte = pte && !hrc && ops[nr + i].status == GNTST_okay;
+
+		if (lin)
+			mp->handles[0] = ops[i].handle;
+		if (vpte)
+			mp->vhandles[0] = ops[nr + i].handle;
+		if (mp->pub.pages && !native_unmap_mp(mp, lin, vpte)) {
 			atomic64_inc(&gntv3_back_cnt.leaked);
 			pages[i] = NULL;
 		}
@@ -413,12 +493,7 @@ static void native_unmap(struct gntv3_map_priv **mps, unsigned int nr,
 		mp = mps[i];
 		if (results[i])
 			continue;
-		if (mp->pub.vaddr) {
-			vunmap(mp->pub.vaddr);
-			mp->pub.vaddr = NULL;
-		}
-		if (!native_unmap_one(gntv3_kaddr(mp->pub.pages[0]),
-				      mp->handles[0])) {
+		if (!native_unmap_mp(mp, true, mp->vptes)) {
 			gntv3_back_leak_mapping(mp, "GNTTABOP_v3_unmap failed");
 			results[i] = -EIO;
 			continue;

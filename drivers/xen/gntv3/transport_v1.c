@@ -92,7 +92,8 @@ static int v1_grant(domid_t domid, struct folio *folio, bool ro,
 	return 0;
 }
 
-static bool v1_end(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg)
+static bool v1_end(domid_t domid, u32 tree, gntv3_id_t id,
+		   struct gntv3_xgrant *xg)
 {
 	grant_ref_t first = v1_first_ref(xg);
 	unsigned int i, n = 0;
@@ -126,7 +127,7 @@ static bool v1_end(domid_t domid, gntv3_id_t id, struct gntv3_xgrant *xg)
 /* Nothing differs for a grant that never reached the tree. */
 static bool v1_abort(struct gntv3_xgrant *xg)
 {
-	return v1_end(DOMID_INVALID, GNTV3_INVALID_ID, xg);
+	return v1_end(DOMID_INVALID, 0, GNTV3_INVALID_ID, xg);
 }
 
 static int v1_page_alloc(domid_t domid, struct page **pagep, u64 *frame)
@@ -172,8 +173,8 @@ static grant_ref_t v1_tree_ref(struct page *desc)
  * not free the reference; it fails while the backend maps the frame in any
  * way, as v1 entries cannot change their mode under a mapping.
  */
-static int v1_downgrade(domid_t domid, gntv3_id_t id, struct folio *folio,
-			struct gntv3_xgrant *xg)
+static int v1_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
+			struct folio *folio, struct gntv3_xgrant *xg)
 {
 	grant_ref_t first = v1_first_ref(xg);
 	unsigned int i;

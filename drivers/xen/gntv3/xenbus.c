@@ -181,7 +181,7 @@ int gntv3_xs_write_keys(struct xenbus_transaction xbt, const char *dir,
 		rc = xenbus_printf(xbt, dir, GNTV3_XS_TRANSPORT, "%s",
 				   keys->native ? GNTV3_XS_TRANSPORT_NATIVE :
 				   GNTV3_XS_TRANSPORT_V1);
-	if (!rc && !keys->native)
+	if (!rc)
 		rc = xenbus_printf(xbt, dir, GNTV3_XS_TREE_REF, "%u",
 				   keys->tree_ref);
 	if (!rc)
@@ -220,8 +220,8 @@ void gntv3_xs_remove_keys(struct xenbus_transaction xbt, const char *dir)
  *
  * Context: process context, may sleep.
  * Return: 0, -ENOENT when a key is missing, -EPROTO for a malformed value
- * or a version we do not speak, -EOPNOTSUPP for a native tree (the
- * backend maps v1-backed trees only), or a xenstore error.
+ * or a version we do not speak, -EOPNOTSUPP for a tree of another
+ * transport than ours (gntv3_transport_grantee()), or a xenstore error.
  */
 int gntv3_back_xs_read(struct xenbus_transaction xbt, const char *dir,
 		       struct gntv3_xs_keys *keys)
@@ -247,15 +247,17 @@ int gntv3_back_xs_read(struct xenbus_transaction xbt, const char *dir,
 	if (!rc)
 		rc = gntv3_xs_read_u32(xbt, dir, GNTV3_XS_EVTCHN,
 				       &keys->evtchn);
-	if (!rc && !keys->native)
+	if (!rc)
 		rc = gntv3_xs_read_u32(xbt, dir, GNTV3_XS_TREE_REF,
 				       &keys->tree_ref);
 	if (rc)
 		return rc;
 	if (keys->version < 1 || keys->version > GNTV3_ABI_VERSION)
 		return -EPROTO;
-	if (keys->native)
-		return -EOPNOTSUPP;	/* native trees: see backend.c */
+	/* a tree reference means a different thing to each transport */
+	if (keys->native != (gntv3_transport_grantee() ==
+			     &gntv3_transport_native))
+		return -EOPNOTSUPP;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(gntv3_back_xs_read);
