@@ -135,7 +135,7 @@ cmd_check() {
 		if [ -z "$cp" ]; then
 			echo "xen-net: checkpatch $(basename "$p") FAIL (no .cache/linux-scripts/checkpatch.pl)"
 			rc=1
-		elif "$cp" --strict --no-tree -q --ignore FILE_PATH_CHANGES "$p" >"$log.checkpatch" 2>&1; then
+		elif (cd "$OUT" && "$cp" --strict --no-tree -q --ignore FILE_PATH_CHANGES "$p") >"$log.checkpatch" 2>&1; then
 			echo "xen-net: checkpatch $(basename "$p") ok"
 		else
 			echo "xen-net: checkpatch $(basename "$p") FAIL (${log#"$TOP"/}.checkpatch)"

@@ -18,9 +18,17 @@
 #                      for each M of NET_MTUS, both ends set to MTU M, a
 #                      checksummed stream of NET_BYTES through TCP, dom0
 #                      to domU and back (gntv3_netstream: every byte
-#                      checked against its pattern, both checksums agree)
+#                      checked against its pattern, both checksums agree);
+#                      on a gntv3 link gntv3_copy() carried at least the
+#                      stream's bytes to the domU, on a v1 link none
+#                      gntv3 is negotiated exactly when both ends are
+#                      patched (the frontend's keys, netback's "RX and
+#                      TX over gntv3", its 256 TX buffers mapped), else
+#                      v1 (no keys, nothing mapped)
 #  <combo>_teardown    the domU destroyed, the vif and the backend
-#                      directory gone, netback unloaded
+#                      directory gone, netback unloaded; gntv3's backend
+#                      half in dom0 holds no attachment, mapping, pending
+#                      unmap or leaked page
 #
 # Each prints "NET-PASS: <check>" or "NET-FAIL: <check>: why"; a failed
 # link skips the streams of its combo (they stay "not reached").
@@ -111,15 +119,43 @@ net_link() {
 		i=$((i + 1))
 		[ $i -lt 15 ] || { net_fail "$c" "no ping answer from 10.0.0.2"; return 1; }
 	done
-	echo "dom0: $VIF up ($(cat "/sys/class/net/$VIF/operstate")), backend $BE Connected," \
-		"feature-gntv3: back=$(xenstore-read $BE/feature-gntv3 2>/dev/null || echo none)" \
-		"front=$(xenstore-read /local/domain/$DOMID/device/vif/0/feature-gntv3 2>/dev/null || echo none)"
+	echo "dom0: $VIF up ($(cat "/sys/class/net/$VIF/operstate")), backend $BE Connected"
+	net_mode "$c" "$2" "$3" || return 1
 	net_pass "$c"
+}
+
+# net_back_stat KEY: a counter of gntv3's backend half in dom0 (0 without gntv3)
+net_back_stat() {
+	local v
+	v=$(sed -n "s/^$1: //p" /sys/kernel/debug/gntv3/back 2>/dev/null | head -n 1)
+	echo "${v:-0}"
+}
+
+# net_mode CHECK BACK FRONT: the pair negotiated gntv3 exactly when both
+# ends are patched: the frontend's keys in its directory, netback's
+# message, and the 256 TX buffers mapped; v1 (no keys, nothing mapped)
+# otherwise
+net_mode() {
+	local fe=/local/domain/$DOMID/device/vif/0 ver tx maps log
+	ver=$(xenstore-read "$fe/gntv3-version" 2>/dev/null) || ver=
+	tx=$(xenstore-read "$fe/gntv3-tx-first" 2>/dev/null) || tx=
+	maps=$(net_back_stat mappings)
+	log=$(vm_dmesg_grep "$VIF: queue 0: RX and TX over gntv3" | tail -n 1)
+	echo "dom0: feature-gntv3 back=$(xenstore-read "$BE/feature-gntv3" 2>/dev/null || echo none)" \
+		"front gntv3-version=${ver:-none} gntv3-tx-first=${tx:-none}, $maps gntv3 mappings${log:+, $log}"
+	if [ "$2" = gntv3 ] && [ "$3" = gntv3 ]; then
+		[ -n "$ver" ] && [ -n "$tx" ] && [ -n "$log" ] && [ "$maps" -ge 256 ] ||
+			{ net_fail "$1" "gntv3 not negotiated by two patched ends"; return 1; }
+	else
+		[ -z "$ver" ] && [ -z "$log" ] && [ "$maps" = 0 ] ||
+			{ net_fail "$1" "gntv3 in use with a stock end"; return 1; }
+	fi
 }
 
 # net_stream CHECK DIR: one checksummed stream, DIR send (to the domU) or recv
 net_stream() {
-	local out rc=0
+	local out rc=0 b0
+	b0=$(net_back_stat copy_bytes)
 	NET_SEED=$((NET_SEED + 1))
 	if [ "$NET_INJECT" = flip ]; then
 		# the domU's server flips too (domu.sh reads NET_INJECT)
@@ -129,16 +165,23 @@ net_stream() {
 		out=$(/bin/gntv3_netstream "$2" 10.0.0.2 $NET_PORT "$NET_BYTES" $NET_SEED 2>&1) || rc=$?
 	fi
 	echo "$out" | sed 's/^/dom0: /'
-	if [ $rc = 0 ] && echo "$out" | grep -q ' ok$'; then
-		net_pass "$1"
-	else
+	if [ $rc != 0 ] || ! echo "$out" | grep -q ' ok$'; then
 		net_fail "$1" "$(echo "$out" | tail -n 1)"
+	elif [ "$2" = send ] && [ "$NET_GNTV3" = 1 ] &&
+		[ $(($(net_back_stat copy_bytes) - b0)) -lt "$NET_BYTES" ]; then
+		net_fail "$1" "gntv3_copy() carried $(($(net_back_stat copy_bytes) - b0)) bytes, less than the stream"
+	elif [ "$NET_GNTV3" = 0 ] && [ "$(net_back_stat copy_bytes)" != "$b0" ]; then
+		net_fail "$1" "gntv3_copy() used on a v1 link"
+	else
+		net_pass "$1"
 	fi
 }
 
 net_combo() {
 	local combo=$1 back=${1%_*} front=${1#*_} m
 	echo "dom0: ===== netback $back, netfront $front"
+	NET_GNTV3=0
+	[ "$back" = gntv3 ] && [ "$front" = gntv3 ] && NET_GNTV3=1
 	if net_link "$combo" "$back" "$front"; then
 		for m in $NET_MTUS; do
 			if ip link set "$VIF" mtu "$m" && net_cmd 30 mtu "$m"; then
@@ -166,6 +209,15 @@ net_teardown() {
 		{ net_fail "$c" "$BE still in xenstore"; return 1; }
 	rmmod $m || { net_fail "$c" "rmmod xen-netback failed"; return 1; }
 	DOMID=
+	# nothing of the link left in gntv3's backend half
+	if [ -d /sys/module/gntv3 ]; then
+		grep -E '^(attachments|mappings|pages_mapped|unmap_pending|leaked|copy_errors):' \
+			/sys/kernel/debug/gntv3/back | tr '\n' ' ' | sed 's/^/dom0: gntv3 back: /;s/$/\n/'
+		for k in attachments mappings pages_mapped unmap_pending leaked; do
+			[ "$(net_back_stat $k)" = 0 ] ||
+				{ net_fail "$c" "gntv3 $k is $(net_back_stat $k) after teardown"; return 1; }
+		done
+	fi
 	net_pass "$c"
 }
 
