@@ -72,7 +72,18 @@ intree-check:
 selftests:
 	$(MAKE) -C $(SELFTESTS) OUTPUT=$(BUILD)/selftests
 
-vm-test: modules selftests
+# The xen-netfront/xen-netback series (patches/xen-net/): the mbox for
+# git am, the patched modules against the 6.12 headers, and the per-patch
+# build + checkpatch check (scripts/xen-net.sh).
+.PHONY: xen-net-series xen-net-modules xen-net-check
+xen-net-series:
+	bash scripts/xen-net.sh series
+xen-net-modules: modules
+	bash scripts/xen-net.sh build
+xen-net-check: modules
+	bash scripts/xen-net.sh check
+
+vm-test: modules selftests xen-net-modules
 	bash scripts/vm-test.sh
 
 # The dom0 suite and the fail-nth sweeps on a KASAN/lockdep/kmemleak/fault

@@ -34,4 +34,9 @@ bash scripts/xenvm.sh run --name selftest-xdomain \
 # under I/O, counters) in dom0 + a domU; TAP with kselftest totals.
 bash scripts/blk-test.sh || rc=1
 
+# A real network link, dom0's xen-netback and a domU's xen-netfront, stock
+# and patched (patches/xen-net): checksummed TCP streams both ways, MTU
+# 1500 and 9000; TAP with kselftest totals.
+bash scripts/net-test.sh || rc=1
+
 exit $rc

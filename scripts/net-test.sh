@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# scripts/net-test.sh - a real network link between dom0 (xen-netback, a
+# vif with 10.0.0.1) and a PV domU (xen-netfront, eth0 with 10.0.0.2) in
+# a Xen VM: checksummed TCP streams both ways at each MTU of NET_MTUS,
+# for each netback/netfront pair of NET_COMBOS (see
+# tools/testing/selftests/gntv3/net/dom0.sh for the checks).  Prints
+# them as TAP, one test per check plus one for a clean VM run, ending
+# with the kselftest line
+#   # Totals: pass:N fail:M xfail:0 xpass:0 skip:0 error:0
+# that scripts/test-all.sh counts.  A check that never ran counts as
+# failed.
+#
+# Debian's xen-netfront/xen-netback come from the kernel package in
+# .cache (scripts/deps.sh); the patched ones ("gntv3" in a combo) and
+# gntv3.ko from build/xen-net/ and build/module/ (make xen-net-modules).
+#
+# Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
+# all four when build/xen-net/ holds the patched modules, else
+# stock_stock), NET_MTUS (default "1500 9000"), NET_BYTES (per stream,
+# default 8 MiB), NET_INJECT=flip (every stream's sender corrupts one
+# byte: the stream checks must fail), and everything scripts/xenvm.sh
+# reads.  Output: build/net/console.log.
+# Exit status: 0 only if every check passed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TOP=$PWD
+CACHE=${GNTV3_CACHE:-$TOP/.cache}
+KV=$(cat "$CACHE/kver")
+TESTS=$TOP/tools/testing/selftests/gntv3/net
+NET_DIR=$TOP/build/xen-net
+OUT=$TOP/build/net
+NAME=net
+if [ -z "${NET_COMBOS:-}" ]; then
+	if [ -s "$NET_DIR/xen-netfront.ko" ] && [ -s "$NET_DIR/xen-netback.ko" ]; then
+		NET_COMBOS="stock_stock gntv3_gntv3 gntv3_stock stock_gntv3"
+	else
+		NET_COMBOS=stock_stock
+	fi
+fi
+NET_MTUS=${NET_MTUS:-1500 9000}
+NET_BYTES=${NET_BYTES:-8388608}
+
+CHECKS=
+for c in $NET_COMBOS; do
+	CHECKS="$CHECKS ${c}_link"
+	for m in $NET_MTUS; do
+		CHECKS="$CHECKS ${c}_mtu${m}_to_domu ${c}_mtu${m}_from_domu"
+	done
+	CHECKS="$CHECKS ${c}_teardown"
+done
+
+mkdir -p "$OUT"
+gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_netstream" "$TESTS/gntv3_netstream.c"
+xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/net/xen-netfront.ko.xz" >"$OUT/xen-netfront.ko"
+xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/net/xen-netback/xen-netback.ko.xz" \
+	>"$OUT/xen-netback.ko"
+adds=(--add "$OUT/xen-netback.ko:/lib/modules/xen-netback.ko"
+	--add "$OUT/gntv3_netstream:/bin/gntv3_netstream"
+	--add "$TESTS/vif-gntv3.sh:/etc/vm/vif-gntv3"
+	--domu-add "$OUT/xen-netfront.ko:/lib/modules/xen-netfront.ko"
+	--domu-add "$OUT/gntv3_netstream:/bin/gntv3_netstream")
+case " $NET_COMBOS " in
+*gntv3*)
+	for f in "$NET_DIR/xen-netfront.ko" "$NET_DIR/xen-netback.ko" "$TOP/build/module/gntv3.ko"; do
+		[ -s "$f" ] || { echo "net-test: $f missing: run 'make xen-net-modules' first" >&2; exit 2; }
+	done
+	adds+=(--add "$TOP/build/module/gntv3.ko:/lib/modules/gntv3.ko"
+		--add "$NET_DIR/xen-netback.ko:/lib/modules/gntv3/xen-netback.ko"
+		--domu-add "$TOP/build/module/gntv3.ko:/lib/modules/gntv3.ko"
+		--domu-add "$NET_DIR/xen-netfront.ko:/lib/modules/gntv3/xen-netfront.ko")
+	;;
+esac
+
+rc=0
+t0=$(date +%s)
+bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_NET_TIMEOUT:-1200}" \
+	--dom0 "$TESTS/dom0.sh" --domu "$TESTS/domu.sh" "${adds[@]}" \
+	--env "NET_COMBOS=$(echo "$NET_COMBOS" | xargs | tr ' ' :)" \
+	--env "NET_MTUS=$(echo "$NET_MTUS" | xargs | tr ' ' :)" --env "NET_BYTES=$NET_BYTES" \
+	${NET_INJECT:+--env "NET_INJECT=$NET_INJECT"} \
+	>"$OUT/console.log" || rc=$?
+vm_rc=$rc
+
+grep -E '^(NET-|domU\| (netstream|domU:)|dom0: )' "$OUT/console.log" || true
+
+n=0
+pass=0
+fail=0
+tap() {	# tap OK NAME [COMMENT]
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then
+		pass=$((pass + 1))
+		echo "ok $n net_$2${3:+ # $3}"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n net_$2${3:+ # $3}"
+	fi
+}
+echo "TAP version 13"
+echo "1..$(($(echo "$CHECKS" | wc -w) + 1))"
+for c in $CHECKS; do
+	why=$(sed -n "s/^NET-FAIL: $c: //p" "$OUT/console.log" | head -n 1)
+	if grep -qx "NET-PASS: $c" "$OUT/console.log"; then
+		tap 1 "$c"
+	elif [ -n "$why" ]; then
+		tap 0 "$c" "$why"
+	else
+		tap 0 "$c" "not reached"
+	fi
+done
+if [ "$vm_rc" = 0 ]; then
+	tap 1 vm_run "clean exit, no kernel problem report"
+else
+	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/$NAME.log)"
+fi
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+echo "# net-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
+[ "$fail" = 0 ] || [ "$rc" -ne 0 ] || rc=1
+if [ "$rc" -ne 0 ]; then
+	tail -n 60 "$OUT/console.log" >&2
+	echo "net-test: FAILED (rc=$rc; console in ${OUT#"$TOP"/}/console.log)" >&2
+fi
+exit "$rc"

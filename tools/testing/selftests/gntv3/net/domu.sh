@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# tools/testing/selftests/gntv3/net/domu.sh - the domU side of the network
+# tests (scripts/net-test.sh).
+#
+# Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded.  The
+# image holds /lib/modules/xen-netfront.ko (Debian's), and, when the run
+# has one, /lib/modules/gntv3/xen-netfront.ko (the patched driver) with
+# gntv3.ko, and /bin/gntv3_netstream.  Prints NET-DOMU-UP, then runs dom0's
+# commands: dom0 writes "SEQ VERB ARGS" to data/net-cmd, we answer "SEQ RC"
+# in data/net-ack.  Verbs:
+#   front stock|gntv3  load that netfront, wait for eth0, give it
+#                      10.0.0.2/24, start the stream server on port 5001
+#   mtu N              set eth0's MTU
+#   log                our kernel log lines of the network drivers
+#   exit               answer, then end this script
+# NET_INJECT=flip (from the run's --env): the server flips one bit of what
+# it sends, after its checksum (see gntv3_netstream.c), so dom0's "recv"
+# streams must fail.
+
+vm_xen_modules || exit 1
+echo "NET-DOMU-UP"
+
+net_front() {
+	local i=0
+	case $1 in
+	stock) vm_insmod xen-netfront || return 1 ;;
+	gntv3) { vm_insmod gntv3 && vm_insmod gntv3/xen-netfront; } || return 1 ;;
+	*) echo "domU: unknown netfront '$1'"; return 1 ;;
+	esac
+	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ -e /sys/class/net/eth0 ] || { echo "domU: no eth0 after 60 s"; return 1; }
+	ip link set lo up
+	ip addr add 10.0.0.2/24 dev eth0 || return 1
+	ip link set eth0 up || return 1
+	if [ "${NET_INJECT:-}" = flip ]; then
+		NETSTREAM_FLIP=$((${NET_BYTES:-8388608} / 2)) /bin/gntv3_netstream serve 5001 &
+	else
+		/bin/gntv3_netstream serve 5001 &
+	fi
+	echo "domU: eth0 $(cat /sys/class/net/eth0/address) up, netfront $1"
+}
+
+seq_done=0
+while :; do
+	cmd=$(xenstore-read data/net-cmd 2>/dev/null) || cmd=
+	seq=${cmd%% *}
+	if [ -z "$cmd" ] || [ "$seq" = "$seq_done" ]; then
+		sleep 0.2
+		continue
+	fi
+	# shellcheck disable=SC2086 # word splitting wanted
+	set -- ${cmd#* }
+	echo "domU: command $seq: $*"
+	rc=0
+	case $1 in
+	front) net_front "$2" || rc=1 ;;
+	mtu) ip link set eth0 mtu "$2" || rc=1 ;;
+	log) dmesg | grep -iE 'net|vif|gntv3' | tail -n 40 ;;
+	exit) xenstore-write data/net-ack "$seq 0"; break ;;
+	*) echo "domU: unknown command '$1'"; rc=1 ;;
+	esac
+	seq_done=$seq
+	xenstore-write data/net-ack "$seq $rc"
+done
+exit 0
