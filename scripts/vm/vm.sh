@@ -120,7 +120,9 @@ vm_domu_create() {
     [ -n "${VM_TOOLSTACK:-}" ] || vm_toolstack_start || return 1
     extra="$(cat /etc/vm/kargs) $(vm_env_args)"
     VM_DOMU_SHOWN=0
-    xl create /etc/xen/domu.cfg "extra=\"$extra\"" "$@" || { vm_log "xl create failed"; return 1; }
+    # PV or PVH, as the run asked (xenvm.sh --domu-type); the same kernel boots as both
+    xl create /etc/xen/domu.cfg "type=\"$(cat /etc/vm/domu-type 2>/dev/null || echo pv)\"" \
+        "extra=\"$extra\"" "$@" || { vm_log "xl create failed"; return 1; }
     VM_DOMID=$(xl domid "$VM_DOMU_NAME")
     vm_log "xl create took $(vm_since "$t0")s, domid $VM_DOMID"
 }
