@@ -220,7 +220,7 @@ no_comma_space() {   # QEMU's multiboot -initrd splits on commas, the dom0 comma
 cmd_run() {
     local name='' dom0='' domu='' tools='' timeout=${GNTV3_VM_TIMEOUT:-300}
     local dom0_type=${GNTV3_VM_DOM0_TYPE:-pv} domu_type=${GNTV3_VM_DOMU_TYPE:-pv}
-    local adds=() domu_adds=() envs=() kv cpu=$CPU machine=() xen_args=$XEN_ARGS
+    local adds=() domu_adds=() envs=() kv cpu=$CPU machine=() xen_args=$XEN_ARGS dom0_kargs=$KARGS
     while [ $# -gt 0 ]; do
         case $1 in
         --name) name=${2:?}; shift 2 ;;
@@ -251,6 +251,12 @@ cmd_run() {
     if [ "$dom0_type" = pvh ]; then
         machine=(-M q35 -device amd-iommu)
         xen_args="dom0=pvh iommu=1 $xen_args"
+        # xl create maps the domU's kernel and initrd (~12800 pages) through
+        # privcmd, and privcmd_close() unmaps them one hypercall per page
+        # with no reschedule; in a PVH dom0 each is a p2m change plus an
+        # emulated IOMMU flush, 26 s and more under TCG, which trips the
+        # soft lockup watchdog (20 s).  It reports after 120 s instead.
+        dom0_kargs="$dom0_kargs watchdog_thresh=60"
     fi
     for kv in "${envs[@]}"; do
         [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*=.*$ ]] || die "--env wants K=V with K a shell variable name: '$kv'"
@@ -293,7 +299,7 @@ cmd_run() {
     # Multiboot modules: "kernel cmdline,initrd". K=V words after the kernel path
     # reach dom0's /init as environment variables (names without dots).
     local cmdline
-    cmdline="$CACHE/vmlinuz $KARGS $(tr '\n' ' ' <"$envfile")"
+    cmdline="$CACHE/vmlinuz $dom0_kargs $(tr '\n' ' ' <"$envfile")"
     cmdline=${cmdline% }
     [ ${#cmdline} -lt 1000 ] || die "dom0 command line too long (${#cmdline} chars; Xen allows 1023)"
 
