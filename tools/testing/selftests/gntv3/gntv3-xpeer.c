@@ -230,7 +230,8 @@ static int cmd_grant_huge(unsigned int order, const char *acc,
 		return -EINVAL;
 	r->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		      (order << MAP_HUGE_SHIFT), -1, 0);
+		      /* log2 of the page size in bytes */
+		      ((order + 12) << MAP_HUGE_SHIFT), -1, 0);
 	if (r->mem == MAP_FAILED) {
 		r->mem = NULL;
 		snprintf(out, outlen, "mmap: %s", strerror(errno));
