@@ -31,8 +31,10 @@
 # with --bench), BLK_BENCH_ROUNDS (default 5), BLK_STORM_ROUNDS (revoke
 # storm rounds, default 50), BLK_RAM_MB (ramdisk size, default 64),
 # BLK_INJECT (a fault to inject, to see the checks fail: see dom0.sh), and
-# everything scripts/xenvm.sh reads.  Output: build/blk/console.log
-# (build/blk-bench/ with --bench).
+# everything scripts/xenvm.sh reads (GNTV3_VM_DOM0_TYPE and
+# GNTV3_VM_DOMU_TYPE pick PV or PVH guests).  Output: build/blk/console.log
+# (build/blk-bench/ with --bench; build/blk-pvh-pv/ and the like for other
+# guest types than PV/PV).
 # Exit status: 0 only if every check passed (and, with --bench, every row
 # was measured).
 set -euo pipefail
@@ -52,6 +54,9 @@ case ${1:-} in
 "") ;;
 *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac
+DOM0_TYPE=${GNTV3_VM_DOM0_TYPE:-pv}
+DOMU_TYPE=${GNTV3_VM_DOMU_TYPE:-pv}
+[ "$DOM0_TYPE/$DOMU_TYPE" = pv/pv ] || NAME=$NAME-$DOM0_TYPE-$DOMU_TYPE
 # make test and make bench may run at once: separate outputs and VM names
 OUT=$TOP/build/$NAME
 secs=0
@@ -112,6 +117,7 @@ tap() {	# tap OK NAME [COMMENT]
 	fi
 }
 echo "TAP version 13"
+echo "# guests: dom0=$DOM0_TYPE domu=$DOMU_TYPE"
 echo "1..$(($(echo "$CHECKS" | wc -w) + 1))"
 for c in $CHECKS; do
 	why=$(sed -n "s/^BLK-FAIL: $c: //p" "$OUT/console.log" | head -n 1)

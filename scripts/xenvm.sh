@@ -5,6 +5,7 @@
 # Usage:
 #   scripts/xenvm.sh run --name NAME --dom0 INIT_SCRIPT [--domu DOMU_INIT_SCRIPT] [--toolstack]
 #                        [--add SRC:DST]... [--domu-add SRC:DST]... [--timeout SEC] [--env K=V]...
+#                        [--dom0-type pv|pvh] [--domu-type pv|pvh]
 #   scripts/xenvm.sh selfcheck        boot dom0 with a tiny static C program, check it ran
 #   scripts/xenvm.sh selfcheck-domu   same plus a domU whose marker dom0 finds in its console
 #   scripts/xenvm.sh scan LOG         list the kernel/Xen problem reports found in LOG
@@ -21,6 +22,12 @@
 # Exit status: 0 only if the guest printed "GNTV3-VM-EXIT rc=0" and the console holds
 # no kernel/Xen problem report (oops, BUG, WARNING, panic, ...); 1 otherwise, 124 on
 # timeout, 2 on usage errors. Serial log: build/vm/NAME.log (kept).
+#
+# Guest types: --dom0-type/--domu-type (default GNTV3_VM_DOM0_TYPE and
+# GNTV3_VM_DOMU_TYPE, else pv).  Any PVH guest gives the emulated CPU AMD SVM
+# with nested paging (+svm,+npt) so that Xen has HVM with HAP; a PVH dom0
+# also needs an IOMMU (Xen panics without one): QEMU -M q35 -device amd-iommu
+# and Xen dom0=pvh iommu=1.  Every run prints "guests: dom0=T domu=T".
 #
 # Environment: GNTV3_CACHE (default <repo>/.cache, filled by scripts/deps.sh),
 # GNTV3_VM_DIR (default <repo>/build/vm), GNTV3_VM_TIMEOUT (300 s; --timeout wins),
@@ -242,7 +249,8 @@ no_comma_space() {   # QEMU's multiboot -initrd splits on commas, the dom0 comma
 
 cmd_run() {
     local name='' dom0='' domu='' tools='' timeout=${GNTV3_VM_TIMEOUT:-300}
-    local adds=() domu_adds=() envs=() kv
+    local dom0_type=${GNTV3_VM_DOM0_TYPE:-pv} domu_type=${GNTV3_VM_DOMU_TYPE:-pv}
+    local adds=() domu_adds=() envs=() kv cpu=$CPU machine=() xen_args=$XEN_ARGS dom0_kargs=$KARGS
     while [ $# -gt 0 ]; do
         case $1 in
         --name) name=${2:?}; shift 2 ;;
@@ -253,6 +261,8 @@ cmd_run() {
         --domu-add) domu_adds+=("${2:?}"); shift 2 ;;
         --timeout) timeout=${2:?}; shift 2 ;;
         --env) envs+=("${2:?}"); shift 2 ;;
+        --dom0-type) dom0_type=${2:?}; shift 2 ;;
+        --domu-type) domu_type=${2:?}; shift 2 ;;
         -h | --help) usage ;;
         *) die "unknown argument '$1' (see $0 --help)" ;;
         esac
@@ -263,6 +273,21 @@ cmd_run() {
     [ -f "$dom0" ] || die "no such dom0 script: $dom0"
     [ -z "$domu" ] || [ -f "$domu" ] || die "no such domU script: $domu"
     [ -z "$domu" ] && [ ${#domu_adds[@]} -gt 0 ] && die "--domu-add needs --domu"
+    case $dom0_type/$domu_type in
+    pv/pv) ;;
+    pv/pvh | pvh/pv | pvh/pvh) cpu="$cpu,+svm,+npt" ;;
+    *) die "guest types are pv or pvh: dom0=$dom0_type domu=$domu_type" ;;
+    esac
+    if [ "$dom0_type" = pvh ]; then
+        machine=(-M q35 -device amd-iommu)
+        xen_args="dom0=pvh iommu=1 $xen_args"
+        # xl create maps the domU's kernel and initrd (~12800 pages) through
+        # privcmd, and privcmd_close() unmaps them one hypercall per page
+        # with no reschedule; in a PVH dom0 each is a p2m change plus an
+        # emulated IOMMU flush, 26 s and more under TCG, which trips the
+        # soft lockup watchdog (20 s).  It reports after 120 s instead.
+        dom0_kargs="$dom0_kargs watchdog_thresh=60"
+    fi
     for kv in "${envs[@]}"; do
         [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*=.*$ ]] || die "--env wants K=V with K a shell variable name: '$kv'"
         no_comma_space "--env" "$kv"
@@ -277,6 +302,8 @@ cmd_run() {
     local t0=$SECONDS stage envfile initrd=$VMDIR/$name.initrd.gz logf=$VMDIR/$name.log spec
     stage=$(mktemp -d "$VMDIR/.stage-$name.XXXXXX")
     STAGES+=("$stage")
+    log "$name: guests: dom0=$dom0_type domu=$domu_type"
+    echo "guests: dom0=$dom0_type domu=$domu_type"
     envfile=$stage/env
     printf '%s\n' "GNTV3_VM_NAME=$name" ${envs[@]+"${envs[@]}"} >"$envfile"
 
@@ -287,6 +314,7 @@ cmd_run() {
         pack "$stage/domu" "$VMDIR/$name.domu.gz"
     fi
     base_image "$stage/dom0" dom0 "$dom0" "$envfile"
+    echo "$domu_type" >"$stage/dom0/etc/vm/domu-type"
     if [ -n "$domu" ] || [ -n "$tools" ]; then
         toolstack "$stage/dom0"
     fi
@@ -301,7 +329,8 @@ cmd_run() {
     # Multiboot modules: "kernel cmdline,initrd". K=V words after the kernel path
     # reach dom0's /init as environment variables (names without dots).
     local cmdline
-    cmdline="$VMLINUZ $KARGS $(tr '\n' ' ' <"$envfile")"
+    cmdline="$VMLINUZ $dom0_kargs $(tr '
+' ' ' <"$envfile")"
     cmdline=${cmdline% }
     [ ${#cmdline} -lt 1000 ] || die "dom0 command line too long (${#cmdline} chars; Xen allows 1023)"
 
@@ -317,9 +346,10 @@ cmd_run() {
     fi
     log "$name: booting (timeout ${timeout} s, log $logf)"
     local qrc=0 t1=$SECONDS
-    timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu "$CPU" \
+    timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu "$cpu" \
+        ${machine[@]+"${machine[@]}"} \
         -m "$MEM" -smp "$SMP" -nographic -no-reboot -nic none \
-        -kernel "${GNTV3_XEN:-$CACHE/xen}" -append "console=com1 dom0_mem=$DOM0_MEM $XEN_ARGS" \
+        -kernel "${GNTV3_XEN:-$CACHE/xen}" -append "console=com1 dom0_mem=$DOM0_MEM $xen_args" \
         -initrd "$cmdline,$initrd" \
         </dev/null >"$logf.raw" 2>&1 &
     QPID=$!
@@ -332,12 +362,12 @@ cmd_run() {
     [ -z "$(tail -c1 "$logf")" ] || echo >>"$logf"   # Xen's last line has no newline
     rm -f "$logf.raw"
     rm -rf "$stage"
-    verdict "$name" "$logf" "$qrc" "$wall" "$timeout"
+    verdict "$name" "$logf" "$qrc" "$wall" "$timeout" "dom0=$dom0_type domu=$domu_type"
 }
 
 # verdict NAME LOG QEMU_RC WALL TIMEOUT: print the guest's output and decide.
 verdict() {
-    local name=$1 logf=$2 qrc=$3 wall=$4 timeout=$5 exitline problems why=()
+    local name=$1 logf=$2 qrc=$3 wall=$4 timeout=$5 guests=$6 exitline problems why=()
     # Everything from the dom0 /init onwards (the Xen/kernel boot before it is noise).
     if grep -q '^GNTV3-VM-START' "$logf"; then
         sed -n '/^GNTV3-VM-START/,$p' "$logf"
@@ -360,7 +390,7 @@ verdict() {
     [ -z "$problems" ] || why+=("kernel/Xen problem report on the console")
 
     if [ ${#why[@]} = 0 ]; then
-        log "$name: PASS (boot+run ${wall} s, log $logf)"
+        log "$name: PASS ($guests, boot+run ${wall} s, log $logf)"
         return 0
     fi
     # Prefixed, so that the TAP lines in it (a "# Totals" line, say) are
@@ -375,7 +405,7 @@ verdict() {
     fi
     local w
     for w in "${why[@]}"; do log "$name: $w"; done
-    log "$name: FAIL (${wall} s, log $logf)"
+    log "$name: FAIL ($guests, ${wall} s, log $logf)"
     case $qrc in 124 | 137) return 124 ;; *) return 1 ;; esac
 }
 

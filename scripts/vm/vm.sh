@@ -139,9 +139,14 @@ vm_domu_create() {
     local t0 extra
     t0=$(vm_up)
     [ -n "${VM_TOOLSTACK:-}" ] || vm_toolstack_start || return 1
-    extra="$(cat /etc/vm/kargs) $(vm_env_args)"
+    # VM_DOMU_KARGS: more domU kernel arguments; VM_DOMU_XL: more xl
+    # overrides (KEY=VALUE words without blanks), both set by the test script
+    extra="$(cat /etc/vm/kargs) $(vm_env_args)${VM_DOMU_KARGS:+ $VM_DOMU_KARGS}"
     VM_DOMU_SHOWN=0
-    xl create /etc/xen/domu.cfg "extra=\"$extra\"" "$@" || { vm_log "xl create failed"; return 1; }
+    # PV or PVH, as the run asked (xenvm.sh --domu-type); the same kernel boots as both
+    # shellcheck disable=SC2086 # VM_DOMU_XL is a list of words
+    xl create /etc/xen/domu.cfg "type=\"$(cat /etc/vm/domu-type 2>/dev/null || echo pv)\"" \
+        "extra=\"$extra\"" ${VM_DOMU_XL:-} "$@" || { vm_log "xl create failed"; return 1; }
     VM_DOMID=$(xl domid "$VM_DOMU_NAME")
     vm_log "xl create took $(vm_since "$t0")s, domid $VM_DOMID"
 }

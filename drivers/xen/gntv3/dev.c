@@ -48,7 +48,8 @@
  *               or a shorter struct.
  *
  * The test ioctls (QUERY, TREE_STATS, MAP_HOLD, BACK_STATS) are in
- * dev_test.c, with CONFIG_XEN_GNTV3_TEST only.
+ * dev_test.c, with CONFIG_XEN_GNTV3_TEST only; so is GRANT_HUGE, whose
+ * handler is here, beside the other grant paths it shares its records with.
  *
  * mmap() of GRANT's @mmap_offset maps the allocated folio, or a page range
  * of it; -EINVAL for a private mapping, an offset that names no live ALLOC
@@ -433,6 +434,87 @@ out_put:
 	return ret;
 }
 
+#ifdef CONFIG_XEN_GNTV3_TEST
+/* Pin the folio of order @order that starts at @addr; its head page or NULL. */
+static struct page *gntv3_dev_pin_huge(u64 addr, unsigned int order, bool ro)
+{
+	struct page *page;
+
+	/* One pin on the head page holds the whole folio (gup_put_folio()). */
+	if (pin_user_pages_fast(addr, 1, FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE),
+				&page) != 1)
+		return ERR_PTR(-EFAULT);
+	if (!PageHead(page) || folio_order(page_folio(page)) != order) {
+		unpin_user_page(page);
+		return ERR_PTR(-EINVAL);
+	}
+	return page;
+}
+
+/**
+ * gntv3_test_ioc_grant_huge() - GNTV3_IOC_GRANT_HUGE
+ * @ucmd: the call; its struct gntv3_ioc_grant_huge
+ *
+ * Grants a hugetlbfs folio of user memory as one superpage leaf, recorded
+ * like a pinned user page of GNTV3_IOC_GRANT (END unpins it).
+ *
+ * Return: 0 or a negative errno, see struct gntv3_ioc_grant_huge.
+ */
+int gntv3_test_ioc_grant_huge(struct gntv3_ucmd *ucmd)
+{
+	struct gntv3_ioc_grant_huge *arg = ucmd->cmd;
+	bool ro = arg->flags & GNTV3_IOC_GRANT_READONLY;
+	struct gntv3_file *file = ucmd->file;
+	struct gntv3_dev_tree *tree;
+	struct page *page;
+	gntv3_id_t id;
+	int ret;
+
+	if (arg->flags & ~GNTV3_IOC_GRANT_READONLY)
+		return -EINVAL;
+	if (arg->order != GNTV3_SIZE_ORDER(GNTV3_SIZE_2M) &&
+	    arg->order != GNTV3_SIZE_ORDER(GNTV3_SIZE_1G))
+		return -EINVAL;
+	if (!IS_ALIGNED(arg->addr, PAGE_SIZE << arg->order))
+		return -EINVAL;
+	page = gntv3_dev_pin_huge(arg->addr, arg->order, ro);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+
+	tree = gntv3_dev_tree_lock(file, arg->tree);
+	if (!tree) {
+		ret = -ENOENT;
+		goto out_unpin;
+	}
+	ret = -ENOSPC;
+	if (file->nr_grants >= GNTV3_DEV_MAX_GRANTS)
+		goto out_unlock;
+	ret = gntv3_grant_folio(tree->front, page_folio(page),
+				ro ? GNTV3_GRANT_READONLY : 0, &id);
+	if (ret)
+		goto out_unlock;
+	ret = gntv3_dev_track(file, tree, id, page, 0);
+	if (ret) {
+		if (gntv3_end_grant(tree->front, id) < 0)
+			pr_warn_ratelimited("cannot end id %llu after a failed grant\n", id);
+		goto out_unlock;
+	}
+	arg->first_id = id;
+	/* From here on the grant record owns the pin. */
+	ret = gntv3_ucmd_respond(ucmd, sizeof(*arg));
+	if (ret)
+		gntv3_dev_end(file, tree, id);
+	mutex_unlock(&file->lock);
+	return ret;
+
+out_unlock:
+	mutex_unlock(&file->lock);
+out_unpin:
+	unpin_user_page(page);
+	return ret;
+}
+#endif /* CONFIG_XEN_GNTV3_TEST */
+
 static int gntv3_dev_grant(struct gntv3_ucmd *ucmd)
 {
 	struct gntv3_ioc_grant *arg = ucmd->cmd;
@@ -668,6 +750,7 @@ union gntv3_ucmd_buffer {
 	struct gntv3_ioc_tree_stats tree_stats;
 	struct gntv3_ioc_map_hold map_hold;
 	struct gntv3_ioc_back_stats back_stats;
+	struct gntv3_ioc_grant_huge grant_huge;
 };
 
 /**
@@ -749,6 +832,8 @@ static const struct gntv3_ioctl_op gntv3_ioctl_ops[] = {
 		       .pad = GNTV3_MBZ),
 	GNTV3_IOCTL_OP(BACK_STATS, gntv3_test_ioc_back_stats, back_stats,
 		       nr_bad_entries),
+	GNTV3_IOCTL_OP(GRANT_HUGE, gntv3_test_ioc_grant_huge, grant_huge,
+		       first_id, .pad = GNTV3_MBZ),
 #endif
 };
 

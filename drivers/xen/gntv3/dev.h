@@ -98,5 +98,6 @@ int gntv3_test_ioc_query(struct gntv3_ucmd *ucmd);
 int gntv3_test_ioc_tree_stats(struct gntv3_ucmd *ucmd);
 int gntv3_test_ioc_map_hold(struct gntv3_ucmd *ucmd);
 int gntv3_test_ioc_back_stats(struct gntv3_ucmd *ucmd);
+int gntv3_test_ioc_grant_huge(struct gntv3_ucmd *ucmd);
 
 #endif /* _GNTV3_DEV_H */

@@ -114,6 +114,38 @@ struct gntv3_ioc_back_stats {
 	__u64 nr_bad_entries;
 };
 
+/**
+ * struct gntv3_ioc_grant_huge - GNTV3_IOC_GRANT_HUGE: grant the huge page
+ *	under a user address (hugetlbfs, mmap() with MAP_HUGETLB) as one leaf
+ * @tree: IN: tree handle
+ * @flags: IN: GNTV3_IOC_GRANT_READONLY or 0
+ * @addr: IN: user address of the huge page's first byte
+ * @order: IN: 9 (2 MiB) or 18 (1 GiB); the folio under @addr must have
+ *	exactly this order
+ * @pad: must be zero
+ * @first_id: OUT: first grant id; the grant covers 1 << @order ids
+ *
+ * The folio is pinned (long term) until END or close, as the user pages of
+ * GNTV3_IOC_GRANT are, and END ends it like any other grant of the file.
+ * This is the way to a 1 GiB grant: a module cannot allocate a gigantic
+ * folio, but hugetlbfs hands out one reserved at boot (hugepagesz=1G
+ * hugepages=1).
+ *
+ * ENOENT for an unknown tree; EINVAL for an unknown flag, @order not 9 or
+ * 18, @addr not aligned to the huge page size, or memory under @addr that is
+ * not a folio of order @order; EFAULT for memory that cannot be pinned
+ * (writable unless READONLY); ENOSPC as for GNTV3_IOC_GRANT (a 1 GiB grant
+ * needs 2^18 consecutive v1 grant references on the v1 transport).
+ */
+struct gntv3_ioc_grant_huge {
+	__u32 tree;
+	__u32 flags;
+	__u64 addr;
+	__u32 order;
+	__u32 pad;
+	__u64 first_id;
+};
+
 /*
  * Numbers 0x70 .. 0x7f of GNTV3_IOC_MAGIC belong to the test interface; the
  * production ioctls stay below.
@@ -122,5 +154,6 @@ struct gntv3_ioc_back_stats {
 #define GNTV3_IOC_TREE_STATS	_IOWR(GNTV3_IOC_MAGIC, 0x71, struct gntv3_ioc_tree_stats)
 #define GNTV3_IOC_MAP_HOLD	_IOW(GNTV3_IOC_MAGIC, 0x72, struct gntv3_ioc_map_hold)
 #define GNTV3_IOC_BACK_STATS	_IOR(GNTV3_IOC_MAGIC, 0x73, struct gntv3_ioc_back_stats)
+#define GNTV3_IOC_GRANT_HUGE	_IOWR(GNTV3_IOC_MAGIC, 0x74, struct gntv3_ioc_grant_huge)
 
 #endif /* _GNTV3_TEST_H */

@@ -3,7 +3,7 @@
  * gntv3-xpeer: the frontend half of the gntv3_xdomain kselftest, run in a
  * PV domU (xdomain-domu.sh).  Creates a grant tree for the backend domain
  * (dom0), publishes its tree reference in xenstore and serves the commands
- * dom0's test writes there: grant, check, write, end, query, stats, the
+ * dom0's test writes there: grant, granthuge, check, write, end, query, stats, the
  * connection and revoke commands (connect, disconnect, conn_info, revoke,
  * revoke_bg, revoke_wait, dstat), reload and exit.  gntv3_xdomain.h
  * describes the protocol.
@@ -33,6 +33,10 @@
 
 #include "gntv3_kv.h"
 #include "gntv3_xdomain.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
 
 #define PAGE_SZ		4096UL
 #define MAX_RECS	64
@@ -196,6 +200,91 @@ static int cmd_grant(int multi, unsigned int a, const char *acc,
 			return -EIO;
 	}
 	snprintf(out, outlen, "%llu", r->first_id);
+	return 0;
+}
+
+/*
+ * granthuge <9|18> <rw|ro> <seed>: a hugetlbfs page of that order granted as
+ * one leaf (GNTV3_IOC_GRANT_HUGE).  Only its first, middle and last 4 KiB
+ * get pattern @seed (at their offsets in the page): filling all of 1 GiB
+ * takes longer under TCG than a command may.  ENOMEM when no huge page of
+ * that size is free (none reserved at boot, or no 1 GiB pages on a PV
+ * guest), ENOSPC when the grant table cannot hold 2^18 more entries.
+ */
+static int cmd_grant_huge(unsigned int order, const char *acc,
+			  unsigned int seed, char *out, size_t outlen)
+{
+	struct gntv3_ioc_grant_huge g = { .tree = tree, .order = order };
+	size_t len = PAGE_SZ << order, offs[3] = { 0, len / 2, len - PAGE_SZ };
+	struct rec *r = NULL;
+	unsigned int k;
+	char key[32];
+	size_t i;
+
+	for (k = 0; k < MAX_RECS && !r; k++)
+		if (!recs[k].nr)
+			r = &recs[k];
+	if (!r)
+		return -ENOSPC;
+	if ((order != 9 && order != 18) || access_arg(acc, &g.flags))
+		return -EINVAL;
+	r->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		      /* log2 of the page size in bytes */
+		      ((order + 12) << MAP_HUGE_SHIFT), -1, 0);
+	if (r->mem == MAP_FAILED) {
+		r->mem = NULL;
+		snprintf(out, outlen, "mmap: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	r->nr = 1;
+	r->order = order;
+	r->len = len;
+	r->ended = calloc(1, 1);
+	if (!r->ended) {
+		rec_free(r);
+		return -ENOMEM;
+	}
+	/* faults the huge page in (SIGBUS if hugetlbfs has none: checked above) */
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < PAGE_SZ; i++)
+			r->mem[offs[k] + i] = xd_pattern(seed, offs[k] + i);
+	g.addr = (unsigned long)r->mem;
+	if (ioctl(fd, GNTV3_IOC_GRANT_HUGE, &g)) {
+		int err = -errno;
+
+		snprintf(out, outlen, "GRANT_HUGE: %s", strerror(errno));
+		rec_free(r);
+		return err;
+	}
+	r->first_id = g.first_id;
+	r->live = 1;
+	snprintf(key, sizeof(key), "grant/%llu", r->first_id);
+	if (xs_printf(key, "%u %s %u", order, acc, seed))
+		return -EIO;
+	snprintf(out, outlen, "%llu", r->first_id);
+	return 0;
+}
+
+/* checkat <id> <seed> <offset>: the 4 KiB at @off of grant @id is pattern @seed */
+static int cmd_checkat(unsigned long long id, unsigned int seed,
+		       unsigned long long off, char *out, size_t outlen)
+{
+	unsigned int idx;
+	struct rec *r = find_grant(id, &idx);
+	size_t i;
+
+	if (!r || r->ended[idx])
+		return -ENOENT;
+	if (off % PAGE_SZ || off >= r->len)
+		return -EINVAL;
+	for (i = 0; i < PAGE_SZ; i++) {
+		if (grant_mem(r, idx)[off + i] != xd_pattern(seed, off + i)) {
+			snprintf(out, outlen, "at %llu", off + i);
+			return -EILSEQ;
+		}
+	}
+	snprintf(out, outlen, "ok");
 	return 0;
 }
 
@@ -523,7 +612,7 @@ static int serve(const char *line, unsigned short backend, char *out,
 		 size_t outlen, int *quit)
 {
 	char verb[16], acc[8], file[16], key[32];
-	unsigned long long id;
+	unsigned long long id, off;
 	unsigned int a, b, seed;
 
 	out[0] = '\0';
@@ -557,12 +646,18 @@ static int serve(const char *line, unsigned short backend, char *out,
 	if (!strcmp(verb, "grant") &&
 	    sscanf(line, "%*s %u %7s %u", &a, acc, &seed) == 3)
 		return cmd_grant(0, a, acc, seed, out, outlen);
+	if (!strcmp(verb, "granthuge") &&
+	    sscanf(line, "%*s %u %7s %u", &a, acc, &seed) == 3)
+		return cmd_grant_huge(a, acc, seed, out, outlen);
 	if (!strcmp(verb, "grantn") &&
 	    sscanf(line, "%*s %u %7s %u", &a, acc, &seed) == 3)
 		return cmd_grant(1, a, acc, seed, out, outlen);
 	if ((!strcmp(verb, "check") || !strcmp(verb, "write")) &&
 	    sscanf(line, "%*s %llu %u", &id, &seed) == 2)
 		return cmd_check(id, seed, verb[0] == 'w', out, outlen);
+	if (!strcmp(verb, "checkat") &&
+	    sscanf(line, "%*s %llu %u %llu", &id, &seed, &off) == 3)
+		return cmd_checkat(id, seed, off, out, outlen);
 	if (!strcmp(verb, "end") && sscanf(line, "%*s %llu", &id) == 1)
 		return cmd_endn(id, 1, 0, out, outlen);
 	if (!strcmp(verb, "endn") && sscanf(line, "%*s %llu %u", &id, &a) == 2)

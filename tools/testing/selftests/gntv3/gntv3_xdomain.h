@@ -26,8 +26,13 @@
  *                                  with pattern <seed>       -> "<id>"
  *   grantn <n> <rw|ro> <seed>      n user pages as n 4 KiB grants, page k
  *                                  filled with pattern seed+k -> "<first id>"
+ *   granthuge <9|18> <rw|ro> <seed>  a hugetlbfs page (2 MiB or 1 GiB) as
+ *                                  one grant; only its first, middle and
+ *                                  last 4 KiB hold pattern <seed> -> "<id>";
+ *                                  -ENOMEM when no such page is free
  *   check <id> <seed>              memory of grant <id> holds pattern <seed>
  *                                  -> "ok", else rc -EILSEQ "at <offset>"
+ *   checkat <id> <seed> <off>      the same for the 4 KiB at byte <off>
  *   write <id> <seed>              fill grant <id> with pattern <seed>
  *   end <id>                       GNTV3_IOC_END -> "<result>" (1: quarantined)
  *   endn <first> <n>               END of n consecutive grants

@@ -11,4 +11,8 @@ vm_xen_modules || exit 1
 insmod /lib/modules/gntv3.ko || { echo "domU: insmod gntv3 failed"; exit 1; }
 [ -c /dev/gntv3 ] || { echo "domU: no /dev/gntv3 after insmod"; exit 1; }
 grep . /sys/kernel/debug/gntv3/transport
+# what a huge grant can use: the huge page sizes and the 1 GiB pages reserved
+echo "domU: cpu pdpe1gb: $(grep -qw pdpe1gb /proc/cpuinfo && echo yes || echo no)," \
+    "hugepages: $(cd /sys/kernel/mm/hugepages 2>/dev/null &&
+        for d in hugepages-*; do printf '%s=%s ' "${d#hugepages-}" "$(cat "$d/nr_hugepages")"; done)"
 /bin/gntv3-xpeer -t "${GNTV3_XPEER_LIFETIME:-300}"
