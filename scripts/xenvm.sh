@@ -329,8 +329,7 @@ cmd_run() {
     # Multiboot modules: "kernel cmdline,initrd". K=V words after the kernel path
     # reach dom0's /init as environment variables (names without dots).
     local cmdline
-    cmdline="$VMLINUZ $dom0_kargs $(tr '
-' ' ' <"$envfile")"
+    cmdline="$VMLINUZ $dom0_kargs $(tr '\n' ' ' <"$envfile")"
     cmdline=${cmdline% }
     [ ${#cmdline} -lt 1000 ] || die "dom0 command line too long (${#cmdline} chars; Xen allows 1023)"
 
