@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# tools/testing/selftests/gntv3/blk/real-domu.sh - the domU side of the
+# xen-blkfront/xen-blkback on gntv3 tests (scripts/blk-real-test.sh).
+#
+# Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded.  Loads
+# gntv3, prints BLK-DOMU-UP, then runs dom0's commands (data/blk-cmd ->
+# data/blk-ack, as blk/domu.sh does).  Verbs:
+#   front stock|patched  load that xen-blkfront (the other one unloaded)
+#   unload               rmmod xen-blkfront
+#   disk NAME / gone NAME  wait (60 s) until /dev/NAME exists / is gone
+#   write DEV SEED [buffered]   gntv3_blkio write (O_DIRECT unless buffered)
+#   verify DEV SEED [buffered]  gntv3_blkio verify (buffered: caches dropped
+#                        first, so that the device answers)
+#   mode                 print the frontend's "grants:" line of dmesg
+#   exit                 answer, then end this script
+
+vm_xen_modules || exit 1
+vm_insmod gntv3 || exit 1
+echo "BLK-DOMU-UP"
+
+blk_wait_dev() {
+	local i=0 have
+	while [ $i -lt 300 ]; do
+		have=0
+		[ -e "/sys/block/$1" ] && [ -b "/dev/$1" ] && have=1
+		[ "$have" = "$2" ] && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "domU: /dev/$1 still $([ "$2" = 1 ] && echo missing || echo present) after 60 s"
+	return 1
+}
+
+blkio() {	# blkio VERB DEV SEED [buffered]
+	if [ "${4:-}" = buffered ]; then
+		[ "$1" = verify ] && sync && echo 3 >/proc/sys/vm/drop_caches
+		BLKIO_BUFFERED=1 /bin/gntv3_blkio "$1" "/dev/$2" "$3"
+	else
+		/bin/gntv3_blkio "$1" "/dev/$2" "$3"
+	fi
+}
+
+last=
+while :; do
+	c=$(xenstore-read data/blk-cmd 2>/dev/null) || c=
+	if [ -z "$c" ] || [ "$c" = "$last" ]; then
+		sleep 0.1
+		continue
+	fi
+	last=$c
+	# shellcheck disable=SC2086 # split the command into words
+	set -- $c
+	seq=$1
+	shift
+	echo "domU: command $seq: $*"
+	case $1 in
+	front)
+		! [ -d /sys/module/xen_blkfront ] || rmmod xen-blkfront
+		insmod "/lib/modules/xen-blkfront-$2.ko"
+		;;
+	unload) rmmod xen-blkfront ;;
+	disk) blk_wait_dev "$2" 1 ;;
+	gone) blk_wait_dev "$2" 0 ;;
+	write|verify) blkio "$1" "$2" "$3" "${4:-}" ;;
+	mode) dmesg | grep 'blkfront: xvda' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //' ;;
+	exit)
+		xenstore-write data/blk-ack "$seq 0"
+		exit 0
+		;;
+	*) echo "domU: unknown command '$1'"; false ;;
+	esac
+	rc=$?
+	xenstore-write data/blk-ack "$seq $rc"
+done
