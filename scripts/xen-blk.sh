@@ -13,6 +13,8 @@
 #           against the Debian 6.12 headers with gntv3's Module.symvers
 #           (make modules first) into build/xen-blk/.  The extracted
 #           source is cached in /var/cache/gntv3/xen-blk-src/<key>.
+#           XEN_BLK_EACH=1 also builds the tree after every patch, so that
+#           each patch is shown to build on its own.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KV=$(cat "$CACHE/kver")
 KDIR=${KDIR:-/usr/src/linux-headers-$KV}
 TARBALL=/usr/src/linux-source-6.12.tar.xz
-OUT=$TOP/build/xen-blk
+OUT=${XEN_BLK_OUT:-$TOP/build/xen-blk}
 PATCHES=$(ls "$TOP"/patches/xen-blk/*.patch)
 ID=(-c user.name="gntv3 dev" -c user.email=dev@gntv3.invalid)
 
@@ -53,22 +55,30 @@ cd "$OUT/src"
 git init -q .
 git add -A
 git "${ID[@]}" commit -qm "linux-source-6.12 (pristine)"
-for p in $PATCHES; do
-	git "${ID[@]}" am -q "$p" || { echo "xen-blk: $(basename "$p") does not apply" >&2; exit 1; }
-	perl "$CACHE/linux-scripts/checkpatch.pl" --strict --no-tree -q "$p" ||
-		{ echo "xen-blk: checkpatch: $(basename "$p")" >&2; exit 1; }
-done
-
 # Out of tree: this Kbuild stands in for .config (CONFIG_XEN_GNTV3=m) and
 # for the kernel's include/ (the project's headers after the kernel's).
 cat >Kbuild <<KB
-ccflags-y += -DCONFIG_XEN_GNTV3_MODULE=1 -I$TOP/include
 subdir-ccflags-y += -DCONFIG_XEN_GNTV3_MODULE=1 -I$TOP/include
 obj-m += drivers/block/xen-blkfront.o
 obj-m += drivers/block/xen-blkback/
 KB
 [ -s "$TOP/Module.symvers" ] || { echo "xen-blk: no Module.symvers: run 'make modules' first" >&2; exit 2; }
-make -s -C "$KDIR" M="$OUT/src" KBUILD_EXTRA_SYMBOLS="$TOP/Module.symvers" \
-	CONFIG_XEN_BLKDEV_BACKEND=m W=1 -j2 modules
+kbuild() {
+	make -s -C "$KDIR" M="$OUT/src" KBUILD_EXTRA_SYMBOLS="$TOP/Module.symvers" \
+		CONFIG_XEN_BLKDEV_BACKEND=m W=1 -j2 modules 2>&1 | tee "$OUT/build.log"
+	# W=1: the patched files must add no warning of their own
+	! grep -E 'warning:|error:' "$OUT/build.log" >/dev/null ||
+		{ echo "xen-blk: the build warns (build/xen-blk/build.log)" >&2; exit 1; }
+}
+for p in $PATCHES; do
+	git "${ID[@]}" am -q "$p" || { echo "xen-blk: $(basename "$p") does not apply" >&2; exit 1; }
+	perl "$CACHE/linux-scripts/checkpatch.pl" --strict --no-tree -q "$p" ||
+		{ echo "xen-blk: checkpatch: $(basename "$p")" >&2; exit 1; }
+	if [ "${XEN_BLK_EACH:-0}" = 1 ]; then
+		kbuild
+		echo "xen-blk: builds after $(basename "$p")"
+	fi
+done
+[ "${XEN_BLK_EACH:-0}" = 1 ] || kbuild
 cp drivers/block/xen-blkfront.ko drivers/block/xen-blkback/xen-blkback.ko "$OUT/"
 echo "xen-blk: $(echo "$PATCHES" | wc -l) patches applied, checkpatch clean; built $OUT/xen-blkfront.ko $OUT/xen-blkback.ko"
