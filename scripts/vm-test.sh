@@ -34,4 +34,8 @@ bash scripts/xenvm.sh run --name selftest-xdomain \
 # under I/O, counters) in dom0 + a domU; TAP with kselftest totals.
 bash scripts/blk-test.sh || rc=1
 
+# Linux's own xen-blkfront/xen-blkback with patches/xen-blk, patched and
+# stock in all four combinations (scripts/blk-real-test.sh).
+bash scripts/blk-real-test.sh || rc=1
+
 exit $rc
