@@ -19,9 +19,17 @@
 #     and the checksums agree; dom0 writes one on /dev/ram0, the domU reads
 #     it back through xvda;
 #   - detached (backend Closing, nodes removed), both modules unloaded.
-# Then "counters": gntv3's debugfs counters in dom0 show nothing mapped,
-# pending or leaked.
-
+# Then, with both patched:
+#   reconnect          detach and attach again with the modules loaded (a
+#                      second tree), data both ways each time;
+#   backend_reload_io  during an I/O loop in the domU, unbind and unload
+#                      the backend and load it again: the loop must end in
+#                      time (I/O errors allowed, no hang) and the disk must
+#                      work after, as it is or after a reattach;
+#   domu_destroy_io    the domU destroyed during an I/O loop: the backend
+#                      closes and its module unloads;
+#   counters           gntv3's debugfs counters in dom0 show no attachment,
+#                      mapping, pending unmap or leak left.
 set -u
 BLK_RAM_MB=${BLK_RAM_MB:-64}
 SEED=${BLK_SEED:-5151}
@@ -113,14 +121,23 @@ BE=/local/domain/0/backend/vbd/$D/51712
 FE=/local/domain/$D/device/vbd/51712
 
 COMBO=0
-# combo BACKEND FRONTEND
-combo() {
-	local be=$1 fe=$2 want=v1 s t0 line i
-	blk_check "${be}_be_${fe}_fe"
-	t0=$(vm_up)
+# next_seed: a seed no earlier check used
+next_seed() { COMBO=$((COMBO + 1)); S=$((SEED + 10 * COMBO)); }
+
+be_unload() {
+	local i=0
+	while ! rmmod xen-blkback 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || return 1
+		sleep 0.2
+	done
+}
+
+# vbd_attach BACKEND FRONTEND: attach, wait until both are Connected and
+# xvda is there, check which grants they use
+vbd_attach() {
+	local be=$1 fe=$2 want=v1 line
 	[ "$be" = patched ] && [ "$fe" = patched ] && want=gntv3
-	insmod "/lib/modules/xen-blkback-$be.ko" || blk_fail "insmod xen-blkback-$be"
-	blk_cmd 60 front "$fe" || blk_fail "insmod xen-blkfront-$fe in the domU"
 	attach vbd 51712 "virtual-device=51712 device-type=disk" params=/dev/ram0 \
 		type=phy mode=w online=1 removable=0 dev=xvda \
 		physical-device="$(stat -L -c '%t:%T' /dev/ram0)" ||
@@ -148,32 +165,48 @@ combo() {
 			blk_fail "no feature-gntv3 in $BE"
 	fi
 	blk_ok "connected, grants: $want"
-	COMBO=$((COMBO + 1))
-	s=$((SEED + 10 * COMBO))	# seeds never repeat across combinations
-	blk_cmd 300 write xvda "$s" || blk_fail "domU writing $s (O_DIRECT)"
-	both_agree "$s"
-	/bin/gntv3_blkio write /dev/ram0 $((s + 1)) >/dev/null || blk_fail "dom0 writing $((s + 1))"
-	blk_cmd 300 verify xvda $((s + 1)) || blk_fail "domU reading $((s + 1)) (O_DIRECT)"
-	both_agree $((s + 1))
-	blk_ok "O_DIRECT both ways"
-	blk_cmd 300 write xvda $((s + 2)) buffered || blk_fail "domU writing $((s + 2)) (buffered)"
-	both_agree $((s + 2))
-	/bin/gntv3_blkio write /dev/ram0 $((s + 3)) >/dev/null || blk_fail "dom0 writing $((s + 3))"
-	blk_cmd 300 verify xvda $((s + 3)) buffered || blk_fail "domU reading $((s + 3)) (buffered)"
-	both_agree $((s + 3))
-	blk_ok "buffered both ways"
+}
+
+# io_both_ways [direct]: patterns both ways, O_DIRECT and (unless "direct")
+# buffered, each checked on /dev/ram0 by dom0 with agreeing checksums
+io_both_ways() {
+	next_seed
+	blk_cmd 300 write xvda "$S" || blk_fail "domU writing $S (O_DIRECT)"
+	both_agree "$S"
+	/bin/gntv3_blkio write /dev/ram0 $((S + 1)) >/dev/null || blk_fail "dom0 writing $((S + 1))"
+	blk_cmd 300 verify xvda $((S + 1)) || blk_fail "domU reading $((S + 1)) (O_DIRECT)"
+	both_agree $((S + 1))
+	blk_ok "O_DIRECT both ways (seeds $S, $((S + 1)))"
+	[ "${1:-}" != direct ] || return 0
+	blk_cmd 300 write xvda $((S + 2)) buffered || blk_fail "domU writing $((S + 2)) (buffered)"
+	both_agree $((S + 2))
+	/bin/gntv3_blkio write /dev/ram0 $((S + 3)) >/dev/null || blk_fail "dom0 writing $((S + 3))"
+	blk_cmd 300 verify xvda $((S + 3)) buffered || blk_fail "domU reading $((S + 3)) (buffered)"
+	both_agree $((S + 3))
+	blk_ok "buffered both ways (seeds $((S + 2)), $((S + 3)))"
+}
+
+# vbd_detach: backend Closing, both Closed, nodes removed, xvda gone
+vbd_detach() {
 	xenstore-write "$BE/state" 5 || blk_fail "closing the vbd"
 	xs_wait "$FE/state" 6 60 || blk_fail "the frontend did not close"
 	xs_wait "$BE/state" 6 60 || blk_fail "the backend did not close"
 	xenstore-rm "$BE" && xenstore-rm "$FE" || blk_fail "removing the vbd nodes"
 	blk_cmd 60 gone xvda || blk_fail "xvda still there after detach"
+}
+
+# combo BACKEND FRONTEND
+combo() {
+	local be=$1 fe=$2 t0
+	blk_check "${be}_be_${fe}_fe"
+	t0=$(vm_up)
+	insmod "/lib/modules/xen-blkback-$be.ko" || blk_fail "insmod xen-blkback-$be"
+	blk_cmd 60 front "$fe" || blk_fail "insmod xen-blkfront-$fe in the domU"
+	vbd_attach "$be" "$fe"
+	io_both_ways
+	vbd_detach
 	blk_cmd 60 unload || blk_fail "rmmod xen-blkfront in the domU"
-	i=0
-	while ! rmmod xen-blkback 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || blk_fail "rmmod xen-blkback"
-		sleep 0.2
-	done
+	be_unload || blk_fail "rmmod xen-blkback"
 	blk_ok "detached and unloaded in $(vm_since "$t0") s"
 	blk_pass
 }
@@ -182,6 +215,70 @@ combo patched patched
 combo stock patched
 combo patched stock
 combo stock stock
+
+# ------------------------------------------------------------ reconnect
+# The frontend disconnects and connects again, modules loaded: a new tree
+blk_check reconnect
+insmod /lib/modules/xen-blkback-patched.ko || blk_fail "insmod xen-blkback-patched"
+blk_cmd 60 front patched || blk_fail "insmod xen-blkfront-patched in the domU"
+vbd_attach patched patched
+io_both_ways direct
+vbd_detach
+blk_ok "detached"
+vbd_attach patched patched
+io_both_ways direct
+blk_ok "attached again: a second tree, data both ways"
+blk_pass
+
+# ------------------------------------------------------------ backend reload
+# During I/O: unbind the backend, unload it, load it again.  xen-blkback
+# allows a rebind: the new instance finds the frontend Connected and
+# connects to the same rings and tree.  The I/O loop must end in time
+# (passes or an I/O error, never a hang) and the disk must work after.
+blk_check backend_reload_io
+next_seed
+blk_cmd 30 loop xvda "$S" 40 || blk_fail "starting the I/O loop"
+sleep 3
+echo "vbd-$D-51712" >/sys/bus/xen-backend/drivers/vbd/unbind ||
+	blk_fail "unbinding vbd-$D-51712"
+be_unload || blk_fail "rmmod xen-blkback during I/O"
+blk_ok "backend unloaded during I/O"
+insmod /lib/modules/xen-blkback-patched.ko || blk_fail "insmod xen-blkback-patched again"
+if xs_wait "$BE/state" 4 60; then
+	blk_ok "the new backend connected to the live frontend"
+else
+	blk_ok "the new backend did not connect (state $(xenstore-read "$BE/state"))"
+fi
+blk_cmd 150 loopwait 120 || blk_fail "the I/O loop hangs after the backend reload"
+if xenstore-read "$FE/state" | grep -qx 4 && xenstore-read "$BE/state" | grep -qx 4; then
+	io_both_ways direct
+	blk_ok "the disk works after the reload, without a reattach"
+else
+	vbd_detach
+	vbd_attach patched patched
+	io_both_ways direct
+	blk_ok "the disk works after a reattach"
+fi
+blk_pass
+
+# ------------------------------------------------------------ domU destroyed
+# Mid-I/O: the backend lets go of everything; dom0 stays healthy.
+blk_check domu_destroy_io
+next_seed
+blk_cmd 30 loop xvda "$S" 60 || blk_fail "starting the I/O loop"
+sleep 3
+vm_domu_destroy >/dev/null
+blk_ok "domU destroyed during I/O"
+i=0
+while [ "$(xenstore-read "$BE/state" 2>/dev/null)" = 4 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || blk_fail "the backend stays Connected to a destroyed domU"
+	sleep 0.2
+done
+xenstore-rm "$BE" 2>/dev/null
+be_unload || blk_fail "rmmod xen-blkback after the domU died"
+blk_ok "backend closed ($(xenstore-read "$BE/state" 2>/dev/null || echo removed)), module unloaded"
+blk_pass
 
 blk_check counters
 c=/sys/kernel/debug/gntv3
@@ -194,6 +291,4 @@ v=$(sed -n 's/^leaked: \([0-9]*\)$/\1/p' $c/stats)
 [ "$v" = 0 ] || blk_fail "gntv3 stats leaked is '$v'"
 blk_ok "nothing mapped, pending or leaked in dom0's gntv3"
 blk_pass
-blk_cmd 30 exit || true
-vm_domu_destroy
 echo "BLK-ALL-OK"

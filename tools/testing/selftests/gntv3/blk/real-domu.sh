@@ -12,6 +12,12 @@
 #   verify DEV SEED [buffered]  gntv3_blkio verify (buffered: caches dropped
 #                        first, so that the device answers)
 #   mode                 print the frontend's "grants:" line of dmesg
+#   loop DEV SEED SECS   in the background: write and verify the pattern
+#                        of SEED through DEV again and again, for SECS s
+#                        or until a pass fails
+#   loopwait SECS        wait (SECS s at most) for the loop to end; print
+#                        its passes and whether one failed; fails only if
+#                        it did not end in time
 #   exit                 answer, then end this script
 
 vm_xen_modules || exit 1
@@ -40,6 +46,38 @@ blkio() {	# blkio VERB DEV SEED [buffered]
 	fi
 }
 
+LOOP=/tmp/loop
+blk_loop() {	# blk_loop DEV SEED SECS
+	local t0 n=0 rc=0
+	t0=$(vm_up)
+	while [ "$(vm_since "$t0" | cut -d. -f1)" -lt "$3" ]; do
+		if ! /bin/gntv3_blkio write "/dev/$1" "$2" >$LOOP.out 2>&1 ||
+		   ! /bin/gntv3_blkio verify "/dev/$1" "$2" >>$LOOP.out 2>&1; then
+			rc=1
+			break
+		fi
+		n=$((n + 1))
+	done
+	echo "$n $rc" >$LOOP.res.new && mv $LOOP.res.new $LOOP.res
+}
+
+blk_loopwait() {
+	local i=0
+	while [ ! -e $LOOP.res ]; do
+		i=$((i + 1))
+		if [ $i -gt $(($1 * 5)) ]; then
+			echo "domU: the I/O loop did not end in $1 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+	wait
+	read -r n rc <$LOOP.res
+	echo "domU: loop: $n passes, $([ "$rc" = 0 ] && echo "none failed" || echo "then one failed:")"
+	[ "$rc" = 0 ] || tail -n 3 $LOOP.out
+	return 0
+}
+
 last=
 while :; do
 	c=$(xenstore-read data/blk-cmd 2>/dev/null) || c=
@@ -62,6 +100,11 @@ while :; do
 	disk) blk_wait_dev "$2" 1 ;;
 	gone) blk_wait_dev "$2" 0 ;;
 	write|verify) blkio "$1" "$2" "$3" "${4:-}" ;;
+	loop)
+		rm -f $LOOP.res
+		blk_loop "$2" "$3" "$4" &
+		;;
+	loopwait) blk_loopwait "$2" ;;
 	mode) dmesg | grep 'blkfront: xvda' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //' ;;
 	exit)
 		xenstore-write data/blk-ack "$seq 0"
