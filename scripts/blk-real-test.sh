@@ -6,12 +6,12 @@
 # against Debian's stock modules, in a two-domain Xen VM: every
 # combination of patched/stock backend (dom0) x patched/stock frontend
 # (domU) connects and passes a data-integrity check both ways, O_DIRECT
-# and buffered, 512 B to 4 MiB; then, both patched, a reconnect, a backend
-# reload during I/O and the domU destroyed during I/O; then gntv3's
-# counters in dom0 show nothing left (tools/testing/selftests/gntv3/blk/
-# real-dom0.sh).  Prints
-# TAP, one test per check plus one for a clean VM run, ending with the
-# kselftest line that scripts/test-all.sh counts:
+# and buffered, 512 B to 4 MiB; then, both patched: a reconnect, a revoke
+# storm during I/O, a backend reload during I/O and the domU destroyed
+# during I/O; then gntv3's counters in dom0 show nothing left
+# (tools/testing/selftests/gntv3/blk/real-dom0.sh).  Prints TAP, one test
+# per check plus one for a clean VM run, ending with the kselftest line
+# that scripts/test-all.sh counts:
 #   # Totals: pass:N fail:M xfail:0 xpass:0 skip:0 error:0
 #
 # Needs build/module/gntv3.ko and Module.symvers (make modules); builds
@@ -29,7 +29,7 @@ KV=$(cat "$CACHE/kver")
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
 OUT=$TOP/build/blk-real
 CHECKS="patched_be_patched_fe stock_be_patched_fe patched_be_stock_fe
-stock_be_stock_fe reconnect backend_reload_io domu_destroy_io counters"
+stock_be_stock_fe reconnect revoke_storm_io backend_reload_io domu_destroy_io counters"
 
 [ -s build/module/gntv3.ko ] ||
 	{ echo "blk-real-test: build/module/gntv3.ko missing: run 'make modules' first" >&2; exit 2; }

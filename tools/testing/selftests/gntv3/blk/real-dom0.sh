@@ -22,6 +22,9 @@
 # Then, with both patched:
 #   reconnect          detach and attach again with the modules loaded (a
 #                      second tree), data both ways each time;
+#   revoke_storm_io    the frontend revokes grants (gntv3_revoke parameter)
+#                      during an I/O loop: every revoke acknowledged, every
+#                      pass verified, dom0's gntv3 carried the revokes out;
 #   backend_reload_io  during an I/O loop in the domU, unbind and unload
 #                      the backend and load it again: the loop must end in
 #                      time (I/O errors allowed, no hang) and the disk must
@@ -30,6 +33,7 @@
 #                      closes and its module unloads;
 #   counters           gntv3's debugfs counters in dom0 show no attachment,
 #                      mapping, pending unmap or leak left.
+
 set -u
 BLK_RAM_MB=${BLK_RAM_MB:-64}
 SEED=${BLK_SEED:-5151}
@@ -228,6 +232,27 @@ blk_ok "detached"
 vbd_attach patched patched
 io_both_ways direct
 blk_ok "attached again: a second tree, data both ways"
+blk_pass
+
+# ------------------------------------------------------------ revoke storm
+# The frontend takes grants back through the revoke ring while an I/O
+# loop runs: every revoke acknowledged, every pass of the loop verified.
+blk_check revoke_storm_io
+next_seed
+done0=$(sed -n 's/^back_done: \([0-9]*\)$/\1/p' /sys/kernel/debug/gntv3/conn)
+blk_cmd 30 loop xvda "$S" 30 || blk_fail "starting the I/O loop"
+blk_cmd 300 storm "${BLK_STORM_ROUNDS:-20}" 8 ||
+	blk_fail "the revoke storm failed (a revoke unanswered or refused)"
+blk_cmd 150 loopwait 120 || blk_fail "the I/O loop hangs during the storm"
+res=$(tr -d '\r' <"$VM_DOMU_LOG" | grep 'domU: loop:' | tail -n 1)
+echo "$res" | grep -q 'none failed' || blk_fail "a pass of the I/O loop failed: $res"
+echo "$res" | grep -q 'loop: 0 passes' && blk_fail "no pass of the I/O loop ended"
+blk_cmd 300 verify xvda "$S" || blk_fail "domU reading $S after the storm"
+both_agree "$S"
+done1=$(sed -n 's/^back_done: \([0-9]*\)$/\1/p' /sys/kernel/debug/gntv3/conn)
+[ "${done1:-0}" -gt "${done0:-0}" ] ||
+	blk_fail "dom0's gntv3 carried out no revoke (back_done $done0 -> $done1)"
+blk_ok "$res; dom0 back_done $done0 -> $done1"
 blk_pass
 
 # ------------------------------------------------------------ backend reload

@@ -11,6 +11,9 @@
 #   write DEV SEED [buffered]   gntv3_blkio write (O_DIRECT unless buffered)
 #   verify DEV SEED [buffered]  gntv3_blkio verify (buffered: caches dropped
 #                        first, so that the device answers)
+#   storm ROUNDS NR      ROUNDS times, revoke NR idle gntv3 grants per ring
+#                        (xen-blkfront's gntv3_revoke parameter); fails if
+#                        a revoke failed or went unanswered
 #   mode                 print the frontend's "grants:" line of dmesg
 #   loop DEV SEED SECS   in the background: write and verify the pattern
 #                        of SEED through DEV again and again, for SECS s
@@ -105,6 +108,16 @@ while :; do
 		blk_loop "$2" "$3" "$4" &
 		;;
 	loopwait) blk_loopwait "$2" ;;
+	storm)
+		t0=$(vm_up)
+		r=0
+		while [ $r -lt "$2" ]; do
+			echo "$3" >/sys/module/xen_blkfront/parameters/gntv3_revoke || break
+			r=$((r + 1))
+		done
+		echo "domU: storm: $r rounds of $3 revokes per ring in $(vm_since "$t0") s"
+		[ $r = "$2" ]
+		;;
 	mode) dmesg | grep 'blkfront: xvda' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //' ;;
 	exit)
 		xenstore-write data/blk-ack "$seq 0"
