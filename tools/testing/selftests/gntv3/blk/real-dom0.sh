@@ -88,7 +88,7 @@ domu_sum() {
 }
 
 # both_agree SEED: dom0 verifies SEED on /dev/ram0, its checksum must be
-# the one the domU printed last for SEED
+# the one the domU printed last for SEED (a verify through xvda)
 both_agree() {
 	local mine theirs
 	mine=$(/bin/gntv3_blkio verify /dev/ram0 "$1") || blk_fail "dom0: pattern $1 not in /dev/ram0"
@@ -176,6 +176,7 @@ vbd_attach() {
 io_both_ways() {
 	next_seed
 	blk_cmd 300 write xvda "$S" || blk_fail "domU writing $S (O_DIRECT)"
+	blk_cmd 300 verify xvda "$S" || blk_fail "domU reading back $S (O_DIRECT)"
 	both_agree "$S"
 	/bin/gntv3_blkio write /dev/ram0 $((S + 1)) >/dev/null || blk_fail "dom0 writing $((S + 1))"
 	blk_cmd 300 verify xvda $((S + 1)) || blk_fail "domU reading $((S + 1)) (O_DIRECT)"
@@ -183,6 +184,7 @@ io_both_ways() {
 	blk_ok "O_DIRECT both ways (seeds $S, $((S + 1)))"
 	[ "${1:-}" != direct ] || return 0
 	blk_cmd 300 write xvda $((S + 2)) buffered || blk_fail "domU writing $((S + 2)) (buffered)"
+	blk_cmd 300 verify xvda $((S + 2)) buffered || blk_fail "domU reading back $((S + 2)) (buffered)"
 	both_agree $((S + 2))
 	/bin/gntv3_blkio write /dev/ram0 $((S + 3)) >/dev/null || blk_fail "dom0 writing $((S + 3))"
 	blk_cmd 300 verify xvda $((S + 3)) buffered || blk_fail "domU reading $((S + 3)) (buffered)"
