@@ -28,7 +28,8 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules modules-clean check lint docs-check intree-check \
-	selftests vm-test debug-test demo test bench clean xen-proto xen-test
+	selftests vm-test debug-test demo test bench clean xen-proto xen-test \
+	xen-blk xen-blk-series
 
 all: modules
 
@@ -96,6 +97,15 @@ demo: deps modules
 
 bench: modules
 	bash scripts/bench.sh
+
+# Linux 6.12's xen-blkfront/xen-blkback on gntv3 (patches/xen-blk/):
+# xen-blk-series prints the series as one mbox for "git am"; xen-blk applies
+# it to linux-source-6.12 and builds both modules into build/xen-blk/.
+xen-blk-series:
+	@bash scripts/xen-blk.sh series
+
+xen-blk: modules
+	bash scripts/xen-blk.sh build
 
 # The prototype v3 hypervisor: xen/patches/ applied to Debian's Xen source,
 # built and cached outside the clone (scripts/xen-build.sh); prints its path.

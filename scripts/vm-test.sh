@@ -85,4 +85,8 @@ fi
 # 1500 and 9000; TAP with kselftest totals.
 bash scripts/net-test.sh || rc=1
 
+# Linux's own xen-blkfront/xen-blkback with patches/xen-blk, patched and
+# stock in all four combinations (scripts/blk-real-test.sh).
+bash scripts/blk-real-test.sh || rc=1
+
 exit $rc

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# scripts/blk-real-test.sh - Linux 6.12's own xen-blkfront and xen-blkback
+# with the patches/xen-blk series (gntv3 grants when both ends speak it),
+# against Debian's stock modules, in a two-domain Xen VM: every
+# combination of patched/stock backend (dom0) x patched/stock frontend
+# (domU) connects and passes a data-integrity check both ways, O_DIRECT
+# and buffered, 512 B to 4 MiB; then, both patched: a reconnect, a revoke
+# storm during I/O, a backend reload during I/O and the domU destroyed
+# during I/O; then gntv3's counters in dom0 show nothing left
+# (tools/testing/selftests/gntv3/blk/real-dom0.sh).  Prints TAP, one test
+# per check plus one for a clean VM run, ending with the kselftest line
+# that scripts/test-all.sh counts:
+#   # Totals: pass:N fail:M xfail:0 xpass:0 skip:0 error:0
+#
+# Needs build/module/gntv3.ko and Module.symvers (make modules); builds
+# the patched modules (scripts/xen-blk.sh build) and gntv3_blkio, and takes
+# the stock brd, xen-blkback and xen-blkfront from the kernel package in
+# .cache.  Environment: GNTV3_BLK_REAL_TIMEOUT (VM run, default 900 s),
+# BLK_RAM_MB, and everything scripts/xenvm.sh reads.  Output:
+# build/blk-real/console.log.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TOP=$PWD
+CACHE=${GNTV3_CACHE:-$TOP/.cache}
+KV=$(cat "$CACHE/kver")
+TESTS=$TOP/tools/testing/selftests/gntv3/blk
+OUT=$TOP/build/blk-real
+CHECKS="patched_be_patched_fe stock_be_patched_fe patched_be_stock_fe
+stock_be_stock_fe reconnect revoke_storm_io backend_reload_io domu_destroy_io counters"
+
+[ -s build/module/gntv3.ko ] ||
+	{ echo "blk-real-test: build/module/gntv3.ko missing: run 'make modules' first" >&2; exit 2; }
+t0=$(date +%s)
+bash scripts/xen-blk.sh build
+mkdir -p "$OUT"
+gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_blkio" "$TESTS/gntv3_blkio.c"
+xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/brd.ko.xz" >"$OUT/brd.ko"
+xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/xen-blkfront.ko.xz" \
+	>"$OUT/xen-blkfront-stock.ko"
+xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/xen-blkback/xen-blkback.ko.xz" \
+	>"$OUT/xen-blkback-stock.ko"
+cp build/xen-blk/xen-blkfront.ko "$OUT/xen-blkfront-patched.ko"
+cp build/xen-blk/xen-blkback.ko "$OUT/xen-blkback-patched.ko"
+
+rc=0
+bash scripts/xenvm.sh run --name blk-real --timeout "${GNTV3_BLK_REAL_TIMEOUT:-900}" \
+	--dom0 "$TESTS/real-dom0.sh" --domu "$TESTS/real-domu.sh" \
+	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--add "$OUT/brd.ko:/lib/modules/brd.ko" \
+	--add "$OUT/xen-blkback-stock.ko:/lib/modules/xen-blkback-stock.ko" \
+	--add "$OUT/xen-blkback-patched.ko:/lib/modules/xen-blkback-patched.ko" \
+	--add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
+	--domu-add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--domu-add "$OUT/xen-blkfront-stock.ko:/lib/modules/xen-blkfront-stock.ko" \
+	--domu-add "$OUT/xen-blkfront-patched.ko:/lib/modules/xen-blkfront-patched.ko" \
+	--domu-add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
+	--env "BLK_RAM_MB=${BLK_RAM_MB:-64}" \
+	>"$OUT/console.log" || rc=$?
+vm_rc=$rc
+
+grep -E '^(BLK-|dom0: )' "$OUT/console.log" || true
+
+n=0
+pass=0
+fail=0
+tap() {	# tap OK NAME [COMMENT]
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then
+		pass=$((pass + 1))
+		echo "ok $n blk_real_$2${3:+ # $3}"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n blk_real_$2${3:+ # $3}"
+	fi
+}
+echo "TAP version 13"
+echo "1..$(($(echo "$CHECKS" | wc -w) + 1))"
+for c in $CHECKS; do
+	why=$(sed -n "s/^BLK-FAIL: $c: //p" "$OUT/console.log" | head -n 1)
+	if grep -qx "BLK-PASS: $c" "$OUT/console.log"; then
+		tap 1 "$c"
+	elif [ -n "$why" ]; then
+		tap 0 "$c" "$why"
+	else
+		tap 0 "$c" "not reached"
+	fi
+done
+if [ "$vm_rc" = 0 ]; then
+	tap 1 vm_run "clean exit, no kernel problem report"
+else
+	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/blk-real.log)"
+fi
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+echo "# blk-real-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
+[ "$fail" = 0 ] || [ "$rc" -ne 0 ] || rc=1
+if [ "$rc" -ne 0 ]; then
+	tail -n 60 "$OUT/console.log" >&2
+	echo "blk-real-test: FAILED (rc=$rc; console in ${OUT#"$TOP"/}/console.log)" >&2
+fi
+exit "$rc"
