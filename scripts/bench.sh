@@ -5,8 +5,10 @@
 # boot Xen + dom0 (with xenstored) once, and print the table of ns per 4 KiB
 # page of gntv3 against the stock Linux grant API, measured in the same run,
 # with one line
-#   bench: <row> gntv3=<ns> stock=<ns> ratio=<gntv3/stock>
-# per row.  The revoke rows (revoke_4k, revoke_2m) are per grant, and there
+#   bench: <row> gntv3=<ns> stock=<ns> ratio=<r> min=<a> max=<b> rounds=<n>
+# per row: gntv3= and stock= are each side's median, ratio= the median of
+# the per-round paired ratios gntv3/stock (the two sides alternate A B A B
+# within the run), min=/max= the extremes of those ratios.  The revoke rows (revoke_4k, revoke_2m) are per grant, and there
 # gntv3= is the revoke round trip (request -> the backend unmaps -> ACK) of
 # one mapped grant of that size and stock= a plain stock map+unmap of the
 # same size, so ratio = revoke round trip / map+unmap.  Fails if the run
@@ -50,7 +52,7 @@ grep -E '^(gntv3_bench|bench): ' "$OUT/console.log" || true
 for row in $ROWS; do
 	# A zero is no measurement: it happened once when the guest's clock
 	# fell back from the TSC and fast operations timed as 0 ns.
-	if ! grep -qE "^bench: $row gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+$" "$OUT/console.log"; then
+	if ! grep -qE "^bench: $row gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]*$" "$OUT/console.log"; then
 		echo "bench: row $row missing or zero" >&2
 		[ "$rc" -ne 0 ] || rc=1
 	fi

@@ -4,7 +4,7 @@
 # dom0 side of "make bench": load gntv3, start xenstored (the revoke rows
 # connect a frontend and a backend through xenstore, both in this dom0; the
 # VM needs --toolstack), then load gntv3_bench, whose module init runs the
-# benchmark (tools/gntv3/bench/gntv3_bench.c); echo its table and "bench:"
+# benchmark (tools/gntv3/bench/bench_main.c); echo its table and "bench:"
 # lines from the kernel log, unload.  GNTV3_BENCH_REPS (--env) overrides the
 # module's default number of repetitions.  Sourced by the VM's /init with
 # /lib/vm.sh loaded.
