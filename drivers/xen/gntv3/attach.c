@@ -233,24 +233,33 @@ void *gntv3_back_notifier_data(struct gntv3_back *back,
  * @first: first id of the range
  * @nr_ids: its length
  *
- * Mappings in the safe unmap path count until they are unmapped.
+ * Mappings in the safe unmap path count until they are unmapped, and a
+ * mapping whose unmap finished counts until its owner's done callback
+ * returned: an asynchronous unmap takes the mapping off @back->maps
+ * before it calls back, and an ACK sent in between would run ahead of
+ * what the owner has been told.  Such mappings are only counted (in
+ * @back->in_done), not listed, so while any is in flight every range is
+ * busy; the unmap kicks the check again once it is done (see
+ * gntv3_unmap_complete() for the ordering).
  *
  * Context: process context, may sleep; not under @back's lock.
- * Return: true while a mapping of @back overlaps the range.
+ * Return: true while a mapping of @back overlaps the range or a done
+ * callback of @back is in flight.
  */
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids)
 {
 	struct gntv3_map_priv *mp;
-	bool busy = false;
+	bool busy;
 
 	mutex_lock(&back->lock);
+	/* raised and dropped under @back->lock by the unmap work */
+	busy = atomic_read(&back->in_done) != 0;
 	list_for_each_entry(mp, &back->maps, node) {
-		if (mp->pub.id < first + nr_ids &&
-		    first < mp->pub.id + mp->pub.nr_pages) {
-			busy = true;
+		if (busy)
 			break;
-		}
+		busy = mp->pub.id < first + nr_ids &&
+		       first < mp->pub.id + mp->pub.nr_pages;
 	}
 	mutex_unlock(&back->lock);
 	return busy;

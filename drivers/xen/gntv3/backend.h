@@ -219,7 +219,8 @@ struct gntv3_stack {
  *	the last one frees the attachment
  * @in_done: unmap works between the same two points; detach waits until
  *	there is none, so that no done callback of the attachment runs once
- *	gntv3_back_detach() returned
+ *	gntv3_back_detach() returned, and gntv3_back_range_mapped() counts
+ *	every range busy while there is one (raised and dropped under @lock)
  * @notifier: the events of the layer above (a connection made by
  *	gntv3_back_connect() or gntv3_back_connect_keys()), NULL otherwise;
  *	set before the attachment is handed out, cleared by detach (under

@@ -159,23 +159,35 @@ static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
  * let a pending revoke know.  The caller took a reference to the attachment
  * for us and counted us in back->in_done: a detach may start as soon as the
  * mapping left back->maps, and waits for us to be done with the callback.
+ *
+ * Ordering against a revoke's ACK: from the moment the mapping left
+ * back->maps (under back->lock, with back->in_done raised in the same
+ * critical section) until back->in_done drops here, the range check of a
+ * pending revoke (gntv3_back_range_mapped()) counts us as still mapped, so
+ * no poll can ACK before the owner's done callback ran.  The drop and the
+ * kick (gntv3_back_mappings_gone()) happen in one critical section of
+ * back->lock, and the range check takes that lock too: the check the kick
+ * starts sees back->in_done already down, so the kick that sends the ACK
+ * is never lost to a check that ran just before the drop.  The -EBUSY case
+ * kicks as well: a check that saw us in back->in_done may be waiting.
  */
 static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 				 gntv3_unmap_done_t done, void *data, int result)
 {
 	struct gntv3_back *back = mp->pub.back;
 	u32 delay = READ_ONCE(gntv3_unmap_done_delay_ms);
+	bool last;
 
 	if (delay)
 		msleep(delay);
 	done(&mp->pub, result, data);
-	if (result != -EBUSY) {
+	if (result != -EBUSY)
 		gntv3_back_free_mapping(mp);
-		mutex_lock(&back->lock);
-		gntv3_back_mappings_gone(back);
-		mutex_unlock(&back->lock);
-	}
-	if (atomic_dec_and_test(&back->in_done))
+	mutex_lock(&back->lock);
+	last = atomic_dec_and_test(&back->in_done);
+	gntv3_back_mappings_gone(back);
+	mutex_unlock(&back->lock);
+	if (last)
 		wake_up_var(&back->in_done);
 	gntv3_back_put(back);
 }
