@@ -15,7 +15,9 @@
 # failed or any row is missing.
 #
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
-# row, default the module's), and everything scripts/xenvm.sh reads.
+# row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
+# table, print one revoke round trip as gntv3's tracepoints saw it; 0
+# leaves it out), and everything scripts/xenvm.sh reads.
 # Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
 # the absolute values with hardware; other VMs on the host make them noisy.
 set -euo pipefail
@@ -38,6 +40,7 @@ cp "$BENCH/gntv3_bench.ko" "$OUT/gntv3_bench.ko"
 
 envs=()
 [ -z "${GNTV3_BENCH_REPS:-}" ] || envs=(--env "GNTV3_BENCH_REPS=$GNTV3_BENCH_REPS")
+envs+=(--env "GNTV3_BENCH_TRACE=${GNTV3_BENCH_TRACE:-1}")
 rc=0
 # Timings without memory poisoning: it is for the test runs.
 GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench --toolstack \
@@ -49,6 +52,8 @@ GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench --toolstack \
 echo "=== gntv3 vs stock grant API (build/vm/bench.log; QEMU TCG, ns per 4 KiB page;"
 echo "=== revoke_*: ns per grant, gntv3 = revoke round trip, stock = map+unmap of that size)"
 grep -E '^(gntv3_bench|bench): ' "$OUT/console.log" || true
+echo "=== one revoke_4k round trip, gntv3's tracepoints (tracefs events/gntv3, a reps=1 run)"
+grep -E '^gntv3-trace: ' "$OUT/console.log" || true
 for row in $ROWS; do
 	# A zero is no measurement: it happened once when the guest's clock
 	# fell back from the TSC and fast operations timed as 0 ns.

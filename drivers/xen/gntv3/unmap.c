@@ -50,6 +50,7 @@
 
 #include "backend.h"
 #include "retry.h"
+#include "trace.h"
 #include "transport.h"
 
 static unsigned int unmap_retry_base_ms = GNTV3_RETRY_BASE_MS;
@@ -180,6 +181,7 @@ static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 
 	if (delay)
 		msleep(delay);
+	trace_gntv3_unmap(back->domid, mp->pub.id, mp->pub.nr_pages, result);
 	done(&mp->pub, result, data);
 	if (result != -EBUSY)
 		gntv3_back_free_mapping(mp);
@@ -218,6 +220,8 @@ static void gntv3_unmap_work(struct work_struct *work)
 		if (delay) {
 			mp->retry++;
 			atomic64_inc(&gntv3_back_cnt.retries);
+			trace_gntv3_unmap_retry(back->domid, mp->pub.id,
+						mp->retry, delay);
 			queue_delayed_work(gntv3_unmap_wq, &mp->work,
 					   msecs_to_jiffies(delay));
 			mutex_unlock(&back->lock);
@@ -411,6 +415,9 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 						  data ? data[i] : NULL);
 				results[i] = -EINPROGRESS;
 			} else {
+				trace_gntv3_unmap(back->domid, mps[i]->pub.id,
+						  mps[i]->pub.nr_pages,
+						  results[i]);
 				list_del_init(&mps[i]->node);
 				/* done with mps[i]: keep the ones to free */
 				mps[nr_free++] = mps[i];
