@@ -5,15 +5,19 @@
 # boot Xen + dom0 (with xenstored) once, and print the table of ns per 4 KiB
 # page of gntv3 against the stock Linux grant API, measured in the same run,
 # with one line
-#   bench: <row> gntv3=<ns> stock=<ns> ratio=<gntv3/stock>
-# per row.  The revoke rows (revoke_4k, revoke_2m) are per grant, and there
+#   bench: <row> gntv3=<ns> stock=<ns> ratio=<r> min=<a> max=<b> rounds=<n>
+# per row: gntv3= and stock= are each side's median, ratio= the median of
+# the per-round paired ratios gntv3/stock (the two sides alternate A B A B
+# within the run), min=/max= the extremes of those ratios.  The revoke rows (revoke_4k, revoke_2m) are per grant, and there
 # gntv3= is the revoke round trip (request -> the backend unmaps -> ACK) of
 # one mapped grant of that size and stock= a plain stock map+unmap of the
 # same size, so ratio = revoke round trip / map+unmap.  Fails if the run
 # failed or any row is missing.
 #
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
-# row, default the module's), and everything scripts/xenvm.sh reads.
+# row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
+# table, print one revoke round trip as gntv3's tracepoints saw it; 0
+# leaves it out), and everything scripts/xenvm.sh reads.
 # Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
 # the absolute values with hardware; other VMs on the host make them noisy.
 set -euo pipefail
@@ -36,6 +40,7 @@ cp "$BENCH/gntv3_bench.ko" "$OUT/gntv3_bench.ko"
 
 envs=()
 [ -z "${GNTV3_BENCH_REPS:-}" ] || envs=(--env "GNTV3_BENCH_REPS=$GNTV3_BENCH_REPS")
+envs+=(--env "GNTV3_BENCH_TRACE=${GNTV3_BENCH_TRACE:-1}")
 rc=0
 # Timings without memory poisoning: it is for the test runs.
 GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench --toolstack \
@@ -47,10 +52,12 @@ GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench --toolstack \
 echo "=== gntv3 vs stock grant API (build/vm/bench.log; QEMU TCG, ns per 4 KiB page;"
 echo "=== revoke_*: ns per grant, gntv3 = revoke round trip, stock = map+unmap of that size)"
 grep -E '^(gntv3_bench|bench): ' "$OUT/console.log" || true
+echo "=== one revoke_4k round trip, gntv3's tracepoints (tracefs events/gntv3, a reps=1 run)"
+grep -E '^gntv3-trace: ' "$OUT/console.log" || true
 for row in $ROWS; do
 	# A zero is no measurement: it happened once when the guest's clock
 	# fell back from the TSC and fast operations timed as 0 ns.
-	if ! grep -qE "^bench: $row gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+$" "$OUT/console.log"; then
+	if ! grep -qE "^bench: $row gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]*$" "$OUT/console.log"; then
 		echo "bench: row $row missing or zero" >&2
 		[ "$rc" -ne 0 ] || rc=1
 	fi

@@ -16,11 +16,12 @@
 # With --bench it also measures the throughput through the gntv3 pair and
 # through the stock xen-blkfront/xen-blkback on the same ramdisk, both
 # disks attached at once, alternating run by run over BLK_BENCH_ROUNDS
-# rounds, and prints the median of each side
-#   bench: <row> gntv3=<MB/s> stock=<MB/s> ratio=<gntv3/stock>
+# rounds, and prints the median of each side and, as the headline ratio,
+# the median of the per-round ratios (each round's two runs are next to
+# each other in time) with their min and max
+#   bench: <row> gntv3=<MB/s> stock=<MB/s> ratio=<r> min=<a> max=<b> rounds=<n>
 # for blk_seq_1m_read, blk_seq_1m_write, blk_rand_4k_read, blk_rand_4k_write,
-# each followed by a "#" line with the runs' spread and the median of the
-# per-round ratios (each round's two runs are next to each other in time).
+# each followed by a "#" line with the runs' spread.
 #
 # Needs build/module/gntv3.ko, gntv3_blkfront.ko and gntv3_blkback.ko
 # (make modules builds the three in one Kbuild run, so their symbol CRCs
@@ -146,14 +147,14 @@ stats() {
 			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 			printf "%d %.2f %.2f %.2f\n", NR, m, v[1], v[NR] }'
 }
-# ratios ROW: median, min and max of the per-round gntv3/stock ratios
+# ratios ROW: median, min, max and count of the per-round gntv3/stock ratios
 ratios() {
 	paste <(sed -nE "s/^domU\| blkio-result: gntv3 $1 ([0-9.]+) MB\/s.*/\1/p" "$OUT/console.log") \
 	      <(sed -nE "s/^domU\| blkio-result: stock $1 ([0-9.]+) MB\/s.*/\1/p" "$OUT/console.log") |
 		awk '$1 != "" && $2 > 0 { print $1 / $2 }' | sort -g | awk '{ v[NR] = $1 } END {
 			if (!NR) exit
 			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }'
+			printf "%.3f %.3f %.3f %d\n", m, v[1], v[NR], NR }'
 }
 if [ "$bench" = 1 ]; then
 	echo "=== gntv3 pair vs stock xen-blkfront/xen-blkback, same dom0 ramdisk (QEMU TCG, O_DIRECT, MB/s;"
@@ -166,10 +167,16 @@ if [ "$bench" = 1 ]; then
 			[ "$rc" -ne 0 ] || rc=1
 			continue
 		fi
-		read -r rm rmin rmax <<<"$(ratios "$row")"
-		echo "bench: $row gntv3=$gm stock=$sm ratio=$(awk -v g="$gm" -v s="$sm" \
+		read -r rm rmin rmax rn <<<"$(ratios "$row")"
+		if [ -z "${rm:-}" ]; then
+			echo "bench: row $row has no round with both sides" >&2
+			[ "$rc" -ne 0 ] || rc=1
+			continue
+		fi
+		# the headline is the median of the paired ratios, not gm / sm
+		echo "bench: $row gntv3=$gm stock=$sm ratio=$rm min=$rmin max=$rmax rounds=$rn"
+		echo "#   $row: gntv3 n=$gn min=$gmin max=$gmax; stock n=$sn min=$smin max=$smax; median(gntv3)/median(stock)=$(awk -v g="$gm" -v s="$sm" \
 			'BEGIN { printf "%.3f", (s > 0 ? g / s : 0) }')"
-		echo "#   $row: gntv3 n=$gn min=$gmin max=$gmax; stock n=$sn min=$smin max=$smax; per-round ratio median=$rm min=$rmin max=$rmax"
 	done
 fi
 if [ "$rc" -ne 0 ]; then

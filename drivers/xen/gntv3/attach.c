@@ -233,27 +233,55 @@ void *gntv3_back_notifier_data(struct gntv3_back *back,
  * @first: first id of the range
  * @nr_ids: its length
  *
- * Mappings in the safe unmap path count until they are unmapped.
+ * Mappings in the safe unmap path count until they are unmapped, and a
+ * mapping whose unmap finished counts until its owner's done callback
+ * returned: an asynchronous unmap takes the mapping off @back->maps
+ * before it calls back, and an ACK sent in between would run ahead of
+ * what the owner has been told.  Such mappings are only counted (in
+ * @back->in_done), not listed, so while any is in flight every range is
+ * busy; the unmap kicks the check again once it is done (see
+ * gntv3_unmap_complete() for the ordering).
  *
  * Context: process context, may sleep; not under @back's lock.
- * Return: true while a mapping of @back overlaps the range.
+ * Return: true while a mapping of @back overlaps the range or a done
+ * callback of @back is in flight.
  */
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids)
 {
-	struct gntv3_map_priv *mp;
-	bool busy = false;
+	bool busy;
 
 	mutex_lock(&back->lock);
-	list_for_each_entry(mp, &back->maps, node) {
-		if (mp->pub.id < first + nr_ids &&
-		    first < mp->pub.id + mp->pub.nr_pages) {
-			busy = true;
-			break;
-		}
-	}
+	busy = gntv3_back_range_mapped_locked(back, first, nr_ids);
 	mutex_unlock(&back->lock);
 	return busy;
+}
+
+/**
+ * gntv3_back_range_mapped_locked() - gntv3_back_range_mapped() for a
+ * caller that holds @back's lock
+ * @back: the attachment, with its lock held
+ * @first: first id of the range
+ * @nr_ids: its length
+ *
+ * For &gntv3_back_notifier.mappings_gone, which is called under the lock.
+ *
+ * Return: as gntv3_back_range_mapped().
+ */
+bool gntv3_back_range_mapped_locked(struct gntv3_back *back,
+				    gntv3_id_t first, u64 nr_ids)
+{
+	struct gntv3_map_priv *mp;
+
+	lockdep_assert_held(&back->lock);
+	/* raised and dropped under @back->lock by the unmap work */
+	if (atomic_read(&back->in_done))
+		return true;
+	list_for_each_entry(mp, &back->maps, node)
+		if (mp->pub.id < first + nr_ids &&
+		    first < mp->pub.id + mp->pub.nr_pages)
+			return true;
+	return false;
 }
 
 /**

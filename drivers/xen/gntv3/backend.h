@@ -226,7 +226,8 @@ struct gntv3_stack {
  *	the last one frees the attachment
  * @in_done: unmap works between the same two points; detach waits until
  *	there is none, so that no done callback of the attachment runs once
- *	gntv3_back_detach() returned
+ *	gntv3_back_detach() returned, and gntv3_back_range_mapped() counts
+ *	every range busy while there is one (raised and dropped under @lock)
  * @notifier: the events of the layer above (a connection made by
  *	gntv3_back_connect() or gntv3_back_connect_keys()), NULL otherwise;
  *	set before the attachment is handed out, cleared by detach (under
@@ -308,6 +309,8 @@ int gntv3_back_set_notifier(struct gntv3_back *back,
 			    const struct gntv3_back_notifier *ops, void *data);
 void *gntv3_back_notifier_data(struct gntv3_back *back,
 			       const struct gntv3_back_notifier *ops);
+bool gntv3_back_range_mapped_locked(struct gntv3_back *back,
+				    gntv3_id_t first, u64 nr_ids);
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids);
 void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,

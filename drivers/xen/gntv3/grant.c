@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* GNTV3_SIZE_* of a grant of page order @order, or -EINVAL. */
 static int gntv3_order_to_size(unsigned int order)
@@ -78,6 +79,8 @@ int gntv3_grant_folio(struct gntv3_front *front, struct folio *folio,
 		gntv3_front_free_ids(front, first, 1ULL << order);
 	else
 		*id = first;
+	trace_gntv3_grant(front->backend, first, order,
+			  flags & GNTV3_GRANT_READONLY, rc);
 out:
 	gntv3_front_unlock(front);
 	return rc;
@@ -149,6 +152,7 @@ int gntv3_grant_pages(struct gntv3_front *front, struct page **pages,
 	for (i = 0; i < nr; i++) {
 		rc = gntv3_grant_one(front, page_folio(pages[i]),
 				     GNTV3_SIZE_4K, ro, base + i);
+		trace_gntv3_grant(front->backend, base + i, 0, ro, rc);
 		if (rc)
 			goto unwind;
 	}
@@ -211,6 +215,7 @@ int gntv3_end_grant(struct gntv3_front *front, gntv3_id_t id)
 	else
 		rc = gntv3_grant_end(front, g);
 out:
+	trace_gntv3_end(front->backend, id, rc);
 	gntv3_front_unlock(front);
 	return rc;
 }

@@ -392,6 +392,59 @@ static int ida_change(struct gntv3_ida_state *st, u64 a, u64 b, bool used)
 	return ret;
 }
 
+/*
+ * The fast path for one id, the common case of 4 KiB grants: one descent
+ * to the bitmap leaf holding @id, one bit, and max_free fixed on the way
+ * back up, stopping where it no longer changes.  Only for a change that
+ * alters no shape (no split, merge, growth or shrink), which it checks
+ * before touching anything; the caller falls back on ida_change()
+ * otherwise.  It then ends exactly as ida_change() would have.
+ */
+#define IDA_MAX_DEPTH	(GNTV3_ID_BITS - IDA_MAP_ORDER + 1)
+
+/* Return: 1 done, 0 not a fast case (nothing changed), -EINVAL (free only). */
+static int ida_one_fast(struct gntv3_ida_state *st, u64 id, bool used)
+{
+	struct gntv3_ida_node *path[IDA_MAX_DEPTH], *node = &st->root;
+	unsigned int o = st->top, depth = 0;
+	u64 start = 0, bit, map;
+	int old;
+
+	if (id >= ida_size(st->top))
+		return 0;
+	while (node->kids) {
+		o--;
+		path[depth++] = node;
+		if (id < start + ida_size(o)) {
+			node = &node->kids[0];
+		} else {
+			node = &node->kids[1];
+			start += ida_size(o);
+		}
+	}
+	/* a whole free (used) block above a bitmap would have to split */
+	if (o > IDA_MAP_ORDER)
+		return 0;
+	bit = 1ULL << (id - start);
+	if (!!(node->map & bit) == used)
+		return used ? 0 : -EINVAL;
+	map = used ? node->map | bit : node->map & ~bit;
+	/* a wholly free bitmap may merge with its buddy, or free the root */
+	if (!map)
+		return 0;
+	node->map = map;
+	node->max_free = ida_leaf_max_free(map, o);
+	while (depth--) {
+		node = path[depth];
+		old = node->max_free;
+		node->max_free = max(node->kids[0].max_free,
+				     node->kids[1].max_free);
+		if (node->max_free == old)
+			break;
+	}
+	return 1;
+}
+
 /**
  * gntv3_ida_init() - set up an allocator with no id in use
  * @ida: the allocator
@@ -470,7 +523,11 @@ int gntv3_ida_alloc(struct gntv3_ida *ida, u64 nr, unsigned int align_order,
 	if (ida_max_free(st) < (int)order)
 		return -ENOSPC;
 	id = ida_find(st, order);
-	ret = ida_change(st, id, id + nr, true);
+	ret = order ? 0 : ida_one_fast(st, id, true);
+	if (!ret)
+		ret = ida_change(st, id, id + nr, true);
+	else
+		ret = 0;
 	if (ret)
 		return ret;
 	ida->nr_used += nr;
@@ -499,6 +556,12 @@ int gntv3_ida_free(struct gntv3_ida *ida, gntv3_id_t first, u64 nr)
 
 	if (!nr || first >= ida->limit || nr > ida->limit - first)
 		return -EINVAL;
+	ret = nr == 1 ? ida_one_fast(st, first, false) : 0;
+	if (ret) {
+		if (ret > 0)
+			ida->nr_used--;
+		return ret < 0 ? ret : 0;
+	}
 	/* every id from 2^top up is free */
 	if (first + nr > ida_size(st->top) ||
 	    !ida_all_used(&st->root, st->top, 0, first, first + nr))

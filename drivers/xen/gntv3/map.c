@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 
 #include "backend.h"
+#include "trace.h"
 #include "transport.h"
 
 /**
@@ -62,6 +63,7 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		gntv3_map_account(1, nr, total);
 	}
 	mutex_unlock(&back->lock);
+	trace_gntv3_map(back->domid, ids[0], nr, rc);
 
 	if (!rc)
 		for (i = 0; i < nr; i++)

@@ -21,6 +21,7 @@
 #include <xen/gntv3.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static unsigned int revoke_timeout_ms = 5000;
 module_param(revoke_timeout_ms, uint, 0644);
@@ -97,9 +98,13 @@ int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
 	ops = front->conn_ops;
 	conn = front->conn;
 	mutex_unlock(&front->lock);
+	trace_gntv3_revoke_sent(gntv3_front_backend(front), id, nr_ids,
+				downgrade, 0);
 	if (ops)
 		answered = ops->send(conn, downgrade, id, nr_ids, deadline,
 				     &status);
+	trace_gntv3_revoke_acked(gntv3_front_backend(front), id, nr_ids,
+				 downgrade, answered ? status : 1);
 	if (!answered)
 		atomic64_inc(&gntv3_revoke_cnt.timed_out);
 	else if (status == GNTST_okay)

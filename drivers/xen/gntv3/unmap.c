@@ -50,6 +50,7 @@
 
 #include "backend.h"
 #include "retry.h"
+#include "trace.h"
 #include "transport.h"
 
 static unsigned int unmap_retry_base_ms = GNTV3_RETRY_BASE_MS;
@@ -159,23 +160,36 @@ static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
  * let a pending revoke know.  The caller took a reference to the attachment
  * for us and counted us in back->in_done: a detach may start as soon as the
  * mapping left back->maps, and waits for us to be done with the callback.
+ *
+ * Ordering against a revoke's ACK: from the moment the mapping left
+ * back->maps (under back->lock, with back->in_done raised in the same
+ * critical section) until back->in_done drops here, the range check of a
+ * pending revoke (gntv3_back_range_mapped()) counts us as still mapped, so
+ * no poll can ACK before the owner's done callback ran.  The drop and the
+ * kick (gntv3_back_mappings_gone()) happen in one critical section of
+ * back->lock, and the range check takes that lock too: the check the kick
+ * starts sees back->in_done already down, so the kick that sends the ACK
+ * is never lost to a check that ran just before the drop.  The -EBUSY case
+ * kicks as well: a check that saw us in back->in_done may be waiting.
  */
 static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 				 gntv3_unmap_done_t done, void *data, int result)
 {
 	struct gntv3_back *back = mp->pub.back;
 	u32 delay = READ_ONCE(gntv3_unmap_done_delay_ms);
+	bool last;
 
 	if (delay)
 		msleep(delay);
+	trace_gntv3_unmap(back->domid, mp->pub.id, mp->pub.nr_pages, result);
 	done(&mp->pub, result, data);
-	if (result != -EBUSY) {
+	if (result != -EBUSY)
 		gntv3_back_free_mapping(mp);
-		mutex_lock(&back->lock);
-		gntv3_back_mappings_gone(back);
-		mutex_unlock(&back->lock);
-	}
-	if (atomic_dec_and_test(&back->in_done))
+	mutex_lock(&back->lock);
+	last = atomic_dec_and_test(&back->in_done);
+	gntv3_back_mappings_gone(back);
+	mutex_unlock(&back->lock);
+	if (last)
 		wake_up_var(&back->in_done);
 	gntv3_back_put(back);
 }
@@ -206,6 +220,8 @@ static void gntv3_unmap_work(struct work_struct *work)
 		if (delay) {
 			mp->retry++;
 			atomic64_inc(&gntv3_back_cnt.retries);
+			trace_gntv3_unmap_retry(back->domid, mp->pub.id,
+						mp->retry, delay);
 			queue_delayed_work(gntv3_unmap_wq, &mp->work,
 					   msecs_to_jiffies(delay));
 			mutex_unlock(&back->lock);
@@ -399,6 +415,9 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 						  data ? data[i] : NULL);
 				results[i] = -EINPROGRESS;
 			} else {
+				trace_gntv3_unmap(back->domid, mps[i]->pub.id,
+						  mps[i]->pub.nr_pages,
+						  results[i]);
 				list_del_init(&mps[i]->node);
 				/* done with mps[i]: keep the ones to free */
 				mps[nr_free++] = mps[i];

@@ -125,6 +125,50 @@ TEST(ida_init_limits)
 	shim_fail_nth(0);
 }
 
+/*
+ * Single ids take a fast path (one bit of a bitmap leaf, no change of
+ * shape): it must agree with the general one on every answer, also where
+ * it has to hand over (the first id, the last id of a leaf, ids of a
+ * whole used block above a bitmap, a double free).
+ */
+TEST(ida_single_fast_path)
+{
+	struct gntv3_ida ida;
+	gntv3_id_t id, run;
+	unsigned int i;
+
+	REQUIRE_EQ(gntv3_ida_init(&ida, ID_LIMIT), 0);
+	for (i = 0; i < 130; i++) {
+		CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+		CHECK_EQ(id, i);
+	}
+	/* a hole is refilled lowest first */
+	CHECK_EQ(gntv3_ida_free(&ida, 65, 1), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, 3, 1), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, 3, 1), -EINVAL);
+	CHECK_EQ(gntv3_ida_free(&ida, 200, 1), -EINVAL);
+	CHECK_EQ(ida.nr_used, 128);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 3);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 65);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 130);
+	/* a whole block of 256 above the bitmaps, freed one id at a time */
+	CHECK_EQ(gntv3_ida_alloc(&ida, 256, 8, &run), 0);
+	CHECK_EQ(run, 256);
+	for (i = 0; i < 256; i++)
+		CHECK_EQ(gntv3_ida_free(&ida, run + i, 1), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, run, 1), -EINVAL);
+	/* the lowest ids, freed one by one, down to an empty allocator */
+	for (i = 0; i <= 130; i++)
+		CHECK_EQ(gntv3_ida_free(&ida, i, 1), 0);
+	CHECK_EQ(ida.nr_used, 0);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1ULL << 20, 20, &run), 0);
+	CHECK_EQ(run, 0);
+	gntv3_ida_destroy(&ida);
+}
+
 TEST(ida_lowest_first)
 {
 	struct gntv3_ida ida;

@@ -5,7 +5,13 @@
  * Runs at insmod and prints, with pr_info(), a table of median ns per 4 KiB
  * page (per grant for the revoke rows) and one line per row:
  *
- *	bench: <row> gntv3=<ns> stock=<ns> ratio=<gntv3/stock>
+ *	bench: <row> gntv3=<ns> stock=<ns> ratio=<r> min=<a> max=<b> rounds=<n>
+ *
+ * gntv3= and stock= are each side's median; ratio= is NOT their quotient
+ * but the median of the per-repetition ratios gntv3 / stock (the two sides
+ * of a repetition run back to back, A B A B), min= and max= the extremes
+ * of those ratios (bench_stats.c): a slow stretch of the host slows both
+ * sides of the repetitions it hits and cancels in their ratios.
  *
  * Everything is granted to our own domain (dom0 loopback, as the
  * kselftests do), so both sides make the very same hypercalls on the very
@@ -68,10 +74,11 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <xen/gntv3.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
+
+#include "bench_stats.h"
 
 static unsigned int reps = 51;
 module_param(reps, uint, 0444);
@@ -124,6 +131,8 @@ enum bench_part { PART_FIRST, PART_UNMAP, PART_POOL, NR_PARTS };
  * @rdone: completed when that unmap finished
  * @rresult: its result
  * @t: per side and part, @reps samples in ns
+ * @gs: @reps gntv3 totals of one row, paired with @ss
+ * @ss: @reps stock totals of the same repetitions
  * @scratch: @reps samples to sort
  */
 struct bench {
@@ -152,6 +161,8 @@ struct bench {
 	struct completion rdone;
 	int rresult;
 	u64 *t[NR_SIDES][NR_PARTS];
+	u64 *gs;
+	u64 *ss;
 	u64 *scratch;
 };
 
@@ -519,79 +530,86 @@ static const struct bench_row bench_rows[] = {
 	{ "revoke_2m", 1, false, bench_gntv3_revoke_2m, bench_stock_map_2m },
 };
 
-static int bench_cmp_u64(const void *a, const void *b)
+/* Sum of @parts of @side's repetition @i, minus its page pool if @nopool. */
+static u64 bench_sample(struct bench *b, enum bench_side side,
+			unsigned int parts, bool nopool, unsigned int i)
 {
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+	u64 v = 0;
+	unsigned int p;
 
-	return x < y ? -1 : x > y;
-}
-
-static u64 bench_median(u64 *v, unsigned int n)
-{
-	sort(v, n, sizeof(*v), bench_cmp_u64, NULL);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	for (p = 0; p < NR_PARTS; p++)
+		if (parts & BIT(p))
+			v += b->t[side][p][i];
+	return nopool ? v - b->t[side][PART_POOL][i] : v;
 }
 
 /* Median over the repetitions of the sum of @parts, per 4 KiB page. */
 static u64 bench_per_page(struct bench *b, enum bench_side side,
-			  unsigned int parts, unsigned int nr)
+			  unsigned int parts, bool nopool, unsigned int nr)
 {
-	unsigned int i, p;
-
-	for (i = 0; i < reps; i++) {
-		b->scratch[i] = 0;
-		for (p = 0; p < NR_PARTS; p++)
-			if (parts & BIT(p))
-				b->scratch[i] += b->t[side][p][i];
-	}
-	return div_u64(bench_median(b->scratch, reps) + nr / 2, nr);
-}
-
-/* Median over the repetitions of stock map+unmap minus its page pool. */
-static u64 bench_stock_nopool(struct bench *b, unsigned int nr)
-{
-	u64 *const *t = b->t[SIDE_STOCK];
 	unsigned int i;
 
 	for (i = 0; i < reps; i++)
-		b->scratch[i] = t[PART_FIRST][i] + t[PART_UNMAP][i] -
-				t[PART_POOL][i];
+		b->scratch[i] = bench_sample(b, side, parts, nopool, i);
 	return div_u64(bench_median(b->scratch, reps) + nr / 2, nr);
 }
 
-static u64 bench_ratio(u64 g, u64 s)
+/*
+ * The headline ratio: the median of the per-repetition ratios gntv3 /
+ * stock (the two sides of a repetition run back to back), with min and
+ * max.  Both sides divide by the same number of pages, so the ratio of
+ * the totals is the ratio per page.
+ */
+static void bench_row_ratio(struct bench *b, bool nopool,
+			    struct bench_ratio_stats *st)
 {
-	return s ? div64_u64(g * 1000 + s / 2, s) : 0;
+	unsigned int both = BIT(PART_FIRST) | BIT(PART_UNMAP), i;
+
+	for (i = 0; i < reps; i++) {
+		b->gs[i] = bench_sample(b, SIDE_GNTV3, both, false, i);
+		b->ss[i] = bench_sample(b, SIDE_STOCK, both, nopool, i);
+	}
+	bench_paired_ratios(b->gs, b->ss, reps, b->scratch, st);
+}
+
+static void bench_line(const char *name, const char *suffix, u64 g, u64 s,
+		       const struct bench_ratio_stats *st)
+{
+	pr_info("bench: %s%s gntv3=%llu stock=%llu ratio=%llu.%03llu min=%llu.%03llu max=%llu.%03llu rounds=%u\n",
+		name, suffix, g, s, st->median / 1000, st->median % 1000,
+		st->min / 1000, st->min % 1000, st->max / 1000, st->max % 1000,
+		st->rounds);
 }
 
 static void bench_report(struct bench *b, const struct bench_row *row)
 {
 	unsigned int both = BIT(PART_FIRST) | BIT(PART_UNMAP), nr = row->nr;
+	struct bench_ratio_stats st, stn = { };
 	u64 g, s, r, sn = 0, rn;
 
-	g = bench_per_page(b, SIDE_GNTV3, both, nr);
-	s = bench_per_page(b, SIDE_STOCK, both, nr);
-	r = bench_ratio(g, s);
+	g = bench_per_page(b, SIDE_GNTV3, both, false, nr);
+	s = bench_per_page(b, SIDE_STOCK, both, false, nr);
+	bench_row_ratio(b, false, &st);
+	r = st.median;
 	if (!row->map) {
 		pr_info("gntv3_bench: %-14s %9llu %9llu %3llu.%03llu\n",
 			row->name, g, s, r / 1000, r % 1000);
 	} else {
-		sn = bench_stock_nopool(b, nr);
-		rn = bench_ratio(g, sn);
+		sn = bench_per_page(b, SIDE_STOCK, both, true, nr);
+		bench_row_ratio(b, true, &stn);
+		rn = stn.median;
 		pr_info("gntv3_bench: %-14s %9llu %9llu %3llu.%03llu %9llu %9llu %9llu %9llu %9llu %3llu.%03llu\n",
 			row->name, g, s, r / 1000, r % 1000,
-			bench_per_page(b, SIDE_GNTV3, BIT(PART_FIRST), nr),
-			bench_per_page(b, SIDE_GNTV3, BIT(PART_UNMAP), nr),
-			bench_per_page(b, SIDE_STOCK, BIT(PART_FIRST), nr),
-			bench_per_page(b, SIDE_STOCK, BIT(PART_UNMAP), nr),
-			bench_per_page(b, SIDE_STOCK, BIT(PART_POOL), nr),
+			bench_per_page(b, SIDE_GNTV3, BIT(PART_FIRST), false, nr),
+			bench_per_page(b, SIDE_GNTV3, BIT(PART_UNMAP), false, nr),
+			bench_per_page(b, SIDE_STOCK, BIT(PART_FIRST), false, nr),
+			bench_per_page(b, SIDE_STOCK, BIT(PART_UNMAP), false, nr),
+			bench_per_page(b, SIDE_STOCK, BIT(PART_POOL), false, nr),
 			rn / 1000, rn % 1000);
 	}
-	pr_info("bench: %s gntv3=%llu stock=%llu ratio=%llu.%03llu\n",
-		row->name, g, s, r / 1000, r % 1000);
+	bench_line(row->name, "", g, s, &st);
 	if (row->map)
-		pr_info("bench: %s_nopool gntv3=%llu stock=%llu ratio=%llu.%03llu\n",
-			row->name, g, sn, rn / 1000, rn % 1000);
+		bench_line(row->name, "_nopool", g, sn, &stn);
 }
 
 static int bench_row_run(struct bench *b, const struct bench_row *row)
@@ -746,6 +764,8 @@ static void bench_free(struct bench *b)
 		for (p = 0; p < NR_PARTS; p++)
 			kvfree(b->t[s][p]);
 	kvfree(b->scratch);
+	kvfree(b->gs);
+	kvfree(b->ss);
 	mutex_destroy(&b->rlock);
 	kvfree(b);
 }
@@ -762,6 +782,8 @@ static struct bench *bench_alloc(void)
 		for (p = 0; p < NR_PARTS; p++)
 			b->t[s][p] = kvcalloc(reps, sizeof(u64), GFP_KERNEL);
 	b->scratch = kvcalloc(reps, sizeof(u64), GFP_KERNEL);
+	b->gs = kvcalloc(reps, sizeof(u64), GFP_KERNEL);
+	b->ss = kvcalloc(reps, sizeof(u64), GFP_KERNEL);
 	for (i = 0; i < BENCH_PAGES; i++)
 		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	b->folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, BENCH_ORDER_2M);
@@ -776,7 +798,7 @@ static struct bench *bench_alloc(void)
 	for (i = 0; i < BENCH_PAGES; i++)
 		if (!b->pages[i])
 			goto err;
-	if (b->scratch && b->folio && b->rpage && b->rfolio)
+	if (b->scratch && b->gs && b->ss && b->folio && b->rpage && b->rfolio)
 		return b;
 err:
 	bench_free(b);
