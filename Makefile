@@ -13,8 +13,16 @@
 # linux-image-6.12-amd64, see scripts/deps.sh).
 
 TOP		:= $(CURDIR)
-CACHE		?= $(TOP)/.cache
-BUILD		?= $(TOP)/build
+# GNTV3_KERNEL: the kernel to build for and boot in the VMs, 6.12 (the
+# default) or 6.1 (Debian 12's own); 6.1 has its own cache and build
+# directories, .cache/linux-6.1 and build/linux-6.1.
+GNTV3_KERNEL	?= 6.12
+gntv3-kdir	:= $(if $(filter-out 6.12,$(GNTV3_KERNEL)),/linux-$(GNTV3_KERNEL))
+CACHE		?= $(TOP)/.cache$(gntv3-kdir)
+BUILD		?= $(TOP)/build$(gntv3-kdir)
+export GNTV3_KERNEL
+export GNTV3_BUILD := $(BUILD)
+export GNTV3_VM_DIR ?= $(BUILD)/vm
 KVER		?= $(shell cat $(CACHE)/kver 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
 # The directories and modules that ./Kbuild builds (the .ko files are
