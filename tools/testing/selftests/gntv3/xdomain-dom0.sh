@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/xdomain-dom0.sh - run gntv3_xdomain: dom0 as the
+# xdomain-dom0.sh - run gntv3_xdomain: dom0 as the
 # backend, a PV domU as the frontend.
 #
 # Sourced (busybox sh) by dom0's /init with /lib/vm.sh loaded, from
