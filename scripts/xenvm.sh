@@ -24,7 +24,7 @@
 #
 # Environment: GNTV3_CACHE (default <repo>/.cache, filled by scripts/deps.sh;
 # <repo>/.cache/linux-6.1 with GNTV3_KERNEL=6.1),
-# GNTV3_VM_DIR (default <repo>/build/vm), GNTV3_VM_TIMEOUT (300 s; --timeout wins),
+# GNTV3_VM_DIR (default <repo>/build/vm, $GNTV3_BUILD/vm if set), GNTV3_VM_TIMEOUT (300 s; --timeout wins),
 # GNTV3_VM_SMP (2), GNTV3_VM_MEM (2048 MiB), GNTV3_VM_DOM0_MEM (1024M), GNTV3_VM_CPU (qemu64),
 # GNTV3_VM_POISON (the guest kernels' memory debugging, see POISON below; set it
 # empty to boot without, as make bench does),
@@ -43,7 +43,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 VMSRC=$REPO/scripts/vm
 # GNTV3_KERNEL=6.1 boots Debian 12's own kernel, from its own cache (scripts/deps.sh)
 CACHE=${GNTV3_CACHE:-$REPO/.cache$([ "${GNTV3_KERNEL:-6.12}" = 6.12 ] || echo "/linux-$GNTV3_KERNEL")}
-VMDIR=${GNTV3_VM_DIR:-$REPO/build/vm}
+VMDIR=${GNTV3_VM_DIR:-${GNTV3_BUILD:-$REPO/build}/vm}
 XENVER=4.17
 SMP=${GNTV3_VM_SMP:-2}
 MEM=${GNTV3_VM_MEM:-2048}
