@@ -45,9 +45,15 @@ generate() {
 	done
 }
 
+# without the blank lines kernel-doc leaves at the end
+trimmed() {
+	generate | awk '{ l[NR] = $0 } END { n = NR; while (n > 0 && l[n] == "") n--
+		for (i = 1; i <= n; i++) print l[i] }'
+}
+
 if [ "${1:-}" = --stdout ]; then
-	generate
+	trimmed
 else
-	generate >"$API.tmp"
+	trimmed >"$API.tmp"
 	mv "$API.tmp" "$API"
 fi
