@@ -87,7 +87,7 @@ struct gntv3_compat_queue_limits {
 };
 
 #define queue_limits gntv3_compat_queue_limits
-#define BLK_FEAT_WRITE_CACHE (1U << 0)
+#define BLK_FEAT_WRITE_CACHE BIT(0)
 
 /**
  * gntv3_compat_blk_mq_alloc_disk() - blk_mq_alloc_disk() with limits
