@@ -14,9 +14,11 @@
 #                 builds after it with W=1, no warning: drivers/xen/gntv3/
 #                 and drivers/block/gntv3/ once they exist, and the
 #                 kselftests once they exist.  Before the last patch wires
-#                 the directories into drivers/xen and drivers/block, their
-#                 options are given on the make command line; from then on
-#                 .config holds them (olddefconfig).
+#                 the directories into drivers/xen and drivers/block, every
+#                 object of theirs is compiled as an external module's
+#                 would be (make M=<dir>, options on the command line); the
+#                 last patch is built as part of the tree, options in
+#                 .config (olddefconfig), as intree-check's build-w1.
 # The tree's own overlay (the steps before) is undone first; this run's
 # changes are recorded in the same manifest, so the next run undoes them.
 # Logs: build/intree/series.log, build/intree/patch-NN.log.
@@ -76,26 +78,40 @@ series_check() {
 
 # series_build OPTS: W=1 build of what the series has added so far
 series_build() {
-	local dirs=() d st=0 make_opts=()
+	local dirs=() d st=0 objs
 	for d in drivers/xen/gntv3 drivers/block/gntv3; do
-		[ -f "$KSRC/$d/Makefile" ] && dirs+=("$d/")
+		[ -f "$KSRC/$d/Makefile" ] && dirs+=("$d")
 	done
-	[ ${#dirs[@]} -gt 0 ] || return 0
+	: >"$OUT/series-build.log"
 	if grep -q 'gntv3/Kconfig' "$KSRC/drivers/xen/Kconfig"; then
-		# wired in: the options go through Kconfig as intree-check's do
+		# wired in: the options go through Kconfig as intree-check's do,
+		# and the directories build as part of the tree
 		cat "$OUT/config.fragment" >>"$KSRC/.config"
 		make -s -C "$KSRC" olddefconfig || return 1
 		grep -vxFf "$KSRC/.config" "$OUT/config.fragment" && return 1
+		make -C "$KSRC" -j"$JOBS" W=1 "${dirs[@]/%//}" \
+			>>"$OUT/series-build.log" 2>&1 || st=1
 	else
-		# shellcheck disable=SC2206 # a list
-		make_opts=($1)
+		# not yet part of the tree's build (a directory target descends
+		# from the top): every object of each directory, compiled the
+		# way an external module's are, with the options on the command
+		# line; linking waits for the patch that wires them in
+		for d in "${dirs[@]}"; do
+			objs=$(cd "$KSRC/$d" && ls -- *.c | sed 's/\.c$/.o/')
+			# shellcheck disable=SC2086 # lists
+			make -C "$KSRC" M="$KSRC/$d" -j"$JOBS" W=1 $1 $objs \
+				>>"$OUT/series-build.log" 2>&1 || st=1
+		done
 	fi
-	make -C "$KSRC" -j"$JOBS" W=1 "${make_opts[@]}" "${dirs[@]}" >"$OUT/series-build.log" 2>&1 || st=1
 	cat "$OUT/series-build.log"
 	grep -E '(warning|error):' "$OUT/series-build.log" && st=1
 	if [ -f "$KSRC/tools/testing/selftests/gntv3/Makefile" ]; then
-		make -C "$KSRC/tools/testing/selftests/gntv3" OUTPUT="$STATE/selftests" \
-			>"$OUT/series-selftests.log" 2>&1 || st=1
+		# as the kselftest Makefile does: against the installed uapi headers
+		{
+			make -s -C "$KSRC" headers &&
+			make -C "$KSRC/tools/testing/selftests/gntv3" OUTPUT="$STATE/selftests" \
+				KHDR_INCLUDES="-isystem $KSRC/usr/include"
+		} >"$OUT/series-selftests.log" 2>&1 || st=1
 		cat "$OUT/series-selftests.log"
 		grep -E '(warning|error):' "$OUT/series-selftests.log" && st=1
 	fi
