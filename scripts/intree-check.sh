@@ -120,7 +120,8 @@ undo
 
 # record_file PATH: PATH (relative to the tree) is about to be written
 record_file() {
-	local d=${1%/*}
+	local d
+	d=$(dirname "$1")
 	if [ -e "$KSRC/$1" ]; then
 		grep -qxF "P $1" "$MANIFEST" && return
 		mkdir -p "$STATE/pristine/$d"
