@@ -39,11 +39,11 @@ drivers/block/Kconfig drivers/block/Makefile"
 # each commit message is in body() below.
 X=drivers/xen/gntv3
 SERIES="01|xen/interface: add the grant table v3 ABI|include/xen/interface/grant_table_v3.h
-02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c
+02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h include/uapi/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c
 03|xen/gntv3: add the frontend: grant trees and grants|$X/frontend.c $X/grant.c $X/revoke.c
 04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c
 05|xen/gntv3: add the revoke ring and the frontend/backend connection|$X/ring.[ch] $X/conn.[ch] $X/conn_front.[ch] $X/conn_front_xs.c $X/conn_back.c $X/xenbus.c
-06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|include/uapi/xen/gntv3.h $X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c
+06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|$X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c
 07|block: add the gntv3 virtual disk pair|drivers/block/gntv3/*
 08|Documentation: gntv3: design, ABI, API, revoke ring, block pair, testing|Documentation/gntv3/*
 09|selftests/gntv3: add kselftests run in Xen domains|tools/testing/selftests/gntv3/* tools/testing/selftests/gntv3/.gitignore tools/testing/selftests/gntv3/blk/*
@@ -64,7 +64,8 @@ EOF
 	02) cat <<'EOF'
 The core of gntv3: the tree format (entries, levels, walks), the grant
 id allocator, the retry schedule, the internal headers of the frontend
-and the backend, and the transport behind an ops table:
+and the backend, the userspace ABI header (the transports report their
+kind through its constants), and the transport behind an ops table:
 v1 (trees carried over v1 grant entries, what stock Xen offers) or
 native (the GNTTABOP_v3_* sub-ops, probed at load, -ENOSYS on stock
 Xen).  The pieces are pure enough to be built into the userspace unit
