@@ -6,15 +6,26 @@
 #   make test      every test: unit, lint, docs, in-tree build, VM kselftests;
 #                  ends "N passed, M failed"
 #   make bench     one VM run timing gntv3 against the stock grant API (not a test)
+#   make deb       the gntv3-dkms Debian package
+#   make patches   the module as a git format-patch series against Linux 6.12
 #
-# Other targets: deps, modules (default), check, lint, docs-check,
-# intree-check, selftests, vm-test, debug-test, bench, xen-proto, xen-test, clean.  KDIR
-# selects the kernel headers (default: the linux-headers package matching
-# linux-image-6.12-amd64, see scripts/deps.sh).
+# Other targets: deps, deps-6.1, modules (default), check, lint, docs-check,
+# intree-check, selftests, vm-test, debug-test, dkms-test, bench, xen-proto,
+# xen-test, xen-blk, xen-blk-series, clean.  KDIR selects the kernel headers
+# (default: the linux-headers package matching linux-image-6.12-amd64, see
+# scripts/deps.sh); GNTV3_KERNEL=6.1 builds for and boots Debian 12's own
+# kernel instead.
 
 TOP		:= $(CURDIR)
-CACHE		?= $(TOP)/.cache
-BUILD		?= $(TOP)/build
+# GNTV3_KERNEL: the kernel to build for and boot in the VMs, 6.12 (the
+# default) or 6.1 (Debian 12's own); 6.1 has its own cache and build
+# directories, .cache/linux-6.1 and build/linux-6.1.
+GNTV3_KERNEL	?= 6.12
+gntv3-kdir	:= $(if $(filter-out 6.12,$(GNTV3_KERNEL)),/linux-$(GNTV3_KERNEL))
+CACHE		?= $(TOP)/.cache$(gntv3-kdir)
+BUILD		?= $(TOP)/build$(gntv3-kdir)
+export GNTV3_KERNEL
+export GNTV3_BUILD := $(BUILD)
 KVER		?= $(shell cat $(CACHE)/kver 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
 # The directories and modules that ./Kbuild builds (the .ko files are
@@ -29,12 +40,16 @@ export GNTV3_CACHE := $(CACHE)
 
 .PHONY: all deps modules modules-clean check lint docs-check intree-check \
 	selftests vm-test debug-test demo test bench clean xen-proto xen-test \
-	xen-blk xen-blk-series
+	xen-blk xen-blk-series deps-6.1 deb dkms-test patches
 
 all: modules
 
 deps:
 	bash scripts/deps.sh
+
+# Debian 12's own 6.1 kernel too (make test runs the VM suites on both)
+deps-6.1:
+	$(MAKE) GNTV3_KERNEL=6.1 deps
 
 # Out of tree, ./Kbuild stands in for the kernel's .config and the
 # drivers/xen and drivers/block Makefiles (scripts/intree/ has those hunks):
@@ -117,8 +132,24 @@ xen-proto:
 xen-test: modules
 	bash scripts/xen-test.sh
 
+# The gntv3-dkms Debian package: build/deb/gntv3-dkms_<version>_all.deb
+deb:
+	bash scripts/deb.sh
+
+# Install that package here (root), check DKMS built it for the 6.12 and
+# the 6.1 kernel and again on a kernel update, and run the dom0 suite in a
+# VM with the gntv3.ko DKMS built; then remove it (scripts/dkms-test.sh)
+dkms-test: deps deps-6.1
+	bash scripts/dkms-test.sh
+
+# The module as a "git format-patch" series against Linux 6.12, with a
+# cover letter: build/patches/ (scripts/patches.sh).  make intree-check
+# applies it with git am and builds after every patch.
+patches:
+	bash scripts/patches.sh
+
 # One command for everything CI runs; the summary line comes last.
-test: deps
+test: deps deps-6.1
 	bash scripts/test-all.sh
 
 clean: modules-clean

@@ -42,9 +42,11 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TOP=$PWD
-CACHE=${GNTV3_CACHE:-$TOP/.cache}
+CACHE=${GNTV3_CACHE:-$TOP/.cache$([ "${GNTV3_KERNEL:-6.12}" = 6.12 ] || echo "/linux-$GNTV3_KERNEL")}
 KV=$(cat "$CACHE/kver")
-MODS=$TOP/build/module
+# GNTV3_BUILD: the build directory of the kernel series (the Makefile's BUILD)
+BUILD=${GNTV3_BUILD:-$TOP/build}
+MODS=$BUILD/module
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
 ROWS="blk_seq_1m_read blk_seq_1m_write blk_rand_4k_read blk_rand_4k_write"
 
@@ -59,7 +61,7 @@ DOM0_TYPE=${GNTV3_VM_DOM0_TYPE:-pv}
 DOMU_TYPE=${GNTV3_VM_DOMU_TYPE:-pv}
 [ "$DOM0_TYPE/$DOMU_TYPE" = pv/pv ] || NAME=$NAME-$DOM0_TYPE-$DOMU_TYPE
 # make test and make bench may run at once: separate outputs and VM names
-OUT=$TOP/build/$NAME
+OUT=$BUILD/$NAME
 secs=0
 [ "$bench" = 0 ] || secs=${BLK_BENCH_SECS:-3}
 # Timings without memory poisoning: it is for the test runs.
@@ -71,13 +73,14 @@ CHECKS="$CHECKS detach backend_counters"
 
 for m in gntv3 gntv3_blkfront gntv3_blkback; do
 	[ -s "$MODS/$m.ko" ] ||
-		{ echo "blk-test: build/module/$m.ko missing: run 'make modules' first" >&2; exit 2; }
+		{ echo "blk-test: $MODS/$m.ko missing: run 'make modules' first" >&2; exit 2; }
 done
 mkdir -p "$OUT"
 cp "$MODS/gntv3_blkfront.ko" "$MODS/gntv3_blkback.ko" "$OUT/"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_blkio" "$TESTS/gntv3_blkio.c"
 for m in brd xen-blkfront xen-blkback/xen-blkback; do
-	xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/$m.ko.xz" \
+	# 6.12 ships $m.ko.xz, 6.1 $m.ko: xz -f copies what is not compressed
+	xz -dcf "$CACHE/root/lib/modules/$KV/kernel/drivers/block/$m".ko* \
 		>"$OUT/${m##*/}.ko"
 done
 
@@ -85,12 +88,12 @@ rc=0
 t0=$(date +%s)
 bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_BLK_TIMEOUT:-900}" \
 	--dom0 "$TESTS/dom0.sh" --domu "$TESTS/domu.sh" \
-	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--add "$MODS/gntv3.ko:/lib/modules/gntv3.ko" \
 	--add "$OUT/gntv3_blkback.ko:/lib/modules/gntv3_blkback.ko" \
 	--add "$OUT/brd.ko:/lib/modules/brd.ko" \
 	--add "$OUT/xen-blkback.ko:/lib/modules/xen-blkback.ko" \
 	--add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
-	--domu-add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--domu-add "$MODS/gntv3.ko:/lib/modules/gntv3.ko" \
 	--domu-add "$OUT/gntv3_blkfront.ko:/lib/modules/gntv3_blkfront.ko" \
 	--domu-add "$OUT/xen-blkfront.ko:/lib/modules/xen-blkfront.ko" \
 	--domu-add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \

@@ -22,10 +22,19 @@
 # touching the network. KV is never hard-coded: bookworm-security replaces
 # linux-image-6.12.* and old .debs disappear from the archive, so it is resolved
 # through the linux-image-6.12-amd64 metapackage.
+#
+# GNTV3_KERNEL=6.1 sets up Debian 12's own kernel instead (resolved through
+# linux-image-amd64), with its own cache, <repo>/.cache/linux-6.1 by default
+# (the Makefile passes it as GNTV3_CACHE); 6.12 is the default.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${GNTV3_CACHE:-$REPO/.cache}
+KSERIES=${GNTV3_KERNEL:-6.12}
+case $KSERIES in
+6.12) META=linux-image-6.12-amd64; CACHE=${GNTV3_CACHE:-$REPO/.cache} ;;
+6.1) META=linux-image-amd64; CACHE=${GNTV3_CACHE:-$REPO/.cache/linux-6.1} ;;
+*) echo "deps: error: GNTV3_KERNEL must be 6.12 or 6.1, not '$KSERIES'" >&2; exit 2 ;;
+esac
 XENVER=4.17
 export DEBIAN_FRONTEND=noninteractive
 
@@ -57,11 +66,11 @@ Documentation/dev-tools/checkpatch.rst:Documentation/dev-tools/checkpatch.rst"
 # (checkpatch.pl reads $D/spelling.txt and $D/const_structs.checkpatch, and for
 #  --verbose $D/../Documentation/dev-tools/checkpatch.rst; with --no-tree nothing else.)
 
-# resolve_kv: KV behind linux-image-6.12-amd64, from the local apt lists (no network).
-# Prints nothing if the lists are missing or stale.
+# resolve_kv: KV behind $META (of the $KSERIES series), from the local apt lists
+# (no network). Prints nothing if the lists are missing or stale.
 resolve_kv() {
-    apt-cache depends linux-image-6.12-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: linux-image-\(6\.12\.[^ ]*-amd64\)$/\1/p' | head -n1
+    apt-cache depends "$META" 2>/dev/null |
+        sed -n "s/^ *Depends: linux-image-\(${KSERIES//./\\.}\.[^ ]*-amd64\)\$/\1/p" | head -n1
 }
 
 # missing_pkgs PKG...: the packages that are not fully installed.
@@ -102,8 +111,8 @@ t0=$SECONDS
 log "apt-get update"
 apt-get update -qq
 KV=$(resolve_kv)
-[ -n "$KV" ] || die "cannot resolve the kernel behind linux-image-6.12-amd64 (is bookworm-security in sources.list?)"
-log "kernel ABI: $KV (from linux-image-6.12-amd64)"
+[ -n "$KV" ] || die "cannot resolve the $KSERIES kernel behind $META (is bookworm-security in sources.list?)"
+log "kernel ABI: $KV (from $META)"
 
 # linux-headers-$KV depends on linux-image-$KV, so apt installs the image on the
 # host too (about a minute with its initramfs hook); the guests do not use it.

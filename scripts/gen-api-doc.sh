@@ -22,8 +22,10 @@ grep -qxF "$MARKER" "$API" || { echo "gen-api-doc: marker missing in $API" >&2; 
 # Files that export symbols, in the order a driver author meets them.
 mapfile -t exporters < <(grep -l 'EXPORT_SYMBOL' drivers/xen/gntv3/*.c | sort)
 
-kdoc() {	# kernel-doc prints a harmless Sphinx-version notice on stderr
-	perl "$KDOC" -rst "$@" 2>/dev/null
+# kernel-doc prints a harmless Sphinx-version notice on stderr, and
+# whitespace-only lines that git and checkpatch take for trailing whitespace
+kdoc() {
+	perl "$KDOC" -rst "$@" 2>/dev/null | sed 's/[[:space:]]*$//'
 }
 
 generate() {
@@ -43,9 +45,15 @@ generate() {
 	done
 }
 
+# without the blank lines kernel-doc leaves at the end
+trimmed() {
+	generate | awk '{ l[NR] = $0 } END { n = NR; while (n > 0 && l[n] == "") n--
+		for (i = 1; i <= n; i++) print l[i] }'
+}
+
 if [ "${1:-}" = --stdout ]; then
-	generate
+	trimmed
 else
-	generate >"$API.tmp"
+	trimmed >"$API.tmp"
 	mv "$API.tmp" "$API"
 fi

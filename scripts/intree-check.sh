@@ -11,6 +11,9 @@
 #   kbuild-options  the out-of-tree build (./Kbuild) sets the same options
 #   build-w1  "make W=1 drivers/xen/gntv3/ drivers/block/gntv3/" in that
 #             tree: every object built, no warning, no error
+#   series, patch-NN  the "make patches" series applies with git am, is
+#             checkpatch-clean and builds after every patch
+#             (scripts/patches-check.sh)
 #
 # The kernel is the linux-source-6.12 package's tarball
 # (/usr/src/linux-source-6.12.tar.xz, installed by scripts/deps.sh).  It is
@@ -117,7 +120,8 @@ undo
 
 # record_file PATH: PATH (relative to the tree) is about to be written
 record_file() {
-	local d=${1%/*}
+	local d
+	d=$(dirname "$1")
 	if [ -e "$KSRC/$1" ]; then
 		grep -qxF "P $1" "$MANIFEST" && return
 		mkdir -p "$STATE/pristine/$d"
@@ -213,4 +217,10 @@ done
 [ "$nwarn" -eq 0 ] || st=1
 echo "intree-check: $nobj objects, $nwarn warnings/errors; prepare $((t1 - t0)) s, check $((SECONDS - t1)) s"
 report build-w1 "$st" "see build/intree/build.log"
+
+# The "make patches" series, applied with git am and built after every
+# patch in the same tree (steps series, patch-NN)
+t2=$SECONDS
+. scripts/patches-check.sh
+echo "intree-check: series checked in $((SECONDS - t2)) s"
 exit $rc

@@ -11,9 +11,13 @@
 #   build    the module against the 6.12 headers with W=1: 1 test
 #   lint     sparse (C=1) and checkpatch --strict: 1 test each
 #   docs     every .rst parses with docutils: 1 test each
-#   intree   applied to linux-source-6.12 and built there with W=1
-#            (scripts/intree-check.sh): 1 test per step
+#   intree   applied to linux-source-6.12 and built there with W=1, and
+#            the make patches series applied with git am and built after
+#            every patch (scripts/intree-check.sh): 1 test per step
 #   vm       kselftests inside Xen VMs: the TAP totals of every suite
+#   vm-6.1   the same with Debian 12's 6.1 kernel in the VMs
+#   dkms     the gntv3-dkms package on this machine (scripts/dkms-test.sh):
+#            1 test per step
 #   debug    the dom0 suite and the fail-nth sweeps on the debug kernel
 #            (scripts/debug-test.sh): TAP totals, as vm
 set -uo pipefail
@@ -84,32 +88,37 @@ count intree "$p" "$f"
 # did not finish cleanly (timeout, oops, missing totals).  Only totals at
 # the start of a line count: xenvm.sh reprints a failed run's log tail with
 # a "| " prefix, and its totals must not count twice.
+# count_vm LAYER RC: the TAP totals in build/test/LAYER.log
+count_vm() {
+	local p=0 f=0 tp tf
+	while read -r tp tf; do
+		p=$((p + tp))
+		f=$((f + tf))
+	done < <(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/$1.log")
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	count "$1" "$p" "$f"
+}
 run_layer vm make -s vm-test
-vm_rc=$?
-p=0
-f=0
-while read -r tp tf; do
-	p=$((p + tp))
-	f=$((f + tf))
-done < <(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/vm.log")
-if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-	f=1
-fi
-count vm "$p" "$f"
+count_vm vm $?
+
+# vm-6.1: the same suites with Debian 12's own 6.1 kernel as dom0 and domU
+run_layer vm-6.1 make -s GNTV3_KERNEL=6.1 vm-test
+count_vm vm-6.1 $?
+
+# dkms: the gntv3-dkms package installed here, built by DKMS for both
+# kernels, its gntv3.ko in a dom0 suite run (scripts/dkms-test.sh reports
+# each step as "dkms: NAME ok|FAIL")
+run_layer dkms bash scripts/dkms-test.sh
+p=$(grep -c '^dkms: .* ok$' "$LOGDIR/dkms.log")
+f=$(grep -c '^dkms: .* FAIL' "$LOGDIR/dkms.log")
+[ $((p + f)) -gt 0 ] || f=1
+count dkms "$p" "$f"
 
 # debug: as vm, on the KASAN/lockdep/kmemleak/fault injection kernel
 run_layer debug make -s debug-test
-debug_rc=$?
-p=0
-f=0
-while read -r tp tf; do
-	p=$((p + tp))
-	f=$((f + tf))
-done < <(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/debug.log")
-if [ "$debug_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-	f=1
-fi
-count debug "$p" "$f"
+count_vm debug $?
 
 echo
 echo "=== summary (logs in build/test/)"

@@ -14,7 +14,8 @@
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
-BUILD=build
+# GNTV3_BUILD: the build directory of the kernel series (the Makefile's BUILD)
+BUILD=${GNTV3_BUILD:-build}
 rc=0
 
 adds=(--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko")

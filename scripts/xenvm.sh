@@ -29,8 +29,9 @@
 # also needs an IOMMU (Xen panics without one): QEMU -M q35 -device amd-iommu
 # and Xen dom0=pvh iommu=1.  Every run prints "guests: dom0=T domu=T".
 #
-# Environment: GNTV3_CACHE (default <repo>/.cache, filled by scripts/deps.sh),
-# GNTV3_VM_DIR (default <repo>/build/vm), GNTV3_VM_TIMEOUT (300 s; --timeout wins),
+# Environment: GNTV3_CACHE (default <repo>/.cache, filled by scripts/deps.sh;
+# <repo>/.cache/linux-6.1 with GNTV3_KERNEL=6.1),
+# GNTV3_VM_DIR (default <repo>/build/vm, $GNTV3_BUILD/vm if set), GNTV3_VM_TIMEOUT (300 s; --timeout wins),
 # GNTV3_VM_SMP (2), GNTV3_VM_MEM (2048 MiB), GNTV3_VM_DOM0_MEM (1024M), GNTV3_VM_CPU (qemu64),
 # GNTV3_VM_POISON (the guest kernels' memory debugging, see POISON below; set it
 # empty to boot without, as make bench does),
@@ -50,8 +51,9 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 VMSRC=$REPO/scripts/vm
-CACHE=${GNTV3_CACHE:-$REPO/.cache}
-VMDIR=${GNTV3_VM_DIR:-$REPO/build/vm}
+# GNTV3_KERNEL=6.1 boots Debian 12's own kernel, from its own cache (scripts/deps.sh)
+CACHE=${GNTV3_CACHE:-$REPO/.cache$([ "${GNTV3_KERNEL:-6.12}" = 6.12 ] || echo "/linux-$GNTV3_KERNEL")}
+VMDIR=${GNTV3_VM_DIR:-${GNTV3_BUILD:-$REPO/build}/vm}
 XENVER=4.17
 SMP=${GNTV3_VM_SMP:-2}
 MEM=${GNTV3_VM_MEM:-2048}
@@ -183,10 +185,11 @@ base_image() {
     echo "$POISON" >"$stage/etc/vm/poison"
     cp "$envfile" "$stage/etc/vm/env"
     # Distro modules of the booted kernel, decompressed, flat: insmod /lib/modules/NAME.ko
+    # (6.12 ships NAME.ko.xz, 6.1 NAME.ko: xz -f copies what is not compressed)
     for m in $XEN_KMODS; do
         f=$(find "$KMODS/kernel/drivers/xen" -name "$m.ko*" | head -n1)
-        [ -n "$f" ] || die "$m.ko not found in $KMODS"
-        case $f in *.xz) xz -dc "$f" ;; *) cat "$f" ;; esac >"$stage/lib/modules/$m.ko"
+        [ -n "$f" ] || die "$m.ko* not found in $KMODS"
+        xz -dcf "$f" >"$stage/lib/modules/$m.ko"
     done
 }
 

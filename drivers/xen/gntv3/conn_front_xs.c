@@ -378,4 +378,3 @@ void gntv3_front_ring_down(struct gntv3_front *front)
 	cancel_work_sync(&c->ring_work);
 }
 EXPORT_SYMBOL_GPL(gntv3_front_ring_down);
-

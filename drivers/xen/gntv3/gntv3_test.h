@@ -17,7 +17,8 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#ifndef _UAPI_XEN_GNTV3_H
+/* its own macro: "make headers" renames the header's include guard */
+#ifndef GNTV3_IOC_MAGIC
 #error "include the /dev/gntv3 uapi header (xen/gntv3.h) first"
 #endif
 

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/dom0.sh - run the gntv3 kselftests in dom0.
+# dom0.sh - run the gntv3 kselftests in dom0.
 #
 # Sourced (busybox sh) by the guest's /init with /lib/vm.sh loaded, from
-#   scripts/xenvm.sh run --name selftest --dom0 tools/testing/selftests/gntv3/dom0.sh \
+#   scripts/xenvm.sh run --name selftest --dom0 <this file> \
 #       --add build/module/gntv3.ko:/lib/modules/gntv3.ko \
 #       --add build/selftests/gntv3_front:/bin/gntv3_front [--add ...gntv3_back...]
 #

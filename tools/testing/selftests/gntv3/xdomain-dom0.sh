@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/xdomain-dom0.sh - run gntv3_xdomain: dom0 as the
+# xdomain-dom0.sh - run gntv3_xdomain: dom0 as the
 # backend, a PV domU as the frontend.
 #
 # Sourced (busybox sh) by dom0's /init with /lib/vm.sh loaded, from
 #   scripts/xenvm.sh run --name selftest-xdomain \
-#       --dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
+#       --dom0 <this file> \
 #       --add build/module/gntv3.ko:/lib/modules/gntv3.ko \
 #       --add build/selftests/gntv3_xdomain:/bin/gntv3_xdomain \
 #       --domu tools/testing/selftests/gntv3/xdomain-domu.sh \

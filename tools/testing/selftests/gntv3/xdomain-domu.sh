@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/xdomain-domu.sh - the domU side of gntv3_xdomain.
+# xdomain-domu.sh - the domU side of gntv3_xdomain.
 #
 # Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded; the image
 # holds /lib/modules/gntv3.ko and /bin/gntv3-xpeer (see xdomain-dom0.sh).

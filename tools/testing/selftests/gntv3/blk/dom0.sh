@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/blk/dom0.sh - the gntv3 virtual disk pair
+# blk/dom0.sh - the gntv3 virtual disk pair
 # against a dom0 ramdisk, driven from dom0 (scripts/blk-test.sh).
 #
 # Sourced (busybox sh) by dom0's /init with /lib/vm.sh loaded.  The image
@@ -109,7 +109,8 @@ domu_sum() {
 check_pattern() {
 	local mine theirs
 	blk_cmd 300 verify "$2" "$1" || blk_fail "domU: pattern $1 through $2"
-	mine=$(/bin/gntv3_blkio verify /dev/ram0 "$1") || blk_fail "dom0: pattern $1 not in /dev/ram0"
+	mine=$(/bin/gntv3_blkio verify /dev/ram0 "$1") ||
+		blk_fail "dom0: pattern $1 not in /dev/ram0"
 	echo "dom0: $mine"
 	mine=$(echo "$mine" | grep -o "seed $1, checksum [0-9a-f]*")
 	theirs=$(domu_sum "$1")
@@ -252,7 +253,10 @@ done
 expect granted = "$(domu_stat buffers)"
 [ "$done1" -gt "$done0" ] ||
 	blk_fail "gntv3's back_done did not grow in dom0 ($done0 -> $done1)"
-blk_ok "revoked $(domu_stat revoked) buffers in $(domu_stat rounds) rounds ($(domu_stat busy) found in use, $(domu_stat no_buf) waits for a buffer), ring sent $(domu_stat ring_sent) acked $(domu_stat ring_acked), dom0 back_done $done0 -> $done1"
+blk_ok "revoked $(domu_stat revoked) buffers in $(domu_stat rounds) rounds" \
+	"($(domu_stat busy) found in use, $(domu_stat no_buf) waits for a buffer)," \
+	"ring sent $(domu_stat ring_sent) acked $(domu_stat ring_acked)," \
+	"dom0 back_done $done0 -> $done1"
 blk_pass
 
 # ------------------------------------------------------------------ stock vbd

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/blk/domu.sh - the domU side of the gntv3 disk
+# blk/domu.sh - the domU side of the gntv3 disk
 # tests (scripts/blk-test.sh).
 #
 # Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded.  Loads
@@ -94,7 +94,8 @@ blk_storm() {
 		n=$((n + 10))
 	done
 	p1=$(cat $dir/passes)
-	echo "domU: $n storm rounds in $(vm_since "$t0") s; writer/reader passes: $p0 before, $p1 at its end"
+	echo "domU: $n storm rounds in $(vm_since "$t0") s;" \
+		"writer/reader passes: $p0 before, $p1 at its end"
 	touch $dir/stop
 	wait
 	if [ -e $dir/failed ]; then
