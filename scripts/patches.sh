@@ -39,11 +39,11 @@ drivers/block/Kconfig drivers/block/Makefile"
 # each commit message is in body() below.
 X=drivers/xen/gntv3
 SERIES="01|xen/interface: add the grant table v3 ABI|include/xen/interface/grant_table_v3.h
-02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h include/uapi/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c
+02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h include/uapi/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c $X/trace.[ch]
 03|xen/gntv3: add the frontend: grant trees and grants|$X/frontend.c $X/grant.c $X/revoke.c
-04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c
+04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c $X/copy.c $X/transport_v1_copy.c
 05|xen/gntv3: add the revoke ring and the frontend/backend connection|$X/ring.[ch] $X/conn.[ch] $X/conn_front.[ch] $X/conn_front_xs.c $X/conn_back.c $X/xenbus.c
-06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|$X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c
+06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|$X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c $X/dev_copy.c
 07|block: add the gntv3 virtual disk pair|drivers/block/gntv3/*
 08|Documentation: gntv3: design, ABI, API, revoke ring, block pair, testing|Documentation/gntv3/*
 09|selftests/gntv3: add kselftests run in Xen domains|tools/testing/selftests/gntv3/* tools/testing/selftests/gntv3/.gitignore tools/testing/selftests/gntv3/blk/*
@@ -230,6 +230,17 @@ while IFS='|' read -r nn subject globs; do
 	{ echo "$subject"; echo; body "$nn"; echo; echo "Signed-off-by: $AUTHOR"; } |
 		g commit -q -F -
 done <<<"$SERIES"
+
+# Every file of the module is in some patch: a new file that no glob of
+# SERIES names would otherwise leave the series silently unbuildable.
+missing=()
+for f in $(git ls-files -- "$X" drivers/block/gntv3 Documentation/gntv3 \
+	tools/testing/selftests/gntv3 include/xen/gntv3.h \
+	include/uapi/xen/gntv3.h include/xen/interface/grant_table_v3.h); do
+	case $f in "$X"/compat/*) continue ;; esac
+	[ -e "$repo/$f" ] || missing+=("$f")
+done
+[ ${#missing[@]} -eq 0 ] || { echo "patches: in no patch: ${missing[*]}" >&2; exit 1; }
 
 # ------------------------------------------------------------ format-patch
 rm -rf "$OUT"
