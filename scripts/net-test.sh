@@ -16,6 +16,12 @@
 # .cache (scripts/deps.sh); the patched ones ("gntv3" in a combo) and
 # gntv3.ko from build/xen-net/ and build/module/ (make xen-net-modules).
 #
+# With --bench: paired rounds of stock_stock and gntv3_gntv3 (order
+# alternating), MTU 1500, without memory poisoning, then
+#   bench: net_real_<row> gntv3=<Mbit/s> stock=<Mbit/s> ratio=<r>
+# for dom0 -> domU and domU -> dom0, ratio = the median of the per-round
+# gntv3/stock ratios (NET_BENCH_ROUNDS, default 3; output build/net-bench/).
+#
 # Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
 # all four when build/xen-net/ holds the patched modules, else
 # stock_stock), NET_MTUS (default "1500 9000"), NET_BYTES (per stream,
@@ -31,8 +37,28 @@ CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KV=$(cat "$CACHE/kver")
 TESTS=$TOP/tools/testing/selftests/gntv3/net
 NET_DIR=$TOP/build/xen-net
-OUT=$TOP/build/net
 NAME=net
+bench=0
+case ${1:-} in
+--bench) bench=1; NAME=net-bench ;;
+"") ;;
+*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+esac
+OUT=$TOP/build/$NAME
+if [ "$bench" = 1 ]; then
+	# paired rounds, the order alternating (ABBA), MTU 1500, no poisoning
+	export GNTV3_VM_POISON=
+	NET_COMBOS=
+	for r in $(seq 1 "${NET_BENCH_ROUNDS:-3}"); do
+		if [ $((r % 2)) = 1 ]; then
+			NET_COMBOS="$NET_COMBOS stock_stock gntv3_gntv3"
+		else
+			NET_COMBOS="$NET_COMBOS gntv3_gntv3 stock_stock"
+		fi
+	done
+	NET_MTUS=${NET_MTUS:-1500}
+	NET_BYTES=${NET_BYTES:-16777216}
+fi
 if [ -z "${NET_COMBOS:-}" ]; then
 	if [ -s "$NET_DIR/xen-netfront.ko" ] && [ -s "$NET_DIR/xen-netback.ko" ]; then
 		NET_COMBOS="stock_stock gntv3_gntv3 gntv3_stock stock_gntv3"
@@ -44,7 +70,7 @@ NET_MTUS=${NET_MTUS:-1500 9000}
 NET_BYTES=${NET_BYTES:-8388608}
 
 CHECKS=
-for c in $NET_COMBOS; do
+for c in $(echo "$NET_COMBOS" | tr ' ' '\n' | awk 'NF && !seen[$0]++'); do
 	CHECKS="$CHECKS ${c}_link"
 	for m in $NET_MTUS; do
 		CHECKS="$CHECKS ${c}_mtu${m}_to_domu ${c}_mtu${m}_from_domu"
@@ -119,6 +145,43 @@ fi
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 echo "# net-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
 [ "$fail" = 0 ] || [ "$rc" -ne 0 ] || rc=1
+# rates DIR: "combo round Mbit/s" of each stream in direction DIR (send:
+# dom0 -> domU, recv: domU -> dom0), in console order
+rates() {
+	awk -v dir="$1" '
+		/^dom0: ===== netback / { combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
+		$1 == "dom0:" && $2 == "netstream:" && $3 == dir && $NF == "ok" {
+			print combo, round[combo], $(NF - 2) }' "$OUT/console.log"
+}
+# bench_row ROW DIR: the medians of each side and of the per-round ratios
+bench_row() {
+	rates "$2" | awk -v row="$1" '
+		function median(a, n,   i, j, t) {
+			for (i = 1; i <= n; i++)
+				for (j = i + 1; j <= n; j++)
+					if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		$1 == "gntv3_gntv3" { g[$2] = $3 }
+		$1 == "stock_stock" { s[$2] = $3 }
+		END {
+			for (r in g) if (r in s && s[r] > 0) {
+				n++; ratio[n] = g[r] / s[r]; gv[n] = g[r]; sv[n] = s[r]
+			}
+			if (!n) { print "bench: row " row " missing" > "/dev/stderr"; exit 1 }
+			printf "bench: %s gntv3=%.1f stock=%.1f ratio=%.3f\n", row,
+				median(gv, n), median(sv, n), median(ratio, n)
+			printf "#   %s: %d paired rounds, per-round ratios:", row, n
+			for (i = 1; i <= n; i++) printf " %.3f", ratio[i]
+			printf "\n"
+		}'
+}
+if [ "$bench" = 1 ]; then
+	echo "=== xen-netfront/xen-netback patched (gntv3) vs stock, TCP through the vif (QEMU TCG, Mbit/s,"
+	echo "=== $NET_BYTES bytes per stream, MTU $NET_MTUS; ratio: median of the per-round gntv3/stock ratios)"
+	bench_row net_real_dom0_to_domu send || rc=1
+	bench_row net_real_domu_to_dom0 recv || rc=1
+fi
 if [ "$rc" -ne 0 ]; then
 	tail -n 60 "$OUT/console.log" >&2
 	echo "net-test: FAILED (rc=$rc; console in ${OUT#"$TOP"/}/console.log)" >&2

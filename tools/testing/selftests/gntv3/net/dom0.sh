@@ -25,7 +25,8 @@
 #                      patched (the frontend's keys, netback's "RX and
 #                      TX over gntv3", its 256 TX buffers mapped), else
 #                      v1 (no keys, nothing mapped)
-#  <combo>_teardown    the domU destroyed, the vif and the backend
+#  <combo>_teardown    the domU destroyed while it sends to dom0, the
+#                      vif and the backend
 #                      directory gone, netback unloaded; gntv3's backend
 #                      half in dom0 holds no attachment, mapping, pending
 #                      unmap or leaked page
@@ -197,9 +198,19 @@ net_combo() {
 }
 
 net_teardown() {
-	local c=$1_teardown m=xen_netback i=0
-	[ -n "${DOMID:-}" ] && net_cmd 10 log
+	local c=$1_teardown m=xen_netback i=0 busy=
+	if [ -n "${DOMID:-}" ] && net_cmd 10 log; then
+		# destroyed in traffic: the domU is sending to us (guest TX)
+		/bin/gntv3_netstream recv 10.0.0.2 $NET_PORT $((NET_BYTES * 64)) 7 \
+			>/tmp/net-busy.log 2>&1 &
+		busy=$!
+		sleep 2
+	fi
 	vm_domu_destroy || { net_fail "$c" "xl destroy failed"; return 1; }
+	if [ -n "$busy" ]; then
+		kill "$busy" 2>/dev/null && echo "dom0: domU destroyed with a stream in flight"
+		wait "$busy" 2>/dev/null
+	fi
 	while [ -e "/sys/class/net/${VIF:-none}" ] && [ $i -lt 50 ]; do
 		sleep 0.2
 		i=$((i + 1))

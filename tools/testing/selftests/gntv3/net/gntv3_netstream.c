@@ -250,8 +250,8 @@ static int stream_recv(int fd, uint64_t bytes, uint64_t seed, struct ns_verdict 
 	if (s.bad != UINT64_MAX)
 		fprintf(stderr, "netstream: pattern mismatch at byte %" PRIu64 "\n", s.bad);
 	if (theirs != s.sum)
-		fprintf(stderr, "netstream: checksum: sender %016" PRIx64 ", received %016" PRIx64 "\n",
-			theirs, s.sum);
+		fprintf(stderr, "netstream: checksum: sender %016" PRIx64
+			", received %016" PRIx64 "\n", theirs, s.sum);
 	return xfer(fd, v, sizeof(*v), 1);
 }
 
@@ -270,7 +270,7 @@ static int serve(uint16_t port)
 
 	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 4)) {
-		perror("netstream: serve");
+		perror("netstream: listen");
 		return 1;
 	}
 	printf("netstream: serving on port %u\n", port);
@@ -350,7 +350,7 @@ static int client(int op, const char *host, uint16_t port, uint64_t bytes, uint6
 	return v.ok ? 0 : 1;
 }
 
-static int usage(void)
+static int print_usage(void)
 {
 	fprintf(stderr, "usage: gntv3_netstream serve PORT\n"
 		"       gntv3_netstream send|recv HOST PORT BYTES SEED\n");
@@ -362,10 +362,10 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		return serve((uint16_t)strtoul(argv[2], NULL, 0));
 	if (argc != 6)
-		return usage();
+		return print_usage();
 	if (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv"))
 		return client(!strcmp(argv[1], "send") ? NS_OP_TO_SERVER : NS_OP_FROM_SERVER,
 			      argv[2], (uint16_t)strtoul(argv[3], NULL, 0),
 			      strtoull(argv[4], NULL, 0), strtoull(argv[5], NULL, 0));
-	return usage();
+	return print_usage();
 }
