@@ -14,5 +14,7 @@ grep . /sys/kernel/debug/gntv3/transport
 # what a huge grant can use: the huge page sizes and the 1 GiB pages reserved
 echo "domU: cpu pdpe1gb: $(grep -qw pdpe1gb /proc/cpuinfo && echo yes || echo no)," \
     "hugepages: $(cd /sys/kernel/mm/hugepages 2>/dev/null &&
-        for d in hugepages-*; do printf '%s=%s ' "${d#hugepages-}" "$(cat "$d/nr_hugepages")"; done)"
+        for d in hugepages-*; do
+            printf '%s=%s ' "${d#hugepages-}" "$(cat "$d/nr_hugepages")"
+        done)"
 /bin/gntv3-xpeer -t "${GNTV3_XPEER_LIFETIME:-300}"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/net/dom0.sh - a real network link between
+# A real network link between
 # dom0 (xen-netback, a vif) and a PV domU (xen-netfront, eth0), driven
 # from dom0 (scripts/net-test.sh).
 #
@@ -105,7 +105,11 @@ net_link() {
 	local c=$1_link i=0
 	net_load_back "$2" || { net_fail "$c" "netback ($2) did not load"; return 1; }
 	vm_domu_create 'vif=["mac=00:16:3e:4e:33:02,script=/etc/vm/vif-gntv3"]' ||
-		{ net_fail "$c" "xl create with a vif failed"; cat /var/log/xen/vif-gntv3.log; return 1; }
+		{
+			net_fail "$c" "xl create with a vif failed"
+			cat /var/log/xen/vif-gntv3.log
+			return 1
+		}
 	DOMID=$(vm_domid)
 	DATA=/local/domain/$DOMID/data
 	VIF=vif$DOMID.0
@@ -142,8 +146,11 @@ net_mode() {
 	tx=$(xenstore-read "$fe/gntv3-tx-first" 2>/dev/null) || tx=
 	maps=$(net_back_stat mappings)
 	log=$(vm_dmesg_grep "$VIF: queue 0: RX and TX over gntv3" | tail -n 1)
-	echo "dom0: feature-gntv3 back=$(xenstore-read "$BE/feature-gntv3" 2>/dev/null || echo none)" \
-		"front gntv3-version=${ver:-none} gntv3-tx-first=${tx:-none}, $maps gntv3 mappings${log:+, $log}"
+	local feat
+	feat=$(xenstore-read "$BE/feature-gntv3" 2>/dev/null) || feat=none
+	echo "dom0: feature-gntv3 back=$feat" \
+		"front gntv3-version=${ver:-none} gntv3-tx-first=${tx:-none}," \
+		"$maps gntv3 mappings${log:+, $log}"
 	if [ "$2" = gntv3 ] && [ "$3" = gntv3 ]; then
 		[ -n "$ver" ] && [ -n "$tx" ] && [ -n "$log" ] && [ "$maps" -ge 256 ] ||
 			{ net_fail "$1" "gntv3 not negotiated by two patched ends"; return 1; }
@@ -160,17 +167,19 @@ net_stream() {
 	NET_SEED=$((NET_SEED + 1))
 	if [ "$NET_INJECT" = flip ]; then
 		# the domU's server flips too (domu.sh reads NET_INJECT)
-		out=$(NETSTREAM_FLIP=$((NET_BYTES / 2)) /bin/gntv3_netstream "$2" 10.0.0.2 $NET_PORT \
-			"$NET_BYTES" $NET_SEED 2>&1) || rc=$?
+		out=$(NETSTREAM_FLIP=$((NET_BYTES / 2)) /bin/gntv3_netstream "$2" \
+			10.0.0.2 $NET_PORT "$NET_BYTES" $NET_SEED 2>&1) || rc=$?
 	else
-		out=$(/bin/gntv3_netstream "$2" 10.0.0.2 $NET_PORT "$NET_BYTES" $NET_SEED 2>&1) || rc=$?
+		out=$(/bin/gntv3_netstream "$2" 10.0.0.2 $NET_PORT "$NET_BYTES" \
+			$NET_SEED 2>&1) || rc=$?
 	fi
 	echo "$out" | sed 's/^/dom0: /'
 	if [ $rc != 0 ] || ! echo "$out" | grep -q ' ok$'; then
 		net_fail "$1" "$(echo "$out" | tail -n 1)"
 	elif [ "$2" = send ] && [ "$NET_GNTV3" = 1 ] &&
 		[ $(($(net_back_stat copy_bytes) - b0)) -lt "$NET_BYTES" ]; then
-		net_fail "$1" "gntv3_copy() carried $(($(net_back_stat copy_bytes) - b0)) bytes, less than the stream"
+		b0=$(($(net_back_stat copy_bytes) - b0))
+		net_fail "$1" "gntv3_copy() carried $b0 bytes, less than the stream"
 	elif [ "$NET_GNTV3" = 0 ] && [ "$(net_back_stat copy_bytes)" != "$b0" ]; then
 		net_fail "$1" "gntv3_copy() used on a v1 link"
 	else
@@ -223,10 +232,15 @@ net_teardown() {
 	# nothing of the link left in gntv3's backend half
 	if [ -d /sys/module/gntv3 ]; then
 		grep -E '^(attachments|mappings|pages_mapped|unmap_pending|leaked|copy_errors):' \
-			/sys/kernel/debug/gntv3/back | tr '\n' ' ' | sed 's/^/dom0: gntv3 back: /;s/$/\n/'
+			/sys/kernel/debug/gntv3/back | tr '\n' ' ' |
+			sed 's/^/dom0: gntv3 back: /;s/$/\n/'
 		for k in attachments mappings pages_mapped unmap_pending leaked; do
 			[ "$(net_back_stat $k)" = 0 ] ||
-				{ net_fail "$c" "gntv3 $k is $(net_back_stat $k) after teardown"; return 1; }
+				{
+					k="$k is $(net_back_stat $k)"
+					net_fail "$c" "gntv3 $k after teardown"
+					return 1
+				}
 		done
 	fi
 	net_pass "$c"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/net/domu.sh - the domU side of the network
+# The domU side of the network
 # tests (scripts/net-test.sh).
 #
 # Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded.  The

@@ -263,7 +263,7 @@ static void set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int serve(uint16_t port)
+static int run_server(uint16_t port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -360,7 +360,7 @@ static int print_usage(void)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "serve"))
-		return serve((uint16_t)strtoul(argv[2], NULL, 0));
+		return run_server((uint16_t)strtoul(argv[2], NULL, 0));
 	if (argc != 6)
 		return print_usage();
 	if (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv"))

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/net/vif-gntv3.sh - the vif hotplug script
+# The vif hotplug script
 # of the network tests, installed in dom0 as /etc/vm/vif-gntv3 and named
 # in the domU's xl config (script=...).  Debian's vif-* scripts are bash
 # and want tools the busybox image lacks; this one does what the test
