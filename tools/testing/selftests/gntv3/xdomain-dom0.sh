@@ -38,6 +38,7 @@ check_zero() {
 vm_xen_modules || exit 1
 insmod "$GNTV3_KO" || { echo "dom0: insmod $GNTV3_KO failed"; exit 1; }
 [ -c /dev/gntv3 ] || { echo "dom0: no /dev/gntv3 after insmod"; exit 1; }
+grep . /sys/kernel/debug/gntv3/transport
 vm_toolstack_start || exit 1
 if ! vm_domu_start GNTV3-XPEER-READY; then
     vm_domu_destroy
