@@ -936,6 +936,14 @@ TEST_F(back, attach_forged_descriptor)
 	d->version = GNTV3_ABI_VERSION + 1;
 	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
 	fake_desc_init(d);
+	d->version = 0;
+	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	/* version 1 has the same layout: still attached to */
+	fake_desc_init(d);
+	d->version = 1;
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
+	ASSERT_EQ(0, _gntv3_detach(self->fd, b));
+	fake_desc_init(d);
 	d->flags = FAKE_TREE_F_V1 | 0x100;
 	EXPECT_ERRNO(EPROTO, _gntv3_attach(self->fd, SELF_DOMID, ref, &b));
 	/* a tree granting to another domain is no valid tree for us */
