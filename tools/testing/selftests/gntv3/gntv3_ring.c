@@ -375,15 +375,6 @@ TEST_F(ring, downgrade)
 }
 
 /* A backend that never answers: the grant dies, quarantined, not reused. */
-/* The module's transport is native (the hypervisor walks trees). */
-static int transport_native(int fd)
-{
-	struct gntv3_ioc_info info = { 0 };
-
-	return !_gntv3_info(fd, &info) &&
-	       info.transport == GNTV3_TRANSPORT_NATIVE;
-}
-
 /*
  * A backend that ignores revokes.  v1: the timeout leaves the grant dead
  * and quarantined, still readable by the backend, until it lets go.
@@ -398,7 +389,7 @@ TEST_F(ring, ignored_revoke_times_out)
 	long long ign = conn_stat("back_ignored"), to = conn_stat("timed_out");
 	long long forced = conn_stat("forced");
 	long long q0 = gntv3_debugfs_stat("quarantined");
-	int native = transport_native(self->fd);
+	int native = gntv3_native;
 	unsigned char *buf = gntv3_buf(2), rd[8];
 	struct gntv3_ioc_tree_stats ts;
 	struct gntv3_ioc_query q;
