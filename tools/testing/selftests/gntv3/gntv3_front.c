@@ -520,7 +520,9 @@ TEST_F_TIMEOUT(front, exhaust_v1_refs, 600)
 	__u64 total = 0, refs0, first, off;
 	void *buf;
 	int ret;
-	V1_ONLY("native trees use no v1 grant reference");
+
+	if (gntv3_native)
+		SKIP(return, "v1 transport only: native trees use no v1 grant reference");
 
 	/* The same pages serve every grant: only references run out. */
 	buf = gntv3_buf(max_chunk);

@@ -151,12 +151,6 @@ __attribute__((constructor)) static void gntv3_read_transport(void)
 	close(fd);
 }
 
-/* Skip a test of the v1 wire format (references, forged v1 trees). */
-#define V1_ONLY(why) do {						\
-	if (gntv3_native)						\
-		SKIP(return, "v1 transport only: " why);		\
-} while (0)
-
 /* v1 grant references a tree holds: none on native. */
 #define V1_REFS(n)	(gntv3_native ? 0 : (n))
 
