@@ -130,7 +130,7 @@ TEST_F(back, map_2m_both_ways)
 	char why[300];
 
 	if (gntv3_native)
-		SKIP(return, "v1 transport only: a native grantee maps a 2 MiB leaf piece by piece");
+		SKIP(return, "v1 transport only: native maps a 2 MiB leaf piecewise");
 
 	test_grant_alloc(self->tree, 0, 9, &id, &off);
 	EXPECT_EQ(0, id % 512);
