@@ -35,17 +35,19 @@ DEFINE_MUTEX(gntv3_backs_lock);
  * gntv3_back_attach() - attach to a frontend's grant tree
  * @frontend: the granting domain (our own domain id for loopback)
  * @tree_ref: the frontend's tree reference (gntv3_front_tree_ref()): the v1
- *	grant reference of its descriptor page, or INVALID_GRANT_REF for a
- *	tree the hypervisor walks (native transport)
+ *	grant reference of its descriptor page, or the hypervisor's handle of
+ *	a tree it walks (native transport)
  *
- * The transport of the tree (gntv3_transport_grantee()) opens it: v1 maps
- * the descriptor read-only and checks its magic, version, transport and
- * that it grants to us; native needs a hypervisor that walks trees.
+ * The transport this module uses (gntv3_transport_grantee()) opens it: v1
+ * maps the descriptor read-only and checks its magic, version (1 or 2,
+ * the same layout), transport and that it grants to us; native only
+ * remembers the handle, which the hypervisor checks at every map.
  *
  * Context: process context, may sleep.
- * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a native tree on a
- * hypervisor without grant table v3 (or a v1 reference naming a native
- * descriptor), -ENOENT if @tree_ref is not granted to us, -EPROTO for a
+ * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a v1 reference
+ * naming a native descriptor (or, native, a translated guest on a
+ * hypervisor that maps for PV guests only), -ENOENT if @tree_ref is not
+ * granted to us (native: handle 0), -EPROTO for a
  * malformed descriptor (reserved fields included) or one that grants to
  * another domain, -ENXIO if our own domain id is unknown, -ENOMEM.
  */

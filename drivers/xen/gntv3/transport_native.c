@@ -2,26 +2,28 @@
 /*
  * gntv3 native transport: the hypervisor walks grant trees itself.
  *
- * UNTESTED: no released hypervisor implements the GNTTABOP_v3_* sub-ops, so
- * this path has never run.  It is selected only when GNTTABOP_v3_query
- * succeeds at module load (or forced with transport=native, which then
- * fails to load on such a hypervisor).  It follows
+ * No released hypervisor implements the GNTTABOP_v3_* sub-ops; this runs
+ * on the project's own prototype (xen/patches, not upstream Xen;
+ * Documentation/gntv3/native.rst).  It is selected when GNTTABOP_v3_query
+ * reports every feature the module needs (or forced with transport=native,
+ * which fails to load otherwise).  It follows
  * <xen/interface/grant_table_v3.h>: entries hold frame numbers, the
- * descriptor page is registered with GNTTABOP_v3_register_tree and a grant
- * is taken back with GNTTABOP_v3_revoke.  A grant whose backend did not
- * answer a revoke in time is taken back with GNTTABOP_v3_revoke and a
- * scratch page, when the hypervisor offers GNTV3_FEAT_REVOKE_SCRATCH.
+ * descriptor page is registered with GNTTABOP_v3_register_tree, whose
+ * answer (the tree handle) names the tree in every later call and is the
+ * tree reference a backend attaches with.  A grant is ended with a
+ * cooperative GNTTABOP_v3_revoke; one whose backend did not answer a
+ * revoke in time is taken back with a forced one and a scratch page.
  *
- * Grantee half: the backend never reads the tree.  It attaches without a
- * reference (INVALID_GRANT_REF: the hypervisor knows the tree the frontend
- * registered for us) and maps ids with GNTTABOP_v3_map, which walks the
- * tree in the hypervisor; GNTTABOP_v3_unmap undoes one map.  Limits of
- * this first version, all UNTESTED like the rest of this file:
- *  - translated guests (PVH/HVM) only: a PV backend would also need the
- *    p2m bookkeeping gnttab_map_refs() does for v1 mappings;
+ * Grantee half: the backend never reads the tree.  It attaches with the
+ * handle and maps ids with GNTTABOP_v3_map, which walks the tree in the
+ * hypervisor; GNTTABOP_v3_unmap undoes one map.  Limits of this version:
+ *  - PV grantees only, as the prototype (GNTV3_FEAT_MAP_HVM is needed for
+ *    a translated one); the p2m is set up as gnttab_map_refs() does, see
+ *    native_p2m_set();
  *  - every id is mapped as its 4 KiB piece (GNTV3_SIZE_4K): the ABI does
- *    not tell the grantee a leaf's size, and a whole-superpage map needs
- *    a host range the hypervisor can map in one go;
+ *    not tell the grantee a leaf's size, and a one-element PV superpage
+ *    map needs 512 PTEs in one L1 table, which the attachment's pages are
+ *    not;
  *  - one GNTTABOP_v3_map call per batch, one GNTTABOP_v3_unmap per
  *    mapping.
  */
@@ -39,9 +41,6 @@
 
 #include "backend.h"
 #include "transport.h"
-
-/* GNTTABOP_v3_query succeeded at load: the hypervisor walks trees. */
-static bool native_probed;
 
 /* GNTV3_FEAT_* the hypervisor reported, valid once the probe succeeded. */
 static u32 native_features;
@@ -84,7 +83,6 @@ int gntv3_transport_probe(void)
 	    (q.features & GNTV3_NATIVE_NEEDS) != GNTV3_NATIVE_NEEDS)
 		return -EOPNOTSUPP;
 
-	native_probed = true;
 	native_features = q.features;
 	if (native_features & GNTV3_FEAT_REVOKE_SCRATCH)
 		native_scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);

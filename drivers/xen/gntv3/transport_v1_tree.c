@@ -273,6 +273,18 @@ static int gntv3_back_get_table(void *ctx, unsigned int level, u64 table_pte,
 }
 
 /*
+ * Descriptor versions we read: 1 and 2 have the same descriptor and tree
+ * layout (2 only added the tree handle of the native sub-ops, which a v1
+ * grantee never sees), so a frontend that still writes 1 keeps working,
+ * as the prototype hypervisor accepts both.  Anything else, older or newer,
+ * may mean a layout we do not know: -EPROTO, like any malformed descriptor.
+ */
+static bool gntv3_desc_version_ok(u16 version)
+{
+	return version >= 1 && version <= GNTV3_ABI_VERSION;
+}
+
+/*
  * Read the descriptor once per batch.  Returns the root word (0 for an
  * empty tree) in @root; drops the table cache on a generation change.
  */
@@ -283,7 +295,7 @@ int gntv3_back_read_desc(struct gntv3_back *back, u64 *root)
 	unsigned int i;
 
 	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
-	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
+	    !gntv3_desc_version_ok(READ_ONCE(d->version)) ||
 	    READ_ONCE(d->flags) != GNTV3_TREE_F_V1 ||
 	    READ_ONCE(d->grantee) != back->self)
 		goto bad;
@@ -359,7 +371,7 @@ static int gntv3_v1_check_desc(struct gntv3_back *back)
 	unsigned int i;
 
 	if (READ_ONCE(d->magic) != GNTV3_TREE_MAGIC ||
-	    READ_ONCE(d->version) != GNTV3_ABI_VERSION ||
+	    !gntv3_desc_version_ok(READ_ONCE(d->version)) ||
 	    (flags & ~GNTV3_TREE_F_V1))
 		goto bad;
 	/* as gntv3_back_read_desc() checks before every batch */

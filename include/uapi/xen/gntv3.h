@@ -52,8 +52,9 @@ struct gntv3_ioc_info {
  * @domid: IN: the backend domain the tree grants to
  * @flags: IN: must be zero
  * @tree: OUT: handle of the new tree
- * @tree_ref: OUT: v1 grant reference of the tree descriptor page, what a
- *	backend passes to GNTV3_IOC_ATTACH
+ * @tree_ref: OUT: what a backend passes to GNTV3_IOC_ATTACH: the v1 grant
+ *	reference of the tree descriptor page (v1 transport), or the tree
+ *	handle the hypervisor answered (native transport)
  * @pad: must be zero
  *
  * EINVAL for a reserved @domid (DOMID_SELF and above); ENOSPC when the file
@@ -154,10 +155,16 @@ struct gntv3_ioc_end {
  * @tree_ref: IN: the frontend's tree reference
  * @back: OUT: attachment handle
  *
+ * The module's transport says what @tree_ref is: v1, a grant reference of
+ * a descriptor page; native, a tree handle, which the hypervisor checks at
+ * each map (GNTV3_IOC_MAP answers an error for a handle naming no tree of
+ * @domid that grants to us).
+ *
  * EINVAL for a reserved @domid (DOMID_SELF and above); ENOENT if @tree_ref
- * is not granted to this domain; EPROTO if the page is not a valid tree
- * descriptor for this domain (bad magic, version or flags, a non-zero
- * reserved word, another grantee); EOPNOTSUPP for a native tree; ENXIO
+ * is not granted to this domain (native: 0); EPROTO if the page is not a
+ * valid tree descriptor for this domain (bad magic, a version other than 1
+ * or 2, bad flags, a non-zero reserved word, another grantee); EOPNOTSUPP
+ * for a v1 reference naming a native descriptor; ENXIO
  * when this domain's id is unknown; ENOSPC when the file holds 64
  * attachments already.
  */

@@ -38,6 +38,7 @@ check_zero() {
 vm_xen_modules || exit 1
 insmod "$GNTV3_KO" || { echo "dom0: insmod $GNTV3_KO failed"; exit 1; }
 [ -c /dev/gntv3 ] || { echo "dom0: no /dev/gntv3 after insmod"; exit 1; }
+grep . /sys/kernel/debug/gntv3/transport
 vm_toolstack_start || exit 1
 # The 1 GiB run (vm-test.sh, GNTV3_XD_1G=1, a PVH domU): a 1 GiB page
 # reserved at the domU's boot, memory around it, and room for 2^18 more
