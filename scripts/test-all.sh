@@ -15,7 +15,8 @@
 #            (scripts/intree-check.sh): 1 test per step
 #   vm       kselftests inside Xen VMs: the TAP totals of every suite
 #   debug    the dom0 suite and the fail-nth sweeps on the debug kernel
-#            (scripts/debug-test.sh): TAP totals, as vm
+#            (scripts/debug-test.sh): TAP totals, as vm; only with
+#            GNTV3_DEBUG_TIER=1
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -92,19 +93,23 @@ if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 fi
 count vm "$p" "$f"
 
-# debug: as vm, on the KASAN/lockdep/kmemleak/fault injection kernel
-run_layer debug make -s debug-test
-debug_rc=$?
-p=0
-f=0
-while read -r tp tf; do
-	p=$((p + tp))
-	f=$((f + tf))
-done < <(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/debug.log")
-if [ "$debug_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-	f=1
+# debug: as vm, on the KASAN/lockdep/kmemleak/fault injection kernel.
+# Only with GNTV3_DEBUG_TIER=1 for now: its cold kernel build has not yet
+# been shown to fit CI's 90 minutes next to the other layers.
+if [ "${GNTV3_DEBUG_TIER:-0}" = 1 ]; then
+	run_layer debug make -s debug-test
+	debug_rc=$?
+	p=0
+	f=0
+	while read -r tp tf; do
+		p=$((p + tp))
+		f=$((f + tf))
+	done < <(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*$/\1 \2/p' "$LOGDIR/debug.log")
+	if [ "$debug_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	count debug "$p" "$f"
 fi
-count debug "$p" "$f"
 
 echo
 echo "=== summary (logs in build/test/)"
