@@ -19,7 +19,8 @@
 #   dkms     the gntv3-dkms package on this machine (scripts/dkms-test.sh):
 #            1 test per step
 #   debug    the dom0 suite and the fail-nth sweeps on the debug kernel
-#            (scripts/debug-test.sh): TAP totals, as vm
+#            (scripts/debug-test.sh): TAP totals, as vm; only with
+#            GNTV3_DEBUG_TIER=1
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -116,9 +117,14 @@ f=$(grep -c '^dkms: .* FAIL' "$LOGDIR/dkms.log")
 [ $((p + f)) -gt 0 ] || f=1
 count dkms "$p" "$f"
 
-# debug: as vm, on the KASAN/lockdep/kmemleak/fault injection kernel
-run_layer debug make -s debug-test
-count_vm debug $?
+# debug: as vm, on the KASAN/lockdep/kmemleak/fault injection kernel.
+# Only with GNTV3_DEBUG_TIER=1 for now: its cold kernel build (74 min on
+# these loaded cores) has not been shown to fit CI's 90 minutes next to the
+# other layers.
+if [ "${GNTV3_DEBUG_TIER:-0}" = 1 ]; then
+	run_layer debug make -s debug-test
+	count_vm debug $?
+fi
 
 echo
 echo "=== summary (logs in build/test/)"
