@@ -67,8 +67,8 @@ done
 # 256 a frame).  dom0 needs more than 1 GiB of RAM: the test maps the leaf
 # with GNTV3_MAP_F_VMAP, and vmap() refuses more pages than the kernel has
 # RAM.  The domU gets 3 GiB (xdomain-dom0.sh), so QEMU 6 GiB.
-# Opt-in (GNTV3_VM_1G=1) until it passes: the grant is made, but dom0's
-# MAP of the leaf fails with EIO (see Documentation/gntv3/testing.rst).
+# Opt-in (GNTV3_VM_1G=1) until it passes: the grant is made, but the
+# backend refuses 1 GiB leaves (see Documentation/gntv3/testing.rst).
 if [ "${GNTV3_VM_1G:-0}" = 1 ]; then
 	GNTV3_VM_CPU=qemu64,+pdpe1gb GNTV3_VM_MEM=${GNTV3_VM_1G_MEM:-6144} GNTV3_VM_DOM0_MEM=1536M \
 	GNTV3_VM_XEN_ARGS="gnttab_max_frames=1024 gnttab_max_maptrack_frames=2048${GNTV3_VM_XEN_ARGS:+ $GNTV3_VM_XEN_ARGS}" \

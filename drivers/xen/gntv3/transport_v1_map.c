@@ -111,6 +111,8 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	}
 	if (res.first_id != id)
 		return -EINVAL;		/* inside a superpage: no sub-maps */
+	if (res.level > GNTV3_SIZE_2M)
+		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
 	gntv3_pte_decode(res.pte, &pi);
 	if (!pi.v1) {
 		gntv3_bad_entry();
