@@ -41,11 +41,10 @@ struct gntv3_back_notifier {
 };
 
 /*
- * Pages mapped by one gntv3_map() call at most: one 1 GiB superpage (or 512
- * of 2 MiB).  Bounds the op arrays (kvmalloc, 6 MiB of map ops at most) and
- * the time one batch holds back->lock.
+ * Pages mapped by one gntv3_map() call at most: 64 superpages of 2 MiB.
+ * Bounds the op arrays (kvmalloc) and the time one batch holds back->lock.
  */
-#define GNTV3_MAP_MAX_PAGES	BIT(18)
+#define GNTV3_MAP_MAX_PAGES	(64U << 9)
 
 /*
  * Freed mappings an attachment keeps for its next gntv3_map() (struct

@@ -34,8 +34,9 @@
  * writable map of a read-only one (a read-only leaf, or a writable leaf
  * over a read-only v1 grant), -EAGAIN for a grant being downgraded (map it
  * read-only once that is done), -EPROTO for a corrupt tree or descriptor
- * (-ELOOP for a table met twice), -E2BIG for too many pages, -ESHUTDOWN
- * while detaching, -ENOMEM, or another errno from Xen.
+ * (-ELOOP for a table met twice), -EOPNOTSUPP for a 1 GiB grant, -E2BIG
+ * for too many pages, -ESHUTDOWN while detaching, -ENOMEM, or another
+ * errno from Xen.
  */
 int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	      unsigned int nr, unsigned int flags,

@@ -357,7 +357,7 @@ static int gntv3_unmap_claim(struct gntv3_back *back,
  * gntv3_unmap_batch() - unmap many mappings of one attachment at once
  * @maps: @nr mappings from gntv3_map() of the same attachment, each listed
  *	once
- * @nr: number of mappings, 1 to GNTV3_MAP_MAX_PAGES (2^18)
+ * @nr: number of mappings, 1 to 32768 (64 superpages' worth of pages)
  * @done: completion of the mappings that are still in use, as for
  *	gntv3_unmap_async()
  * @data: NULL, or @nr pointers, the i-th passed to @done for the i-th

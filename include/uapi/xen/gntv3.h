@@ -207,8 +207,8 @@ struct gntv3_ioc_detach {
  * or a writable leaf over a read-only v1 grant; EAGAIN for a grant being
  * downgraded (map it read-only once that is done); EPROTO or ELOOP for a
  * malformed tree (a corrupt descriptor or table entry, a table loop);
- * E2BIG for a batch of more than 2^18 pages (one 1 GiB grant); ENOSPC
- * when the file would map more than 2^18 pages.
+ * EOPNOTSUPP for a 1 GiB grant; E2BIG for a batch of more than 32768
+ * pages; ENOSPC when the file would map more than 2^18 pages.
  */
 struct gntv3_ioc_map {
 	__u32 back;
