@@ -101,11 +101,19 @@ count_vm() {
 	fi
 	count "$1" "$p" "$f"
 }
+# make test runs the PV/PV and PVH/PVH pairings of the cross-domain suites
+# (both halves of either kind); make vm-test alone runs all four.  The two
+# mixed pairings cost about 25 minutes more under TCG, which CI's 90
+# minutes do not leave.  GNTV3_VM_TYPES overrides either.
+: "${GNTV3_VM_TYPES:=pv/pv pvh/pvh}"
+export GNTV3_VM_TYPES
 run_layer vm make -s vm-test
 count_vm vm $?
 
 # vm-6.1: the same suites with Debian 12's own 6.1 kernel as dom0 and domU
-run_layer vm-6.1 make -s GNTV3_KERNEL=6.1 vm-test
+# (PV/PV only: the guest types are the hypervisor's business, not the
+# kernel version's, and are covered on 6.12 above)
+run_layer vm-6.1 make -s GNTV3_KERNEL=6.1 GNTV3_VM_TYPES=pv/pv vm-test
 count_vm vm-6.1 $?
 
 # dkms: the gntv3-dkms package installed here, built by DKMS for both
