@@ -296,8 +296,11 @@ blk_cmd 30 loop xvda "$S" 60 || blk_fail "starting the I/O loop"
 sleep 3
 vm_domu_destroy >/dev/null
 blk_ok "domU destroyed during I/O"
+# the backend device leaves (libxl tears down what the domain's device
+# directory names, or blkback unregisters when its frontend vanished)
 i=0
-while [ "$(xenstore-read "$BE/state" 2>/dev/null)" = 4 ]; do
+while [ -e "/sys/bus/xen-backend/devices/vbd-$D-51712" ] &&
+      [ "$(xenstore-read "$BE/state" 2>/dev/null)" = 4 ]; do
 	i=$((i + 1))
 	[ $i -lt 300 ] || blk_fail "the backend stays Connected to a destroyed domU"
 	sleep 0.2
