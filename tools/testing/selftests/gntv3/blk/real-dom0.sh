@@ -155,7 +155,7 @@ vbd_attach() {
 	if [ "$fe" = patched ]; then
 		echo "$line" | grep -q "grants: $want" ||
 			blk_fail "the frontend does not say 'grants: $want'"
-	elif echo "$line" | grep -q "grants:"; then
+	elif echo "$line" | grep -q "; grants:"; then
 		blk_fail "the stock frontend is not the stock one: $line"
 	fi
 	if [ "$want" = gntv3 ]; then
