@@ -155,7 +155,7 @@ vbd_attach() {
 	if [ "$fe" = patched ]; then
 		echo "$line" | grep -q "grants: $want" ||
 			blk_fail "the frontend does not say 'grants: $want'"
-	elif echo "$line" | grep -q "grants:"; then
+	elif echo "$line" | grep -q "; grants:"; then
 		blk_fail "the stock frontend is not the stock one: $line"
 	fi
 	if [ "$want" = gntv3 ]; then
@@ -296,8 +296,11 @@ blk_cmd 30 loop xvda "$S" 60 || blk_fail "starting the I/O loop"
 sleep 3
 vm_domu_destroy >/dev/null
 blk_ok "domU destroyed during I/O"
+# the backend device leaves (libxl tears down what the domain's device
+# directory names, or blkback unregisters when its frontend vanished)
 i=0
-while [ "$(xenstore-read "$BE/state" 2>/dev/null)" = 4 ]; do
+while [ -e "/sys/bus/xen-backend/devices/vbd-$D-51712" ] &&
+      [ "$(xenstore-read "$BE/state" 2>/dev/null)" = 4 ]; do
 	i=$((i + 1))
 	[ $i -lt 300 ] || blk_fail "the backend stays Connected to a destroyed domU"
 	sleep 0.2
