@@ -251,39 +251,20 @@ void *gntv3_back_notifier_data(struct gntv3_back *back,
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids)
 {
+	struct gntv3_map_priv *mp;
 	bool busy;
 
 	mutex_lock(&back->lock);
-	busy = gntv3_back_range_mapped_locked(back, first, nr_ids);
+	/* raised and dropped under @back->lock by the unmap work */
+	busy = atomic_read(&back->in_done) != 0;
+	list_for_each_entry(mp, &back->maps, node) {
+		if (busy)
+			break;
+		busy = mp->pub.id < first + nr_ids &&
+		       first < mp->pub.id + mp->pub.nr_pages;
+	}
 	mutex_unlock(&back->lock);
 	return busy;
-}
-
-/**
- * gntv3_back_range_mapped_locked() - gntv3_back_range_mapped() for a
- * caller that holds @back's lock
- * @back: the attachment, with its lock held
- * @first: first id of the range
- * @nr_ids: its length
- *
- * For &gntv3_back_notifier.mappings_gone, which is called under the lock.
- *
- * Return: as gntv3_back_range_mapped().
- */
-bool gntv3_back_range_mapped_locked(struct gntv3_back *back,
-				    gntv3_id_t first, u64 nr_ids)
-{
-	struct gntv3_map_priv *mp;
-
-	lockdep_assert_held(&back->lock);
-	/* raised and dropped under @back->lock by the unmap work */
-	if (atomic_read(&back->in_done))
-		return true;
-	list_for_each_entry(mp, &back->maps, node)
-		if (mp->pub.id < first + nr_ids &&
-		    first < mp->pub.id + mp->pub.nr_pages)
-			return true;
-	return false;
 }
 
 /**

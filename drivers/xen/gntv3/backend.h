@@ -308,8 +308,6 @@ int gntv3_back_set_notifier(struct gntv3_back *back,
 			    const struct gntv3_back_notifier *ops, void *data);
 void *gntv3_back_notifier_data(struct gntv3_back *back,
 			       const struct gntv3_back_notifier *ops);
-bool gntv3_back_range_mapped_locked(struct gntv3_back *back,
-				    gntv3_id_t first, u64 nr_ids);
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids);
 void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,

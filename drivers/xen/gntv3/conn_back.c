@@ -21,18 +21,15 @@
  * gntv3 asks the attachment whether the range is still mapped
  * (gntv3_back_range_mapped()) each time some of its mappings went away
  * (the mappings_gone event of struct gntv3_back_notifier, once the owner
- * was told; the ACK is then sent from that event, in the unmap's
- * completion, whenever our lock is free) and, in case the owner unmaps
- * some other way, polls it with a backoff (1 ms doubling to 64 ms), and
- * ACKs with GNTST_okay once none overlaps the range any more: for a
- * revoke and, on
+ * was told) and, in case the owner unmaps some other way, polls it
+ * with a backoff (1 ms doubling to 64 ms), and ACKs with GNTST_okay once
+ * none overlaps the range any more: for a revoke and, on
  * the v1 transport, for a downgrade too (v1 entries cannot change mode
  * while mapped).  A request waits as long as that takes; the frontend's
  * timeout decides what happens meanwhile.  With the debugfs knob
  * back_ignore_revokes set, requests are dropped unanswered instead.
  *
- * Lock order: a connection's lock, then its attachment's back->lock; the
- * mappings_gone event, called under back->lock, only ever tries ours.
+ * Lock order: a connection's lock, then its attachment's back->lock.
  * Revoke handlers are called with neither held.  The attachment (attach.c)
  * knows us only through the struct gntv3_back_notifier we hand down.
  */
@@ -59,7 +56,6 @@
 #include "internal.h"
 #include "retry.h"
 #include "ring.h"
-#include "trace.h"
 
 /* Polling of a pending request: 1, 2, 4, ... ms, then every 64 ms. */
 static const struct gntv3_retry_policy gntv3_bconn_poll = {
@@ -244,32 +240,24 @@ static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
 
 /* ---- requests ---- */
 
-/*
- * ACK every pending request whose range has no mapping left; under
- * bc->lock and, when @back_locked, the attachment's lock too (the
- * mappings_gone notifier).  Returns true while requests remain.
- */
-static bool gntv3_bconn_ack_unmapped(struct gntv3_bconn *bc, bool back_locked)
+static void gntv3_bconn_poll_work(struct work_struct *work)
 {
+	struct gntv3_bconn *bc = container_of(to_delayed_work(work),
+					      struct gntv3_bconn, poll);
 	struct gntv3_bconn_req *req, *tmp;
 	struct gntv3_ring_msg ack;
-	bool notify = false, mapped;
+	bool notify = false;
 
+	mutex_lock(&bc->lock);
+	if (!bc->connected)
+		goto out;
 	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
-		mapped = back_locked ?
-			gntv3_back_range_mapped_locked(bc->back, req->msg.id,
-						       req->msg.nr_ids) :
-			gntv3_back_range_mapped(bc->back, req->msg.id,
-						req->msg.nr_ids);
-		if (mapped)
+		if (gntv3_back_range_mapped(bc->back, req->msg.id,
+					    req->msg.nr_ids))
 			continue;
 		gntv3_ring_make_ack(&req->msg, GNTST_okay, &ack);
 		if (!gntv3_ring_put_ack(&bc->ring, &ack))
 			notify = true;
-		trace_gntv3_revoke_ack(bc->frontend, req->msg.id,
-				       req->msg.nr_ids,
-				       req->msg.op == GNTV3_RING_OP_DOWNGRADE,
-				       GNTST_okay);
 		bc->done++;
 		atomic64_inc(&gntv3_conn_cnt.back_done);
 		list_del(&req->node);
@@ -278,18 +266,7 @@ static bool gntv3_bconn_ack_unmapped(struct gntv3_bconn *bc, bool back_locked)
 	}
 	if (notify)
 		notify_remote_via_irq(bc->irq);
-	return !list_empty(&bc->reqs);
-}
-
-static void gntv3_bconn_poll_work(struct work_struct *work)
-{
-	struct gntv3_bconn *bc = container_of(to_delayed_work(work),
-					      struct gntv3_bconn, poll);
-
-	mutex_lock(&bc->lock);
-	if (!bc->connected)
-		goto out;
-	if (!gntv3_bconn_ack_unmapped(bc, false)) {
+	if (list_empty(&bc->reqs)) {
 		bc->poll_round = 0;
 	} else {
 		queue_delayed_work(gntv3_conn_wq(), &bc->poll,
@@ -302,33 +279,19 @@ out:
 }
 
 /*
- * &gntv3_back_notifier.mappings_gone: check the pending requests now, and
- * ACK from right here, the unmap's completion, when we can: the revoke
- * round trip then has no workqueue hop and no poll timer between the
- * unmap and its ACK.  Called with the attachment's lock held, which keeps
- * @bc alive: detach clears the notifier under it before it tells us it is
- * detaching, and we cancel the poll only then.
- *
- * @bc's own lock comes before the attachment's (lock order at the top of
- * this file), so it is only tried here, never waited for: if someone
- * holds it (the ring work taking new requests, or a poll), the poll is
- * kicked to run at once instead, as it always was.  @nr_reqs is read
- * without it; a kick missed that way leaves the request to the poll.
+ * &gntv3_back_notifier.mappings_gone: check the pending requests now.
+ * Called with the attachment's lock held, which keeps @bc alive: detach
+ * clears the notifier under it before it tells us it is detaching, and we
+ * cancel the poll only then.  @bc's own lock comes before the
+ * attachment's, so @nr_reqs is read without it; a kick missed that way
+ * leaves the request to the poll.
  */
 static void gntv3_bconn_mappings_gone(struct gntv3_back *back, void *data)
 {
 	struct gntv3_bconn *bc = data;
 
-	if (!READ_ONCE(bc->nr_reqs))
-		return;
-	if (!mutex_trylock(&bc->lock)) {
+	if (READ_ONCE(bc->nr_reqs))
 		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
-		return;
-	}
-	/* what is left stays with the poll, which is scheduled already */
-	if (bc->connected)
-		gntv3_bconn_ack_unmapped(bc, true);
-	mutex_unlock(&bc->lock);
 }
 
 static void gntv3_bconn_nack(struct gntv3_bconn *bc,
@@ -379,8 +342,6 @@ static int gntv3_bconn_take_reqs(struct gntv3_bconn *bc,
 			continue;
 		}
 		r->msg = m;
-		trace_gntv3_revoke_req(bc->frontend, m.id, m.nr_ids,
-				       m.op == GNTV3_RING_OP_DOWNGRADE, 0);
 		list_add_tail(&r->node, &bc->reqs);
 		WRITE_ONCE(bc->nr_reqs, bc->nr_reqs + 1);
 		todo[n++] = m;
@@ -428,6 +389,8 @@ static void gntv3_bconn_ring_work(struct work_struct *work)
 	}
 	n = gntv3_bconn_take_reqs(bc, todo);
 	acks = gntv3_bconn_take_acks(bc);
+	if (n > 0)
+		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
 	xen_irq_lateeoi(bc->irq, n < 0 && !acks ? XEN_EOI_FLAG_SPURIOUS : 0);
 	mutex_unlock(&bc->lock);
 
