@@ -56,6 +56,7 @@
 #include "internal.h"
 #include "retry.h"
 #include "ring.h"
+#include "trace.h"
 
 /* Polling of a pending request: 1, 2, 4, ... ms, then every 64 ms. */
 static const struct gntv3_retry_policy gntv3_bconn_poll = {
@@ -258,6 +259,10 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 		gntv3_ring_make_ack(&req->msg, GNTST_okay, &ack);
 		if (!gntv3_ring_put_ack(&bc->ring, &ack))
 			notify = true;
+		trace_gntv3_revoke_ack(bc->frontend, req->msg.id,
+				       req->msg.nr_ids,
+				       req->msg.op == GNTV3_RING_OP_DOWNGRADE,
+				       GNTST_okay);
 		bc->done++;
 		atomic64_inc(&gntv3_conn_cnt.back_done);
 		list_del(&req->node);
@@ -342,6 +347,8 @@ static int gntv3_bconn_take_reqs(struct gntv3_bconn *bc,
 			continue;
 		}
 		r->msg = m;
+		trace_gntv3_revoke_req(bc->frontend, m.id, m.nr_ids,
+				       m.op == GNTV3_RING_OP_DOWNGRADE, 0);
 		list_add_tail(&r->node, &bc->reqs);
 		WRITE_ONCE(bc->nr_reqs, bc->nr_reqs + 1);
 		todo[n++] = m;
