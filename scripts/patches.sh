@@ -43,7 +43,7 @@ SERIES="01|xen/interface: add the grant table v3 ABI|include/xen/interface/grant
 03|xen/gntv3: add the frontend: grant trees and grants|$X/frontend.c $X/grant.c $X/revoke.c
 04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c $X/copy.c $X/transport_v1_copy.c
 05|xen/gntv3: add the revoke ring and the frontend/backend connection|$X/ring.[ch] $X/conn.[ch] $X/conn_front.[ch] $X/conn_front_xs.c $X/conn_back.c $X/xenbus.c
-06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|$X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c $X/dev_copy.c
+06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|$X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c $X/dev_copy.c $X/dev_conn.c
 07|block: add the gntv3 virtual disk pair|drivers/block/gntv3/*
 08|Documentation: gntv3: design, ABI, API, revoke ring, block pair, testing|Documentation/gntv3/*
 09|selftests/gntv3: add kselftests run in Xen domains|tools/testing/selftests/gntv3/* tools/testing/selftests/gntv3/.gitignore tools/testing/selftests/gntv3/blk/*

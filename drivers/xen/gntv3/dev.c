@@ -8,8 +8,9 @@
  * gntv3_file and released when it is closed, that is when the last
  * descriptor is closed and the last mmap() of it unmapped.  Every ioctl goes
  * through one table (gntv3_ioctl_ops), which copies its argument in and
- * checks its pads; the backend handlers are in dev_back.c, the test-only
- * ones in dev_test.c.
+ * checks its pads; the backend handlers are in dev_back.c, the connection
+ * ones in dev_conn.c, COPY in dev_copy.c and the test-only ones in
+ * dev_test.c.
  *
  * Errors of the frontend ioctls, beyond -EFAULT for an unreadable or
  * unwritable argument (a result that cannot be written back undoes the
@@ -573,36 +574,8 @@ static int gntv3_dev_end_ioctl(struct gntv3_ucmd *ucmd)
 }
 
 /* ------------------------------------------------------------------------
- * Connection and revocation
+ * Revocation (the connection ioctls are in dev_conn.c)
  */
-
-static int gntv3_dev_connect(struct gntv3_ucmd *ucmd)
-{
-	struct gntv3_ioc_connect *arg = ucmd->cmd;
-	struct gntv3_front *front;
-	int ret;
-
-	front = gntv3_dev_front_lock(ucmd->file, arg->tree);
-	if (!front)
-		return -ENOENT;
-	ret = gntv3_front_connect(front, arg->devid);
-	mutex_unlock(&ucmd->file->lock);
-	return ret;
-}
-
-static int gntv3_dev_disconnect(struct gntv3_ucmd *ucmd)
-{
-	struct gntv3_ioc_tree *arg = ucmd->cmd;
-	struct gntv3_front *front;
-	int ret;
-
-	front = gntv3_dev_front_lock(ucmd->file, arg->tree);
-	if (!front)
-		return -ENOENT;
-	ret = gntv3_front_disconnect(front);
-	mutex_unlock(&ucmd->file->lock);
-	return ret;
-}
 
 /*
  * The wait for the backend's answer happens under file->lock, which keeps
@@ -643,34 +616,6 @@ out:
 	if (ret < 0)
 		return ret;
 	arg->result = ret;
-	return gntv3_ucmd_respond(ucmd, sizeof(*arg));
-}
-
-static int gntv3_dev_conn_info(struct gntv3_ucmd *ucmd)
-{
-	struct gntv3_ioc_conn_info *arg = ucmd->cmd;
-	struct gntv3_conn_info info;
-	struct gntv3_front *front;
-	int ret;
-
-	front = gntv3_dev_front_lock(ucmd->file, arg->tree);
-	if (!front)
-		return -ENOENT;
-	ret = gntv3_front_conn_info(front, &info);
-	mutex_unlock(&ucmd->file->lock);
-	if (ret)
-		return ret;
-	arg->state = info.state;
-	arg->peer_state = info.peer_state;
-	arg->connected = info.connected;
-	arg->ring_ref = info.ring_ref;
-	arg->evtchn = info.evtchn;
-	arg->sent = info.sent;
-	arg->acked = info.acked;
-	arg->nacked = info.nacked;
-	arg->timed_out = info.timed_out;
-	arg->malformed = info.malformed;
-	arg->resets = info.resets;
 	return gntv3_ucmd_respond(ucmd, sizeof(*arg));
 }
 

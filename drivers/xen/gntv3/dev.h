@@ -89,6 +89,13 @@ int gntv3_dev_ioc_unmap_batch(struct gntv3_ucmd *ucmd);
 
 /* GNTV3_IOC_COPY, implemented in dev_copy.c. */
 int gntv3_dev_ioc_copy(struct gntv3_ucmd *ucmd);
+
+/* The frontend's connection ioctls, implemented in dev_conn.c. */
+int gntv3_dev_connect(struct gntv3_ucmd *ucmd);
+int gntv3_dev_disconnect(struct gntv3_ucmd *ucmd);
+int gntv3_dev_conn_info(struct gntv3_ucmd *ucmd);
+
+/* The backend's connection ioctls, implemented in dev_back.c. */
 int gntv3_dev_ioc_back_connect(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_back_notify(struct gntv3_ucmd *ucmd);
 int gntv3_dev_ioc_back_conn_info(struct gntv3_ucmd *ucmd);
