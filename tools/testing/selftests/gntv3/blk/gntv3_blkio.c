@@ -11,6 +11,9 @@
  *                                 MODE: seqread, seqwrite (1 MiB),
  *                                 randread, randwrite (4 KiB); prints
  *                                 "blkio-result: NAME ROW MB/s"
+ *   gntv3_blkio bench-mib DEV NAME MODE MIB
+ *                                 the same, but a fixed amount: exactly
+ *                                 MIB MiB, however long it takes
  *
  * The pattern is a fixed list of extents (2 MiB-aligned 2 MiB writes, a
  * 3 MiB write the block layer must split, 1 MiB, 4 KiB, 512 B and odd
@@ -209,8 +212,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Time MODE through @fd: for @secs seconds (and at least 8 I/Os) if @total
+ * is 0, else exactly @total bytes.  Random offsets come from a fixed seed,
+ * so every run visits the same blocks in the same order.
+ */
 static int cmd_bench(int fd, void *buf, const char *name, const char *mode,
-		     double secs)
+		     double secs, uint64_t total)
 {
 	int wr = !strcmp(mode, "seqwrite") || !strcmp(mode, "randwrite");
 	int seq = !strcmp(mode, "seqread") || !strcmp(mode, "seqwrite");
@@ -225,6 +233,11 @@ static int cmd_bench(int fd, void *buf, const char *name, const char *mode,
 	}
 	row = seq ? (wr ? "blk_seq_1m_write" : "blk_seq_1m_read") :
 		    (wr ? "blk_rand_4k_write" : "blk_rand_4k_read");
+	if (total % bs) {
+		fprintf(stderr, "blkio: %" PRIu64 " bytes is no whole number of %" PRIu64
+			"-byte I/Os\n", total, bs);
+		return 2;
+	}
 	memset(buf, 0xa5, bs);
 	t0 = now();
 	do {
@@ -238,7 +251,7 @@ static int cmd_bench(int fd, void *buf, const char *name, const char *mode,
 			return 1;
 		ops++;
 		t = now() - t0;
-	} while (t < secs || ops < 8);
+	} while (total ? ops * bs < total : t < secs || ops < 8);
 	printf("blkio-result: %s %s %.2f MB/s (%" PRIu64 " x %" PRIu64 " bytes in %.2f s)\n",
 	       name, row, ops * bs / t / 1e6, ops, bs, t);
 	return 0;
@@ -247,15 +260,17 @@ static int cmd_bench(int fd, void *buf, const char *name, const char *mode,
 int main(int argc, char **argv)
 {
 	void *buf;
-	int fd, rc, wr;
+	int fd, rc, wr, bench;
 
-	if (argc < 4 || (!strcmp(argv[1], "bench") && argc != 6)) {
-		fprintf(stderr, "usage: %s write|verify DEV SEED | bench DEV NAME MODE SECS\n",
-			argv[0]);
+	bench = argc > 1 && (!strcmp(argv[1], "bench") ||
+			     !strcmp(argv[1], "bench-mib"));
+	if (argc < 4 || (bench && argc != 6)) {
+		fprintf(stderr, "usage: %s write|verify DEV SEED | bench DEV NAME MODE SECS |\n"
+			"       bench-mib DEV NAME MODE MIB\n", argv[0]);
 		return 2;
 	}
 	wr = !strcmp(argv[1], "write") ||
-	     (!strcmp(argv[1], "bench") && strstr(argv[4], "write"));
+	     (bench && strstr(argv[4], "write"));
 	fd = open_dev(argv[2], wr);
 	if (fd < 0)
 		return 1;
@@ -267,7 +282,10 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "verify"))
 		rc = cmd_verify(fd, buf, strtoull(argv[3], NULL, 0));
 	else if (!strcmp(argv[1], "bench"))
-		rc = cmd_bench(fd, buf, argv[3], argv[4], atof(argv[5]));
+		rc = cmd_bench(fd, buf, argv[3], argv[4], atof(argv[5]), 0);
+	else if (!strcmp(argv[1], "bench-mib"))
+		rc = cmd_bench(fd, buf, argv[3], argv[4], 0,
+			       strtoull(argv[5], NULL, 0) * MIB);
 	else
 		rc = 2;
 	if (wr && !rc && fsync(fd)) {

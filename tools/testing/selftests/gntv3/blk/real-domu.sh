@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The domU side of the
-# xen-blkfront/xen-blkback on gntv3 tests (scripts/blk-real-test.sh).
+# xen-blkfront/xen-blkback on gntv3 tests (scripts/blk-real-test.sh) and
+# bench (scripts/bench-blk-real.sh).
 #
 # Sourced (busybox sh) by the domU's /init with /lib/vm.sh loaded.  Loads
 # gntv3, prints BLK-DOMU-UP, then runs dom0's commands (data/blk-cmd ->
@@ -21,6 +22,9 @@
 #   loopwait SECS        wait (SECS s at most) for the loop to end; print
 #                        its passes and whether one failed; fails only if
 #                        it did not end in time
+#   bench DEV NAME MODE MIB  gntv3_blkio bench-mib: MIB MiB of MODE
+#                        (seqread, seqwrite, randread, randwrite), O_DIRECT,
+#                        timed (make bench: bench-real-dom0.sh)
 #   exit                 answer, then end this script
 
 vm_xen_modules || exit 1
@@ -105,6 +109,7 @@ while :; do
 	disk) blk_wait_dev "$2" 1 ;;
 	gone) blk_wait_dev "$2" 0 ;;
 	write|verify) blkio "$1" "$2" "$3" "${4:-}" ;;
+	bench) /bin/gntv3_blkio bench-mib "/dev/$2" "$3" "$4" "$5" ;;
 	loop)
 		rm -f $LOOP.res
 		blk_loop "$2" "$3" "$4" &
