@@ -11,8 +11,11 @@
 # within the run), min=/max= the extremes of those ratios.  The revoke rows (revoke_4k, revoke_2m) are per grant, and there
 # gntv3= is the revoke round trip (request -> the backend unmaps -> ACK) of
 # one mapped grant of that size and stock= a plain stock map+unmap of the
-# same size, so ratio = revoke round trip / map+unmap.  Fails if the run
-# failed or any row is missing.
+# same size, so ratio = revoke round trip / map+unmap.  Then the block
+# rows: scripts/blk-test.sh --bench (bench: blk_*) and
+# scripts/bench-blk-real.sh (bench: blk_real_*, MB/s, with a nopersist=
+# column), each a VM run of its own.  Fails if a run failed or any row is
+# missing.
 #
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
 # row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
@@ -69,4 +72,8 @@ fi
 
 # The block rows: the gntv3 disk pair against xen-blkfront/xen-blkback.
 bash scripts/blk-test.sh --bench || rc=1
+# The blk_real rows, a VM run of their own: Linux's xen-blkfront/xen-blkback
+# with patches/xen-blk (gntv3) against Debian's, with and without
+# persistent grants.  Fails if a row is missing.
+bash scripts/bench-blk-real.sh || rc=1
 exit "$rc"
