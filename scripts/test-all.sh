@@ -101,12 +101,11 @@ count_vm() {
 	fi
 	count "$1" "$p" "$f"
 }
-# make test runs the PV/PV and PV/PVH pairings of the cross-domain suites
-# (a PV backend with a PV and a PVH frontend); make vm-test alone runs all
-# four: the mixed pairings cost about 25 minutes under TCG, and the PVH
-# dom0 runs were last shown to pass on one branch only (testing.rst,
-# "What runs where").  GNTV3_VM_TYPES overrides either.
-: "${GNTV3_VM_TYPES:=pv/pv pv/pvh}"
+# make test runs the PV/PV pairing of the cross-domain suites; make
+# vm-test alone runs all four.  Runs with a PVH guest failed 3 times in 13
+# on December 4 with faults outside gntv3 (QEMU 7.2's nested SVM under
+# TCG: testing.rst, "What runs where").  GNTV3_VM_TYPES overrides either.
+: "${GNTV3_VM_TYPES:=pv/pv}"
 # The real network pair (net-test.sh) fails with two patched ends since
 # its TX patches (net.rst): make vm-test runs it, make test does not
 # until it passes.  GNTV3_NET=1 puts it back.
