@@ -38,7 +38,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 
 export GNTV3_CACHE := $(CACHE)
 
-.PHONY: all deps modules modules-clean check lint docs-check intree-check \
+.PHONY: bench-regress all deps modules modules-clean check lint docs-check intree-check \
 	selftests vm-test debug-test demo test bench clean xen-proto xen-test \
 	xen-blk xen-blk-series deps-6.1 deb dkms-test patches
 
@@ -112,6 +112,11 @@ demo: deps modules
 
 bench: modules
 	bash scripts/bench.sh
+
+# bench-regress REV=<commit>: this tree's gntv3 against the one at REV, in
+# one VM, loads alternating, each against the stock grant API of its load.
+bench-regress: modules
+	bash scripts/bench-regress.sh $(REV)
 
 # Linux 6.12's xen-blkfront/xen-blkback on gntv3 (patches/xen-blk/):
 # xen-blk-series prints the series as one mbox for "git am"; xen-blk applies
