@@ -12,7 +12,8 @@
  * answer (the tree handle) names the tree in every later call and is the
  * tree reference a backend attaches with.  A grant is ended with a
  * cooperative GNTTABOP_v3_revoke; one whose backend did not answer a
- * revoke in time is taken back with a forced one and a scratch page.
+ * revoke in time is taken back with a forced one and a scratch page.  A
+ * superpage that is not machine-contiguous is granted as 4 KiB leaves.
  *
  * Grantee half: the backend never reads the tree.  It attaches with the
  * handle and maps ids with GNTTABOP_v3_map, which walks the tree in the
@@ -28,6 +29,7 @@
  *    mapping.
  */
 
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -110,74 +112,148 @@ static int native_status(int rc, s16 status)
 /*
  * A superpage leaf names the first frame of a run that must be contiguous
  * and aligned in the frame space the hypervisor sees (machine frames for a
- * PV guest), and the hypervisor must support the size.
+ * PV guest), and the hypervisor must support the size.  True when @folio,
+ * whose first frame is @first, can be one leaf.
  */
-static int native_check_folio(struct folio *folio, xen_pfn_t first)
+static bool native_one_leaf(struct folio *folio, xen_pfn_t first)
 {
 	unsigned int nr = folio_nr_pages(folio);
 	unsigned int i;
 	u32 feat;
 
 	if (nr == 1)
-		return 0;
+		return true;
 
 	feat = nr == (1U << GNTV3_SIZE_ORDER(GNTV3_SIZE_2M)) ?
 		GNTV3_FEAT_SUPERPAGE_2M : GNTV3_FEAT_SUPERPAGE_1G;
-	if (!(native_features & feat))
-		return -EOPNOTSUPP;
-	if (first & (nr - 1))
-		return -EINVAL;
+	if (!(native_features & feat) || (first & (nr - 1)))
+		return false;
 	for (i = 1; i < nr; i++)
 		if (xen_page_to_gfn(folio_page(folio, i)) != first + i)
-			return -EINVAL;
-	return 0;
+			return false;
+	return true;
 }
 
+static u64 native_piece_frame(struct folio *folio, unsigned int i)
+{
+	return GNTV3_PTE_FRAME(xen_page_to_gfn(folio_page(folio, i)));
+}
+
+/*
+ * A superpage the hypervisor cannot take as one leaf (a PV guest's folio
+ * is contiguous in pseudo-physical frames only, and making it contiguous
+ * in machine frames needs xen_create_contiguous_region(), which modules
+ * cannot call) is granted as 4 KiB leaves under its consecutive ids: the
+ * backend maps it piece by piece either way (native_map()), and each piece
+ * is revoked on its own (native_revoke_pieces()).
+ */
 static int native_grant(domid_t domid, struct folio *folio, bool ro,
 			struct gntv3_xgrant *xg)
 {
 	xen_pfn_t first = xen_page_to_gfn(&folio->page);
-	int rc;
+	unsigned int nr = folio_nr_pages(folio);
 
 	/* The access mode lives in the leaf entry (W bit) only. */
-	rc = native_check_folio(folio, first);
-	if (rc)
-		return rc;
+	xg->live = NULL;
+	xg->split = !native_one_leaf(folio, first);
+	if (xg->split) {
+		xg->live = bitmap_zalloc(nr, GFP_KERNEL);
+		if (!xg->live)
+			return -ENOMEM;
+		bitmap_fill(xg->live, nr);
+	}
 
 	xg->frame = GNTV3_PTE_FRAME(first);
-	xg->nr_pieces = folio_nr_pages(folio);
-	xg->nr_live = xg->nr_pieces;
+	xg->nr_pieces = nr;
+	xg->nr_live = nr;
 	xg->nr_refs = 0;
-	xg->live = NULL;
 	return 0;
+}
+
+/* GNTTABOP_v3_revoke elements per hypercall for the pieces of a split grant */
+#define NATIVE_REVOKE_BATCH	16
+
+/*
+ * GNTTABOP_v3_revoke of every live piece of @xg (every leaf: one, or
+ * nr_pieces of a split grant), with @scratch (or GNTV3_NO_SCRATCH) and
+ * @flags.  Unless downgrading, the pieces the hypervisor answered
+ * GNTST_okay for are no longer live.  Returns 0 when every piece
+ * succeeded, else the first error (-EBUSY while the backend maps a piece).
+ */
+static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
+				struct gntv3_xgrant *xg, u64 scratch,
+				u16 flags)
+{
+	struct gnttab_v3_revoke ops[NATIVE_REVOKE_BATCH];
+	unsigned int idx[NATIVE_REVOKE_BATCH];
+	bool downgrade = flags & GNTV3_REVOKE_DOWNGRADE;
+	unsigned int i = 0, n, k;
+	int rc, err = 0;
+
+	if (!xg->split) {
+		struct gnttab_v3_revoke op = {
+			.id = id, .tree = tree, .scratch_gfn = scratch,
+			.grantee = domid, .flags = flags,
+		};
+
+		rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
+		rc = native_status(rc, op.status);
+		if (!rc && !downgrade)
+			xg->nr_live = 0;
+		return rc;
+	}
+	if (!xg->live)		/* every piece ended already */
+		return 0;
+
+	while (i < xg->nr_pieces) {
+		for (n = 0; n < NATIVE_REVOKE_BATCH && i < xg->nr_pieces; i++) {
+			if (!test_bit(i, xg->live))
+				continue;
+			ops[n] = (struct gnttab_v3_revoke) {
+				.id = id + i, .tree = tree,
+				.scratch_gfn = scratch, .grantee = domid,
+				.flags = flags,
+			};
+			idx[n++] = i;
+		}
+		if (!n)
+			break;
+		rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, ops, n);
+		if (rc)
+			return rc;
+		for (k = 0; k < n; k++) {
+			rc = native_status(0, ops[k].status);
+			if (rc) {
+				err = err ?: rc;
+			} else if (!downgrade) {
+				__clear_bit(idx[k], xg->live);
+				xg->nr_live--;
+			}
+		}
+		cond_resched();
+	}
+	if (!xg->nr_live) {
+		bitmap_free(xg->live);
+		xg->live = NULL;
+	}
+	return err;
 }
 
 static bool native_end(domid_t domid, u32 tree, gntv3_id_t id,
 		       struct gntv3_xgrant *xg)
 {
-	struct gnttab_v3_revoke op = {
-		.id = id,
-		.tree = tree,
-		.scratch_gfn = GNTV3_NO_SCRATCH,
-		.grantee = domid,
-	};
-	int rc;
-
 	if (!xg->nr_live)
 		return true;
-
 	/* Without a scratch frame this fails while the backend maps @id. */
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
-	if (native_status(rc, op.status))
-		return false;
-
-	xg->nr_live = 0;
-	return true;
+	native_revoke_pieces(domid, tree, id, xg, GNTV3_NO_SCRATCH, 0);
+	return !xg->nr_live;
 }
 
 /* Only the tree tells the hypervisor about a grant: nothing to take back. */
 static bool native_abort(struct gntv3_xgrant *xg)
 {
+	bitmap_free(xg->live);
+	xg->live = NULL;
 	xg->nr_live = 0;
 	return true;
 }
@@ -243,40 +319,20 @@ static int native_unregister_tree(domid_t domid, u32 tree)
 static int native_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
 			    struct folio *folio, struct gntv3_xgrant *xg)
 {
-	struct gnttab_v3_revoke op = {
-		.id = id,
-		.tree = tree,
-		.scratch_gfn = GNTV3_NO_SCRATCH,
-		.grantee = domid,
-		.flags = GNTV3_REVOKE_DOWNGRADE,
-	};
-	int rc;
-
 	if (!(native_features & GNTV3_FEAT_DOWNGRADE))
 		return -EOPNOTSUPP;
 	/* Fails with GNTST_eagain while a writable mapping exists. */
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
-	return native_status(rc, op.status);
+	return native_revoke_pieces(domid, tree, id, xg, GNTV3_NO_SCRATCH,
+				    GNTV3_REVOKE_DOWNGRADE);
 }
 
 static int native_revoke_scratch(domid_t domid, u32 tree, gntv3_id_t id,
 				 struct gntv3_xgrant *xg)
 {
-	struct gnttab_v3_revoke op = {
-		.id = id,
-		.tree = tree,
-		.grantee = domid,
-	};
-	int rc;
-
 	if (!native_scratch)
 		return -EOPNOTSUPP;
-	op.scratch_gfn = xen_page_to_gfn(native_scratch);
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
-	rc = native_status(rc, op.status);
-	if (!rc)
-		xg->nr_live = 0;
-	return rc;
+	return native_revoke_pieces(domid, tree, id, xg,
+				    xen_page_to_gfn(native_scratch), 0);
 }
 
 /* ---- grantee half ---- */
@@ -509,6 +565,7 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.grant		= native_grant,
 	.end		= native_end,
 	.abort		= native_abort,
+	.piece_frame	= native_piece_frame,
 	.page_alloc	= native_page_alloc,
 	.page_release	= native_page_release,
 	.tree_ref	= native_tree_ref,
