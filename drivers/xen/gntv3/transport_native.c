@@ -26,11 +26,14 @@
  *    map needs 512 PTEs in one L1 table, which the attachment's pages are
  *    not;
  *  - one GNTTABOP_v3_map call per batch, one GNTTABOP_v3_unmap per
- *    mapping.
+ *    mapping;
+ *  - the prototype has no GNTTABOP_v3_copy: a copy maps each op's frame,
+ *    copies with the CPU and unmaps (native_copy()).
  */
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -557,6 +560,79 @@ static void native_unmap(struct gntv3_map_priv **mps, unsigned int nr,
 	}
 }
 
+/*
+ * Grant copy without a copy sub-op (the prototype has none): map the
+ * frame of @op read-only (from the peer) or writable (to it) at the
+ * linear-map address of @page, a page of the attachment's cache, copy
+ * through that address and unmap.  No p2m entry is needed: nothing but
+ * this CPU copy reaches the frame.  Returns the op's status; sets @leaked
+ * when the unmap failed and @page must never be used again.
+ */
+static int native_copy_one(struct gntv3_back *back, struct page *page,
+			   const struct gntv3_copy_op *o, bool *leaked)
+{
+	bool from = o->dir == GNTV3_COPY_FROM_PEER;
+	struct gnttab_v3_map op = { };
+	void *peer, *ours;
+	int rc;
+
+	native_op_fill(&op, back, o->id, gntv3_kaddr(page),
+		       from ? GNTV3_MAP_READONLY : 0);
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, &op, 1);
+	if (rc)
+		return rc;
+	rc = gntv3_gnttab_errno(op.status);
+	if (rc)
+		return rc;
+
+	peer = page_address(page) + o->offset;
+	ours = kmap_local_page(o->page) + o->page_offset;
+	if (from)
+		memcpy(ours, peer, o->len);
+	else
+		memcpy(peer, ours, o->len);
+	kunmap_local(ours);
+
+	if (!native_unmap_one(gntv3_kaddr(page), op.handle)) {
+		*leaked = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int native_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
+		       unsigned int nr)
+{
+	struct page *page = NULL;
+	unsigned int i;
+	bool leaked;
+	int rc;
+
+	for (i = 0; i < nr; i++) {
+		if (!page) {
+			rc = gntv3_pages_get(back, &page, 1);
+			if (rc) {
+				/* none tried yet: fail the call as a whole */
+				if (!i)
+					return rc;
+				ops[i].status = rc;
+				continue;
+			}
+		}
+		leaked = false;
+		ops[i].status = native_copy_one(back, page, &ops[i], &leaked);
+		if (leaked) {
+			/* still maps a foreign frame: never reused */
+			atomic64_inc(&gntv3_back_cnt.leaked);
+			page = NULL;
+		}
+		cond_resched();
+	}
+	if (page)
+		gntv3_pages_put(back, &page, 1);
+	return 0;
+}
+
 const struct gntv3_transport_ops gntv3_transport_native = {
 	.name		= GNTV3_XS_TRANSPORT_NATIVE,
 	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
@@ -577,4 +653,5 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.tree_close	= native_tree_close,
 	.map		= native_map,
 	.unmap		= native_unmap,
+	.copy		= native_copy,
 };
