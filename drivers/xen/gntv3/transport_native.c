@@ -464,6 +464,11 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	struct page **pages;
 	int rc, hrc = -EINVAL;
 
+	/* beyond any tree: the hypervisor would only say "not granted" */
+	for (i = 0; i < nr; i++)
+		if (ids[i] >> GNTV3_ID_BITS)
+			return -ERANGE;
+
 	ops = kvcalloc(nops, sizeof(*ops), GFP_KERNEL);
 	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL);
 	if (!ops || !pages) {
@@ -576,6 +581,8 @@ static int native_copy_one(struct gntv3_back *back, struct page *page,
 	void *peer, *ours;
 	int rc;
 
+	if (o->id >> GNTV3_ID_BITS)
+		return -ERANGE;
 	native_op_fill(&op, back, o->id, gntv3_kaddr(page),
 		       from ? GNTV3_MAP_READONLY : 0);
 	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, &op, 1);
