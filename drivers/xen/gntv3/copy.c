@@ -33,19 +33,19 @@ static bool gntv3_copy_op_valid(const struct gntv3_copy_op *op)
  *
  * Resolves every op's grant id through the tree, then copies all of them
  * with one batch of grant copy operations (v1: GNTTABOP_copy on the
- * backing v1 references).  Ops fail one by one: an op whose id does not
- * resolve or whose copy Xen refuses gets a negative @status and the others
- * are still copied.  Nothing stays mapped afterwards; a revoke of the
- * range needs no unmap.
+ * backing v1 references; native, whose hypervisor has no copy sub-op yet:
+ * each op's frame mapped, copied by the CPU and unmapped).  Ops fail one
+ * by one: an op whose id does not resolve or whose copy Xen refuses gets
+ * a negative @status and the others are still copied.  Nothing stays
+ * mapped afterwards; a revoke of the range needs no unmap.
  *
  * Context: process context, may sleep.
  * Return: 0 when every op was tried (see each @status); or, with no op
  * tried and every @status left alone, -EINVAL for bad arguments (a NULL
  * pointer, @nr out of range, an op without a page, an empty range or one
  * past its frame, an unknown direction), -EOPNOTSUPP when the tree's
- * transport cannot copy (native: the prototype hypervisor has no copy
- * sub-op yet), -ESHUTDOWN while detaching, -ENOMEM, -EPROTO for a corrupt
- * descriptor.
+ * transport cannot copy, -ESHUTDOWN while detaching, -ENOMEM, -EPROTO for
+ * a corrupt descriptor.
  */
 int gntv3_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
 	       unsigned int nr)

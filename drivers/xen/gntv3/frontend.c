@@ -25,6 +25,7 @@
 #include <linux/export.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <linux/sched.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <asm/barrier.h>
@@ -240,7 +241,8 @@ static bool gntv3_grant_end_access(struct gntv3_front *front,
 	unsigned int refs = g->xg.nr_refs;
 	bool ended;
 
-	if (g->installed)
+	/* A split grant's leaves may have been in the tree for a while. */
+	if (g->installed || g->xg.split)
 		ended = gntv3_transport->end(front->backend, front->tree_ref,
 					     g->first_id, &g->xg);
 	else
@@ -263,19 +265,87 @@ void gntv3_front_free_ids(struct gntv3_front *front, gntv3_id_t first,
 				    front->backend, first, first + nr - 1, rc);
 }
 
-/* Forget the leaf and the ids of @g. */
+/* A split 1 GiB grant has 2^18 leaves: let others run now and then. */
+static void gntv3_leaf_resched(unsigned int i)
+{
+	if (i % GNTV3_PTES_PER_TABLE == GNTV3_PTES_PER_TABLE - 1)
+		cond_resched();
+}
+
+/* Leaves of @g: one, or one per 4 KiB piece of a split grant. */
+static unsigned int gntv3_grant_nr_leaves(const struct gntv3_grant *g)
+{
+	return g->xg.split ? g->xg.nr_pieces : 1;
+}
+
+/* Change the flags of every leaf of @g, see gntv3_tree_update(). */
+static int gntv3_grant_update(struct gntv3_front *front,
+			      struct gntv3_grant *g, unsigned int set,
+			      unsigned int clear)
+{
+	unsigned int i, n = gntv3_grant_nr_leaves(g);
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		rc = gntv3_tree_update(&front->tree, g->first_id + i, set,
+				       clear);
+		gntv3_leaf_resched(i);
+	}
+	return rc;
+}
+
+/* Remove the first @n leaves of @g from the tree. */
+static void gntv3_grant_remove(struct gntv3_front *front,
+			       struct gntv3_grant *g, unsigned int n)
+{
+	struct gntv3_leaf leaf;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = gntv3_tree_remove(&front->tree, g->first_id + i, &leaf);
+		if (rc)
+			pr_err_ratelimited("domain %u: cannot remove grant %#llx (%d)\n",
+					   front->backend, g->first_id + i, rc);
+		gntv3_leaf_resched(i);
+	}
+}
+
+/*
+ * Put the leaves of @g, of GNTV3_SIZE_* @size, in the tree: one leaf, or
+ * one 4 KiB leaf per piece of a split grant (all or none).
+ */
+static int gntv3_grant_install(struct gntv3_front *front,
+			       struct gntv3_grant *g, int size,
+			       unsigned int flags)
+{
+	unsigned int i;
+	int rc;
+
+	if (!g->xg.split)
+		return gntv3_tree_install(&front->tree, g->first_id, size,
+					  g->xg.frame, flags, g);
+	for (i = 0; i < g->xg.nr_pieces; i++) {
+		rc = gntv3_tree_install(&front->tree, g->first_id + i,
+					GNTV3_SIZE_4K,
+					gntv3_transport->piece_frame(g->folio, i),
+					flags, g);
+		if (rc) {
+			gntv3_grant_remove(front, g, i);
+			return rc;
+		}
+		gntv3_leaf_resched(i);
+	}
+	return 0;
+}
+
+/* Forget the leaves and the ids of @g. */
 static void gntv3_grant_uninstall(struct gntv3_front *front,
 				  struct gntv3_grant *g)
 {
-	struct gntv3_leaf leaf;
-	int rc;
-
 	if (!g->installed)
 		return;
-	rc = gntv3_tree_remove(&front->tree, g->first_id, &leaf);
-	if (rc)
-		pr_err_ratelimited("domain %u: cannot remove grant %#llx (%d)\n",
-				   front->backend, g->first_id, rc);
+	gntv3_grant_remove(front, g, gntv3_grant_nr_leaves(g));
 	gntv3_front_free_ids(front, g->first_id, 1ULL << g->order);
 	g->installed = false;
 }
@@ -328,7 +398,7 @@ int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g)
 	int rc;
 
 	/* Tell the backend first: no new mapping from now on. */
-	rc = gntv3_tree_update(&front->tree, g->first_id, GNTV3_TREE_REVOKED, 0);
+	rc = gntv3_grant_update(front, g, GNTV3_TREE_REVOKED, 0);
 	if (rc)
 		pr_err_ratelimited("domain %u: cannot mark grant %#llx revoked (%d)\n",
 				   front->backend, g->first_id, rc);
@@ -372,8 +442,8 @@ int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
 	front->nr_refs += g->xg.nr_refs;
 	list_add_tail(&g->node, &front->grants);
 
-	rc = gntv3_tree_install(&front->tree, id, size, g->xg.frame,
-				ro ? GNTV3_TREE_RO : GNTV3_TREE_RW, g);
+	rc = gntv3_grant_install(front, g, size,
+				 ro ? GNTV3_TREE_RO : GNTV3_TREE_RW);
 	if (rc)
 		goto err_end;
 
@@ -437,12 +507,11 @@ int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
 		rc = 1;
 	} else {
 		if (downgrade)
-			rc = gntv3_tree_update(&front->tree, id,
-					       GNTV3_TREE_DOWNGRADE,
-					       GNTV3_TREE_RW);
+			rc = gntv3_grant_update(front, g, GNTV3_TREE_DOWNGRADE,
+						GNTV3_TREE_RW);
 		else
-			rc = gntv3_tree_update(&front->tree, id,
-					       GNTV3_TREE_REVOKED, 0);
+			rc = gntv3_grant_update(front, g, GNTV3_TREE_REVOKED,
+						0);
 		if (!rc) {
 			g->state = GNTV3_STATE_REVOKING;
 			*nr_ids = 1U << g->order;
@@ -495,8 +564,7 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 	if (downgrade && acked) {
 		if (!ops->downgrade(front->backend, front->tree_ref, id,
 				    g->folio, &g->xg)) {
-			gntv3_tree_update(&front->tree, id, 0,
-					  GNTV3_TREE_DOWNGRADE);
+			gntv3_grant_update(front, g, 0, GNTV3_TREE_DOWNGRADE);
 			g->readonly = true;
 			g->state = GNTV3_STATE_ACTIVE;
 			mutex_unlock(&front->lock);

@@ -41,8 +41,14 @@ struct page;
  * @nr_live: frames whose access has not ended yet
  * @nr_refs: grant references the grant holds (v1: one per live frame;
  *	native: none), for the per-tree statistics
- * @live: v1 with @nr_pieces > 1: bitmap of the frames whose access has not
- *	ended yet; NULL otherwise
+ * @live: with @nr_pieces > 1 on v1, or @split: bitmap of the frames whose
+ *	access has not ended yet; NULL otherwise
+ * @split: the folio is granted as @nr_pieces 4 KiB leaves under
+ *	consecutive ids, each naming its own frame
+ *	(&gntv3_transport_ops.piece_frame), instead of one superpage leaf
+ *	naming @frame (native: a superpage that is not contiguous and
+ *	aligned in machine frames, or of a size the hypervisor does not
+ *	take)
  *
  * Filled by &gntv3_transport_ops.grant, owned by the frontend's grant record
  * afterwards.
@@ -53,6 +59,7 @@ struct gntv3_xgrant {
 	unsigned int nr_live;
 	unsigned int nr_refs;
 	unsigned long *live;
+	bool split;
 };
 
 /**
@@ -74,7 +81,11 @@ struct gntv3_xgrant {
  *	freed).  Returns true when no frame is left live; @xg's bookkeeping is
  *	then freed too.  Safe to call again after false.
  * @abort: as @end, for a grant whose leaf never reached the tree (its
- *	install failed), so the hypervisor never learnt about it
+ *	install failed), so the hypervisor never learnt about it; a @split
+ *	grant, whose leaves may have been in the tree for a while, is ended
+ *	with @end instead
+ * @piece_frame: FRAME and B bits of the 4 KiB leaf of piece @i of a @split
+ *	grant of @folio.  NULL when the transport never splits (v1).
  * @page_alloc: allocate a zeroed page and grant it read-only to @domid (for
  *	table pages and the descriptor).  Returns 0 and fills @page and @frame
  *	(FRAME and B bits of an entry naming it), or a negative errno.  The
@@ -131,6 +142,7 @@ struct gntv3_transport_ops {
 	bool (*end)(domid_t domid, u32 tree, gntv3_id_t id,
 		    struct gntv3_xgrant *xg);
 	bool (*abort)(struct gntv3_xgrant *xg);
+	u64 (*piece_frame)(struct folio *folio, unsigned int i);
 	int (*page_alloc)(domid_t domid, struct page **page, u64 *frame);
 	bool (*page_release)(struct page *page);
 	grant_ref_t (*tree_ref)(struct page *desc);

@@ -12,7 +12,8 @@
  * answer (the tree handle) names the tree in every later call and is the
  * tree reference a backend attaches with.  A grant is ended with a
  * cooperative GNTTABOP_v3_revoke; one whose backend did not answer a
- * revoke in time is taken back with a forced one and a scratch page.
+ * revoke in time is taken back with a forced one and a scratch page.  A
+ * superpage that is not machine-contiguous is granted as 4 KiB leaves.
  *
  * Grantee half: the backend never reads the tree.  It attaches with the
  * handle and maps ids with GNTTABOP_v3_map, which walks the tree in the
@@ -25,10 +26,14 @@
  *    map needs 512 PTEs in one L1 table, which the attachment's pages are
  *    not;
  *  - one GNTTABOP_v3_map call per batch, one GNTTABOP_v3_unmap per
- *    mapping.
+ *    mapping;
+ *  - the prototype has no GNTTABOP_v3_copy: a copy maps each op's frame,
+ *    copies with the CPU and unmaps (native_copy()).
  */
 
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -110,74 +115,148 @@ static int native_status(int rc, s16 status)
 /*
  * A superpage leaf names the first frame of a run that must be contiguous
  * and aligned in the frame space the hypervisor sees (machine frames for a
- * PV guest), and the hypervisor must support the size.
+ * PV guest), and the hypervisor must support the size.  True when @folio,
+ * whose first frame is @first, can be one leaf.
  */
-static int native_check_folio(struct folio *folio, xen_pfn_t first)
+static bool native_one_leaf(struct folio *folio, xen_pfn_t first)
 {
 	unsigned int nr = folio_nr_pages(folio);
 	unsigned int i;
 	u32 feat;
 
 	if (nr == 1)
-		return 0;
+		return true;
 
 	feat = nr == (1U << GNTV3_SIZE_ORDER(GNTV3_SIZE_2M)) ?
 		GNTV3_FEAT_SUPERPAGE_2M : GNTV3_FEAT_SUPERPAGE_1G;
-	if (!(native_features & feat))
-		return -EOPNOTSUPP;
-	if (first & (nr - 1))
-		return -EINVAL;
+	if (!(native_features & feat) || (first & (nr - 1)))
+		return false;
 	for (i = 1; i < nr; i++)
 		if (xen_page_to_gfn(folio_page(folio, i)) != first + i)
-			return -EINVAL;
-	return 0;
+			return false;
+	return true;
 }
 
+static u64 native_piece_frame(struct folio *folio, unsigned int i)
+{
+	return GNTV3_PTE_FRAME(xen_page_to_gfn(folio_page(folio, i)));
+}
+
+/*
+ * A superpage the hypervisor cannot take as one leaf (a PV guest's folio
+ * is contiguous in pseudo-physical frames only, and making it contiguous
+ * in machine frames needs xen_create_contiguous_region(), which modules
+ * cannot call) is granted as 4 KiB leaves under its consecutive ids: the
+ * backend maps it piece by piece either way (native_map()), and each piece
+ * is revoked on its own (native_revoke_pieces()).
+ */
 static int native_grant(domid_t domid, struct folio *folio, bool ro,
 			struct gntv3_xgrant *xg)
 {
 	xen_pfn_t first = xen_page_to_gfn(&folio->page);
-	int rc;
+	unsigned int nr = folio_nr_pages(folio);
 
 	/* The access mode lives in the leaf entry (W bit) only. */
-	rc = native_check_folio(folio, first);
-	if (rc)
-		return rc;
+	xg->live = NULL;
+	xg->split = !native_one_leaf(folio, first);
+	if (xg->split) {
+		xg->live = bitmap_zalloc(nr, GFP_KERNEL);
+		if (!xg->live)
+			return -ENOMEM;
+		bitmap_fill(xg->live, nr);
+	}
 
 	xg->frame = GNTV3_PTE_FRAME(first);
-	xg->nr_pieces = folio_nr_pages(folio);
-	xg->nr_live = xg->nr_pieces;
+	xg->nr_pieces = nr;
+	xg->nr_live = nr;
 	xg->nr_refs = 0;
-	xg->live = NULL;
 	return 0;
+}
+
+/* GNTTABOP_v3_revoke elements per hypercall for the pieces of a split grant */
+#define NATIVE_REVOKE_BATCH	16
+
+/*
+ * GNTTABOP_v3_revoke of every live piece of @xg (every leaf: one, or
+ * nr_pieces of a split grant), with @scratch (or GNTV3_NO_SCRATCH) and
+ * @flags.  Unless downgrading, the pieces the hypervisor answered
+ * GNTST_okay for are no longer live.  Returns 0 when every piece
+ * succeeded, else the first error (-EBUSY while the backend maps a piece).
+ */
+static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
+				struct gntv3_xgrant *xg, u64 scratch,
+				u16 flags)
+{
+	struct gnttab_v3_revoke ops[NATIVE_REVOKE_BATCH];
+	unsigned int idx[NATIVE_REVOKE_BATCH];
+	bool downgrade = flags & GNTV3_REVOKE_DOWNGRADE;
+	unsigned int i = 0, n, k;
+	int rc, err = 0;
+
+	if (!xg->split) {
+		struct gnttab_v3_revoke op = {
+			.id = id, .tree = tree, .scratch_gfn = scratch,
+			.grantee = domid, .flags = flags,
+		};
+
+		rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
+		rc = native_status(rc, op.status);
+		if (!rc && !downgrade)
+			xg->nr_live = 0;
+		return rc;
+	}
+	if (!xg->live)		/* every piece ended already */
+		return 0;
+
+	while (i < xg->nr_pieces) {
+		for (n = 0; n < NATIVE_REVOKE_BATCH && i < xg->nr_pieces; i++) {
+			if (!test_bit(i, xg->live))
+				continue;
+			ops[n] = (struct gnttab_v3_revoke) {
+				.id = id + i, .tree = tree,
+				.scratch_gfn = scratch, .grantee = domid,
+				.flags = flags,
+			};
+			idx[n++] = i;
+		}
+		if (!n)
+			break;
+		rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, ops, n);
+		if (rc)
+			return rc;
+		for (k = 0; k < n; k++) {
+			rc = native_status(0, ops[k].status);
+			if (rc) {
+				err = err ?: rc;
+			} else if (!downgrade) {
+				__clear_bit(idx[k], xg->live);
+				xg->nr_live--;
+			}
+		}
+		cond_resched();
+	}
+	if (!xg->nr_live) {
+		bitmap_free(xg->live);
+		xg->live = NULL;
+	}
+	return err;
 }
 
 static bool native_end(domid_t domid, u32 tree, gntv3_id_t id,
 		       struct gntv3_xgrant *xg)
 {
-	struct gnttab_v3_revoke op = {
-		.id = id,
-		.tree = tree,
-		.scratch_gfn = GNTV3_NO_SCRATCH,
-		.grantee = domid,
-	};
-	int rc;
-
 	if (!xg->nr_live)
 		return true;
-
 	/* Without a scratch frame this fails while the backend maps @id. */
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
-	if (native_status(rc, op.status))
-		return false;
-
-	xg->nr_live = 0;
-	return true;
+	native_revoke_pieces(domid, tree, id, xg, GNTV3_NO_SCRATCH, 0);
+	return !xg->nr_live;
 }
 
 /* Only the tree tells the hypervisor about a grant: nothing to take back. */
 static bool native_abort(struct gntv3_xgrant *xg)
 {
+	bitmap_free(xg->live);
+	xg->live = NULL;
 	xg->nr_live = 0;
 	return true;
 }
@@ -243,40 +322,20 @@ static int native_unregister_tree(domid_t domid, u32 tree)
 static int native_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
 			    struct folio *folio, struct gntv3_xgrant *xg)
 {
-	struct gnttab_v3_revoke op = {
-		.id = id,
-		.tree = tree,
-		.scratch_gfn = GNTV3_NO_SCRATCH,
-		.grantee = domid,
-		.flags = GNTV3_REVOKE_DOWNGRADE,
-	};
-	int rc;
-
 	if (!(native_features & GNTV3_FEAT_DOWNGRADE))
 		return -EOPNOTSUPP;
 	/* Fails with GNTST_eagain while a writable mapping exists. */
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
-	return native_status(rc, op.status);
+	return native_revoke_pieces(domid, tree, id, xg, GNTV3_NO_SCRATCH,
+				    GNTV3_REVOKE_DOWNGRADE);
 }
 
 static int native_revoke_scratch(domid_t domid, u32 tree, gntv3_id_t id,
 				 struct gntv3_xgrant *xg)
 {
-	struct gnttab_v3_revoke op = {
-		.id = id,
-		.tree = tree,
-		.grantee = domid,
-	};
-	int rc;
-
 	if (!native_scratch)
 		return -EOPNOTSUPP;
-	op.scratch_gfn = xen_page_to_gfn(native_scratch);
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
-	rc = native_status(rc, op.status);
-	if (!rc)
-		xg->nr_live = 0;
-	return rc;
+	return native_revoke_pieces(domid, tree, id, xg,
+				    xen_page_to_gfn(native_scratch), 0);
 }
 
 /* ---- grantee half ---- */
@@ -405,6 +464,11 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	struct page **pages;
 	int rc, hrc = -EINVAL;
 
+	/* beyond any tree: the hypervisor would only say "not granted" */
+	for (i = 0; i < nr; i++)
+		if (ids[i] >> GNTV3_ID_BITS)
+			return -ERANGE;
+
 	ops = kvcalloc(nops, sizeof(*ops), GFP_KERNEL);
 	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL);
 	if (!ops || !pages) {
@@ -501,6 +565,81 @@ static void native_unmap(struct gntv3_map_priv **mps, unsigned int nr,
 	}
 }
 
+/*
+ * Grant copy without a copy sub-op (the prototype has none): map the
+ * frame of @op read-only (from the peer) or writable (to it) at the
+ * linear-map address of @page, a page of the attachment's cache, copy
+ * through that address and unmap.  No p2m entry is needed: nothing but
+ * this CPU copy reaches the frame.  Returns the op's status; sets @leaked
+ * when the unmap failed and @page must never be used again.
+ */
+static int native_copy_one(struct gntv3_back *back, struct page *page,
+			   const struct gntv3_copy_op *o, bool *leaked)
+{
+	bool from = o->dir == GNTV3_COPY_FROM_PEER;
+	struct gnttab_v3_map op = { };
+	void *peer, *ours;
+	int rc;
+
+	if (o->id >> GNTV3_ID_BITS)
+		return -ERANGE;
+	native_op_fill(&op, back, o->id, gntv3_kaddr(page),
+		       from ? GNTV3_MAP_READONLY : 0);
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, &op, 1);
+	if (rc)
+		return rc;
+	rc = gntv3_gnttab_errno(op.status);
+	if (rc)
+		return rc;
+
+	peer = page_address(page) + o->offset;
+	ours = kmap_local_page(o->page) + o->page_offset;
+	if (from)
+		memcpy(ours, peer, o->len);
+	else
+		memcpy(peer, ours, o->len);
+	kunmap_local(ours);
+
+	if (!native_unmap_one(gntv3_kaddr(page), op.handle)) {
+		*leaked = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int native_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
+		       unsigned int nr)
+{
+	struct page *page = NULL;
+	unsigned int i;
+	bool leaked;
+	int rc;
+
+	for (i = 0; i < nr; i++) {
+		if (!page) {
+			rc = gntv3_pages_get(back, &page, 1);
+			if (rc) {
+				/* none tried yet: fail the call as a whole */
+				if (!i)
+					return rc;
+				ops[i].status = rc;
+				continue;
+			}
+		}
+		leaked = false;
+		ops[i].status = native_copy_one(back, page, &ops[i], &leaked);
+		if (leaked) {
+			/* still maps a foreign frame: never reused */
+			atomic64_inc(&gntv3_back_cnt.leaked);
+			page = NULL;
+		}
+		cond_resched();
+	}
+	if (page)
+		gntv3_pages_put(back, &page, 1);
+	return 0;
+}
+
 const struct gntv3_transport_ops gntv3_transport_native = {
 	.name		= GNTV3_XS_TRANSPORT_NATIVE,
 	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
@@ -509,6 +648,7 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.grant		= native_grant,
 	.end		= native_end,
 	.abort		= native_abort,
+	.piece_frame	= native_piece_frame,
 	.page_alloc	= native_page_alloc,
 	.page_release	= native_page_release,
 	.tree_ref	= native_tree_ref,
@@ -520,4 +660,5 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.tree_close	= native_tree_close,
 	.map		= native_map,
 	.unmap		= native_unmap,
+	.copy		= native_copy,
 };

@@ -56,6 +56,7 @@ static int v1_grant(domid_t domid, struct folio *folio, bool ro,
 	int rc;
 
 	xg->live = NULL;
+	xg->split = false;
 	if (nr == 1) {
 		rc = gnttab_grant_foreign_access(domid,
 						 xen_page_to_gfn(&folio->page),

@@ -129,14 +129,46 @@ TEST_F(back, map_2m_both_ways)
 	__u32 map, ref;
 	char why[300];
 
-	if (gntv3_native)
-		SKIP(return, "v1 transport only: native maps a 2 MiB leaf piecewise");
-
 	test_grant_alloc(self->tree, 0, 9, &id, &off);
 	EXPECT_EQ(0, id % 512);
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, off);
 	ASSERT_NE(MAP_FAILED, m) TH_LOG("mmap: %s", strerror(errno));
 	fill(m, len, 3);
+	rd = malloc(len);
+	ASSERT_NE(NULL, rd);
+
+	if (gntv3_native) {
+		__u32 pmaps[512];
+		__u64 pids[512];
+		unsigned int i;
+
+		/* native maps a superpage piece by piece: 4 KiB per id */
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
+		EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ,
+						   PAGE_SZ, 1, rd));
+		test_unmap(map);
+		for (i = 0; i < 512; i++)
+			pids[i] = id + i;
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, pids, 512, pmaps));
+		for (i = 0; i < 512; i++)
+			ASSERT_EQ(0, _gntv3_map_rw(self->fd, pmaps[i],
+						   GNTV3_IOC_RW_READ, 0, PAGE_SZ,
+						   rd + i * PAGE_SZ));
+		EXPECT_EQ(0, memcmp(rd, m, len));
+		/* a write through piece 100 and one at the very end */
+		memset(rd, 0x3c, PAGE_SZ);
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, pmaps[100], GNTV3_IOC_RW_WRITE,
+					   10, 20, rd));
+		EXPECT_EQ(0x3c, m[100 * PAGE_SZ + 10]);
+		EXPECT_EQ(0x3c, m[100 * PAGE_SZ + 29]);
+		EXPECT_NE(0x3c, m[100 * PAGE_SZ + 30]);
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, pmaps[511], GNTV3_IOC_RW_WRITE,
+					   PAGE_SZ - 1, 1, rd));
+		EXPECT_EQ(0x3c, m[len - 1]);
+		for (i = 0; i < 512; i++)
+			test_unmap(pmaps[i]);
+		goto out;
+	}
 	ref = first_ref(_metadata, self->fd, self->tree, id);
 
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &id, 1, &map));
@@ -145,8 +177,6 @@ TEST_F(back, map_2m_both_ways)
 		EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 512, ref, 1, 1, why,
 						 sizeof(why))) TH_LOG("%s", why);
 
-	rd = malloc(len);
-	ASSERT_NE(NULL, rd);
 	ASSERT_EQ(0, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, len, rd));
 	EXPECT_EQ(0, memcmp(rd, m, len));
 
@@ -177,6 +207,7 @@ TEST_F(back, map_2m_both_ways)
 	if (!gntv3_native)
 		EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 512, ref, -1, 0, why,
 						 sizeof(why))) TH_LOG("%s", why);
+out:
 	free(rd);
 	munmap(m, len);
 	test_end(self->tree, id);
@@ -615,12 +646,12 @@ static int attach_caches(__u32 tree_ref, unsigned int *pages,
 TEST_F(back, caches_reuse)
 {
 	const unsigned int nr = 600, pool_max = 1024;
-	unsigned int i, round, cached_max;
+	unsigned int i, round, cached_max, nbig;
 	unsigned char *buf = gntv3_buf(nr), *m, c;
-	__u32 maps[601], tree2, ref2, back2 = 0;
-	__u64 first, ids[601], big, off;
+	__u32 maps[600 + 512], tree2, ref2, back2 = 0;
+	__u64 first, ids[600 + 512], big, off;
 	struct gntv3_ioc_back_stats st;
-	int results[601];
+	int results[600 + 512];
 	char why[300];
 	long long v;
 	int rc;
@@ -665,25 +696,32 @@ TEST_F(back, caches_reuse)
 		expect_caches(self->tree_ref, nr, cached_max, nr);
 	}
 
-	/* more pages than the cache holds: a 2 MiB grant next to the 600 */
+	/*
+	 * more pages than the cache holds: a 2 MiB grant next to the 600,
+	 * mapped by its first id (v1) or by the id of each 4 KiB piece
+	 * (native maps a superpage piece by piece)
+	 */
 	test_grant_alloc(self->tree, 0, 9, &big, &off);
 	m = mmap(NULL, 2UL << 20, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, off);
 	ASSERT_NE(MAP_FAILED, m);
 	fill(m, 2UL << 20, 9);
+	nbig = gntv3_native ? 512 : 1;
 	for (i = 0; i < nr; i++)
 		ids[i] = first + i;
-	ids[nr] = big;
-	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, nr + 1, maps));
+	for (i = 0; i < nbig; i++)
+		ids[nr + i] = big + i;
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, nr + nbig, maps));
 	expect_caches(self->tree_ref, 0, cached_max, 0);
-	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[nr], GNTV3_IOC_RW_READ,
-				   (2UL << 20) - 1, 1, &c));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[nr + nbig - 1],
+				   GNTV3_IOC_RW_READ,
+				   (2UL << 20) / nbig - 1, 1, &c));
 	EXPECT_EQ(m[(2UL << 20) - 1], c);
-	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, nr + 1, 0));
-	for (i = 0; i <= nr; i++)
+	ASSERT_EQ(0, _gntv3_unmap_batch(self->fd, maps, results, nr + nbig, 0));
+	for (i = 0; i < nr + nbig; i++)
 		ASSERT_EQ(0, results[i]);
 	expect_caches(self->tree_ref,
 		      nr + 512 < cached_max ? nr + 512 : cached_max, cached_max,
-		      nr + 1 < pool_max ? nr + 1 : pool_max);
+		      nr + nbig < pool_max ? nr + nbig : pool_max);
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
 	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
 	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
@@ -813,7 +851,7 @@ TEST_F(back, partial_map_failure_unwinds)
 TEST_F(back, bad_ids)
 {
 	struct gntv3_ioc_back_stats st;
-	unsigned char *buf = gntv3_buf(2);
+	unsigned char *buf = gntv3_buf(2), c = 0x5a, d = 0;
 	__u64 id, ids[3], big, off;
 	__u32 maps[3];
 	struct gntv3_ioc_map m;
@@ -830,13 +868,32 @@ TEST_F(back, bad_ids)
 	ids[0] = 1ULL << 40;				/* beyond any tree */
 	EXPECT_ERRNO(ERANGE, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
 	ids[0] = big + 511;				/* inside a superpage */
-	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+	if (gntv3_native) {
+		/* native maps a superpage piece by piece: that piece */
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_WRITE,
+					   PAGE_SZ - 1, 1, &c));
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ,
+					   PAGE_SZ - 1, 1, &d));
+		EXPECT_EQ(c, d);
+		EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, maps[0],
+						   GNTV3_IOC_RW_READ, PAGE_SZ,
+						   1, &d));
+		test_unmap(maps[0]);
+	} else {
+		EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 1,
+						maps));
+	}
 
-	/* all or nothing: a bad id last fails the whole batch */
+	/*
+	 * all or nothing: a bad id last fails the whole batch (native: one
+	 * that is not granted, as any id of a superpage maps)
+	 */
 	ids[0] = id;
 	ids[1] = big;
-	ids[2] = big + 1;
-	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 3, maps));
+	ids[2] = gntv3_native ? big + 512 : big + 1;
+	EXPECT_ERRNO(gntv3_native ? ENOENT : EINVAL,
+		     _gntv3_map(self->fd, self->back, 0, ids, 3, maps));
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
 	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
 	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
@@ -1260,8 +1317,14 @@ TEST_F(back, detach_with_live_mappings)
 		ids[i] = id + i;
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 8, maps));
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &big, 1, &bmap));
-	/* the walk mapped table pages (level 0 and 1 at least) */
-	EXPECT_LE(tables0 + 2, gntv3_back_stat("tcache_maps"));
+	/*
+	 * the walk mapped table pages (level 0 and 1 at least); native: the
+	 * hypervisor walks, the backend maps no table
+	 */
+	EXPECT_LE(tables0 + (gntv3_native ? 0 : 2),
+		  gntv3_back_stat("tcache_maps"));
+	if (gntv3_native)
+		EXPECT_EQ(tables0, gntv3_back_stat("tcache_maps"));
 	/* one held page and one pending unmap are dealt with too */
 	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[3], 0, 1));
 	ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[4], 0, 1));
@@ -1341,7 +1404,7 @@ TEST_F(back, close_with_live_mappings)
 {
 	struct gntv3_ioc_back_stats st;
 	__u32 tree, ref, b, maps[16], bmap;
-	__u64 id, ids[16], big, off;
+	__u64 id, ids[16], big, bid, off;
 	long long leaked0 = gntv3_back_stat("leaked");
 	long long quar0 = gntv3_debugfs_stat("quarantined");
 	unsigned char *buf = gntv3_buf(16);
@@ -1359,14 +1422,17 @@ TEST_F(back, close_with_live_mappings)
 	for (i = 0; i < 16; i++)
 		ids[i] = id + i;
 	ASSERT_EQ(0, _gntv3_map(fd2, b, 0, ids, 16, maps));
-	ASSERT_EQ(0, _gntv3_map(fd2, b, GNTV3_IOC_MAP_READONLY, &big, 1, &bmap));
+	/* native maps a superpage piece by piece: piece 100 alone */
+	bid = gntv3_native ? big + 100 : big;
+	ASSERT_EQ(0, _gntv3_map(fd2, b, GNTV3_IOC_MAP_READONLY, &bid, 1, &bmap));
 	/* a held page of the superpage with its unmap pending, one plain hold */
-	ASSERT_EQ(0, _gntv3_map_hold(fd2, bmap, 100, 1));
+	ASSERT_EQ(0, _gntv3_map_hold(fd2, bmap, gntv3_native ? 0 : 100, 1));
 	ASSERT_EQ(0, _gntv3_unmap(fd2, bmap, GNTV3_IOC_UNMAP_ASYNC, &res));
 	ASSERT_EQ(0, _gntv3_map_hold(fd2, maps[5], 0, 1));
 	ASSERT_EQ(0, _gntv3_back_stats(fd2, &st));
 	EXPECT_EQ(self->st0.nr_mapped + 17, st.nr_mapped);
-	EXPECT_EQ(self->st0.nr_pages_mapped + 16 + 512, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped + 16 + (gntv3_native ? 1 : 512),
+		  st.nr_pages_mapped);
 	EXPECT_EQ(self->st0.nr_unmap_pending + 1, st.nr_unmap_pending);
 
 	/* close: holds dropped, everything unmapped, then grants ended */

@@ -3,13 +3,15 @@
  * gntv3 grant copy kselftests: GNTV3_IOC_COPY (gntv3_copy() in the kernel)
  * between this process's memory and the grants of an attached tree.
  *
- * Runs in a PV dom0 on stock Xen in loopback, like gntv3_back: the test
- * grants pages to domid 0, attaches to its own tree and copies to and from
- * its own grants with real GNTTABOP_copy hypercalls on the backing v1
- * references.  Checks data both ways at odd offsets, pieces inside a
- * superpage, read-only grants, per-piece errors next to good pieces of the
- * same batch, every malformed argument, that nothing stays mapped, and the
- * copy counters of debugfs "back".
+ * Runs in a PV dom0 in loopback, like gntv3_back: the test grants pages
+ * to domid 0, attaches to its own tree and copies to and from its own
+ * grants, on stock Xen with real GNTTABOP_copy hypercalls on the backing
+ * v1 references, on the prototype (native transport) by a map, a CPU copy
+ * and an unmap per piece; the same results on both.  Checks data both
+ * ways at odd offsets, pieces inside a superpage, read-only grants,
+ * per-piece errors next to good pieces of the same batch, every malformed
+ * argument, that nothing stays mapped, and the copy counters of debugfs
+ * "back".
  *
  * Must run as root with gntv3.ko loaded.
  */

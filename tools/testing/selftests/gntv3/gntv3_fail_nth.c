@@ -294,14 +294,15 @@ static int op_detach(struct ctx *c)
 	return _gntv3_detach(c->fd, c->back);
 }
 
-/* One batch: the 16 user pages and the 2 MiB grant. */
+/* One batch: 15 user pages and the 2 MiB grant (native: its last piece). */
 static int op_map(struct ctx *c)
 {
 	unsigned int i;
 
 	for (i = 0; i < NR_PAGES; i++)
 		c->ids[i] = c->id + i;
-	c->ids[NR_PAGES - 1] = c->id2m;
+	/* native maps a superpage piece by piece: its last piece */
+	c->ids[NR_PAGES - 1] = gntv3_native ? c->id2m + 511 : c->id2m;
 	c->nr_maps = NR_PAGES;
 	return _gntv3_map(c->fd, c->back, 0, c->ids, c->nr_maps, c->maps);
 }
@@ -356,7 +357,7 @@ static int op_map_rw(struct ctx *c)
 
 	memset(data, 0x5a, sizeof(data));
 	return _gntv3_map_rw(c->fd, c->maps[NR_PAGES - 1], GNTV3_IOC_RW_WRITE,
-			     4096 * 511, sizeof(data), data);
+			     gntv3_native ? 0 : 4096 * 511, sizeof(data), data);
 }
 
 static int op_close_live(struct ctx *c)

@@ -154,6 +154,20 @@ __attribute__((constructor)) static void gntv3_read_transport(void)
 /* v1 grant references a tree holds: none on native. */
 #define V1_REFS(n)	(gntv3_native ? 0 : (n))
 
+/*
+ * The superpage grant covering @id is split: one 4 KiB leaf per piece, as
+ * the native transport grants a folio that is not contiguous in machine
+ * frames (Documentation/gntv3/native.rst, "2 MiB leaves"); never on v1.
+ * False for a 4 KiB grant and when the query fails.
+ */
+static inline bool gntv3_split(int fd, __u32 tree, __u64 id)
+{
+	struct gntv3_ioc_query q;
+
+	return !_gntv3_query(fd, tree, id, &q) && q.order &&
+	       PTE_SIZE(q.pte) == 0;
+}
+
 #define test_tree_create(domid, tree, ref)				\
 	ASSERT_EQ(0, _gntv3_tree_create(self->fd, domid, tree, ref))
 #define test_err_tree_create(err, domid)				\
