@@ -41,7 +41,8 @@ report() {	# report NAME STATUS [LOG]
 	if [ -f "${3:-}" ]; then
 		echo "dkms: $1 FAIL (see ${3#"$TOP"/})"
 		# CI keeps only this script's output: show why, not just where.
-		tail -n 30 "$3" | sed "s/^/dkms: $1| /"
+		# "dkms-log:", not "dkms:": test-all.sh counts the "dkms:" lines
+		tail -n 30 "$3" | sed "s/^/dkms-log: $1| /"
 	else
 		echo "dkms: $1 FAIL${3:+ ($3)}"
 	fi
@@ -111,7 +112,11 @@ else
 	for t in build/linux-6.1/selftests/gntv3_*; do
 		[ -x "$t" ] && adds+=(--add "$t:/bin/$(basename "$t")")
 	done
-	GNTV3_KERNEL=6.1 GNTV3_VM_DIR=$OUT/vm bash scripts/xenvm.sh run \
+	# make test exports the 6.12 cache and build directories: a run that
+	# inherited them booted the 6.12 kernel with this 6.1 module
+	GNTV3_KERNEL=6.1 GNTV3_CACHE=$TOP/.cache/linux-6.1 \
+		GNTV3_BUILD=$TOP/build/linux-6.1 GNTV3_VM_DIR=$OUT/vm \
+		bash scripts/xenvm.sh run \
 		--name dkms-dom0 --toolstack \
 		--dom0 tools/testing/selftests/gntv3/dom0.sh "${adds[@]}" \
 		>"$log" 2>&1 || st=1
