@@ -34,6 +34,8 @@
 #define CMD_TIMEOUT	30.0	/* s, one peer command */
 #define NR_BATCH	64	/* 4 KiB grants in the batch test */
 #define SZ_2M		(2UL << 20)
+#define RESET_MS	20000	/* the peer's reset: revoke, quarantine */
+#define GNTV3_KNOB_IGNORE	GNTV3_DEBUGFS_DIR "/back_ignore_revokes"
 
 /* The domU running gntv3-xpeer. */
 struct xd_peer {
@@ -275,6 +277,39 @@ static int map_fill(int fd, __u32 map, size_t len, unsigned int seed)
 	return ret;
 }
 
+/*
+ * What every test of both fixtures starts from: dom0 answers revokes, and
+ * nothing an earlier test left is still in the domU: no grant, no
+ * quarantine, no connection, no revoke in flight.  A test stopped by an
+ * ASSERT does not always get its teardown: the 6.12 kselftest_harness.h
+ * keeps fork()'s result across setjmp() in a variable that is not
+ * volatile, and where the compiler keeps it in a register the test's
+ * process, back from longjmp(), takes the parent's way out and skips
+ * FIXTURE_TEARDOWN.  Its exit releases what dom0 held, not what the domU
+ * holds; a test that failed used to leave the domU's tree connected, and
+ * every later "connect" failed with EEXIST.
+ */
+static void peer_prepare(struct __test_metadata *_metadata,
+			 const struct xd_peer *xp)
+{
+	unsigned long long grants = ~0ULL, quar = ~0ULL;
+	unsigned int ended = 0, disc = 0;
+	char out[XD_MSG_MAX];
+	int n;
+
+	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "0"));
+	ASSERT_EQ(0, peer_cmd(_metadata, xp, out, sizeof(out), "reset %u",
+			      RESET_MS)) TH_LOG("reset: '%s'", out);
+	n = sscanf(out, "ended=%u disconnected=%u grants=%llu quarantined=%llu",
+		   &ended, &disc, &grants, &quar);
+	ASSERT_EQ(4, n) TH_LOG("reset: '%s'", out);
+	if (ended || disc)
+		TH_LOG("an earlier test left %u grant(s)%s in the domU: ended",
+		       ended, disc ? " and a connection" : "");
+	ASSERT_EQ(0, grants);
+	ASSERT_EQ(0, quar);
+}
+
 FIXTURE_SETUP(xd)
 {
 	const char *env = getenv("GNTV3_XDOMAIN_DOMID");
@@ -289,6 +324,7 @@ FIXTURE_SETUP(xd)
 		 self->xp.domid);
 	ASSERT_EQ(0, xd_read_key(&self->xp, "state", val, sizeof(val)));
 	ASSERT_STREQ(XD_READY, val);
+	peer_prepare(_metadata, &self->xp);
 	ASSERT_EQ(0, xd_read_key(&self->xp, "tree-ref", val, sizeof(val)));
 	self->tree_ref = strtoul(val, NULL, 10);
 
@@ -745,7 +781,6 @@ TEST_F_TIMEOUT(xd, backend_module_reload, 90)
  * interdomain event channel.  Each test gets a fresh connection (devid).
  */
 #define GNTV3_DEBUGFS_CONN	GNTV3_DEBUGFS_DIR "/conn"
-#define GNTV3_KNOB_IGNORE	GNTV3_DEBUGFS_DIR "/back_ignore_revokes"
 #define HOLD_MS			500	/* a page held across a revoke */
 
 /* Unmap through @fd and assert that it worked. */
@@ -953,7 +988,7 @@ FIXTURE_SETUP(xr)
 		 self->xp.domid);
 	self->fd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", GNTV3_DEV, strerror(errno));
-	ASSERT_EQ(0, gntv3_write_file(GNTV3_KNOB_IGNORE, "0"));
+	peer_prepare(_metadata, &self->xp);
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &self->st0));
 	self->devid = 100 + getpid() % 100000;
 	peer_ok(&self->xp, out, "connect %u", self->devid);

@@ -57,6 +57,12 @@
  *                                  <took ms>", or rc -EINPROGRESS
  *   dstat <file> <key>             the number after word <key> (or "<key>:")
  *                                  in the domU's debugfs gntv3/<file>
+ *   reset <ms>                     undo what earlier commands left: wait up
+ *                                  to <ms> for a revoke_bg, disconnect, END
+ *                                  every grant made here, wait up to <ms>
+ *                                  for the quarantine to drain ->
+ *                                  "ended=N disconnected=0|1 grants=N
+ *                                  quarantined=N" (what is left at the end)
  *   reload <ms>                    close /dev/gntv3, wait (up to <ms>) for
  *                                  dom0's "released" and for the old tree
  *                                  to go, reload gntv3, make a new tree and
