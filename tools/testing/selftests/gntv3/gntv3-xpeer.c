@@ -3,9 +3,9 @@
  * gntv3-xpeer: the frontend half of the gntv3_xdomain kselftest, run in a
  * PV domU (xdomain-domu.sh).  Creates a grant tree for the backend domain
  * (dom0), publishes its tree reference in xenstore and serves the commands
- * dom0's test writes there: grant, granthuge, check, write, end, query, stats, the
- * connection and revoke commands (connect, disconnect, conn_info, revoke,
- * revoke_bg, revoke_wait, dstat), reset, reload and exit.  gntv3_xdomain.h
+ * dom0's test writes there: grant, granthuge, check, write, end, query, stats,
+ * info, the connection and revoke commands (connect, disconnect, conn_info,
+ * revoke, revoke_bg, revoke_wait, dstat), reset, reload and exit.  gntv3_xdomain.h
  * describes the protocol.
  *
  * A revoke_bg runs GNTV3_IOC_REVOKE on a thread, so that dom0 can look at
@@ -367,6 +367,19 @@ static int cmd_query(unsigned long long id, char *out, size_t outlen)
 	return 0;
 }
 
+/* info: GNTV3_IOC_INFO -> "transport=N probe_rc=N abi=N domid=N" */
+static int cmd_info(char *out, size_t outlen)
+{
+	struct gntv3_ioc_info info = { };
+
+	if (ioctl(fd, GNTV3_IOC_INFO, &info))
+		return -errno;
+	snprintf(out, outlen, "transport=%u probe_rc=%d abi=%u domid=%u",
+		 info.transport, info.probe_rc, info.abi_version,
+		 info.self_domid);
+	return 0;
+}
+
 static int cmd_stats(char *out, size_t outlen)
 {
 	struct gntv3_ioc_tree_stats st = { .tree = tree };
@@ -719,6 +732,8 @@ static int serve(const char *line, unsigned short backend, char *out,
 		return cmd_query(id, out, outlen);
 	if (!strcmp(verb, "stats"))
 		return cmd_stats(out, outlen);
+	if (!strcmp(verb, "info"))
+		return cmd_info(out, outlen);
 	if (!strcmp(verb, "reset") && sscanf(line, "%*s %u", &a) == 1)
 		return cmd_reset(a, out, outlen);
 	return -EINVAL;

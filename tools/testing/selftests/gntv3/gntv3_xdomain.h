@@ -41,6 +41,8 @@
  *                                  -> "<state> <order> <readonly> <pte hex>"
  *   stats                          GNTV3_IOC_TREE_STATS -> "grants=N ids=N
  *                                  quarantined=N v1_refs=N tables=N levels=N"
+ *   info                           GNTV3_IOC_INFO -> "transport=N probe_rc=N
+ *                                  abi=N domid=N" (GNTV3_TRANSPORT_*)
  *   connect <devid>                GNTV3_IOC_CONNECT of the tree
  *   disconnect                     GNTV3_IOC_DISCONNECT
  *   conn_info                      GNTV3_IOC_CONN_INFO -> "state=N peer=N
