@@ -3,9 +3,9 @@
  * gntv3-xpeer: the frontend half of the gntv3_xdomain kselftest, run in a
  * PV domU (xdomain-domu.sh).  Creates a grant tree for the backend domain
  * (dom0), publishes its tree reference in xenstore and serves the commands
- * dom0's test writes there: grant, granthuge, check, write, end, query, stats, the
- * connection and revoke commands (connect, disconnect, conn_info, revoke,
- * revoke_bg, revoke_wait, dstat), reload and exit.  gntv3_xdomain.h
+ * dom0's test writes there: grant, granthuge, check, write, end, query, stats,
+ * info, the connection and revoke commands (connect, disconnect, conn_info,
+ * revoke, revoke_bg, revoke_wait, dstat), reset, reload and exit.  gntv3_xdomain.h
  * describes the protocol.
  *
  * A revoke_bg runs GNTV3_IOC_REVOKE on a thread, so that dom0 can look at
@@ -367,6 +367,19 @@ static int cmd_query(unsigned long long id, char *out, size_t outlen)
 	return 0;
 }
 
+/* info: GNTV3_IOC_INFO -> "transport=N probe_rc=N abi=N domid=N" */
+static int cmd_info(char *out, size_t outlen)
+{
+	struct gntv3_ioc_info info = { };
+
+	if (ioctl(fd, GNTV3_IOC_INFO, &info))
+		return -errno;
+	snprintf(out, outlen, "transport=%u probe_rc=%d abi=%u domid=%u",
+		 info.transport, info.probe_rc, info.abi_version,
+		 info.self_domid);
+	return 0;
+}
+
 static int cmd_stats(char *out, size_t outlen)
 {
 	struct gntv3_ioc_tree_stats st = { .tree = tree };
@@ -529,6 +542,59 @@ static int cmd_dstat(const char *file, const char *key, char *out, size_t outlen
 	return 0;
 }
 
+/*
+ * reset <ms>: undo what an earlier command sequence left behind, so that a
+ * test that failed half-way does not fail the ones after it: wait up to
+ * <ms> for a revoke_bg, take the tree's connection down, END every grant
+ * this peer made (dropping its key), then wait up to <ms> for the
+ * quarantine to drain -> "ended=N disconnected=0|1 grants=N
+ * quarantined=N", the last two from TREE_STATS at the end (0 and 0 when
+ * everything went).
+ */
+static int cmd_reset(unsigned int ms, char *out, size_t outlen)
+{
+	struct gntv3_ioc_tree_stats st = { .tree = tree };
+	double end = xd_now() + ms / 1000.0;
+	unsigned long long id;
+	unsigned int k, i, nr, ended = 0;
+	char path[64];
+	int rc, q, disc;
+
+	if (fd < 0)
+		return -EBADF;
+	if (bg.running && cmd_revoke_wait(ms, out, outlen) == -EINPROGRESS)
+		return -EBUSY;
+	disc = cmd_disconnect();
+	if (disc && disc != -ENOTCONN)
+		return disc;
+	for (k = 0; k < MAX_RECS; k++) {
+		nr = recs[k].nr;
+		/* the record goes (nr 0) once its last grant ended */
+		for (i = 0; i < nr && recs[k].nr; i++) {
+			if (recs[k].ended[i])
+				continue;
+			id = recs[k].first_id + ((unsigned long long)i << recs[k].order);
+			rc = end_one(id, &q);
+			if (rc)
+				return rc;
+			ended++;
+			snprintf(path, sizeof(path), XD_DIR "/grant/%llu", id);
+			xd_rm(path);
+		}
+	}
+	for (;;) {
+		if (ioctl(fd, GNTV3_IOC_TREE_STATS, &st))
+			return -errno;
+		if (!st.nr_quarantined || xd_now() >= end)
+			break;
+		xd_msleep(20);
+	}
+	snprintf(out, outlen, "ended=%u disconnected=%d grants=%llu quarantined=%llu",
+		 ended, !disc, (unsigned long long)st.nr_grants,
+		 (unsigned long long)st.nr_quarantined);
+	return 0;
+}
+
 /* debugfs gntv3/fronts lists no tree (destroyed ones included): 1, else 0 */
 static int no_fronts(void)
 {
@@ -666,6 +732,10 @@ static int serve(const char *line, unsigned short backend, char *out,
 		return cmd_query(id, out, outlen);
 	if (!strcmp(verb, "stats"))
 		return cmd_stats(out, outlen);
+	if (!strcmp(verb, "info"))
+		return cmd_info(out, outlen);
+	if (!strcmp(verb, "reset") && sscanf(line, "%*s %u", &a) == 1)
+		return cmd_reset(a, out, outlen);
 	return -EINVAL;
 }
 

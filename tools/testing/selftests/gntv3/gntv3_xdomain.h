@@ -41,6 +41,8 @@
  *                                  -> "<state> <order> <readonly> <pte hex>"
  *   stats                          GNTV3_IOC_TREE_STATS -> "grants=N ids=N
  *                                  quarantined=N v1_refs=N tables=N levels=N"
+ *   info                           GNTV3_IOC_INFO -> "transport=N probe_rc=N
+ *                                  abi=N domid=N" (GNTV3_TRANSPORT_*)
  *   connect <devid>                GNTV3_IOC_CONNECT of the tree
  *   disconnect                     GNTV3_IOC_DISCONNECT
  *   conn_info                      GNTV3_IOC_CONN_INFO -> "state=N peer=N
@@ -57,6 +59,12 @@
  *                                  <took ms>", or rc -EINPROGRESS
  *   dstat <file> <key>             the number after word <key> (or "<key>:")
  *                                  in the domU's debugfs gntv3/<file>
+ *   reset <ms>                     undo what earlier commands left: wait up
+ *                                  to <ms> for a revoke_bg, disconnect, END
+ *                                  every grant made here, wait up to <ms>
+ *                                  for the quarantine to drain ->
+ *                                  "ended=N disconnected=0|1 grants=N
+ *                                  quarantined=N" (what is left at the end)
  *   reload <ms>                    close /dev/gntv3, wait (up to <ms>) for
  *                                  dom0's "released" and for the old tree
  *                                  to go, reload gntv3, make a new tree and
