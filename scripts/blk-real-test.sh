@@ -53,6 +53,7 @@ bash scripts/xenvm.sh run --name blk-real --timeout "${GNTV3_BLK_REAL_TIMEOUT:-9
 	--add "$OUT/xen-blkback-stock.ko:/lib/modules/xen-blkback-stock.ko" \
 	--add "$OUT/xen-blkback-patched.ko:/lib/modules/xen-blkback-patched.ko" \
 	--add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
+	--add "$TESTS/real-lib.sh:/lib/blk-real-lib.sh" \
 	--domu-add build/module/gntv3.ko:/lib/modules/gntv3.ko \
 	--domu-add "$OUT/xen-blkfront-stock.ko:/lib/modules/xen-blkfront-stock.ko" \
 	--domu-add "$OUT/xen-blkfront-patched.ko:/lib/modules/xen-blkfront-patched.ko" \

@@ -30,6 +30,8 @@ SEQ_MB=${BLK_REAL_SEQ_MB:-256}
 RAND_MB=${BLK_REAL_RAND_MB:-8}
 MODES="seqwrite seqread randwrite randread"
 
+. /lib/blk-real-lib.sh
+
 bench_fail() {
 	echo "BLK-BENCH-FAIL: $*"
 	vm_domu_console
@@ -37,38 +39,7 @@ bench_fail() {
 	exit 1
 }
 
-xs_wait() {
-	local i=0 v=
-	while [ $i -lt $(($3 * 5)) ]; do
-		v=$(xenstore-read "$1" 2>/dev/null) || v=
-		[ "$v" = "$2" ] && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	echo "dom0: $1 is '$v', not '$2', after $3 s"
-	return 1
-}
 
-# blk_cmd SECS VERB ARGS...: a command to real-domu.sh, its answer awaited
-BLK_SEQ=0
-blk_cmd() {
-	local t=$1 i=0 a=
-	shift
-	BLK_SEQ=$((BLK_SEQ + 1))
-	xenstore-write "$DATA/blk-cmd" "$BLK_SEQ $*"
-	while :; do
-		a=$(xenstore-read "$DATA/blk-ack" 2>/dev/null) || a=
-		case $a in "$BLK_SEQ "*) break ;; esac
-		i=$((i + 1))
-		if [ $i -gt $((t * 10)) ]; then
-			vm_domu_console
-			echo "dom0: no answer from the domU to '$*' in $t s"
-			return 1
-		fi
-		sleep 0.1
-	done
-	[ "${a#* }" = 0 ]
-}
 
 # domu_after PATTERN: the first line matching PATTERN that the domU printed
 # since it took the last command; waits up to 10 s for its console
@@ -84,14 +55,6 @@ domu_after() {
 	return 1
 }
 
-be_unload() {
-	local i=0
-	while ! rmmod xen-blkback 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 150 ] || return 1
-		sleep 0.2
-	done
-}
 
 vm_toolstack_start || exit 1
 vm_insmod gntv3 || exit 1

@@ -49,39 +49,9 @@ blk_ok() { echo "BLK-OK: $BLK_CHECK: $*"; }
 blk_check() { BLK_CHECK=$1; }
 blk_pass() { echo "BLK-PASS: $BLK_CHECK"; }
 
-xs_wait() {
-	local i=0 v=
-	while [ $i -lt $(($3 * 5)) ]; do
-		v=$(xenstore-read "$1" 2>/dev/null) || v=
-		[ "$v" = "$2" ] && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	echo "dom0: $1 is '$v', not '$2', after $3 s"
-	return 1
-}
+. /lib/blk-real-lib.sh
 
-BLK_SEQ=0
-blk_cmd() {
-	local t=$1 i=0 a=
-	shift
-	BLK_SEQ=$((BLK_SEQ + 1))
-	xenstore-write "$DATA/blk-cmd" "$BLK_SEQ $*"
-	while :; do
-		a=$(xenstore-read "$DATA/blk-ack" 2>/dev/null) || a=
-		case $a in "$BLK_SEQ "*) break ;; esac
-		i=$((i + 1))
-		if [ $i -gt $((t * 5)) ]; then
-			vm_domu_console
-			echo "dom0: no answer from the domU to '$*' in $t s"
-			return 1
-		fi
-		sleep 0.2
-	done
-	sleep 0.3
-	vm_domu_console
-	[ "${a#* }" = 0 ]
-}
+
 
 domu_sum() {
 	grep -o "seed $1, checksum [0-9a-f]*" "$VM_DOMU_LOG" | tail -n 1
@@ -129,14 +99,6 @@ COMBO=0
 # next_seed: a seed no earlier check used
 next_seed() { COMBO=$((COMBO + 1)); S=$((SEED + 10 * COMBO)); }
 
-be_unload() {
-	local i=0
-	while ! rmmod xen-blkback 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 150 ] || return 1
-		sleep 0.2
-	done
-}
 
 # vbd_attach BACKEND FRONTEND: attach, wait until both are Connected and
 # xvda is there, check which grants they use
