@@ -67,6 +67,7 @@ GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench-blk-real \
 	--add "$OUT/xen-blkback-stock.ko:/lib/modules/xen-blkback-stock.ko" \
 	--add "$OUT/xen-blkback-patched.ko:/lib/modules/xen-blkback-patched.ko" \
 	--add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
+	--add "$TESTS/real-lib.sh:/lib/blk-real-lib.sh" \
 	--domu-add build/module/gntv3.ko:/lib/modules/gntv3.ko \
 	--domu-add "$OUT/xen-blkfront-stock.ko:/lib/modules/xen-blkfront-stock.ko" \
 	--domu-add "$OUT/xen-blkfront-patched.ko:/lib/modules/xen-blkfront-patched.ko" \
@@ -79,58 +80,8 @@ echo "=== xen-blkfront/xen-blkback: patched (gntv3) vs Debian's stock, same dom0
 echo "=== (QEMU TCG, O_DIRECT in the domU, MB/s; $ROUNDS paired rounds, ${SEQ_MB} MiB per"
 echo "=== sequential and ${RAND_MB} MiB per random run; stock: persistent grants on)"
 grep -E '^(BLK-BENCH-(FAIL|DONE)|dom0: (bench|round))' "$OUT/console.log" || true
-tr -d '\r' <"$OUT/console.log" | awk '
-# median of a[1..n], sorting it: the middle value, or the mean of the two
-function median(a, n,	i, j, x) {
-	for (i = 2; i <= n; i++) {
-		x = a[i]
-		for (j = i - 1; j >= 1 && a[j] > x; j--)
-			a[j + 1] = a[j]
-		a[j + 1] = x
-	}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-/^BLK-BENCH: round=/ {
-	for (i = 2; i <= NF; i++) {
-		split($i, kv, "=")
-		f[kv[1]] = kv[2]
-	}
-	v[f["cfg"], f["mode"], f["round"]] = f["mbs"]
-	if (f["round"] + 1 > nr)
-		nr = f["round"] + 1
-}
-END {
-	row["seqread"] = "seq_read_1m"
-	row["seqwrite"] = "seq_write_1m"
-	row["randread"] = "rand_read_4k"
-	row["randwrite"] = "rand_write_4k"
-	split("seqread seqwrite randread randwrite", modes, " ")
-	for (k = 1; k <= 4; k++) {
-		m = modes[k]
-		ng = ns = nn = np = 0
-		delete g; delete s; delete p; delete rt
-		for (r = 0; r < nr; r++) {
-			if ((c = "gntv3" SUBSEP m SUBSEP r) in v)
-				g[++ng] = v[c]
-			if ((c = "stock" SUBSEP m SUBSEP r) in v)
-				s[++ns] = v[c]
-			if ((c = "nopersist" SUBSEP m SUBSEP r) in v)
-				p[++np] = v[c]
-			# the pair: both measured in this round
-			if (("gntv3" SUBSEP m SUBSEP r) in v && ("stock" SUBSEP m SUBSEP r) in v &&
-			    v["stock", m, r] > 0)
-				rt[++nn] = v["gntv3", m, r] / v["stock", m, r]
-		}
-		if (!ng || !ns || !np || !nn)
-			continue
-		gm = median(g, ng); sm = median(s, ns); pm = median(p, np)
-		rm = median(rt, nn)
-		printf "bench: blk_real_%s gntv3=%.2f stock=%.2f ratio=%.3f min=%.3f max=%.3f rounds=%d nopersist=%.2f\n",
-		       row[m], gm, sm, rm, rt[1], rt[nn], nn, pm
-		printf "#   blk_real_%s: gntv3 %.2f..%.2f, stock %.2f..%.2f, nopersist %.2f..%.2f MB/s\n",
-		       row[m], g[1], g[ng], s[1], s[ns], p[1], p[np]
-	}
-}' >"$OUT/rows"
+tr -d '\r' <"$OUT/console.log" |
+	awk -f tools/gntv3/bench/median.awk -f tools/gntv3/bench/blk-real.awk >"$OUT/rows"
 cat "$OUT/rows"
 for row in $ROWS; do
 	if ! grep -qE "^bench: blk_real_$row gntv3=[0-9.]+ stock=[0-9.]+ ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]* nopersist=[0-9.]+$" "$OUT/rows" ||

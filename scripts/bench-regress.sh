@@ -73,5 +73,6 @@ GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench-regress --toolstack --ti
 	>"$OUT/console.log" || rc=$?
 
 echo "=== this tree ($(git describe --always --dirty)) against $rev, q = (gntv3/stock now) / (gntv3/stock at $rev)"
-awk -f tools/gntv3/bench/regress.awk "$OUT/console.log" || rc=1
+awk -f tools/gntv3/bench/median.awk -f tools/gntv3/bench/regress.awk \
+	"$OUT/console.log" || rc=1
 exit $rc

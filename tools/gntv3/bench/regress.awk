@@ -5,7 +5,8 @@
 # print per row the median, min and max over the rounds of
 #   q = (gntv3/stock, new) / (gntv3/stock, old)
 # and raw= the median of gntv3 new/old.  Exit 1 if there is no row or a
-# row has no round with both sides.
+# row has no round with both sides.  Needs median.awk (awk -f median.awk
+# -f regress.awk).
 
 /^regress: round=[0-9]+ side=(old|new) / {
 	split($2, rr, "="); split($3, ss, "="); row = $4
@@ -20,15 +21,6 @@
 	}
 	if (rr[2] + 0 > maxr)
 		maxr = rr[2] + 0
-}
-
-function median(a, k,	i, j, t) {
-	for (i = 1; i < k; i++)
-		for (j = i + 1; j <= k; j++)
-			if (a[j] < a[i]) {
-				t = a[i]; a[i] = a[j]; a[j] = t
-			}
-	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
 
 END {

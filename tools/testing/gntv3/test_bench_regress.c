@@ -13,13 +13,13 @@
 
 #include "harness.h"
 
-#define REGRESS_AWK	"../../gntv3/bench/regress.awk"
+#define BENCH_AWK	"../../gntv3/bench/"
 
 /* Run regress.awk on @input; its output in @out, its exit status returned. */
 static int run_regress(const char *input, char *out, size_t size)
 {
 	char in_path[] = "/tmp/gntv3-regress-XXXXXX";
-	char cmd[128];
+	char cmd[256];
 	size_t len = 0;
 	FILE *f;
 	int fd, st;
@@ -34,7 +34,8 @@ static int run_regress(const char *input, char *out, size_t size)
 		return -1;
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "awk -f %s %s", REGRESS_AWK, in_path);
+	snprintf(cmd, sizeof(cmd), "awk -f %smedian.awk -f %sregress.awk %s",
+		 BENCH_AWK, BENCH_AWK, in_path);
 	f = popen(cmd, "r");
 	if (!f) {
 		unlink(in_path);
