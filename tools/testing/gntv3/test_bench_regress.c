@@ -6,46 +6,17 @@
  * one side missing left out, "worse" above 1.05, and the exit status.
  * Runs awk on made-up dom0 lines; the tests run from tools/testing/gntv3.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "awk_run.h"
 #include "harness.h"
-
-#define BENCH_AWK	"../../gntv3/bench/"
 
 /* Run regress.awk on @input; its output in @out, its exit status returned. */
 static int run_regress(const char *input, char *out, size_t size)
 {
-	char in_path[] = "/tmp/gntv3-regress-XXXXXX";
-	char cmd[256];
-	size_t len = 0;
-	FILE *f;
-	int fd, st;
+	static const char *const progs[] = { "median.awk", "regress.awk", NULL };
 
-	out[0] = '\0';
-	fd = mkstemp(in_path);
-	if (fd < 0)
-		return -1;
-	if (write(fd, input, strlen(input)) != (ssize_t)strlen(input)) {
-		close(fd);
-		unlink(in_path);
-		return -1;
-	}
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "awk -f %smedian.awk -f %sregress.awk %s",
-		 BENCH_AWK, BENCH_AWK, in_path);
-	f = popen(cmd, "r");
-	if (!f) {
-		unlink(in_path);
-		return -1;
-	}
-	len = fread(out, 1, size - 1, f);
-	out[len] = '\0';
-	st = pclose(f);
-	unlink(in_path);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return awk_run(progs, input, out, size);
 }
 
 TEST(bench_regress_paired_median)
