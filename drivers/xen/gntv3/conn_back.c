@@ -671,9 +671,9 @@ static struct gntv3_bconn *gntv3_bconn_alloc(domid_t frontend)
  * no such connection, -EACCES when it names another backend, -EBUSY while
  * another attachment of this domain is (or was) connected to the same
  * frontend connection and is not detached yet, -ETIMEDOUT,
- * -EINTR, -EOPNOTSUPP for a native tree, -EPROTO for bad keys or a bad
- * descriptor, -ENOMEM, or an error of xenstore, the grant or the event
- * channel.
+ * -EINTR, -EOPNOTSUPP for a tree of another transport than ours, -EPROTO
+ * for bad keys or a bad descriptor, -ENOMEM, or an error of xenstore, the
+ * grant or the event channel.
  */
 struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 				      unsigned int timeout_ms)
@@ -761,8 +761,8 @@ EXPORT_SYMBOL_GPL(gntv3_back_connect);
  *
  * Context: process context, may sleep; fine from the xenwatch thread.
  * Return: the attachment, or an ERR_PTR(): -EINVAL, -EOPNOTSUPP for a
- * native tree, -EPROTO for a bad descriptor, -ENOMEM, or an error of the
- * grant or the event channel.
+ * tree of another transport than ours, -EPROTO for a bad descriptor,
+ * -ENOMEM, or an error of the grant or the event channel.
  */
 struct gntv3_back *gntv3_back_connect_keys(domid_t frontend,
 					   const struct gntv3_xs_keys *keys)
@@ -773,7 +773,8 @@ struct gntv3_back *gntv3_back_connect_keys(domid_t frontend,
 	if (frontend >= DOMID_FIRST_RESERVED || !keys || !keys->version ||
 	    keys->version > GNTV3_ABI_VERSION)
 		return ERR_PTR(-EINVAL);
-	if (keys->native)
+	/* gntv3_back_xs_read() checked this too; @keys may come from elsewhere */
+	if (keys->native != gntv3_grantee_is_native())
 		return ERR_PTR(-EOPNOTSUPP);
 	bc = gntv3_bconn_alloc(frontend);
 	if (!bc)

@@ -170,6 +170,12 @@ extern const struct gntv3_transport_ops gntv3_transport_native;
 int gntv3_transport_probe(void);
 const struct gntv3_transport_ops *gntv3_transport_grantee(void);
 
+/* Whether this domain maps grants natively: what its tree references mean. */
+static inline bool gntv3_grantee_is_native(void)
+{
+	return gntv3_transport_grantee() == &gntv3_transport_native;
+}
+
 /**
  * gntv3_xgrant_forget() - drop the bookkeeping of a grant that is leaked
  * @xg: transport state whose frames stay granted forever

@@ -255,8 +255,7 @@ int gntv3_back_xs_read(struct xenbus_transaction xbt, const char *dir,
 	if (keys->version < 1 || keys->version > GNTV3_ABI_VERSION)
 		return -EPROTO;
 	/* a tree reference means a different thing to each transport */
-	if (keys->native != (gntv3_transport_grantee() ==
-			     &gntv3_transport_native))
+	if (keys->native != gntv3_grantee_is_native())
 		return -EOPNOTSUPP;
 	return 0;
 }
