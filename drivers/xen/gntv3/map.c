@@ -19,7 +19,7 @@
  * @ids: @nr grant ids; a superpage is named by its first id
  * @nr: number of ids, at least 1; at most GNTV3_MAP_MAX_PAGES 4 KiB pages in
  *	all
- * @flags: GNTV3_MAP_F_READONLY and/or GNTV3_MAP_F_VMAP
+ * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M
  * @maps: receives one mapping per id
  *
  * One call of the attachment's transport maps the whole batch (v1: every
@@ -27,10 +27,20 @@
  * single gnttab_map_refs() call).  All or nothing: on error nothing of the
  * batch stays mapped.  Duplicate ids are allowed and map twice.
  *
+ * With GNTV3_MAP_F_2M the caller says that every id is the first of a
+ * 2 MiB grant, and each is mapped as one order-9 mapping however the
+ * grant is carried: on the v1 transport the leaf must be a 2 MiB one; the
+ * native grantee cannot see the tree, so it maps the 512 ids from the
+ * first as the mapping's pages (a split grant, 512 4 KiB leaves, maps the
+ * same way).  A driver whose protocol says its buffers are 2 MiB grants
+ * should pass it: without it, the native transport maps only the first
+ * 4 KiB of a superpage (Documentation/gntv3/native.rst).
+ *
  * Context: process context, may sleep.
  * Return: 0, or -ENOENT for an id that is not granted, -ERANGE for an id
  * beyond the tree's levels, -EINVAL for bad arguments or an id inside a
- * superpage that is not its first, -EACCES for a revoked grant or a
+ * superpage that is not its first or (GNTV3_MAP_F_2M) an id that is not
+ * the first of a 2 MiB leaf, -EACCES for a revoked grant or a
  * writable map of a read-only one (a read-only leaf, or a writable leaf
  * over a read-only v1 grant), -EAGAIN for a grant being downgraded (map it
  * read-only once that is done), -EPROTO for a corrupt tree or descriptor
@@ -47,8 +57,11 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	int rc;
 
 	if (!back || !ids || !maps || !nr || nr > GNTV3_MAP_MAX_PAGES ||
-	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP)))
+	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP |
+		       GNTV3_MAP_F_2M)))
 		return -EINVAL;
+	if ((flags & GNTV3_MAP_F_2M) && nr > GNTV3_MAP_MAX_PAGES >> 9)
+		return -E2BIG;
 	mps = gntv3_array_get(mps_inline, sizeof(mps_inline), nr, sizeof(*mps));
 	if (!mps)
 		return -ENOMEM;

@@ -394,49 +394,68 @@ static bool native_unmap_one(u64 host_addr, grant_handle_t handle)
 	       op.status == GNTST_okay;
 }
 
+/* A piece whose map failed, or whose PTE was never asked for: skipped. */
+#define NATIVE_NO_HANDLE	((grant_handle_t)~0U)
+
 /*
- * Unmap what @mp holds: the vmap PTE (PV), the linear-map mapping, and
- * the p2m entry.  False if the hypervisor refused: the page stays mapped.
+ * Unmap what @mp holds, piece by piece: the vmap PTE (PV), the linear-map
+ * mapping and the p2m entry of each page whose handle is not
+ * NATIVE_NO_HANDLE.  False if the hypervisor refused one: that page stays
+ * mapped and the caller must leak the mapping's pages.
  */
-static bool native_unmap_mp(struct gntv3_map_priv *mp, bool linear, bool pte)
+static bool native_unmap_mp(struct gntv3_map_priv *mp)
 {
-	struct page *page = mp->pub.pages[0];
+	unsigned int i;
 	bool ok = true;
 
-	if (pte && !native_unmap_one(mp->vptes[0], mp->vhandles[0]))
-		ok = false;
+	if (!mp->handles)
+		return true;	/* its set-up failed before any map */
+	for (i = 0; mp->vptes && i < mp->pub.nr_pages; i++)
+		if (mp->vhandles[i] != NATIVE_NO_HANDLE &&
+		    !native_unmap_one(mp->vptes[i], mp->vhandles[i]))
+			ok = false;
 	if (mp->pub.vaddr) {
 		vunmap(mp->pub.vaddr);
 		mp->pub.vaddr = NULL;
 	}
-	if (!linear)
-		return ok;
-	if (!native_unmap_one(gntv3_kaddr(page), mp->handles[0]))
-		return false;
-	native_p2m_set(page, INVALID_P2M_ENTRY);
+	for (i = 0; i < mp->pub.nr_pages; i++) {
+		struct page *page = mp->pub.pages[i];
+
+		if (mp->handles[i] == NATIVE_NO_HANDLE)
+			continue;
+		if (!native_unmap_one(gntv3_kaddr(page), mp->handles[i])) {
+			ok = false;
+			continue;
+		}
+		native_p2m_set(page, INVALID_P2M_ENTRY);
+	}
 	return ok;
 }
 
 /*
- * PV with GNTV3_MAP_F_VMAP: the vmap area is created first, its PTE empty
- * (the page has no machine frame), and Xen fills that PTE in by a second
- * map (GNTV3_MAP_CONTAINS_PTE), as the v1 transport does.
+ * PV with GNTV3_MAP_F_VMAP: the vmap area is created first, its PTEs
+ * empty (the pages have no machine frame), and Xen fills each PTE in by a
+ * second map (GNTV3_MAP_CONTAINS_PTE), as the v1 transport does.
  */
 static int native_vmap_prepare(struct gntv3_map_priv *mp, bool ro)
 {
-	unsigned int level;
+	unsigned long va;
+	unsigned int i, level;
 	pte_t *pte;
 
-	mp->pub.vaddr = vmap(mp->pub.pages, 1, VM_MAP,
+	mp->pub.vaddr = vmap(mp->pub.pages, mp->pub.nr_pages, VM_MAP,
 			     ro ? PAGE_KERNEL_RO : PAGE_KERNEL);
 	if (!mp->pub.vaddr)
 		return -ENOMEM;
 	if (xen_feature(XENFEAT_auto_translated_physmap))
 		return 0;
-	pte = lookup_address((unsigned long)mp->pub.vaddr, &level);
-	if (!pte || level != PG_LEVEL_4K)
-		return -EFAULT;
-	mp->vptes[0] = arbitrary_virt_to_machine(pte).maddr;
+	for (i = 0; i < mp->pub.nr_pages; i++) {
+		va = (unsigned long)mp->pub.vaddr + i * PAGE_SIZE;
+		pte = lookup_address(va, &level);
+		if (!pte || level != PG_LEVEL_4K)
+			return -EFAULT;
+		mp->vptes[i] = arbitrary_virt_to_machine(pte).maddr;
+	}
 	return 0;
 }
 
@@ -451,94 +470,133 @@ static void native_op_fill(struct gnttab_v3_map *op, struct gntv3_back *back,
 	op->flags = GNTV3_MAP_HOST | flags;
 }
 
+/*
+ * Set up @mp for id @id over @npg pages from @pages, and fill its ops:
+ * the linear map of each piece at @lin, the vmap PTEs (@pte) at @vpte.
+ */
+static int native_map_prepare(struct gntv3_map_priv *mp,
+			      struct gntv3_back *back, gntv3_id_t id,
+			      unsigned int order, struct page **pages,
+			      unsigned int flags, struct gnttab_v3_map *lin,
+			      struct gnttab_v3_map *vpte)
+{
+	bool ro = flags & GNTV3_MAP_F_READONLY;
+	u32 mflags = ro ? GNTV3_MAP_READONLY : 0;
+	unsigned int i, npg = 1U << order;
+	int rc;
+
+	rc = gntv3_mapping_init(mp, back, id, order, ro, 0, !!vpte);
+	/* even half set up, native_unmap_mp() must find nothing to unmap */
+	for (i = 0; i < npg; i++) {
+		if (mp->pub.pages)
+			mp->pub.pages[i] = pages[i];
+		if (mp->handles)
+			mp->handles[i] = NATIVE_NO_HANDLE;
+		if (mp->vhandles)
+			mp->vhandles[i] = NATIVE_NO_HANDLE;
+	}
+	if (rc)
+		return rc;
+	if (flags & GNTV3_MAP_F_VMAP) {
+		rc = native_vmap_prepare(mp, ro);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < npg; i++) {
+		native_op_fill(&lin[i], back, id + i, gntv3_kaddr(pages[i]),
+			       mflags);
+		if (vpte)
+			native_op_fill(&vpte[i], back, id + i, mp->vptes[i],
+				       mflags | GNTV3_MAP_CONTAINS_PTE);
+	}
+	return 0;
+}
+
+/*
+ * Each id is mapped as its 4 KiB piece, or with GNTV3_MAP_F_2M as the
+ * 512 pieces from it, all in one GNTTABOP_v3_map call: ops [0, total) map
+ * the pages at their linear-map addresses, ops [total, 2 * total) (PV
+ * GNTV3_MAP_F_VMAP) fill the vmap PTEs.
+ */
 static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		      unsigned int nr, unsigned int flags,
 		      struct gntv3_map_priv **mps)
 {
-	bool ro = flags & GNTV3_MAP_F_READONLY;
 	bool pv = !xen_feature(XENFEAT_auto_translated_physmap);
 	bool pte = pv && (flags & GNTV3_MAP_F_VMAP);
-	u32 mflags = ro ? GNTV3_MAP_READONLY : 0;
-	unsigned int i, nops = pte ? 2 * nr : nr;
+	unsigned int order = flags & GNTV3_MAP_F_2M ?
+			     GNTV3_SIZE_ORDER(GNTV3_SIZE_2M) : 0;
+	unsigned int npg = 1U << order, total = nr * npg;
+	unsigned int i, j, k, nops = pte ? 2 * total : total;
 	struct gnttab_v3_map *ops;
 	struct page **pages;
 	int rc, hrc = -EINVAL;
 
 	/* beyond any tree: the hypervisor would only say "not granted" */
 	for (i = 0; i < nr; i++)
-		if (ids[i] >> GNTV3_ID_BITS)
+		if ((ids[i] + npg - 1) >> GNTV3_ID_BITS)
 			return -ERANGE;
+	if (total > GNTV3_MAP_MAX_PAGES)
+		return -E2BIG;
 
 	ops = kvcalloc(nops, sizeof(*ops), GFP_KERNEL);
-	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL);
+	pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
 	if (!ops || !pages) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	rc = gntv3_pages_get(back, pages, nr);
+	rc = gntv3_pages_get(back, pages, total);
 	if (rc)
 		goto out_free;
 	rc = gntv3_mappings_alloc(back, mps, nr);
 	if (rc)
 		goto out_pages;
 	for (i = 0; i < nr; i++) {
-		struct gntv3_map_priv *mp = mps[i];
-
-		rc = gntv3_mapping_init(mp, back, ids[i], 0, ro, 0, pte);
+		k = i * npg;
+		rc = native_map_prepare(mps[i], back, ids[i], order, &pages[k],
+					flags, &ops[k],
+					pte ? &ops[total + k] : NULL);
 		if (rc)
 			goto undo;
-		mp->pub.pages[0] = pages[i];
-		if (flags & GNTV3_MAP_F_VMAP) {
-			rc = native_vmap_prepare(mp, ro);
-			if (rc)
-				goto undo;
-		}
-		native_op_fill(&ops[i], back, ids[i], gntv3_kaddr(pages[i]),
-			       mflags);
-		if (pte)
-			native_op_fill(&ops[nr + i], back, ids[i], mp->vptes[0],
-				       mflags | GNTV3_MAP_CONTAINS_PTE);
 	}
-	/* one hypercall for the batch: Xen walks the tree for each id */
+	/* one hypercall for the batch: Xen walks the tree for each piece */
 	hrc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, ops, nops);
 	rc = hrc;
-	for (i = 0; !rc && i < nops; i++)
-		rc = gntv3_gnttab_errno(ops[i].status);
-	for (i = 0; !rc && i < nr; i++)
-		rc = native_p2m_set(pages[i],
-				    FOREIGN_FRAME(PFN_DOWN(ops[i].dev_bus_addr)));
-	if (!rc) {
-		for (i = 0; i < nr; i++) {
-			mps[i]->handles[0] = ops[i].handle;
-			if (pte)
-				mps[i]->vhandles[0] = ops[nr + i].handle;
-		}
-		goto out_free;
-	}
+	for (k = 0; !rc && k < nops; k++)
+		rc = gntv3_gnttab_errno(ops[k].status);
+	for (k = 0; !rc && k < total; k++)
+		rc = native_p2m_set(pages[k],
+				    FOREIGN_FRAME(PFN_DOWN(ops[k].dev_bus_addr)));
 
 undo:
-	/* undo what did map; a page that stays mapped is leaked, never freed */
+	/* record what did map: all of it, or what the undo must unmap */
+	for (i = 0; !hrc && i < nr; i++) {
+		for (j = 0, k = i * npg; j < npg && mps[i]->pub.pages; j++, k++) {
+			if (ops[k].status == GNTST_okay)
+				mps[i]->handles[j] = ops[k].handle;
+			if (pte && ops[total + k].status == GNTST_okay)
+				mps[i]->vhandles[j] = ops[total + k].handle;
+		}
+	}
+	if (!rc)
+		goto out_free;
+	/* a page that stays mapped is leaked, never freed */
 	for (i = 0; i < nr; i++) {
 		struct gntv3_map_priv *mp = mps[i];
-		bool lin = !hrc && ops[i].status == GNTST_okay;
-		bool vpte = pte && !hrc && ops[nr + i].status == GNTST_okay;
 
-		if (lin)
-			mp->handles[0] = ops[i].handle;
-		if (vpte)
-			mp->vhandles[0] = ops[nr + i].handle;
-		if (mp->pub.pages && !native_unmap_mp(mp, lin, vpte)) {
+		if (mp->pub.pages && !native_unmap_mp(mp)) {
 			atomic64_inc(&gntv3_back_cnt.leaked);
-			pages[i] = NULL;
+			for (j = 0; j < npg; j++)
+				pages[i * npg + j] = NULL;
 		}
 	}
 	gntv3_mappings_free(back, mps, nr);
-	for (i = 0; i < nr; i++)
-		if (pages[i])
-			gntv3_pages_put(back, &pages[i], 1);
+	for (k = 0; k < total; k++)
+		if (pages[k])
+			gntv3_pages_put(back, &pages[k], 1);
 	goto out_free;
 out_pages:
-	gntv3_pages_put(back, pages, nr);
+	gntv3_pages_put(back, pages, total);
 out_free:
 	kvfree(pages);
 	kvfree(ops);
@@ -555,13 +613,13 @@ static void native_unmap(struct gntv3_map_priv **mps, unsigned int nr,
 		mp = mps[i];
 		if (results[i])
 			continue;
-		if (!native_unmap_mp(mp, true, mp->vptes)) {
+		if (!native_unmap_mp(mp)) {
 			gntv3_back_leak_mapping(mp, "GNTTABOP_v3_unmap failed");
 			results[i] = -EIO;
 			continue;
 		}
-		gntv3_map_account(-1, 1, 1);
-		gntv3_pages_put(mp->pub.back, mp->pub.pages, 1);
+		gntv3_map_account(-1, 1, mp->pub.nr_pages);
+		gntv3_pages_put(mp->pub.back, mp->pub.pages, mp->pub.nr_pages);
 	}
 }
 

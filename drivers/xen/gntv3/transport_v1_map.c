@@ -150,6 +150,8 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 		return rc;
 	if (piece)
 		return -EINVAL;		/* inside a superpage: no sub-maps */
+	if ((flags & GNTV3_MAP_F_2M) && order != GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
+		return -EINVAL;		/* the caller expected a 2 MiB grant */
 	if (order > GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
 		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
 	/* v1: the frontend can only downgrade entries nobody maps */

@@ -189,6 +189,7 @@ struct gntv3_ioc_detach {
 
 /* Flags for struct gntv3_ioc_map. */
 #define GNTV3_IOC_MAP_READONLY	(1U << 0)
+#define GNTV3_IOC_MAP_2M	(1U << 1)	/* each id: a whole 2 MiB grant */
 
 /**
  * struct gntv3_ioc_map - GNTV3_IOC_MAP: map a batch of grant ids
@@ -199,9 +200,14 @@ struct gntv3_ioc_detach {
  * @nr: IN: number of ids, 1..GNTV3_IOC_MAX_PAGES
  * @pad: must be zero
  *
+ * With GNTV3_IOC_MAP_2M each id must be the first of a 2 MiB grant and is
+ * mapped whole on either transport (the native grantee cannot see the
+ * tree: without the flag it maps a superpage's first 4 KiB only).
+ *
  * All or nothing: on error nothing stays mapped.  Beyond the common errors:
- * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, or an id
- * inside a superpage (only whole superpages are mapped); ENOENT for an
+ * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, an id
+ * inside a superpage (only whole superpages are mapped), or with
+ * GNTV3_IOC_MAP_2M one that is not a 2 MiB grant (v1); ENOENT for an
  * unknown attachment or an id that is not granted; ERANGE for an id beyond
  * any tree; EACCES for a revoked grant, a writable map of a read-only one,
  * or a writable leaf over a read-only v1 grant; EAGAIN for a grant being
