@@ -384,13 +384,14 @@ static void gv3bk_map_missing(struct gv3bk *be, unsigned int n, int *rcs)
 		be->stats.evictions++;
 	}
 	be->stats.map_batches++;
-	rc = gntv3_map(be->back, be->miss, n, 0, be->miss_maps);
+	/* the protocol's buffers are 2 MiB grants (blkif_gntv3.h) */
+	rc = gntv3_map(be->back, be->miss, n, GNTV3_MAP_F_2M, be->miss_maps);
 	for (i = 0; i < n; i++) {
 		/* one bad id fails the batch: find it by mapping one by one */
 		if (rc) {
 			be->stats.map_batches++;
-			rcs[i] = gntv3_map(be->back, &be->miss[i], 1, 0,
-					   &be->miss_maps[i]);
+			rcs[i] = gntv3_map(be->back, &be->miss[i], 1,
+					   GNTV3_MAP_F_2M, &be->miss_maps[i]);
 		} else {
 			rcs[i] = 0;
 		}
