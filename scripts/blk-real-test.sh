@@ -18,8 +18,9 @@
 # the patched modules (scripts/xen-blk.sh build) and gntv3_blkio, and takes
 # the stock brd, xen-blkback and xen-blkfront from the kernel package in
 # .cache.  Environment: GNTV3_BLK_REAL_TIMEOUT (VM run, default 900 s),
-# BLK_RAM_MB, and everything scripts/xenvm.sh reads.  Output:
-# build/blk-real/console.log.
+# BLK_RAM_MB, GNTV3_RUN_SUFFIX (appended to the run's name, e.g. -native
+# for the run on the prototype hypervisor), and everything scripts/xenvm.sh
+# reads.  Output: build/blk-real/console.log (build/blk-real-native/...).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,7 +28,8 @@ TOP=$PWD
 CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KV=$(cat "$CACHE/kver")
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
-OUT=$TOP/build/blk-real
+NAME=blk-real${GNTV3_RUN_SUFFIX:-}
+OUT=$TOP/build/$NAME
 CHECKS="patched_be_patched_fe stock_be_patched_fe patched_be_stock_fe
 stock_be_stock_fe reconnect revoke_storm_io backend_reload_io domu_destroy_io counters"
 
@@ -46,7 +48,7 @@ cp build/xen-blk/xen-blkfront.ko "$OUT/xen-blkfront-patched.ko"
 cp build/xen-blk/xen-blkback.ko "$OUT/xen-blkback-patched.ko"
 
 rc=0
-bash scripts/xenvm.sh run --name blk-real --timeout "${GNTV3_BLK_REAL_TIMEOUT:-900}" \
+bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_BLK_REAL_TIMEOUT:-900}" \
 	--dom0 "$TESTS/real-dom0.sh" --domu "$TESTS/real-domu.sh" \
 	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
 	--add "$OUT/brd.ko:/lib/modules/brd.ko" \
@@ -92,7 +94,7 @@ done
 if [ "$vm_rc" = 0 ]; then
 	tap 1 vm_run "clean exit, no kernel problem report"
 else
-	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/blk-real.log)"
+	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/$NAME.log)"
 fi
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 echo "# blk-real-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"

@@ -33,7 +33,8 @@
 # storm rounds, default 50), BLK_RAM_MB (ramdisk size, default 64),
 # BLK_INJECT (a fault to inject, to see the checks fail: see dom0.sh), and
 # everything scripts/xenvm.sh reads (GNTV3_VM_DOM0_TYPE and
-# GNTV3_VM_DOMU_TYPE pick PV or PVH guests).  Output: build/blk/console.log
+# GNTV3_VM_DOMU_TYPE pick PV or PVH guests), GNTV3_RUN_SUFFIX (appended to
+# the run's name, e.g. -native on the prototype hypervisor).  Output: build/blk/console.log
 # (build/blk-bench/ with --bench; build/blk-pvh-pv/ and the like for other
 # guest types than PV/PV).
 # Exit status: 0 only if every check passed (and, with --bench, every row
@@ -60,6 +61,7 @@ esac
 DOM0_TYPE=${GNTV3_VM_DOM0_TYPE:-pv}
 DOMU_TYPE=${GNTV3_VM_DOMU_TYPE:-pv}
 [ "$DOM0_TYPE/$DOMU_TYPE" = pv/pv ] || NAME=$NAME-$DOM0_TYPE-$DOMU_TYPE
+NAME=$NAME${GNTV3_RUN_SUFFIX:-}
 # make test and make bench may run at once: separate outputs and VM names
 OUT=$BUILD/$NAME
 secs=0

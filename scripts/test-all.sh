@@ -14,7 +14,9 @@
 #   intree   applied to linux-source-6.12 and built there with W=1, and
 #            the make patches series applied with git am and built after
 #            every patch (scripts/intree-check.sh): 1 test per step
-#   vm       kselftests inside Xen VMs: the TAP totals of every suite
+#   vm       kselftests inside Xen VMs: the TAP totals of every suite, on
+#            Debian's Xen and again on the project's prototype v3
+#            hypervisor (make vm-test's native round, with its own tests)
 #   vm-6.1   the same with Debian 12's 6.1 kernel in the VMs
 #   dkms     the gntv3-dkms package on this machine (scripts/dkms-test.sh):
 #            1 test per step

@@ -169,6 +169,8 @@ connected() {
 # ------------------------------------------------------------------ set-up
 vm_toolstack_start || exit 1
 vm_insmod gntv3 || exit 1
+# which transport the probe chose (make vm-test checks it on the prototype)
+grep . /sys/kernel/debug/gntv3/transport
 vm_insmod brd rd_nr=1 "rd_size=$((BLK_RAM_MB * 1024))" max_part=0 || exit 1
 vm_insmod gntv3_blkback || exit 1
 vm_insmod xen-blkback || exit 1
