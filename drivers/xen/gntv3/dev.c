@@ -30,7 +30,7 @@
  *               unless READONLY);
  *               -ENOMEM: the folio could not be allocated (always for
  *               1 GiB: above the buddy allocator's largest order);
- *               -ENOSPC: the file's GNTV3_DEV_MAX_GRANTS or
+ *               -ENOSPC: the file's dev_max_grants or
  *               GNTV3_DEV_MAX_ALLOC_PAGES is reached, or the tree ran out
  *               of ids or v1 grant references.
  *  END          -ENOENT: no such tree handle, or no grant of this file
@@ -83,6 +83,11 @@
  */
 #define GNTV3_DEV_SLOT_SHIFT	30
 #define GNTV3_DEV_SLOT_PGSHIFT	(GNTV3_DEV_SLOT_SHIFT - PAGE_SHIFT)
+
+static unsigned int dev_max_grants = GNTV3_DEV_MAX_GRANTS;
+module_param(dev_max_grants, uint, 0644);
+MODULE_PARM_DESC(dev_max_grants,
+		 "Grants one open /dev/gntv3 file may hold at once (default 65536)");
 
 /**
  * struct gntv3_dev_tree - a tree created through one file
@@ -488,7 +493,7 @@ int gntv3_test_ioc_grant_huge(struct gntv3_ucmd *ucmd)
 		goto out_unpin;
 	}
 	ret = -ENOSPC;
-	if (file->nr_grants >= GNTV3_DEV_MAX_GRANTS)
+	if (file->nr_grants >= READ_ONCE(dev_max_grants))
 		goto out_unlock;
 	ret = gntv3_grant_folio(tree->front, page_folio(page),
 				ro ? GNTV3_GRANT_READONLY : 0, &id);
@@ -532,7 +537,7 @@ static int gntv3_dev_grant(struct gntv3_ucmd *ucmd)
 	if (!tree)
 		return -ENOENT;
 	nr = arg->flags & GNTV3_IOC_GRANT_ALLOC ? 1 : arg->nr_pages;
-	if (file->nr_grants + nr > GNTV3_DEV_MAX_GRANTS) {
+	if (file->nr_grants + nr > READ_ONCE(dev_max_grants)) {
 		ret = -ENOSPC;
 		goto out_unlock;
 	}

@@ -19,7 +19,8 @@ struct gntv3_front;
  * test from exhausting dom0.
  *
  * GNTV3_DEV_MAX_TREES:	trees one file may hold at once
- * GNTV3_DEV_MAX_GRANTS:	grants one file may hold at once; each 4 KiB user
+ * GNTV3_DEV_MAX_GRANTS:	default of the dev_max_grants module parameter:
+ *			grants one file may hold at once; each 4 KiB user
  *			page counts one, each GNTV3_IOC_GRANT_ALLOC folio one
  * GNTV3_DEV_MAX_ALLOC_PAGES: 4 KiB pages of kernel memory one file may hold
  *			through GNTV3_IOC_GRANT_ALLOC (1 GiB: one gigantic

@@ -111,8 +111,8 @@ struct gntv3_ioc_tree {
  * or @order, @addr not page aligned (or non-zero with ALLOC), a user page
  * that is part of a huge page; EFAULT for user memory that cannot be
  * pinned (writable unless READONLY); ENOMEM; ENOSPC when the file holds
- * 65536 grants or 2^18 allocated pages already, or the tree ran out of ids
- * or v1 grant references.
+ * 65536 grants (the module's dev_max_grants parameter) or 2^18 allocated
+ * pages already, or the tree ran out of ids or v1 grant references.
  */
 struct gntv3_ioc_grant {
 	__u32 tree;
