@@ -153,6 +153,7 @@ static void __exit gntv3_exit(void)
 	gntv3_back_exit();
 	gntv3_conn_exit();
 	gntv3_front_exit();
+	gntv3_transport_exit();
 }
 module_exit(gntv3_exit);
 

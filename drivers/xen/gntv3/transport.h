@@ -168,6 +168,7 @@ extern const struct gntv3_transport_ops gntv3_transport_v1;
 extern const struct gntv3_transport_ops gntv3_transport_native;
 
 int gntv3_transport_probe(void);
+void gntv3_transport_exit(void);
 const struct gntv3_transport_ops *gntv3_transport_grantee(void);
 
 /* Whether this domain maps grants natively: what its tree references mean. */

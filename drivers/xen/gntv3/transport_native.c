@@ -35,8 +35,10 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
@@ -60,11 +62,15 @@ static u32 native_features;
 				 GNTV3_FEAT_DOWNGRADE | GNTV3_FEAT_SUPERPAGE_2M)
 
 /*
- * The page dead grants are redirected to.  Allocated at the probe when the
- * hypervisor offers scratch revocation, and never freed: once used, a
- * backend may map it for ever.  Its contents do not matter (zeroes).
+ * The pages dead grants are redirected to, one per backend domain: a
+ * writable mapping stays writable when it is redirected, so with one page
+ * for all, what one backend wrote there another could read.  Allocated
+ * (zeroed) at a domain's first forced revoke and never freed: once used,
+ * that backend may map it for ever.  native_scratch_lock serialises the
+ * look-up-or-allocate; the xarray's own lock covers the rest.
  */
-static struct page *native_scratch;
+static DEFINE_XARRAY(native_scratch);
+static DEFINE_MUTEX(native_scratch_lock);
 
 /**
  * gntv3_transport_probe() - ask the hypervisor for grant table v3 support
@@ -89,8 +95,6 @@ int gntv3_transport_probe(void)
 		return -EOPNOTSUPP;
 
 	native_features = q.features;
-	if (native_features & GNTV3_FEAT_REVOKE_SCRATCH)
-		native_scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	return 0;
 }
 
@@ -329,13 +333,57 @@ static int native_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
 				    GNTV3_REVOKE_DOWNGRADE);
 }
 
+/* The scratch page of backend @domid, allocated at its first use. */
+static struct page *native_scratch_page(domid_t domid)
+{
+	struct page *page;
+
+	mutex_lock(&native_scratch_lock);
+	page = xa_load(&native_scratch, domid);
+	if (!page) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (page && xa_err(xa_store(&native_scratch, domid, page,
+					    GFP_KERNEL))) {
+			__free_page(page);
+			page = NULL;
+		}
+	}
+	mutex_unlock(&native_scratch_lock);
+	return page;
+}
+
+/**
+ * gntv3_transport_exit() - forget the scratch pages at module unload
+ *
+ * Called once every tree is gone.  The pages themselves stay allocated
+ * for good: a backend may still map one.  Only their index is freed.
+ */
+void gntv3_transport_exit(void)
+{
+	unsigned long domid;
+	struct page *page;
+	unsigned int n = 0;
+
+	xa_for_each(&native_scratch, domid, page)
+		n++;
+	if (n)
+		pr_info("keeping the scratch pages of %u backend domain(s): they may still map them\n",
+			n);
+	xa_destroy(&native_scratch);
+}
+
 static int native_revoke_scratch(domid_t domid, u32 tree, gntv3_id_t id,
 				 struct gntv3_xgrant *xg)
 {
-	if (!native_scratch)
+	struct page *scratch;
+
+	if (!(native_features & GNTV3_FEAT_REVOKE_SCRATCH))
 		return -EOPNOTSUPP;
+	scratch = native_scratch_page(domid);
+	if (!scratch)
+		return -ENOMEM;
 	return native_revoke_pieces(domid, tree, id, xg,
-				    xen_page_to_gfn(native_scratch), 0);
+				    xen_page_to_gfn(scratch), 0);
 }
 
 /* ---- grantee half ---- */
