@@ -8,11 +8,27 @@
 #   bench: <row> gntv3=<ns> stock=<ns> ratio=<r> min=<a> max=<b> rounds=<n>
 # per row: gntv3= and stock= are each side's median, ratio= the median of
 # the per-round paired ratios gntv3/stock (the two sides alternate A B A B
-# within the run), min=/max= the extremes of those ratios.  The revoke rows (revoke_4k, revoke_2m) are per grant, and there
-# gntv3= is the revoke round trip (request -> the backend unmaps -> ACK) of
-# one mapped grant of that size and stock= a plain stock map+unmap of the
-# same size, so ratio = revoke round trip / map+unmap.  Then the block
-# rows: scripts/blk-test.sh --bench (bench: blk_*) and
+# within the run), min=/max= the extremes of those ratios.  The revoke rows
+# (revoke_4k, revoke_2m) are per grant, and there gntv3= is the revoke
+# round trip (request -> the backend unmaps -> ACK) of one mapped grant of
+# that size and stock= a plain stock map+unmap of the same size, so ratio =
+# revoke round trip / map+unmap.
+#
+# Then the same bench module in a second VM (bench-native) on the project's
+# prototype v3 hypervisor (scripts/xen-build.sh, cached; GNTV3_XEN), where
+# gntv3 picks its native transport: the rows get the suffix _native, and
+# stock= is the stock v1 grant API on that same hypervisor, same run, A B
+# A B.  The run fails unless gntv3 printed and debugfs says "native"
+# (dom0-bench.sh's GNTV3_BENCH_TRANSPORT, gntv3_bench's transport=).
+# revoke_4k_native is still gntv3_revoke()'s round trip through the
+# connected backend (then GNTTABOP_v3_unmap by the backend, a cooperative
+# GNTTABOP_v3_revoke to end the grant); revoke_4k_forced_native is
+# gntv3_revoke() of a tree with no connection: the forced
+# GNTTABOP_v3_revoke with the scratch page (bench_main.c).  No
+# revoke_2m_native (a native backend maps a 2 MiB grant by its 512 ids,
+# the row maps one).
+#
+# Then the block rows: scripts/blk-test.sh --bench (bench: blk_*) and
 # scripts/bench-blk-real.sh (bench: blk_real_*, MB/s, with a nopersist=
 # column), each a VM run of its own.  Fails if a run failed or any row is
 # missing.
@@ -20,7 +36,8 @@
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
 # row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
 # table, print one revoke round trip as gntv3's tracepoints saw it; 0
-# leaves it out), and everything scripts/xenvm.sh reads.
+# leaves it out), GNTV3_BENCH_ONLY (the runs to make, of "stock native blk
+# blk_real"; default all four), and everything scripts/xenvm.sh reads.
 # Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
 # the absolute values with hardware; other VMs on the host make them noisy.
 set -euo pipefail
@@ -31,7 +48,9 @@ CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KDIR=${KDIR:-/usr/src/linux-headers-$(cat "$CACHE/kver")}
 BENCH=$TOP/tools/gntv3/bench
 OUT=$TOP/build/bench
-ROWS="grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m"
+ROWS=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m)
+ROWS_NATIVE=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_4k_forced)
+ONLY=" ${GNTV3_BENCH_ONLY:-stock native blk blk_real} "
 
 mkdir -p "$OUT"
 # kbuild does not notice a changed KBUILD_EXTRA_SYMBOLS file: a stale
@@ -45,35 +64,96 @@ envs=()
 [ -z "${GNTV3_BENCH_REPS:-}" ] || envs=(--env "GNTV3_BENCH_REPS=$GNTV3_BENCH_REPS")
 envs+=(--env "GNTV3_BENCH_TRACE=${GNTV3_BENCH_TRACE:-1}")
 rc=0
-# Timings without memory poisoning: it is for the test runs.
-GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench --toolstack \
-	--dom0 tools/gntv3/bench/dom0-bench.sh \
-	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
-	--add "$OUT/gntv3_bench.ko:/lib/modules/gntv3_bench.ko" \
-	"${envs[@]}" >"$OUT/console.log" || rc=$?
 
-echo "=== gntv3 vs stock grant API (build/vm/bench.log; QEMU TCG, ns per 4 KiB page;"
-echo "=== revoke_*: ns per grant, gntv3 = revoke round trip, stock = map+unmap of that size)"
-grep -E '^(gntv3_bench|bench): ' "$OUT/console.log" || true
-echo "=== one revoke_4k round trip, gntv3's tracepoints (tracefs events/gntv3, a reps=1 run)"
-grep -E '^gntv3-trace: ' "$OUT/console.log" || true
-for row in $ROWS; do
-	# A zero is no measurement: it happened once when the guest's clock
-	# fell back from the TSC and fast operations timed as 0 ns.
-	if ! grep -qE "^bench: $row gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]*$" "$OUT/console.log"; then
-		echo "bench: row $row missing or zero" >&2
-		[ "$rc" -ne 0 ] || rc=1
+# bench_vm NAME CONSOLE [xenvm.sh option]...: one VM run of gntv3_bench,
+# its console to CONSOLE.  Timings without memory poisoning: it is for the
+# test runs.
+bench_vm() {
+	local name=$1 console=$2
+
+	shift 2
+	GNTV3_VM_POISON='' bash scripts/xenvm.sh run --name "$name" --toolstack \
+		--dom0 tools/gntv3/bench/dom0-bench.sh \
+		--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+		--add "$OUT/gntv3_bench.ko:/lib/modules/gntv3_bench.ko" \
+		"${envs[@]}" "$@" >"$console"
+}
+
+# bench_check CONSOLE SUFFIX ROW...: every row's line, name + SUFFIX, with
+# non-zero numbers; 1 (after a message per row) if one is missing or zero.
+bench_check() {
+	local console=$1 suffix=$2 row ret=0
+
+	shift 2
+	for row in "$@"; do
+		# A zero is no measurement: it happened once when the guest's
+		# clock fell back from the TSC and fast operations timed as 0 ns.
+		if ! grep -qE "^bench: $row$suffix gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]*$" "$console"; then
+			echo "bench: row $row$suffix missing or zero" >&2
+			ret=1
+		fi
+	done
+	return "$ret"
+}
+
+# bench_failed CONSOLE RC: the end of a failed run's console
+bench_failed() {
+	tail -n 40 "$1" >&2
+	echo "bench: FAILED (rc=$2; console in ${1#"$TOP"/})" >&2
+}
+
+if [[ $ONLY == *" stock "* ]]; then
+	run=0
+	bench_vm bench "$OUT/console.log" || run=$?
+	echo "=== gntv3 vs stock grant API (build/vm/bench.log; QEMU TCG, ns per 4 KiB page;"
+	echo "=== revoke_*: ns per grant, gntv3 = revoke round trip, stock = map+unmap of that size)"
+	grep -E '^(gntv3_bench|bench): ' "$OUT/console.log" || true
+	echo "=== one revoke_4k round trip, gntv3's tracepoints (tracefs events/gntv3, a reps=1 run)"
+	grep -E '^gntv3-trace: ' "$OUT/console.log" || true
+	bench_check "$OUT/console.log" "" "${ROWS[@]}" || [ "$run" -ne 0 ] || run=1
+	if [ "$run" -ne 0 ]; then
+		bench_failed "$OUT/console.log" "$run"
+		rc=$run
 	fi
-done
-if [ "$rc" -ne 0 ]; then
-	tail -n 40 "$OUT/console.log" >&2
-	echo "bench: FAILED (rc=$rc; console in ${OUT#"$TOP"/}/console.log)" >&2
+fi
+
+# The same rows on the prototype v3 hypervisor, gntv3 on its native
+# transport; stock is the v1 grant API on that hypervisor.
+if [[ $ONLY == *" native "* ]]; then
+	run=0
+	if xen=$(bash scripts/xen-build.sh | tail -n1) && [ -f "$xen" ]; then
+		GNTV3_XEN=$xen bench_vm bench-native "$OUT/console-native.log" \
+			--env GNTV3_BENCH_TRANSPORT=native \
+			--env GNTV3_BENCH_SUFFIX=_native || run=$?
+		echo "=== native: gntv3 on the prototype v3 hypervisor against the stock v1 grant API on it"
+		echo "=== (build/vm/bench-native.log; revoke_4k: round trip, revoke_4k_forced: no connection, forced)"
+		grep -E '^(gntv3: using the|gntv3-transport:|gntv3_bench|bench): ' "$OUT/console-native.log" || true
+		echo "=== one revoke_4k_native round trip, gntv3's tracepoints"
+		grep -E '^gntv3-trace: ' "$OUT/console-native.log" || true
+		# numbers of another transport must not pass as native ones
+		if ! grep -q '^gntv3: using the native transport' "$OUT/console-native.log" ||
+		   ! grep -q '^gntv3-transport: native$' "$OUT/console-native.log"; then
+			echo "bench: bench-native did not run on the native transport" >&2
+			[ "$run" -ne 0 ] || run=1
+		fi
+		bench_check "$OUT/console-native.log" _native "${ROWS_NATIVE[@]}" ||
+			[ "$run" -ne 0 ] || run=1
+		[ "$run" -eq 0 ] || bench_failed "$OUT/console-native.log" "$run"
+	else
+		echo "bench: the prototype hypervisor did not build (scripts/xen-build.sh)" >&2
+		run=1
+	fi
+	[ "$run" -eq 0 ] || rc=$run
 fi
 
 # The block rows: the gntv3 disk pair against xen-blkfront/xen-blkback.
-bash scripts/blk-test.sh --bench || rc=1
+if [[ $ONLY == *" blk "* ]]; then
+	bash scripts/blk-test.sh --bench || rc=1
+fi
 # The blk_real rows, a VM run of their own: Linux's xen-blkfront/xen-blkback
 # with patches/xen-blk (gntv3) against Debian's, with and without
 # persistent grants.  Fails if a row is missing.
-bash scripts/bench-blk-real.sh || rc=1
+if [[ $ONLY == *" blk_real "* ]]; then
+	bash scripts/bench-blk-real.sh || rc=1
+fi
 exit "$rc"

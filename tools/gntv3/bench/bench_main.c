@@ -61,6 +61,40 @@
  *		  with the stock API, as in map_unmap_1 (map_unmap_2m), from
  *		  the same run: ratio = revoke round trip / map+unmap.
  *
+ * On the native transport (the project's prototype v3 hypervisor, see
+ * Documentation/gntv3/native.rst; make bench loads this module there with
+ * transport=native suffix=_native, and then every row name ends in
+ * @suffix) the stock side is the same v1 grant API on that hypervisor, and
+ * the gntv3 side makes the native hypercalls instead:
+ *
+ *  grant_4k	  gntv3: the id, the grant record and the tree leaf (a frame
+ *		  number, no v1 entry); no hypercall.
+ *  grant_2m	  gntv3: one 2 MiB leaf if the folio happens to be
+ *		  machine-contiguous, else 512 4 KiB leaves under the same
+ *		  ids (the split); no hypercall.
+ *  map_unmap_N	  gntv3: one GNTTABOP_v3_map of the N ids (the hypervisor
+ *		  walks the tree), one GNTTABOP_v3_unmap per mapping.  The
+ *		  leaves hold no v1 reference: stock maps v1 grants of its own
+ *		  of the same pages, made once, outside.
+ *  map_unmap_2m  gntv3: one gntv3_map() of the grant's 512 ids, each mapped
+ *		  as its 4 KiB piece (the native grantee does not know a
+ *		  leaf's size); stock: the 512 v1 references of its own
+ *		  grants of the folio's pages.
+ *  revoke_4k	  gntv3: still the round trip: the leaf marked revoked, the
+ *		  REVOKE request on the ring, the backend's handler unmapping
+ *		  (GNTTABOP_v3_unmap), the ACK, the grant ended with a
+ *		  cooperative GNTTABOP_v3_revoke.  gntv3_revoke() forces a
+ *		  revoke only when the backend does not answer.
+ *  revoke_4k_forced  native only: gntv3_revoke() of a mapped 4 KiB grant of
+ *		  a second tree that has no connection, so no request can be
+ *		  sent: the leaf marked revoked, one GNTTABOP_v3_revoke with
+ *		  the scratch page (the backend's mapping now maps it), the
+ *		  grant ended; the returned GNTV3_REVOKE_DEAD is expected.
+ *		  The backend's later unmap is not timed.  stock: map+unmap,
+ *		  as in revoke_4k.
+ *  revoke_2m	  not run: a native backend maps a 2 MiB grant by its 512
+ *		  ids, and this row maps one.
+ *
  * Any failing call prints "bench: FAILED <what>" and fails the insmod with
  * its errno: a benchmark of failing calls would measure nothing.
  */
@@ -74,6 +108,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <xen/gntv3.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
@@ -84,6 +119,14 @@ static unsigned int reps = 51;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "Timed repetitions per row; the median is reported (default 51)");
 
+static char *transport;
+module_param(transport, charp, 0444);
+MODULE_PARM_DESC(transport, "Fail unless gntv3 uses this transport (v1 or native; default: either)");
+
+static char *suffix = "";
+module_param(suffix, charp, 0444);
+MODULE_PARM_DESC(suffix, "Appended to every row name of the \"bench:\" lines (e.g. _native)");
+
 #define BENCH_WARMUP	3
 #define BENCH_PAGES	512		/* the largest batch */
 #define BENCH_ORDER_2M	9
@@ -91,11 +134,17 @@ MODULE_PARM_DESC(reps, "Timed repetitions per row; the median is reported (defau
 #define BENCH_MAX_REPS	10000
 #define BENCH_FIRST_MAP_ROW	2	/* rows before it need no attachment */
 #define BENCH_FIRST_REVOKE_ROW	6	/* rows from it on need the connection */
+#define BENCH_FORCED_ROW	8	/* needs the unconnected tree (native) */
 #define BENCH_DEVID		3	/* our connection's xenstore directory */
 #define BENCH_CONNECT_MS	10000	/* to connect through xenstore */
 #define BENCH_REVOKE_MS		5000	/* for the backend's ACK */
 
 enum bench_side { SIDE_GNTV3, SIDE_STOCK, NR_SIDES };
+
+/* the transports a row runs on (struct bench_row.on) */
+#define BENCH_ON_V1	BIT(0)
+#define BENCH_ON_NATIVE	BIT(1)
+#define BENCH_ON_BOTH	(BENCH_ON_V1 | BENCH_ON_NATIVE)
 
 /*
  * A repetition's times in ns: the grant or map, the unmap, and (stock map
@@ -105,6 +154,7 @@ enum bench_part { PART_FIRST, PART_UNMAP, PART_POOL, NR_PARTS };
 
 /**
  * struct bench - state of the whole run
+ * @native: gntv3 uses the native transport (else v1)
  * @front: the tree all gntv3 grants go into
  * @back: our attachment to @front (map rows only)
  * @pages: BENCH_PAGES order-0 pages to grant
@@ -113,9 +163,12 @@ enum bench_part { PART_FIRST, PART_UNMAP, PART_POOL, NR_PARTS };
  * @first: id of @pages[0]; @pages[i] has id @first + i
  * @folio_id: id of @folio while granted with gntv3 (map rows)
  * @folio_granted: @folio is granted under @folio_id
- * @refs: v1 references of the gntv3 grants of @pages (map rows), or of
- *	the stock grants of a grant row
+ * @refs: v1 references of the gntv3 grants of @pages (map rows; native:
+ *	stock grants of @pages), or of the stock grants of a grant row
  * @refs_2m: v1 references of the 512 pages of @folio's gntv3 grant
+ *	(native: stock grants of them)
+ * @nr_srefs: native: how many of @refs are stock grants of the map rows
+ * @nr_srefs_2m: native: how many of @refs_2m are stock grants
  * @ids: ids to map
  * @maps: gntv3 mappings
  * @results: per mapping results of gntv3_unmap_batch()
@@ -130,12 +183,15 @@ enum bench_part { PART_FIRST, PART_UNMAP, PART_POOL, NR_PARTS };
  * @rmap: the mapping the next revoke must make the handler unmap
  * @rdone: completed when that unmap finished
  * @rresult: its result
+ * @ffront: native: a tree with no connection, for revoke_4k_forced
+ * @fback: native: our attachment to @ffront
  * @t: per side and part, @reps samples in ns
  * @gs: @reps gntv3 totals of one row, paired with @ss
  * @ss: @reps stock totals of the same repetitions
  * @scratch: @reps samples to sort
  */
 struct bench {
+	bool native;
 	struct gntv3_front *front;
 	struct gntv3_back *back;
 	struct page *pages[BENCH_PAGES];
@@ -146,6 +202,8 @@ struct bench {
 	bool folio_granted;
 	grant_ref_t refs[BENCH_PAGES];
 	grant_ref_t refs_2m[BENCH_PAGES];
+	unsigned int nr_srefs;
+	unsigned int nr_srefs_2m;
 	gntv3_id_t ids[BENCH_PAGES];
 	struct gntv3_mapping *maps[BENCH_PAGES];
 	int results[BENCH_PAGES];
@@ -160,6 +218,8 @@ struct bench {
 	struct gntv3_mapping *rmap;
 	struct completion rdone;
 	int rresult;
+	struct gntv3_front *ffront;
+	struct gntv3_back *fback;
 	u64 *t[NR_SIDES][NR_PARTS];
 	u64 *gs;
 	u64 *ss;
@@ -174,6 +234,7 @@ typedef int (*bench_fn)(struct bench *b, unsigned int nr, u64 *t);
  * @name: row name of the "bench:" line
  * @nr: 4 KiB pages per repetition (the divisor)
  * @map: a map row: map and unmap are timed apart
+ * @on: BENCH_ON_* transports the row runs on
  * @gntv3: one gntv3 repetition
  * @stock: one stock repetition
  */
@@ -181,6 +242,7 @@ struct bench_row {
 	const char *name;
 	unsigned int nr;
 	bool map;
+	unsigned int on;
 	bench_fn gntv3;
 	bench_fn stock;
 };
@@ -341,6 +403,17 @@ static int bench_gntv3_map_4k(struct bench *b, unsigned int nr, u64 *t)
 
 static int bench_gntv3_map_2m(struct bench *b, unsigned int nr, u64 *t)
 {
+	unsigned int i;
+
+	/*
+	 * The native grantee maps an id as its 4 KiB piece, whatever the
+	 * leaf's size: a backend maps a 2 MiB grant by its 512 ids.
+	 */
+	if (b->native) {
+		for (i = 0; i < BENCH_PAGES; i++)
+			b->ids[i] = b->folio_id + i;
+		return bench_gntv3_map(b, BENCH_PAGES, t);
+	}
 	b->ids[0] = b->folio_id;
 	return bench_gntv3_map(b, 1, t);
 }
@@ -516,18 +589,70 @@ static int bench_gntv3_revoke_2m(struct bench *b, unsigned int nr, u64 *t)
 	return bench_gntv3_revoke(b, true, t);
 }
 
+/*
+ * Native only: gntv3_revoke() of a mapped 4 KiB grant of a tree that has no
+ * connection.  No request can be sent, so it ends in the forced revoke:
+ * GNTTABOP_v3_revoke with the scratch page, then the grant ended.  Our
+ * mapping then maps the scratch page; its unmap is not timed.
+ */
+static int bench_gntv3_revoke_forced(struct bench *b, unsigned int nr, u64 *t)
+{
+	struct gntv3_front_stats st;
+	struct gntv3_mapping *map;
+	gntv3_id_t id;
+	u64 t0, t1;
+	int rc, err;
+
+	rc = gntv3_grant_page(b->ffront, b->rpage, 0, &id);
+	if (rc)
+		return bench_failed("gntv3_grant for forced revoke", rc);
+	rc = gntv3_map(b->fback, &id, 1, 0, &map);
+	if (rc) {
+		gntv3_end_grant(b->ffront, id);
+		return bench_failed("gntv3_map for forced revoke", rc);
+	}
+
+	t0 = ktime_get_ns();
+	rc = gntv3_revoke(b->ffront, id, 0, BENCH_REVOKE_MS);
+	t1 = ktime_get_ns();
+
+	gntv3_front_get_stats(b->ffront, &st);
+	err = gntv3_unmap_sync(map);
+	if (rc != GNTV3_REVOKE_DEAD)
+		return bench_failed("forced gntv3_revoke", rc < 0 ? rc : -EPROTO);
+	/* not forced: the grant waits in quarantine for our unmap */
+	if (st.nr_quarantined)
+		return bench_failed("forced gntv3_revoke quarantined", -EBUSY);
+	if (err)
+		return bench_failed("gntv3_unmap_sync after forced revoke", err);
+	t[PART_FIRST] = t1 - t0;
+	return 0;
+}
+
 /* ---- the table ---- */
 
 static const struct bench_row bench_rows[] = {
-	{ "grant_4k", BENCH_PAGES, false, bench_gntv3_grant_4k, bench_stock_grant_4k },
-	{ "grant_2m", BENCH_PAGES, false, bench_gntv3_grant_2m, bench_stock_grant_2m },
-	{ "map_unmap_1", 1, true, bench_gntv3_map_4k, bench_stock_map_4k },
-	{ "map_unmap_16", 16, true, bench_gntv3_map_4k, bench_stock_map_4k },
-	{ "map_unmap_512", BENCH_PAGES, true, bench_gntv3_map_4k, bench_stock_map_4k },
-	{ "map_unmap_2m", BENCH_PAGES, true, bench_gntv3_map_2m, bench_stock_map_2m },
+	{ "grant_4k", BENCH_PAGES, false, BENCH_ON_BOTH,
+	  bench_gntv3_grant_4k, bench_stock_grant_4k },
+	{ "grant_2m", BENCH_PAGES, false, BENCH_ON_BOTH,
+	  bench_gntv3_grant_2m, bench_stock_grant_2m },
+	{ "map_unmap_1", 1, true, BENCH_ON_BOTH,
+	  bench_gntv3_map_4k, bench_stock_map_4k },
+	{ "map_unmap_16", 16, true, BENCH_ON_BOTH,
+	  bench_gntv3_map_4k, bench_stock_map_4k },
+	{ "map_unmap_512", BENCH_PAGES, true, BENCH_ON_BOTH,
+	  bench_gntv3_map_4k, bench_stock_map_4k },
+	{ "map_unmap_2m", BENCH_PAGES, true, BENCH_ON_BOTH,
+	  bench_gntv3_map_2m, bench_stock_map_2m },
 	/* per grant; stock = a plain map+unmap of the same size */
-	{ "revoke_4k", 1, false, bench_gntv3_revoke_4k, bench_stock_map_4k },
-	{ "revoke_2m", 1, false, bench_gntv3_revoke_2m, bench_stock_map_2m },
+	{ "revoke_4k", 1, false, BENCH_ON_BOTH,
+	  bench_gntv3_revoke_4k, bench_stock_map_4k },
+	/* native: a backend would map the 512 ids, this row maps one */
+	{ "revoke_2m", 1, false, BENCH_ON_V1,
+	  bench_gntv3_revoke_2m, bench_stock_map_2m },
+	/* v1 has no forced revoke: the grant would be quarantined */
+	{ "revoke_4k_forced", 1, false, BENCH_ON_NATIVE,
+	  bench_gntv3_revoke_forced, bench_stock_map_4k },
 };
 
 /* Sum of @parts of @side's repetition @i, minus its page pool if @nopool. */
@@ -572,11 +697,12 @@ static void bench_row_ratio(struct bench *b, bool nopool,
 	bench_paired_ratios(b->gs, b->ss, reps, b->scratch, st);
 }
 
-static void bench_line(const char *name, const char *suffix, u64 g, u64 s,
+/* @variant: "" or "_nopool"; the module's @suffix comes last */
+static void bench_line(const char *name, const char *variant, u64 g, u64 s,
 		       const struct bench_ratio_stats *st)
 {
-	pr_info("bench: %s%s gntv3=%llu stock=%llu ratio=%llu.%03llu min=%llu.%03llu max=%llu.%03llu rounds=%u\n",
-		name, suffix, g, s, st->median / 1000, st->median % 1000,
+	pr_info("bench: %s%s%s gntv3=%llu stock=%llu ratio=%llu.%03llu min=%llu.%03llu max=%llu.%03llu rounds=%u\n",
+		name, variant, suffix, g, s, st->median / 1000, st->median % 1000,
 		st->min / 1000, st->min % 1000, st->max / 1000, st->max % 1000,
 		st->rounds);
 }
@@ -618,6 +744,11 @@ static int bench_row_run(struct bench *b, const struct bench_row *row)
 	u64 t[NR_PARTS];
 	int rc;
 
+	if (!(row->on & (b->native ? BENCH_ON_NATIVE : BENCH_ON_V1))) {
+		pr_info("gntv3_bench: %-14s not on the %s transport\n",
+			row->name, gntv3_transport_name());
+		return 0;
+	}
 	for (rep = 0; rep < reps + BENCH_WARMUP; rep++) {
 		for (side = 0; side < NR_SIDES; side++) {
 			/* odd repetitions run stock first */
@@ -655,6 +786,56 @@ static int bench_leaf_ref(struct bench *b, gntv3_id_t id, grant_ref_t *ref)
 	return 0;
 }
 
+/*
+ * Native: the leaves hold frame numbers, not v1 references; the stock side
+ * maps v1 grants of its own of the same pages (v1 lives beside v3).
+ */
+static int bench_stock_refs(struct bench *b)
+{
+	struct page *page;
+	int ref;
+
+	for (; b->nr_srefs < BENCH_PAGES; b->nr_srefs++) {
+		page = b->pages[b->nr_srefs];
+		ref = gnttab_grant_foreign_access(BENCH_SELF,
+						  xen_page_to_gfn(page), 0);
+		if (ref < 0)
+			return bench_failed("gnttab_grant_foreign_access", ref);
+		b->refs[b->nr_srefs] = ref;
+	}
+	for (; b->nr_srefs_2m < BENCH_PAGES; b->nr_srefs_2m++) {
+		page = folio_page(b->folio, b->nr_srefs_2m);
+		ref = gnttab_grant_foreign_access(BENCH_SELF,
+						  xen_page_to_gfn(page), 0);
+		if (ref < 0)
+			return bench_failed("gnttab_grant_foreign_access", ref);
+		b->refs_2m[b->nr_srefs_2m] = ref;
+	}
+	return 0;
+}
+
+/* End the stock grants of bench_stock_refs(). */
+static int bench_stock_refs_end(struct bench *b)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < b->nr_srefs + b->nr_srefs_2m; i++) {
+		grant_ref_t ref = i < b->nr_srefs ? b->refs[i] :
+				  b->refs_2m[i - b->nr_srefs];
+
+		if (!gnttab_try_end_foreign_access(ref)) {
+			b->leaked = true;
+			if (!ret)
+				ret = bench_failed("gnttab_try_end_foreign_access",
+						   -EBUSY);
+		}
+	}
+	b->nr_srefs = 0;
+	b->nr_srefs_2m = 0;
+	return ret;
+}
+
 /* Grant @pages and @folio for the map rows, attach, find the references. */
 static int bench_map_setup(struct bench *b)
 {
@@ -670,6 +851,12 @@ static int bench_map_setup(struct bench *b)
 	if (rc)
 		return bench_failed("gntv3_grant_folio", rc);
 	b->folio_granted = true;
+	if (b->native) {
+		rc = bench_stock_refs(b);
+		if (rc)
+			return rc;
+		goto attach;
+	}
 	for (i = 0; i < BENCH_PAGES; i++) {
 		rc = bench_leaf_ref(b, b->first + i, &b->refs[i]);
 		if (rc)
@@ -680,6 +867,7 @@ static int bench_map_setup(struct bench *b)
 		return rc;
 	for (i = 0; i < BENCH_PAGES; i++)
 		b->refs_2m[i] = ref + i;
+attach:
 	b->back = gntv3_back_attach(BENCH_SELF, gntv3_front_tree_ref(b->front));
 	if (IS_ERR(b->back)) {
 		rc = PTR_ERR(b->back);
@@ -721,6 +909,27 @@ static int bench_revoke_setup(struct bench *b)
 	return bench_failed("frontend connection", -ETIMEDOUT);
 }
 
+/* Native: a second tree, never connected, and our attachment to it. */
+static int bench_forced_setup(struct bench *b)
+{
+	int rc;
+
+	b->ffront = gntv3_front_create(BENCH_SELF);
+	if (IS_ERR(b->ffront)) {
+		rc = PTR_ERR(b->ffront);
+		b->ffront = NULL;
+		return bench_failed("gntv3_front_create", rc);
+	}
+	b->fback = gntv3_back_attach(BENCH_SELF,
+				     gntv3_front_tree_ref(b->ffront));
+	if (IS_ERR(b->fback)) {
+		rc = PTR_ERR(b->fback);
+		b->fback = NULL;
+		return bench_failed("gntv3_back_attach", rc);
+	}
+	return 0;
+}
+
 static int bench_teardown(struct bench *b)
 {
 	unsigned int i;
@@ -729,10 +938,19 @@ static int bench_teardown(struct bench *b)
 	/* the backend's ring first; gntv3_front_destroy() disconnects */
 	gntv3_back_detach(b->cback);
 	gntv3_back_detach(b->back);
+	gntv3_back_detach(b->fback);
+	if (b->ffront) {
+		err = gntv3_front_destroy(b->ffront);
+		if (err)
+			rc = bench_failed("gntv3_front_destroy", err);
+	}
+	err = bench_stock_refs_end(b);
+	rc = rc ?: err;
 	if (b->granted) {
 		for (i = 0; i < BENCH_PAGES; i++)
 			b->ids[i] = b->first + i;
-		rc = bench_gntv3_end(b, b->ids, BENCH_PAGES);
+		err = bench_gntv3_end(b, b->ids, BENCH_PAGES);
+		rc = rc ?: err;
 	}
 	if (b->folio_granted) {
 		err = bench_gntv3_end(b, &b->folio_id, 1);
@@ -813,9 +1031,16 @@ static int __init gntv3_bench_init(void)
 
 	if (!reps || reps > BENCH_MAX_REPS)
 		return bench_failed("reps out of range", -EINVAL);
+	/* numbers of the wrong transport must not go out under its name */
+	if (transport && strcmp(transport, gntv3_transport_name())) {
+		pr_info("gntv3_bench: gntv3 uses the %s transport, not %s\n",
+			gntv3_transport_name(), transport);
+		return bench_failed("transport", -EPROTO);
+	}
 	b = bench_alloc();
 	if (!b)
 		return bench_failed("memory", -ENOMEM);
+	b->native = !strcmp(gntv3_transport_name(), GNTV3_XS_TRANSPORT_NATIVE);
 	b->front = gntv3_front_create(BENCH_SELF);
 	if (IS_ERR(b->front)) {
 		rc = bench_failed("gntv3_front_create", PTR_ERR(b->front));
@@ -840,7 +1065,13 @@ static int __init gntv3_bench_init(void)
 	pr_info("gntv3_bench: s.pool = stock gnttab_alloc_pages() + gnttab_free_pages(), included in s.map and s.unmap (gntv3 takes its pages from the attachment's page cache); r.nopool = gntv3 / (stock - s.pool)\n");
 	pr_info("gntv3_bench: revoke rows, median ns per grant: gntv3 = revoke round trip (gntv3_revoke(): request -> backend unmaps -> ACK -> grant ended), stock = stock map+unmap of the same size\n");
 	pr_info("gntv3_bench: %-14s %9s %9s %7s\n", "row", "revoke", "map+unm", "ratio");
+	if (b->native)
+		pr_info("gntv3_bench: native: revoke_4k_forced = gntv3_revoke() with no connection: no request, GNTTABOP_v3_revoke with the scratch page, grant ended\n");
 	rc = bench_revoke_setup(b);
+	for (; !rc && i < BENCH_FORCED_ROW; i++)
+		rc = bench_row_run(b, &bench_rows[i]);
+	if (!rc && b->native)
+		rc = bench_forced_setup(b);
 	for (; !rc && i < ARRAY_SIZE(bench_rows); i++)
 		rc = bench_row_run(b, &bench_rows[i]);
 

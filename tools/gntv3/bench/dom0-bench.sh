@@ -6,15 +6,30 @@
 # VM needs --toolstack), then load gntv3_bench, whose module init runs the
 # benchmark (tools/gntv3/bench/bench_main.c); echo its table and "bench:"
 # lines from the kernel log, unload.  GNTV3_BENCH_REPS (--env) overrides the
-# module's default number of repetitions.  Sourced by the VM's /init with
-# /lib/vm.sh loaded.
+# module's default number of repetitions.  GNTV3_BENCH_TRANSPORT (--env,
+# e.g. native): the transport gntv3 must have picked; on any other the
+# bench does not run and this fails (gntv3_bench's transport= checks it
+# again).  GNTV3_BENCH_SUFFIX (--env, e.g. _native): gntv3_bench's suffix=,
+# appended to every row name.  Sourced by the VM's /init with /lib/vm.sh
+# loaded.
 set -e
 vm_xen_modules
 vm_insmod gntv3
+# what the module printed at load, and what debugfs says
+vm_dmesg_grep '\] gntv3: using the ' || true
+transport=$(sed -n 's/^transport: //p' /sys/kernel/debug/gntv3/transport)
+echo "gntv3-transport: $transport"
+if [ -n "${GNTV3_BENCH_TRANSPORT:-}" ] && [ "$transport" != "$GNTV3_BENCH_TRANSPORT" ]; then
+	echo "bench: FAILED gntv3 uses the $transport transport, not $GNTV3_BENCH_TRANSPORT"
+	rmmod gntv3
+	exit 1
+fi
 vm_toolstack_start
 rc=0
 t0=$(vm_up)
-vm_insmod gntv3_bench ${GNTV3_BENCH_REPS:+reps=$GNTV3_BENCH_REPS} || rc=1
+vm_insmod gntv3_bench ${GNTV3_BENCH_REPS:+reps=$GNTV3_BENCH_REPS} \
+	${GNTV3_BENCH_TRANSPORT:+transport=$GNTV3_BENCH_TRANSPORT} \
+	${GNTV3_BENCH_SUFFIX:+suffix=$GNTV3_BENCH_SUFFIX} || rc=1
 echo "--- gntv3_bench ran for $(vm_since "$t0") s (rc=$rc)"
 vm_dmesg_grep '\] (gntv3_bench|bench): '
 [ "$rc" -ne 0 ] || rmmod gntv3_bench
