@@ -329,8 +329,10 @@ int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd)
 		rc = -ENOENT;
 		goto out_unlock;
 	}
-	/* a lower bound: every id is at least one page */
-	if (db->nr_pages + m->nr > GNTV3_DEV_MAX_MAPPED_PAGES) {
+	/* a lower bound: every id is at least one page (with 2M, 512) */
+	if (db->nr_pages + ((u64)m->nr << (flags & GNTV3_MAP_F_2M ?
+					   GNTV3_SIZE_ORDER(GNTV3_SIZE_2M) : 0)) >
+	    GNTV3_DEV_MAX_MAPPED_PAGES) {
 		rc = -ENOSPC;
 		goto out_unlock;
 	}

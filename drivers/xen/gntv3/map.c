@@ -40,7 +40,9 @@
  * Return: 0, or -ENOENT for an id that is not granted, -ERANGE for an id
  * beyond the tree's levels, -EINVAL for bad arguments or an id inside a
  * superpage that is not its first or (GNTV3_MAP_F_2M) an id that is not
- * the first of a 2 MiB leaf, -EACCES for a revoked grant or a
+ * the first of a 2 MiB grant (native: one not aligned to 2 MiB; an
+ * aligned one whose 511 successors are not all granted gets -ENOENT),
+ * -EACCES for a revoked grant or a
  * writable map of a read-only one (a read-only leaf, or a writable leaf
  * over a read-only v1 grant), -EAGAIN for a grant being downgraded (map it
  * read-only once that is done), -EPROTO for a corrupt tree or descriptor
@@ -60,7 +62,9 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP |
 		       GNTV3_MAP_F_2M)))
 		return -EINVAL;
-	if ((flags & GNTV3_MAP_F_2M) && nr > GNTV3_MAP_MAX_PAGES >> 9)
+	/* the transports count pages, not ids, against GNTV3_MAP_MAX_PAGES */
+	if ((flags & GNTV3_MAP_F_2M) &&
+	    nr > GNTV3_MAP_MAX_PAGES >> GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
 		return -E2BIG;
 	mps = gntv3_array_get(mps_inline, sizeof(mps_inline), nr, sizeof(*mps));
 	if (!mps)

@@ -580,12 +580,14 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	struct page **pages;
 	int rc, hrc = -EINVAL;
 
-	/* beyond any tree: the hypervisor would only say "not granted" */
-	for (i = 0; i < nr; i++)
-		if ((ids[i] + npg - 1) >> GNTV3_ID_BITS)
+	for (i = 0; i < nr; i++) {
+		/* beyond any tree: the hypervisor would only say "not granted" */
+		if (ids[i] >> GNTV3_ID_BITS || (ids[i] + npg - 1) >> GNTV3_ID_BITS)
 			return -ERANGE;
-	if (total > GNTV3_MAP_MAX_PAGES)
-		return -E2BIG;
+		/* a superpage's first id is aligned to its size, as on v1 */
+		if (ids[i] & (npg - 1))
+			return -EINVAL;
+	}
 
 	ops = kvcalloc(nops, sizeof(*ops), GFP_KERNEL);
 	pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
@@ -619,7 +621,7 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 undo:
 	/* record what did map: all of it, or what the undo must unmap */
 	for (i = 0; !hrc && i < nr; i++) {
-		for (j = 0, k = i * npg; j < npg && mps[i]->pub.pages; j++, k++) {
+		for (j = 0, k = i * npg; j < npg; j++, k++) {
 			if (ops[k].status == GNTST_okay)
 				mps[i]->handles[j] = ops[k].handle;
 			if (pte && ops[total + k].status == GNTST_okay)

@@ -207,9 +207,10 @@ struct gntv3_ioc_detach {
  * All or nothing: on error nothing stays mapped.  Beyond the common errors:
  * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, an id
  * inside a superpage (only whole superpages are mapped), or with
- * GNTV3_IOC_MAP_2M one that is not a 2 MiB grant (v1); ENOENT for an
- * unknown attachment or an id that is not granted; ERANGE for an id beyond
- * any tree; EACCES for a revoked grant, a writable map of a read-only one,
+ * GNTV3_IOC_MAP_2M one that is not a 2 MiB grant (native: not aligned to
+ * 2 MiB; an aligned id whose 511 successors are not granted is ENOENT);
+ * ENOENT for an unknown attachment or an id that is not granted; ERANGE
+ * for an id beyond any tree; EACCES for a revoked grant, a writable map of a read-only one,
  * or a writable leaf over a read-only v1 grant; EAGAIN for a grant being
  * downgraded (map it read-only once that is done); EPROTO or ELOOP for a
  * malformed tree (a corrupt descriptor or table entry, a table loop);
