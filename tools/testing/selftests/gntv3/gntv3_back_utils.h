@@ -15,6 +15,25 @@
 #define GNTV3_DEBUGFS_PAGES	GNTV3_DEBUGFS_DIR "/back_pages"
 #define GNTV3_PARAM_DIR		"/sys/module/gntv3/parameters"
 
+/*
+ * The module's gauges in debugfs, { file, key }: what reads 0 once no file
+ * of a test is open, and what a failed all-or-nothing call leaves as it
+ * was.  An initializer, so that only the suites that use it hold a copy:
+ *	static const char *const gauges[][2] = GNTV3_GAUGES;
+ */
+#define GNTV3_GAUGES {					\
+	{ GNTV3_DEBUGFS_STATS, "trees" },		\
+	{ GNTV3_DEBUGFS_STATS, "grants" },		\
+	{ GNTV3_DEBUGFS_STATS, "quarantined" },		\
+	{ GNTV3_DEBUGFS_STATS, "leaked" },		\
+	{ GNTV3_DEBUGFS_BACK, "attachments" },		\
+	{ GNTV3_DEBUGFS_BACK, "mappings" },		\
+	{ GNTV3_DEBUGFS_BACK, "pages_mapped" },		\
+	{ GNTV3_DEBUGFS_BACK, "unmap_pending" },	\
+	{ GNTV3_DEBUGFS_BACK, "stuck" },		\
+	{ GNTV3_DEBUGFS_BACK, "leaked" },		\
+}
+
 static inline int _gntv3_attach(int fd, __u16 domid, __u32 tree_ref,
 				__u32 *back)
 {

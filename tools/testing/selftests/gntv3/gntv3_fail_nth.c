@@ -73,18 +73,7 @@ __attribute__((constructor)) static void failnth_setup(void)
 
 /* ---- the gauges: what must come back after a failure and after close */
 
-static const char *const gauges[][2] = {
-	{ GNTV3_DEBUGFS_STATS, "trees" },
-	{ GNTV3_DEBUGFS_STATS, "grants" },
-	{ GNTV3_DEBUGFS_STATS, "quarantined" },
-	{ GNTV3_DEBUGFS_STATS, "leaked" },
-	{ GNTV3_DEBUGFS_BACK, "attachments" },
-	{ GNTV3_DEBUGFS_BACK, "mappings" },
-	{ GNTV3_DEBUGFS_BACK, "pages_mapped" },
-	{ GNTV3_DEBUGFS_BACK, "unmap_pending" },
-	{ GNTV3_DEBUGFS_BACK, "stuck" },
-	{ GNTV3_DEBUGFS_BACK, "leaked" },
-};
+static const char *const gauges[][2] = GNTV3_GAUGES;
 
 #define NR_GAUGES	ARRAY_SIZE(gauges)
 /* plus the object lines of three files */

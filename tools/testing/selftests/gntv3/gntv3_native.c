@@ -55,20 +55,7 @@
 #define KNOB_IGNORE	GNTV3_DEBUGFS_DIR "/back_ignore_revokes"
 
 /* Counters that must be zero once every file of the test is closed. */
-static const struct {
-	const char *file;
-	const char *key;
-} zero_counters[] = {
-	{ GNTV3_DEBUGFS_STATS, "trees" },
-	{ GNTV3_DEBUGFS_STATS, "grants" },
-	{ GNTV3_DEBUGFS_STATS, "quarantined" },
-	{ GNTV3_DEBUGFS_STATS, "leaked" },
-	{ GNTV3_DEBUGFS_BACK, "attachments" },
-	{ GNTV3_DEBUGFS_BACK, "mappings" },
-	{ GNTV3_DEBUGFS_BACK, "pages_mapped" },
-	{ GNTV3_DEBUGFS_BACK, "unmap_pending" },
-	{ GNTV3_DEBUGFS_BACK, "leaked" },
-};
+static const char *const zero_counters[][2] = GNTV3_GAUGES;
 
 /*
  * Wait up to @ms for every counter of zero_counters to read 0.  Returns
@@ -81,8 +68,8 @@ static int wait_counters_zero(unsigned int ms, long long *val)
 
 	for (;;) {
 		for (i = 0; i < ARRAY_SIZE(zero_counters); i++) {
-			*val = gntv3_debugfs_kv(zero_counters[i].file,
-						zero_counters[i].key);
+			*val = gntv3_debugfs_kv(zero_counters[i][0],
+						zero_counters[i][1]);
 			if (*val)
 				break;
 		}
@@ -114,8 +101,8 @@ static int wait_counters_zero(unsigned int ms, long long *val)
 		__i = wait_counters_zero(10000, &__v);			\
 		EXPECT_EQ(-1, __i)					\
 			TH_LOG("%s %s: %lld after close",		\
-			       zero_counters[__i].file,			\
-			       zero_counters[__i].key, __v);		\
+			       zero_counters[__i][0],			\
+			       zero_counters[__i][1], __v);		\
 	})
 
 /* MemAvailable of /proc/meminfo in KiB, -1 if unreadable. */
