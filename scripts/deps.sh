@@ -47,6 +47,9 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 HOST_PKGS=(qemu-system-x86 make gcc libc6-dev cpio gzip xz-utils sparse python3-docutils perl
     linux-source-6.12 flex bison bc libelf-dev libssl-dev)
 SRC_TAR=/usr/src/linux-source-6.12.tar.xz
+# The real block drivers' 6.1 series (patches/xen-blk-6.1) is applied to
+# Debian 12's own kernel source.
+[ "$KSERIES" = 6.12 ] || HOST_PKGS+=("linux-source-$KSERIES")
 # Guest packages unpacked into $CACHE/root (linux-image-$KV is added at run time).
 GUEST_PKGS=("xen-hypervisor-$XENVER-amd64" busybox-static "xen-utils-$XENVER" xenstore-utils
     libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1
