@@ -99,7 +99,8 @@ xen-net-modules: modules
 xen-net-check: modules
 	bash scripts/xen-net.sh check
 
-vm-test: modules selftests xen-net-modules
+# patches/xen-net is against 6.12 only: no network modules for 6.1
+vm-test: modules selftests $(if $(filter 6.12,$(GNTV3_KERNEL)),xen-net-modules)
 	bash scripts/vm-test.sh
 
 # The dom0 suite and the fail-nth sweeps on a KASAN/lockdep/kmemleak/fault
@@ -118,9 +119,10 @@ bench: modules
 bench-regress: modules
 	bash scripts/bench-regress.sh $(REV)
 
-# Linux 6.12's xen-blkfront/xen-blkback on gntv3 (patches/xen-blk/):
-# xen-blk-series prints the series as one mbox for "git am"; xen-blk applies
-# it to linux-source-6.12 and builds both modules into build/xen-blk/.
+# Linux's own xen-blkfront/xen-blkback on gntv3 (patches/xen-blk/ for
+# 6.12, patches/xen-blk-6.1/ with GNTV3_KERNEL=6.1): xen-blk-series prints
+# the series as one mbox for "git am"; xen-blk applies it to the matching
+# linux-source and builds both modules into $(BUILD)/xen-blk/.
 xen-blk-series:
 	@bash scripts/xen-blk.sh series
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# scripts/blk-real-test.sh - Linux 6.12's own xen-blkfront and xen-blkback
-# with the patches/xen-blk series (gntv3 grants when both ends speak it),
+# scripts/blk-real-test.sh - Linux's own xen-blkfront and xen-blkback
+# with the patches/xen-blk series (patches/xen-blk-6.1 with GNTV3_KERNEL=6.1) (gntv3 grants when both ends speak it),
 # against Debian's stock modules, in a two-domain Xen VM: every
 # combination of patched/stock backend (dom0) x patched/stock frontend
 # (domU) connects and passes a data-integrity check both ways, O_DIRECT
@@ -14,49 +14,59 @@
 # that scripts/test-all.sh counts:
 #   # Totals: pass:N fail:M xfail:0 xpass:0 skip:0 error:0
 #
-# Needs build/module/gntv3.ko and Module.symvers (make modules); builds
-# the patched modules (scripts/xen-blk.sh build) and gntv3_blkio, and takes
-# the stock brd, xen-blkback and xen-blkfront from the kernel package in
-# .cache.  Environment: GNTV3_BLK_REAL_TIMEOUT (VM run, default 900 s),
+# Needs $GNTV3_BUILD/module/gntv3.ko and Module.symvers (make modules);
+# builds the patched modules (scripts/xen-blk.sh build) and gntv3_blkio, and
+# takes the stock brd, xen-blkback and xen-blkfront from the kernel package
+# in .cache (.cache/linux-6.1).  Environment: GNTV3_KERNEL (6.12 or 6.1), GNTV3_BLK_REAL_TIMEOUT (VM run, default 900 s),
 # BLK_RAM_MB, GNTV3_RUN_SUFFIX (appended to the run's name, e.g. -native
 # for the run on the prototype hypervisor), and everything scripts/xenvm.sh
-# reads.  Output: build/blk-real/console.log (build/blk-real-native/...).
+# reads.  Output: $GNTV3_BUILD/blk-real/console.log (blk-real-native/...).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TOP=$PWD
-CACHE=${GNTV3_CACHE:-$TOP/.cache}
+CACHE=${GNTV3_CACHE:-$TOP/.cache$([ "${GNTV3_KERNEL:-6.12}" = 6.12 ] || echo "/linux-$GNTV3_KERNEL")}
 KV=$(cat "$CACHE/kver")
+BUILD=${GNTV3_BUILD:-$TOP/build}
 TESTS=$TOP/tools/testing/selftests/gntv3/blk
 NAME=blk-real${GNTV3_RUN_SUFFIX:-}
-OUT=$TOP/build/$NAME
+OUT=$BUILD/$NAME
 CHECKS="patched_be_patched_fe stock_be_patched_fe patched_be_stock_fe
 stock_be_stock_fe reconnect revoke_storm_io backend_reload_io domu_destroy_io counters"
 
-[ -s build/module/gntv3.ko ] ||
-	{ echo "blk-real-test: build/module/gntv3.ko missing: run 'make modules' first" >&2; exit 2; }
+[ -s "$BUILD/module/gntv3.ko" ] ||
+	{ echo "blk-real-test: $BUILD/module/gntv3.ko missing: run 'make modules' first" >&2; exit 2; }
+# stock_ko PATH OUT: a module of the guest kernel package (6.12 ships them
+# xz-compressed, 6.1 not)
+stock_ko() {
+	local m=$CACHE/root/lib/modules/$KV/kernel/$1
+
+	if [ -f "$m.xz" ]; then
+		xz -dc "$m.xz" >"$2"
+	else
+		cp "$m" "$2"
+	fi
+}
 t0=$(date +%s)
 bash scripts/xen-blk.sh build
 mkdir -p "$OUT"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_blkio" "$TESTS/gntv3_blkio.c"
-xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/brd.ko.xz" >"$OUT/brd.ko"
-xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/xen-blkfront.ko.xz" \
-	>"$OUT/xen-blkfront-stock.ko"
-xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/block/xen-blkback/xen-blkback.ko.xz" \
-	>"$OUT/xen-blkback-stock.ko"
-cp build/xen-blk/xen-blkfront.ko "$OUT/xen-blkfront-patched.ko"
-cp build/xen-blk/xen-blkback.ko "$OUT/xen-blkback-patched.ko"
+stock_ko drivers/block/brd.ko "$OUT/brd.ko"
+stock_ko drivers/block/xen-blkfront.ko "$OUT/xen-blkfront-stock.ko"
+stock_ko drivers/block/xen-blkback/xen-blkback.ko "$OUT/xen-blkback-stock.ko"
+cp "$BUILD/xen-blk/xen-blkfront.ko" "$OUT/xen-blkfront-patched.ko"
+cp "$BUILD/xen-blk/xen-blkback.ko" "$OUT/xen-blkback-patched.ko"
 
 rc=0
 bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_BLK_REAL_TIMEOUT:-900}" \
 	--dom0 "$TESTS/real-dom0.sh" --domu "$TESTS/real-domu.sh" \
-	--add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
 	--add "$OUT/brd.ko:/lib/modules/brd.ko" \
 	--add "$OUT/xen-blkback-stock.ko:/lib/modules/xen-blkback-stock.ko" \
 	--add "$OUT/xen-blkback-patched.ko:/lib/modules/xen-blkback-patched.ko" \
 	--add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
 	--add "$TESTS/real-lib.sh:/lib/blk-real-lib.sh" \
-	--domu-add build/module/gntv3.ko:/lib/modules/gntv3.ko \
+	--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
 	--domu-add "$OUT/xen-blkfront-stock.ko:/lib/modules/xen-blkfront-stock.ko" \
 	--domu-add "$OUT/xen-blkfront-patched.ko:/lib/modules/xen-blkfront-patched.ko" \
 	--domu-add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
@@ -94,7 +104,7 @@ done
 if [ "$vm_rc" = 0 ]; then
 	tap 1 vm_run "clean exit, no kernel problem report"
 else
-	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/$NAME.log)"
+	tap 0 vm_run "xenvm.sh exit status $vm_rc (see ${BUILD#"$TOP"/}/vm/$NAME.log)"
 fi
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 echo "# blk-real-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
