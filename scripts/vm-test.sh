@@ -25,6 +25,19 @@ for t in "$BUILD"/selftests/gntv3_*; do
 	[ -x "$t" ] && adds+=(--add "$t:/bin/$(basename "$t")")
 done
 
+# xdomain_run XENVM-ARGS...: the two-domain suite, gntv3_xdomain in dom0
+# driving gntv3-xpeer in a domU over xenstore, with the run's own
+# arguments (name, timeout, guest types, environment).
+xdomain_run() {
+	bash scripts/xenvm.sh run "$@" \
+		--dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
+		--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
+		--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
+		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
+		--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
+		--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer"
+}
+
 # dom0 alone: a domain grants to itself and maps its own grants back.
 bash scripts/xenvm.sh run --name selftest-dom0 --toolstack \
 	--dom0 tools/testing/selftests/gntv3/dom0.sh "${adds[@]}" || rc=1
@@ -46,14 +59,8 @@ for types in ${GNTV3_VM_TYPES:-pv/pv pv/pvh pvh/pv pvh/pvh}; do
 	fi
 	# dom0 as the backend, a domU as the frontend: gntv3_xdomain in dom0
 	# drives gntv3-xpeer in the domU over xenstore.
-	bash scripts/xenvm.sh run --name "selftest-xdomain-$d0-$du" --timeout "$to" \
-		--dom0-type "$d0" --domu-type "$du" \
-		--dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
-		--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
-		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
-		--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer" || rc=1
+	xdomain_run --name "selftest-xdomain-$d0-$du" --timeout "$to" \
+		--dom0-type "$d0" --domu-type "$du" || rc=1
 
 	# The gntv3 virtual disk pair (integrity, backend reload, revoke
 	# storm under I/O, counters) in dom0 + a domU; TAP with kselftest
@@ -75,15 +82,9 @@ done
 if [ "${GNTV3_VM_1G:-0}" = 1 ]; then
 	GNTV3_VM_CPU=qemu64,+pdpe1gb GNTV3_VM_MEM=${GNTV3_VM_1G_MEM:-6144} GNTV3_VM_DOM0_MEM=1536M \
 	GNTV3_VM_XEN_ARGS="gnttab_max_frames=1024 gnttab_max_maptrack_frames=2048${GNTV3_VM_XEN_ARGS:+ $GNTV3_VM_XEN_ARGS}" \
-	bash scripts/xenvm.sh run --name selftest-xdomain-1g --timeout $((${GNTV3_VM_TIMEOUT:-300} * 4)) \
+	xdomain_run --name selftest-xdomain-1g --timeout $((${GNTV3_VM_TIMEOUT:-300} * 4)) \
 		--dom0-type pv --domu-type pvh \
-		--env GNTV3_XD_1G=1 --env GNTV3_XD_ONLY=map_1g_superpage \
-		--dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
-		--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
-		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
-		--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer" || rc=1
+		--env GNTV3_XD_1G=1 --env GNTV3_XD_ONLY=map_1g_superpage || rc=1
 fi
 
 # native_round: every PV/PV suite above again on the hypervisor $GNTV3_XEN
@@ -97,13 +98,7 @@ native_round() {
 	bash scripts/xenvm.sh run --name selftest-dom0-native --toolstack \
 		--timeout $((${GNTV3_VM_TIMEOUT:-300} * 3)) \
 		--dom0 tools/testing/selftests/gntv3/dom0.sh "${adds[@]}" || rc=1
-	bash scripts/xenvm.sh run --name selftest-xdomain-native \
-		--dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
-		--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
-		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
-		--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer" || rc=1
+	xdomain_run --name selftest-xdomain-native || rc=1
 	GNTV3_RUN_SUFFIX=-native bash scripts/blk-test.sh || rc=1
 	GNTV3_RUN_SUFFIX=-native bash scripts/blk-real-test.sh || rc=1
 	# the hypervisor's own tests do not depend on the guest kernel: once,
