@@ -39,7 +39,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: bench-regress all deps modules modules-clean check lint docs-check intree-check \
-	selftests vm-test debug-test demo test bench clean xen-proto xen-test \
+	selftests vm-test soak-test debug-test demo test bench clean xen-proto xen-test \
 	xen-blk xen-blk-series deps-6.1 deb dkms-test patches
 
 all: modules
@@ -102,6 +102,11 @@ xen-net-check: modules
 # patches/xen-net is against 6.12 only: no network modules for 6.1
 vm-test: modules selftests $(if $(filter 6.12,$(GNTV3_KERNEL)),xen-net-modules)
 	bash scripts/vm-test.sh
+
+# The domU destroyed under dom0's mappings 20 times, then a leak check
+# (scripts/soak-test.sh; make vm-test runs it too).
+soak-test: modules selftests
+	bash scripts/soak-test.sh
 
 # The dom0 suite and the fail-nth sweeps on a KASAN/lockdep/kmemleak/fault
 # injection kernel (built once into /var/cache/gntv3/debug-kernel/).

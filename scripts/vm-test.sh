@@ -7,7 +7,7 @@
 # the exit status is non-zero if any run failed, hung or oopsed.
 #
 # Runs: the dom0 suites; the two-domain suite and the block suite once per
-# dom0/domU guest type (PV/PV, PV/PVH, PVH/PV, PVH/PVH); a 1 GiB grant from
+# dom0/domU guest type (PV/PV, PV/PVH, PVH/PV, PVH/PVH); the soak; a 1 GiB grant from
 # a PVH domU (opt-in); the real drivers' suites; then the native
 # round: the same suites (PV/PV) on the project's prototype v3 hypervisor,
 # and its own tests (make xen-test).  Environment: GNTV3_VM_TYPES (the type
@@ -69,6 +69,11 @@ for types in ${GNTV3_VM_TYPES:-pv/pv pv/pvh pvh/pv pvh/pvh}; do
 		bash scripts/blk-test.sh || rc=1
 done
 
+# The soak: a PV domU destroyed while dom0 maps its grants, 20 times, each
+# time dom0 back to zero, then free memory, kmemleak where there is one,
+# a clean unload (scripts/soak-test.sh; about 5 min).
+bash scripts/soak-test.sh || rc=1
+
 # A real 1 GiB grant (gntv3_xdomain map_1g_superpage, the only test of
 # this run): only a PVH domU can have 1 GiB pages (+pdpe1gb on the CPU, one
 # reserved at its boot), and its 2^18 v1 references need Xen's grant
@@ -93,7 +98,7 @@ fi
 # prototype's own tests.  A run that did not use the native transport
 # fails: nobody may mistake a v1 fallback for a native pass.
 native_round() {
-	local n runs
+	local n
 	# gntv3_native grants and ends a million ids: 40 to 70 s of its own
 	bash scripts/xenvm.sh run --name selftest-dom0-native --toolstack \
 		--timeout $((${GNTV3_VM_TIMEOUT:-300} * 3)) \
