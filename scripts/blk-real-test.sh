@@ -25,6 +25,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TOP=$PWD
+# shellcheck source=scripts/lib/checks-tap.sh
+. scripts/lib/checks-tap.sh
 CACHE=${GNTV3_CACHE:-$TOP/.cache$([ "${GNTV3_KERNEL:-6.12}" = 6.12 ] || echo "/linux-$GNTV3_KERNEL")}
 KV=$(cat "$CACHE/kver")
 BUILD=${GNTV3_BUILD:-$TOP/build}
@@ -76,39 +78,12 @@ vm_rc=$rc
 
 grep -E '^(BLK-|dom0: )' "$OUT/console.log" || true
 
-n=0
-pass=0
-fail=0
-tap() {	# tap OK NAME [COMMENT]
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		pass=$((pass + 1))
-		echo "ok $n blk_real_$2${3:+ # $3}"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n blk_real_$2${3:+ # $3}"
-	fi
-}
+# TAP: one test per check, then the VM run itself
 echo "TAP version 13"
-echo "1..$(($(echo "$CHECKS" | wc -w) + 1))"
-for c in $CHECKS; do
-	why=$(sed -n "s/^BLK-FAIL: $c: //p" "$OUT/console.log" | head -n 1)
-	if grep -qx "BLK-PASS: $c" "$OUT/console.log"; then
-		tap 1 "$c"
-	elif [ -n "$why" ]; then
-		tap 0 "$c" "$why"
-	else
-		tap 0 "$c" "not reached"
-	fi
-done
-if [ "$vm_rc" = 0 ]; then
-	tap 1 vm_run "clean exit, no kernel problem report"
-else
-	tap 0 vm_run "xenvm.sh exit status $vm_rc (see ${BUILD#"$TOP"/}/vm/$NAME.log)"
-fi
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+# shellcheck disable=SC2086 # CHECKS is a list of words
+checks_tap BLK blk_real_ "$OUT/console.log" "$vm_rc" "${BUILD#"$TOP"/}/vm/$NAME.log" $CHECKS || fail=1
 echo "# blk-real-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
-[ "$fail" = 0 ] || [ "$rc" -ne 0 ] || rc=1
+[ "${fail:-0}" = 0 ] || [ "$rc" -ne 0 ] || rc=1
 if [ "$rc" -ne 0 ]; then
 	tail -n 60 "$OUT/console.log" >&2
 	echo "blk-real-test: FAILED (rc=$rc; console in ${OUT#"$TOP"/}/console.log)" >&2
