@@ -19,13 +19,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${GNTV3_BUILD:-build}
 ROUNDS=${SOAK_ROUNDS:-20}
-bash scripts/xenvm.sh run --name "soak${GNTV3_RUN_SUFFIX:-}" \
+# shellcheck source=scripts/lib/xdomain.sh
+. scripts/lib/xdomain.sh
+xdomain_vm tools/testing/selftests/gntv3/soak-dom0.sh \
+	--name "soak${GNTV3_RUN_SUFFIX:-}" \
 	--timeout $((${GNTV3_VM_TIMEOUT:-300} + ROUNDS * 60)) \
 	--env "SOAK_ROUNDS=$ROUNDS" \
-	${SOAK_MEM_SLACK_KB:+--env "SOAK_MEM_SLACK_KB=$SOAK_MEM_SLACK_KB"} \
-	--dom0 tools/testing/selftests/gntv3/soak-dom0.sh \
-	--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-	--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
-	--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
-	--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-	--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer"
+	${SOAK_MEM_SLACK_KB:+--env "SOAK_MEM_SLACK_KB=$SOAK_MEM_SLACK_KB"}

@@ -25,17 +25,13 @@ for t in "$BUILD"/selftests/gntv3_*; do
 	[ -x "$t" ] && adds+=(--add "$t:/bin/$(basename "$t")")
 done
 
+# shellcheck source=scripts/lib/xdomain.sh
+. scripts/lib/xdomain.sh
 # xdomain_run XENVM-ARGS...: the two-domain suite, gntv3_xdomain in dom0
 # driving gntv3-xpeer in a domU over xenstore, with the run's own
 # arguments (name, timeout, guest types, environment).
 xdomain_run() {
-	bash scripts/xenvm.sh run "$@" \
-		--dom0 tools/testing/selftests/gntv3/xdomain-dom0.sh \
-		--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--add "$BUILD/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
-		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
-		--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko" \
-		--domu-add "$BUILD/selftests/gntv3-xpeer:/bin/gntv3-xpeer"
+	xdomain_vm tools/testing/selftests/gntv3/xdomain-dom0.sh "$@"
 }
 
 # dom0 alone: a domain grants to itself and maps its own grants back.
