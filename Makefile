@@ -89,8 +89,8 @@ selftests:
 	$(MAKE) -C $(SELFTESTS) OUTPUT=$(BUILD)/selftests
 
 # The xen-netfront/xen-netback series (patches/xen-net/): the mbox for
-# git am, the patched modules against the 6.12 headers, and the per-patch
-# build + checkpatch check (scripts/xen-net.sh).
+# git am, the patched modules against the headers of GNTV3_KERNEL (6.12 or
+# 6.1), and the per-patch build + checkpatch check (scripts/xen-net.sh).
 .PHONY: xen-net-series xen-net-modules xen-net-check
 xen-net-series:
 	bash scripts/xen-net.sh series
@@ -99,8 +99,7 @@ xen-net-modules: modules
 xen-net-check: modules
 	bash scripts/xen-net.sh check
 
-# patches/xen-net is against 6.12 only: no network modules for 6.1
-vm-test: modules selftests $(if $(filter 6.12,$(GNTV3_KERNEL)),xen-net-modules)
+vm-test: modules selftests xen-net-modules
 	bash scripts/vm-test.sh
 
 # The domU destroyed under dom0's mappings 20 times, then a leak check

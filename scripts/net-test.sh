@@ -13,8 +13,10 @@
 # failed.
 #
 # Debian's xen-netfront/xen-netback come from the kernel package in
-# .cache (scripts/deps.sh); the patched ones ("gntv3" in a combo) and
-# gntv3.ko from build/xen-net/ and build/module/ (make xen-net-modules).
+# .cache (.cache/linux-6.1 with GNTV3_KERNEL=6.1; scripts/deps.sh); the
+# patched ones ("gntv3" in a combo) and gntv3.ko from $GNTV3_BUILD/xen-net/
+# and $GNTV3_BUILD/module/ (make xen-net-modules; GNTV3_BUILD defaults to
+# build).
 #
 # With --bench: paired rounds of stock_stock and gntv3_gntv3 (order
 # alternating), MTU 1500, without memory poisoning, then
@@ -33,10 +35,13 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TOP=$PWD
-CACHE=${GNTV3_CACHE:-$TOP/.cache}
+# shellcheck source=scripts/lib/checks-tap.sh
+. scripts/lib/checks-tap.sh
+CACHE=${GNTV3_CACHE:-$TOP/.cache$([ "${GNTV3_KERNEL:-6.12}" = 6.12 ] || echo "/linux-$GNTV3_KERNEL")}
 KV=$(cat "$CACHE/kver")
+BUILD=${GNTV3_BUILD:-$TOP/build}
 TESTS=$TOP/tools/testing/selftests/gntv3/net
-NET_DIR=$TOP/build/xen-net
+NET_DIR=$BUILD/xen-net
 NAME=net
 bench=0
 case ${1:-} in
@@ -44,7 +49,7 @@ case ${1:-} in
 "") ;;
 *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac
-OUT=$TOP/build/$NAME
+OUT=$BUILD/$NAME
 if [ "$bench" = 1 ]; then
 	# paired rounds, the order alternating (ABBA), MTU 1500, no poisoning
 	export GNTV3_VM_POISON=
@@ -80,9 +85,19 @@ done
 
 mkdir -p "$OUT"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_netstream" "$TESTS/gntv3_netstream.c"
-xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/net/xen-netfront.ko.xz" >"$OUT/xen-netfront.ko"
-xz -dc "$CACHE/root/lib/modules/$KV/kernel/drivers/net/xen-netback/xen-netback.ko.xz" \
-	>"$OUT/xen-netback.ko"
+# stock_ko PATH OUT: a module of the guest kernel package (6.12 ships them
+# xz-compressed, 6.1 not)
+stock_ko() {
+	local m=$CACHE/root/lib/modules/$KV/kernel/$1
+
+	if [ -f "$m.xz" ]; then
+		xz -dc "$m.xz" >"$2"
+	else
+		cp "$m" "$2"
+	fi
+}
+stock_ko drivers/net/xen-netfront.ko "$OUT/xen-netfront.ko"
+stock_ko drivers/net/xen-netback/xen-netback.ko "$OUT/xen-netback.ko"
 adds=(--add "$OUT/xen-netback.ko:/lib/modules/xen-netback.ko"
 	--add "$OUT/gntv3_netstream:/bin/gntv3_netstream"
 	--add "$TESTS/vif-gntv3.sh:/etc/vm/vif-gntv3"
@@ -90,12 +105,12 @@ adds=(--add "$OUT/xen-netback.ko:/lib/modules/xen-netback.ko"
 	--domu-add "$OUT/gntv3_netstream:/bin/gntv3_netstream")
 case " $NET_COMBOS " in
 *gntv3*)
-	for f in "$NET_DIR/xen-netfront.ko" "$NET_DIR/xen-netback.ko" "$TOP/build/module/gntv3.ko"; do
+	for f in "$NET_DIR/xen-netfront.ko" "$NET_DIR/xen-netback.ko" "$BUILD/module/gntv3.ko"; do
 		[ -s "$f" ] || { echo "net-test: $f missing: run 'make xen-net-modules' first" >&2; exit 2; }
 	done
-	adds+=(--add "$TOP/build/module/gntv3.ko:/lib/modules/gntv3.ko"
+	adds+=(--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko"
 		--add "$NET_DIR/xen-netback.ko:/lib/modules/gntv3/xen-netback.ko"
-		--domu-add "$TOP/build/module/gntv3.ko:/lib/modules/gntv3.ko"
+		--domu-add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko"
 		--domu-add "$NET_DIR/xen-netfront.ko:/lib/modules/gntv3/xen-netfront.ko")
 	;;
 esac
@@ -112,39 +127,12 @@ vm_rc=$rc
 
 grep -E '^(NET-|domU\| (netstream|domU:)|dom0: )' "$OUT/console.log" || true
 
-n=0
-pass=0
-fail=0
-tap() {	# tap OK NAME [COMMENT]
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		pass=$((pass + 1))
-		echo "ok $n net_$2${3:+ # $3}"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n net_$2${3:+ # $3}"
-	fi
-}
+# TAP: one test per check, then the VM run itself
 echo "TAP version 13"
-echo "1..$(($(echo "$CHECKS" | wc -w) + 1))"
-for c in $CHECKS; do
-	why=$(sed -n "s/^NET-FAIL: $c: //p" "$OUT/console.log" | head -n 1)
-	if grep -qx "NET-PASS: $c" "$OUT/console.log"; then
-		tap 1 "$c"
-	elif [ -n "$why" ]; then
-		tap 0 "$c" "$why"
-	else
-		tap 0 "$c" "not reached"
-	fi
-done
-if [ "$vm_rc" = 0 ]; then
-	tap 1 vm_run "clean exit, no kernel problem report"
-else
-	tap 0 vm_run "xenvm.sh exit status $vm_rc (see build/vm/$NAME.log)"
-fi
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+# shellcheck disable=SC2086 # CHECKS is a list of words
+checks_tap NET net_ "$OUT/console.log" "$vm_rc" "${BUILD#"$TOP"/}/vm/$NAME.log" $CHECKS || fail=1
 echo "# net-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
-[ "$fail" = 0 ] || [ "$rc" -ne 0 ] || rc=1
+[ "${fail:-0}" = 0 ] || [ "$rc" -ne 0 ] || rc=1
 # rates DIR: "combo round Mbit/s" of each stream in direction DIR (send:
 # dom0 -> domU, recv: domU -> dom0), in console order
 rates() {

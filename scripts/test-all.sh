@@ -108,11 +108,7 @@ count_vm() {
 # on December 4 with faults outside gntv3 (QEMU 7.2's nested SVM under
 # TCG: testing.rst, "What runs where").  GNTV3_VM_TYPES overrides either.
 : "${GNTV3_VM_TYPES:=pv/pv}"
-# The real network pair (net-test.sh) fails with two patched ends since
-# its TX patches (net.rst): make vm-test runs it, make test does not
-# until it passes.  GNTV3_NET=1 puts it back.
-: "${GNTV3_NET:=0}"
-export GNTV3_VM_TYPES GNTV3_NET
+export GNTV3_VM_TYPES
 run_layer vm make -s vm-test
 count_vm vm $?
 

@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# scripts/xen-net.sh - the gntv3 patch series for Linux 6.12's xen-netfront
-# and xen-netback (patches/xen-net/*.patch, "git am" format).
+# scripts/xen-net.sh - the gntv3 patch series for Linux's xen-netfront and
+# xen-netback (patches/xen-net/*.patch, "git am" format), written against
+# 6.12; it applies unchanged (offsets only) to Debian 12's 6.1, which
+# GNTV3_KERNEL=6.1 builds against.
 #
 #   scripts/xen-net.sh series   write the series as one mbox,
-#                               build/xen-net/series.mbox, for
+#                               $GNTV3_BUILD/xen-net/series.mbox, for
 #                               "git am" in a linux-6.12 tree
 #   scripts/xen-net.sh build    apply the series to the drivers of
-#                               linux-source-6.12 and build xen-netfront.ko
-#                               and xen-netback.ko against the Debian 6.12
-#                               headers with gntv3's Module.symvers
-#                               (make modules first) into build/xen-net/
+#                               linux-source-<series> and build
+#                               xen-netfront.ko and xen-netback.ko against
+#                               that series' Debian headers with gntv3's
+#                               Module.symvers (make modules first) into
+#                               $GNTV3_BUILD/xen-net/ (default build/)
 #   scripts/xen-net.sh check    every prefix of the series builds with
 #                               W=1 and no warning the pristine drivers do
 #                               not have, every patch passes checkpatch
@@ -19,38 +22,46 @@
 #                               reminder for a new file, ignored):
 #                               "xen-net: build|checkpatch NAME ok|FAIL"
 #
-# The pristine drivers come from /usr/src/linux-source-6.12.tar.xz,
+# The pristine drivers come from /usr/src/linux-source-<series>.tar.xz,
 # extracted once into /var/cache/gntv3/xen-net/<key>/ (key: the package
-# version).  Environment: KDIR (default: the installed 6.12 headers),
+# and its version).  Environment: GNTV3_KERNEL (6.12, the default, or
+# 6.1), KDIR (default: the installed headers of that series),
 # GNTV3_XEN_NET_CACHE (default /var/cache/gntv3/xen-net).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TOP=$PWD
-OUT=$TOP/build/xen-net
+SERIES=${GNTV3_KERNEL:-6.12}
+case $SERIES in
+6.12) KCACHE=$TOP/.cache ;;
+6.1) KCACHE=$TOP/.cache/linux-6.1 ;;
+*) echo "xen-net: GNTV3_KERNEL must be 6.12 or 6.1, not '$SERIES'" >&2; exit 2 ;;
+esac
+OUT=${GNTV3_BUILD:-$TOP/build}/xen-net
 PATCHES=$TOP/patches/xen-net
 CACHE=${GNTV3_XEN_NET_CACHE:-/var/cache/gntv3/xen-net}
-TAR=/usr/src/linux-source-6.12.tar.xz
+SRCPKG=linux-source-$SERIES
+TAR=/usr/src/$SRCPKG.tar.xz
 FILES="drivers/net/xen-netfront.c drivers/net/xen-netback"
-KV=$(cat "$TOP/.cache/kver" 2>/dev/null || true)
+KV=$(cat "$KCACHE/kver" 2>/dev/null || true)
 KDIR=${KDIR:-/lib/modules/$KV/build}
 [ -d "$KDIR" ] || KDIR=/usr/src/linux-headers-$KV
 
 die() { echo "xen-net: $*" >&2; exit 1; }
 
-# pristine: the drivers as linux-source-6.12 ships them; prints the dir
+# pristine: the drivers as linux-source-<series> ships them; prints the dir
 pristine() {
 	local ver key dir
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
-		die "linux-source-6.12 not installed (make deps)"
-	key=$(printf '%s\n' "$ver" $FILES | sha256sum | cut -c1-16)
+	ver=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null) ||
+		die "$SRCPKG not installed (make deps)"
+	key=$(printf '%s\n' "$SRCPKG" "$ver" $FILES | sha256sum | cut -c1-16)
 	dir=$CACHE/$key
 	if [ ! -e "$dir/.complete" ]; then
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		# shellcheck disable=SC2086 # the file list
 		tar -xJf "$TAR" -C "$dir" --strip-components=1 \
-			$(for f in $FILES; do echo "linux-source-6.12/$f"; done) ||
+			$(for f in $FILES; do echo "$SRCPKG/$f"; done) ||
 			die "extracting $TAR failed"
 		echo "$ver" >"$dir/.complete"
 	fi
