@@ -13,13 +13,16 @@
 # Boot it with GNTV3_VM_KERNEL=DIR (scripts/xenvm.sh).
 #
 # The kernel is linux-source-6.12 (the Debian package's tarball, installed
-# by scripts/deps.sh) configured as x86_64_defconfig + xen.config +
-# scripts/debug-kernel/debug.config: KASAN, KFENCE, kmemleak, lockdep,
-# debug objects and fault injection, with the drivers a PV guest under QEMU
-# does not need left out.  It is cached outside the clone in
+# by scripts/deps.sh) with scripts/debug-kernel/*.patch applied, configured
+# as x86_64_defconfig + xen.config + scripts/debug-kernel/debug.config:
+# KASAN, KFENCE, kmemleak, lockdep, debug objects and fault injection, with
+# the drivers a guest under QEMU does not need left out.  KASAN boots only
+# as a PVH guest (pvh-kasan.patch says why), so scripts/debug-test.sh boots
+# dom0 as PVH.  It is cached outside the clone in
 # $GNTV3_DEBUG_KERNEL_DIR/<key> (default /var/cache/gntv3/debug-kernel),
-# <key> = hash of the source package version, the compiler, the fragment and
-# RECIPE_VERSION below; a run with the key in place only prints the path (0.2 s).
+# <key> = hash of the source package version, the compiler, the fragment,
+# the patches and RECIPE_VERSION below; a run with the key in place only
+# prints the path (0.2 s).
 # Cold, the build took 74 min on 2 cores shared with other builds (load
 # about 8); DIR/build-time has the figure of the build at hand.
 #
@@ -33,6 +36,7 @@ TAR=${LINUX_SRC_TAR:-/usr/src/linux-source-6.12.tar.xz}
 ROOT=${GNTV3_DEBUG_KERNEL_DIR:-/var/cache/gntv3/debug-kernel}
 JOBS=${JOBS:-2}
 FRAG=$TOP/scripts/debug-kernel/debug.config
+PATCHES=("$TOP"/scripts/debug-kernel/*.patch)
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -42,8 +46,9 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 [ -n "$srcver" ] && [ "$TAR" = /usr/src/linux-source-6.12.tar.xz ] ||
 	srcver=$(stat -c '%s-%Y' "$TAR")
 # Bump when the build steps below change what they produce.
-RECIPE_VERSION=1
-key=$( { echo "$srcver" "$RECIPE_VERSION"; gcc --version | head -n1; cat "$FRAG"; } |
+# 2: scripts/debug-kernel/*.patch applied (KASAN in a PVH guest).
+RECIPE_VERSION=2
+key=$( { echo "$srcver" "$RECIPE_VERSION"; gcc --version | head -n1; cat "$FRAG" "${PATCHES[@]}"; } |
 	sha256sum | cut -c1-16)
 STATE=$ROOT/$key
 KSRC=$STATE/build
@@ -66,6 +71,10 @@ rm -rf "$STATE"
 mkdir -p "$STATE"
 tar -xJf "$TAR" -C "$STATE" || die "extracting $TAR failed"
 mv "$STATE/linux-source-6.12" "$KSRC"
+for p in "${PATCHES[@]}"; do
+	patch -p1 -N -s -d "$KSRC" <"$p" >>"$STATE/build.log" 2>&1 ||
+		die "${p##*/} does not apply (see $STATE/build.log)"
+done
 
 # configure: defconfig, xen.config (both fragments), ours, then resolve
 (
@@ -74,7 +83,7 @@ mv "$STATE/linux-source-6.12" "$KSRC"
 	make -s xen.config
 	scripts/kconfig/merge_config.sh -m .config "$FRAG"
 	make -s olddefconfig
-) >"$STATE/build.log" 2>&1 || die "configuring failed (see $STATE/build.log)"
+) >>"$STATE/build.log" 2>&1 || die "configuring failed (see $STATE/build.log)"
 
 # Every option the fragment asks for must have survived olddefconfig
 # (a missing dependency silently drops it).

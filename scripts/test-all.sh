@@ -20,8 +20,9 @@
 #   vm-6.1   the same with Debian 12's 6.1 kernel in the VMs
 #   dkms     the gntv3-dkms package on this machine (scripts/dkms-test.sh):
 #            1 test per step
-#   debug    the dom0 suite and the fail-nth sweeps on the debug kernel
-#            (scripts/debug-test.sh): TAP totals, as vm; only with
+#   debug    the dom0 suites on the debug kernel in a PVH dom0
+#            (scripts/debug-test.sh; gntv3_front and gntv3_native unless
+#            GNTV3_DEBUG_TESTS names others): TAP totals, as vm; only with
 #            GNTV3_DEBUG_TIER=1
 set -uo pipefail
 
