@@ -5,7 +5,8 @@
 # xen-blkback on gntv3 (patches/xen-blk/, Documentation/gntv3/blk.rst).
 #
 #   series  print the series as one mbox on stdout, for "git am" in a
-#           Linux 6.12 tree that has gntv3 (scripts/intree/)
+#           Linux tree of that series (6.12 or 6.1) that has gntv3
+#           (scripts/intree/)
 #   build   take drivers/block/xen-blkfront.c, drivers/block/xen-blkback/
 #           and drivers/block/Kconfig from linux-source-<series>, "git am"
 #           the series on them (each patch must apply), checkpatch --strict
