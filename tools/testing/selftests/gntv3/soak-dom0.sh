@@ -27,14 +27,18 @@ n=0
 pass=0
 fail=0
 
-tap() {	# tap OK NAME [COMMENT]
+tap() {	# tap OK NAME [COMMENT...]
+    local ok="$1" name="$2" c
+
+    shift 2
+    c="$*"
     n=$((n + 1))
-    if [ "$1" = 1 ]; then
+    if [ "$ok" = 1 ]; then
         pass=$((pass + 1))
-        echo "ok $n $2${3:+ # $3}"
+        echo "ok $n $name${c:+ # $c}"
     else
         fail=$((fail + 1))
-        echo "not ok $n $2${3:+ # $3}"
+        echo "not ok $n $name${c:+ # $c}"
     fi
 }
 
@@ -107,7 +111,10 @@ one_round_checks() {
     bad=$(stat_nonzero /sys/kernel/debug/gntv3/back attachments mappings \
         pages_mapped unmap_pending stuck leaked)
     [ -z "$bad" ] || { why "back: $bad"; return 1; }
-    ! grep -q '^back: ' /sys/kernel/debug/gntv3/conn || { why "a backend connection is left"; return 1; }
+    if grep -q '^back: ' /sys/kernel/debug/gntv3/conn; then
+        why "a backend connection is left"
+        return 1
+    fi
 }
 
 why() { echo "$*" >/tmp/soak.why; }
@@ -151,10 +158,12 @@ within_slack() { if [ "$1" -le "$SLACK_KB" ]; then echo 1; else echo 0; fi; }
 
 d=$((dom0_kb0 - dom0_kb))
 tap "$(within_slack "$d")" soak_dom0_free_memory \
-    "MemFree ${dom0_kb0} kB after round 1, ${dom0_kb} kB after round $ROUNDS: $d kB less, slack $SLACK_KB"
+    "MemFree ${dom0_kb0} kB after round 1, ${dom0_kb} kB after round $ROUNDS:" \
+    "$d kB less, slack $SLACK_KB"
 d=$((xen_kb0 - xen_kb))
 tap "$(within_slack "$d")" soak_xen_free_memory \
-    "Xen free ${xen_kb0} kB after round 1, ${xen_kb} kB after round $ROUNDS: $d kB less, slack $SLACK_KB"
+    "Xen free ${xen_kb0} kB after round 1, ${xen_kb} kB after round $ROUNDS:" \
+    "$d kB less, slack $SLACK_KB"
 if [ -w "$VM_KMEMLEAK" ]; then
     if vm_kmemleak_check; then
         tap 1 soak_kmemleak
