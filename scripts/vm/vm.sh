@@ -13,6 +13,8 @@
 #   vm_xen_modules           load xen-evtchn xen-gntdev xen-gntalloc (+ xen-privcmd xenfs
 #                            and /proc/xen in dom0); idempotent. Not loaded by default.
 #   vm_dmesg_grep PATTERN    kernel log lines matching PATTERN, timestamps stripped
+#   vm_gntv3_busy            what of gntv3 is still in use here, a line each; nothing
+#                            when every gauge reads 0 and no backend connection is left
 # dom0 only (image built with --domu):
 #   vm_toolstack_start       xenstored, xen-init-dom0, xenconsoled --log=guest
 #   vm_domu_create [OVR...]  xl create /etc/xen/domu.cfg; the run's --env values are
@@ -25,6 +27,8 @@
 #   vm_domu_console          copy new domU console lines to our console ("domU| " prefix)
 #   vm_domu_destroy          xl destroy (prints the rest of the domU console first)
 #   vm_domid                 numeric id of the domU (xenstore: /local/domain/$(vm_domid)/...)
+#   vm_domain_gone ID [SEC]  0 once xl no longer lists domain ID (a dying one counts as
+#                            listed), 1 after SEC seconds (default 10)
 # A domU that must stay up while dom0 works (e.g. keeps grants mapped) should
 # wait for dom0 before its script returns, e.g. poll "xenstore-read data/KEY"
 # for a value that dom0 writes to /local/domain/$(vm_domid)/data/KEY.
@@ -195,6 +199,32 @@ vm_domu_console() {
     n=$(tr -d '\r' <"$VM_DOMU_LOG" | wc -l)
     tr -d '\r' <"$VM_DOMU_LOG" | tail -n +$((${VM_DOMU_SHOWN:-0} + 1)) | head -n $((n - ${VM_DOMU_SHOWN:-0})) | sed 's/^/domU| /'
     VM_DOMU_SHOWN=$n
+}
+
+# vm_gntv3_busy: every gauge of gntv3's debugfs stats and back that does
+# not read 0 (the list of GNTV3_GAUGES in
+# tools/testing/selftests/gntv3/gntv3_back_utils.h) and every backend
+# connection left in debugfs conn, a line each.
+vm_gntv3_busy() {
+    local d=/sys/kernel/debug/gntv3 fk v
+
+    for fk in stats:trees stats:grants stats:quarantined stats:leaked \
+        back:attachments back:mappings back:pages_mapped back:unmap_pending \
+        back:stuck back:leaked; do
+        v=$(sed -nE "s/^${fk#*:}: (-?[0-9]+)\$/\\1/p" "$d/${fk%%:*}")
+        [ "$v" = 0 ] || echo "$d/${fk%%:*}: ${fk#*:} is '${v:-missing}', want 0"
+    done
+    sed -n 's/^back: /backend connection left: /p' "$d/conn"
+}
+
+vm_domain_gone() {
+    local i=0 max=$((${2:-10} * 5))
+
+    while xl list | awk -v d="$1" '$2 == d { f = 1 } END { exit !f }'; do
+        i=$((i + 1))
+        [ $i -le $max ] || return 1
+        sleep 0.2
+    done
 }
 
 vm_domu_destroy() {

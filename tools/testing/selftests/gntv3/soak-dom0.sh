@@ -42,16 +42,6 @@ tap() {	# tap OK NAME [COMMENT...]
     fi
 }
 
-# stat_nonzero FILE KEY...: the first "KEY: N" of FILE whose N is not 0
-stat_nonzero() {
-    local file="$1" key v
-    shift
-    for key in "$@"; do
-        v=$(sed -nE "s/^$key: (-?[0-9]+)\$/\\1/p" "$file")
-        [ "$v" = 0 ] || { echo "$key=${v:-missing}"; return 0; }
-    done
-}
-
 # dom0_free_kb: MemFree once the page cache is dropped, the largest of
 # three reads half a second apart: single reads dip by up to 11 MiB for a
 # moment (per-CPU page lists, deferred frees), which a leak check must not
@@ -71,16 +61,6 @@ dom0_free_kb() {
 }
 
 xen_free_kb() { xl info | awk '/^free_memory/ { print $3 * 1024 }'; }
-
-# domain_gone DOMID: 0 once Xen no longer lists DOMID (30 s at most)
-domain_gone() {
-    local i=0
-    while xl list | awk -v d="$1" '$2 == d { f = 1 } END { exit !f }'; do
-        i=$((i + 1))
-        [ $i -le 150 ] || return 1
-        sleep 0.2
-    done
-}
 
 # one_round: a domU, the test, the checks; its output goes to
 # /tmp/soak.round and why it failed, if it did, to /tmp/soak.why
@@ -105,16 +85,9 @@ one_round_checks() {
     # the test destroys the domU; if it stopped early, do it here
     vm_domu_destroy
     [ "$rc" = 0 ] || { why "gntv3_xdomain exit $rc"; return 1; }
-    domain_gone "$domid" || { why "d$domid still listed 30 s after destroy"; return 1; }
-    bad=$(stat_nonzero /sys/kernel/debug/gntv3/stats trees grants quarantined leaked)
-    [ -z "$bad" ] || { why "stats: $bad"; return 1; }
-    bad=$(stat_nonzero /sys/kernel/debug/gntv3/back attachments mappings \
-        pages_mapped unmap_pending stuck leaked)
-    [ -z "$bad" ] || { why "back: $bad"; return 1; }
-    if grep -q '^back: ' /sys/kernel/debug/gntv3/conn; then
-        why "a backend connection is left"
-        return 1
-    fi
+    vm_domain_gone "$domid" 30 || { why "d$domid still listed 30 s after destroy"; return 1; }
+    bad=$(vm_gntv3_busy)
+    [ -z "$bad" ] || { echo "$bad"; why "$(echo "$bad" | head -n 1)"; return 1; }
 }
 
 why() { echo "$*" >/tmp/soak.why; }

@@ -22,19 +22,6 @@ export GNTV3_KO
 
 fail=0
 
-# check_zero FILE KEY...: each "KEY: N" line of FILE must say 0.
-check_zero() {
-    local file=$1 key v
-    shift
-    for key in "$@"; do
-        v=$(sed -nE "s/^$key: (-?[0-9]+)\$/\\1/p" "$file")
-        if [ "$v" != 0 ]; then
-            echo "dom0: $file: $key is '${v:-missing}', want 0"
-            fail=1
-        fi
-    done
-}
-
 vm_xen_modules || exit 1
 insmod "$GNTV3_KO" || { echo "dom0: insmod $GNTV3_KO failed"; exit 1; }
 [ -c /dev/gntv3 ] || { echo "dom0: no /dev/gntv3 after insmod"; exit 1; }
@@ -75,26 +62,17 @@ if [ ! -d /sys/module/gntv3 ]; then
     insmod "$GNTV3_KO" || exit 1
 fi
 grep . /sys/kernel/debug/gntv3/stats /sys/kernel/debug/gntv3/back
-check_zero /sys/kernel/debug/gntv3/stats trees grants quarantined leaked
-check_zero /sys/kernel/debug/gntv3/back attachments mappings pages_mapped \
-    unmap_pending stuck leaked
-# no backend connection left behind by the ring tests
-if grep -q '^back: ' /sys/kernel/debug/gntv3/conn; then
-    grep '^back: ' /sys/kernel/debug/gntv3/conn
-    echo "dom0: backend connections left in /sys/kernel/debug/gntv3/conn"
+# every gauge at 0, no backend connection left behind by the ring tests
+busy=$(vm_gntv3_busy)
+if [ -n "$busy" ]; then
+    echo "$busy" | sed 's/^/dom0: /'
     fail=1
 fi
-i=0
-while xl list | awk -v d="$GNTV3_XDOMAIN_DOMID" '$2 == d { f = 1 } END { exit !f }'; do
-    i=$((i + 1))
-    if [ $i -gt 50 ]; then
-        echo "dom0: domain $GNTV3_XDOMAIN_DOMID still exists after destroy:"
-        xl list
-        fail=1
-        break
-    fi
-    sleep 0.2
-done
+if ! vm_domain_gone "$GNTV3_XDOMAIN_DOMID" 10; then
+    echo "dom0: domain $GNTV3_XDOMAIN_DOMID still exists after destroy:"
+    xl list
+    fail=1
+fi
 
 rmmod gntv3 || { echo "dom0: rmmod gntv3 failed"; fail=1; }
 # vm_dmesg_grep prints the matches (its status is always sed's).
