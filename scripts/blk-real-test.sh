@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # scripts/blk-real-test.sh - Linux's own xen-blkfront and xen-blkback
-# with the patches/xen-blk series (patches/xen-blk-6.1 with GNTV3_KERNEL=6.1) (gntv3 grants when both ends speak it),
-# against Debian's stock modules, in a two-domain Xen VM: every
+# with the patches/xen-blk series (patches/xen-blk-6.1 with
+# GNTV3_KERNEL=6.1; gntv3 grants when both ends speak it), against
+# Debian's stock modules, in a two-domain Xen VM: every
 # combination of patched/stock backend (dom0) x patched/stock frontend
 # (domU) connects and passes a data-integrity check both ways, O_DIRECT
 # and buffered, 512 B to 4 MiB; then, both patched: a reconnect, a revoke
@@ -17,8 +18,8 @@
 # Needs $GNTV3_BUILD/module/gntv3.ko and Module.symvers (make modules);
 # builds the patched modules (scripts/xen-blk.sh build) and gntv3_blkio, and
 # takes the stock brd, xen-blkback and xen-blkfront from the kernel package
-# in .cache (.cache/linux-6.1).  Environment: GNTV3_KERNEL (6.12 or 6.1), GNTV3_BLK_REAL_TIMEOUT (VM run, default 900 s),
-# BLK_RAM_MB, GNTV3_RUN_SUFFIX (appended to the run's name, e.g. -native
+# in .cache (.cache/linux-6.1).  Environment: GNTV3_KERNEL (6.12 or 6.1),
+# GNTV3_BLK_REAL_TIMEOUT (VM run, default 900 s), BLK_RAM_MB, GNTV3_RUN_SUFFIX (appended to the run's name, e.g. -native
 # for the run on the prototype hypervisor), and everything scripts/xenvm.sh
 # reads.  Output: $GNTV3_BUILD/blk-real/console.log (blk-real-native/...).
 set -euo pipefail
@@ -38,24 +39,17 @@ stock_be_stock_fe reconnect revoke_storm_io backend_reload_io domu_destroy_io co
 
 [ -s "$BUILD/module/gntv3.ko" ] ||
 	{ echo "blk-real-test: $BUILD/module/gntv3.ko missing: run 'make modules' first" >&2; exit 2; }
-# stock_ko PATH OUT: a module of the guest kernel package (6.12 ships them
-# xz-compressed, 6.1 not)
-stock_ko() {
-	local m=$CACHE/root/lib/modules/$KV/kernel/$1
-
-	if [ -f "$m.xz" ]; then
-		xz -dc "$m.xz" >"$2"
-	else
-		cp "$m" "$2"
-	fi
-}
 t0=$(date +%s)
 bash scripts/xen-blk.sh build
 mkdir -p "$OUT"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_blkio" "$TESTS/gntv3_blkio.c"
-stock_ko drivers/block/brd.ko "$OUT/brd.ko"
-stock_ko drivers/block/xen-blkfront.ko "$OUT/xen-blkfront-stock.ko"
-stock_ko drivers/block/xen-blkback/xen-blkback.ko "$OUT/xen-blkback-stock.ko"
+# Debian's own brd and stock xen-blkfront/xen-blkback (6.12 ships NAME.ko.xz,
+# 6.1 NAME.ko: xz -f copies what is not compressed)
+xz -dcf "$CACHE/root/lib/modules/$KV/kernel/drivers/block/brd".ko* >"$OUT/brd.ko"
+for m in xen-blkfront xen-blkback/xen-blkback; do
+	xz -dcf "$CACHE/root/lib/modules/$KV/kernel/drivers/block/$m".ko* \
+		>"$OUT/${m##*/}-stock.ko"
+done
 cp "$BUILD/xen-blk/xen-blkfront.ko" "$OUT/xen-blkfront-patched.ko"
 cp "$BUILD/xen-blk/xen-blkback.ko" "$OUT/xen-blkback-patched.ko"
 

@@ -85,19 +85,11 @@ done
 
 mkdir -p "$OUT"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_netstream" "$TESTS/gntv3_netstream.c"
-# stock_ko PATH OUT: a module of the guest kernel package (6.12 ships them
-# xz-compressed, 6.1 not)
-stock_ko() {
-	local m=$CACHE/root/lib/modules/$KV/kernel/$1
-
-	if [ -f "$m.xz" ]; then
-		xz -dc "$m.xz" >"$2"
-	else
-		cp "$m" "$2"
-	fi
-}
-stock_ko drivers/net/xen-netfront.ko "$OUT/xen-netfront.ko"
-stock_ko drivers/net/xen-netback/xen-netback.ko "$OUT/xen-netback.ko"
+# Debian's own xen-netfront/xen-netback (6.12 ships NAME.ko.xz, 6.1
+# NAME.ko: xz -f copies what is not compressed)
+for m in xen-netfront xen-netback/xen-netback; do
+	xz -dcf "$CACHE/root/lib/modules/$KV/kernel/drivers/net/$m".ko* >"$OUT/${m##*/}.ko"
+done
 adds=(--add "$OUT/xen-netback.ko:/lib/modules/xen-netback.ko"
 	--add "$OUT/gntv3_netstream:/bin/gntv3_netstream"
 	--add "$TESTS/vif-gntv3.sh:/etc/vm/vif-gntv3"
