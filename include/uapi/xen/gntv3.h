@@ -210,12 +210,13 @@ struct gntv3_ioc_detach {
  * GNTV3_IOC_MAP_2M one that is not a 2 MiB grant (native: not aligned to
  * 2 MiB; an aligned id whose 511 successors are not granted is ENOENT);
  * ENOENT for an unknown attachment or an id that is not granted; ERANGE
- * for an id beyond any tree; EACCES for a revoked grant, a writable map of a read-only one,
- * or a writable leaf over a read-only v1 grant; EAGAIN for a grant being
- * downgraded (map it read-only once that is done); EPROTO or ELOOP for a
- * malformed tree (a corrupt descriptor or table entry, a table loop);
- * EOPNOTSUPP for a 1 GiB grant; E2BIG for a batch of more than 32768
- * pages; ENOSPC when the file would map more than 2^18 pages.
+ * for an id beyond any tree; EACCES for a revoked grant, a writable map
+ * of a read-only one, or a writable leaf over a read-only v1 grant;
+ * EAGAIN for a grant being downgraded (map it read-only once that is
+ * done); EPROTO or ELOOP for a malformed tree (a corrupt descriptor or
+ * table entry, a table loop); EOPNOTSUPP for a 1 GiB grant; E2BIG for a
+ * batch of more than 32768 pages; ENOSPC when the file would map more
+ * than 2^18 pages.
  */
 struct gntv3_ioc_map {
 	__u32 back;
