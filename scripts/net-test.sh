@@ -4,7 +4,9 @@
 # scripts/net-test.sh - a real network link between dom0 (xen-netback, a
 # vif with 10.0.0.1) and a PV domU (xen-netfront, eth0 with 10.0.0.2) in
 # a Xen VM: checksummed TCP streams both ways at each MTU of NET_MTUS,
-# for each netback/netfront pair of NET_COMBOS (see
+# for each netback/netfront pair of NET_COMBOS, then, with gntv3_gntv3
+# among them, the traffic-time checks: a revoke storm, a netback reload
+# and the domU destroyed, each during a stream (see
 # tools/testing/selftests/gntv3/net/dom0.sh for the checks).  Prints
 # them as TAP, one test per check plus one for a clean VM run, ending
 # with the kselftest line
@@ -28,8 +30,9 @@
 # all four when build/xen-net/ holds the patched modules, else
 # stock_stock), NET_MTUS (default "1500 9000"), NET_BYTES (per stream,
 # default 8 MiB), NET_INJECT=flip (every stream's sender corrupts one
-# byte: the stream checks must fail), and everything scripts/xenvm.sh
-# reads.  Output: build/net/console.log.
+# byte: the stream checks must fail), NET_TRAFFIC=0 (no traffic-time
+# checks; --bench has none), NET_STORM_ROUNDS (rounds of 8 revokes per
+# queue, default 20), and everything scripts/xenvm.sh reads.  Output: build/net/console.log.
 # Exit status: 0 only if every check passed.
 set -euo pipefail
 
@@ -63,6 +66,7 @@ if [ "$bench" = 1 ]; then
 	done
 	NET_MTUS=${NET_MTUS:-1500}
 	NET_BYTES=${NET_BYTES:-16777216}
+	NET_TRAFFIC=0
 fi
 if [ -z "${NET_COMBOS:-}" ]; then
 	if [ -s "$NET_DIR/xen-netfront.ko" ] && [ -s "$NET_DIR/xen-netback.ko" ]; then
@@ -82,6 +86,12 @@ for c in $(echo "$NET_COMBOS" | tr ' ' '\n' | awk 'NF && !seen[$0]++'); do
 	done
 	CHECKS="$CHECKS ${c}_teardown"
 done
+case " $NET_COMBOS " in
+*" gntv3_gntv3 "*)
+	[ "${NET_TRAFFIC:-1}" = 0 ] || CHECKS="$CHECKS traffic_revoke_storm traffic_backend_reload
+		traffic_backend_reload_link traffic_domu_destroy"
+	;;
+esac
 
 mkdir -p "$OUT"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_netstream" "$TESTS/gntv3_netstream.c"
@@ -113,6 +123,7 @@ bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_NET_TIMEOUT:-1200}" 
 	--dom0 "$TESTS/dom0.sh" --domu "$TESTS/domu.sh" "${adds[@]}" \
 	--env "NET_COMBOS=$(echo "$NET_COMBOS" | xargs | tr ' ' :)" \
 	--env "NET_MTUS=$(echo "$NET_MTUS" | xargs | tr ' ' :)" --env "NET_BYTES=$NET_BYTES" \
+	--env "NET_TRAFFIC=${NET_TRAFFIC:-1}" --env "NET_STORM_ROUNDS=${NET_STORM_ROUNDS:-20}" \
 	${NET_INJECT:+--env "NET_INJECT=$NET_INJECT"} \
 	>"$OUT/console.log" || rc=$?
 vm_rc=$rc

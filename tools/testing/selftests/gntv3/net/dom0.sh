@@ -27,9 +27,40 @@
 #                      v1 (no keys, nothing mapped)
 #  <combo>_teardown    the domU destroyed while it sends to dom0, the
 #                      vif and the backend
-#                      directory gone, netback unloaded; gntv3's backend
-#                      half in dom0 holds no attachment, mapping, pending
-#                      unmap or leaked page
+#                      directory gone, netback unloaded; gntv3 in dom0
+#                      holds nothing (vm_gntv3_busy: no tree, grant,
+#                      attachment, mapping, pending unmap, stuck or leaked
+#                      page, no backend connection)
+#
+# Then, when NET_COMBOS has gntv3_gntv3 and NET_TRAFFIC is not 0, the
+# traffic-time checks, each on a fresh gntv3_gntv3 link, each ending with
+# the teardown above (destroy, unload, gntv3 in dom0 idle) and no kernel
+# BUG, WARNING or Oops in dom0's log:
+#  traffic_revoke_storm      while dom0 streams to the domU (one stream
+#                            of NET_BYTES after the other), the domU's
+#                            netfront takes idle RX buffers back and
+#                            re-grants them (its gntv3_revoke parameter,
+#                            NET_STORM_ROUNDS rounds of 8): every revoke
+#                            answered, the streams still running when the
+#                            storm ended, every stream verified, dom0's
+#                            gntv3 carried out at least as many revokes
+#                            (back_done)
+#  traffic_backend_reload    while dom0 streams to the domU, the vif is
+#                            unbound from xen-netback and netback
+#                            unloaded: the stream ends in time (an error
+#                            allowed), nothing of the link is left in
+#                            dom0's gntv3
+#  traffic_backend_reload_link  netback loaded again: it probes the vif
+#                            (InitWait) but the frontend, still Connected,
+#                            does not reconnect by itself (netfront only
+#                            connects from Initialising); rebound in the
+#                            domU (unbind, bind) it connects to the new
+#                            instance, over gntv3, and a stream verifies
+#                            both ways
+#  traffic_domu_destroy      the domU destroyed while dom0 streams to it
+#                            (gntv3_copy() into its RX buffers in flight):
+#                            the domain and its vif gone, the stream ended
+#                            in time, and the teardown above
 #
 # Each prints "NET-PASS: <check>" or "NET-FAIL: <check>: why"; a failed
 # link skips the streams of its combo (they stay "not reached").
@@ -42,6 +73,8 @@ NET_COMBOS=$(echo "${NET_COMBOS:-stock_stock}" | tr : ' ')
 NET_MTUS=$(echo "${NET_MTUS:-1500:9000}" | tr : ' ')
 NET_BYTES=${NET_BYTES:-8388608}
 NET_INJECT=${NET_INJECT:-}
+NET_TRAFFIC=${NET_TRAFFIC:-1}
+NET_STORM_ROUNDS=${NET_STORM_ROUNDS:-20}
 NET_PORT=5001
 NET_FAILS=0
 NET_SEED=1000
@@ -100,9 +133,11 @@ net_load_back() {
 	esac
 }
 
-# net_link COMBO BACK FRONT: the <combo>_link check; sets DOMID, DATA, VIF, BE
+# net_link CHECK BACK FRONT: a domU with a vif, linked and pinged, for
+# CHECK (it fails CHECK, or leaves its passing to the caller); sets DOMID,
+# DATA, VIF, BE
 net_link() {
-	local c=$1_link i=0
+	local c=$1 i=0
 	net_load_back "$2" || { net_fail "$c" "netback ($2) did not load"; return 1; }
 	vm_domu_create 'vif=["mac=00:16:3e:4e:33:02,script=/etc/vm/vif-gntv3"]' ||
 		{
@@ -125,8 +160,7 @@ net_link() {
 		[ $i -lt 15 ] || { net_fail "$c" "no ping answer from 10.0.0.2"; return 1; }
 	done
 	echo "dom0: $VIF up ($(cat "/sys/class/net/$VIF/operstate")), backend $BE Connected"
-	net_mode "$c" "$2" "$3" || return 1
-	net_pass "$c"
+	net_mode "$c" "$2" "$3"
 }
 
 # net_back_stat KEY: a counter of gntv3's backend half in dom0 (0 without gntv3)
@@ -160,8 +194,12 @@ net_mode() {
 	fi
 }
 
-# net_stream CHECK DIR: one checksummed stream, DIR send (to the domU) or recv
-net_stream() {
+# net_stream CHECK DIR: net_stream_ok, then CHECK passes if it did
+net_stream() { net_stream_ok "$@" && net_pass "$1"; }
+
+# net_stream_ok CHECK DIR: one checksummed stream, DIR send (to the domU)
+# or recv; fails CHECK (and returns 1) if it failed
+net_stream_ok() {
 	local out rc=0 b0
 	b0=$(net_back_stat copy_bytes)
 	NET_SEED=$((NET_SEED + 1))
@@ -176,14 +214,15 @@ net_stream() {
 	echo "$out" | sed 's/^/dom0: /'
 	if [ $rc != 0 ] || ! echo "$out" | grep -q ' ok$'; then
 		net_fail "$1" "$(echo "$out" | tail -n 1)"
+		return 1
 	elif [ "$2" = send ] && [ "$NET_GNTV3" = 1 ] &&
 		[ $(($(net_back_stat copy_bytes) - b0)) -lt "$NET_BYTES" ]; then
 		b0=$(($(net_back_stat copy_bytes) - b0))
 		net_fail "$1" "gntv3_copy() carried $b0 bytes, less than the stream"
+		return 1
 	elif [ "$NET_GNTV3" = 0 ] && [ "$(net_back_stat copy_bytes)" != "$b0" ]; then
 		net_fail "$1" "gntv3_copy() used on a v1 link"
-	else
-		net_pass "$1"
+		return 1
 	fi
 }
 
@@ -192,7 +231,7 @@ net_combo() {
 	echo "dom0: ===== netback $back, netfront $front"
 	NET_GNTV3=0
 	[ "$back" = gntv3 ] && [ "$front" = gntv3 ] && NET_GNTV3=1
-	if net_link "$combo" "$back" "$front"; then
+	if net_link "${combo}_link" "$back" "$front" && net_pass "${combo}_link"; then
 		for m in $NET_MTUS; do
 			if ip link set "$VIF" mtu "$m" && net_cmd 30 mtu "$m"; then
 				net_stream "${combo}_mtu${m}_to_domu" send
@@ -207,7 +246,7 @@ net_combo() {
 }
 
 net_teardown() {
-	local c=$1_teardown m=xen_netback i=0 busy=
+	local c=$1_teardown busy=
 	if [ -n "${DOMID:-}" ] && net_cmd 10 log; then
 		# destroyed in traffic: the domU is sending to us (guest TX)
 		/bin/gntv3_netstream recv 10.0.0.2 $NET_PORT $((NET_BYTES * 64)) 7 \
@@ -215,10 +254,23 @@ net_teardown() {
 		busy=$!
 		sleep 2
 	fi
+	net_down "$c" "$busy" && net_pass "$c"
+}
+
+# net_down CHECK [PID]: destroy the domU (then stop the stream PID), wait
+# for the domain, its vif and backend directory to go, unload netback;
+# gntv3 in dom0 must then hold nothing (vm_gntv3_busy) and dom0's kernel
+# log show no BUG, WARNING or Oops since net_mark.  Fails CHECK if not.
+net_down() {
+	local c=$1 i=0 busy d=${DOMID:-}
 	vm_domu_destroy || { net_fail "$c" "xl destroy failed"; return 1; }
-	if [ -n "$busy" ]; then
-		kill "$busy" 2>/dev/null && echo "dom0: domU destroyed with a stream in flight"
-		wait "$busy" 2>/dev/null
+	if [ -n "${2:-}" ]; then
+		kill "$2" 2>/dev/null && echo "dom0: domU destroyed with a stream in flight"
+		wait "$2" 2>/dev/null
+	fi
+	if [ -n "$d" ] && ! vm_domain_gone "$d" 30; then
+		net_fail "$c" "domain $d still there 30 s after xl destroy"
+		return 1
 	fi
 	while [ -e "/sys/class/net/${VIF:-none}" ] && [ $i -lt 50 ]; do
 		sleep 0.2
@@ -227,29 +279,214 @@ net_teardown() {
 	[ ! -e "/sys/class/net/${VIF:-none}" ] || { net_fail "$c" "$VIF still there"; return 1; }
 	xenstore-read "${BE:-/none}/state" >/dev/null 2>&1 &&
 		{ net_fail "$c" "$BE still in xenstore"; return 1; }
-	rmmod $m || { net_fail "$c" "rmmod xen-netback failed"; return 1; }
+	net_unload_back || { net_fail "$c" "rmmod xen-netback failed"; return 1; }
 	DOMID=
-	# nothing of the link left in gntv3's backend half
-	if [ -d /sys/module/gntv3 ]; then
-		grep -E '^(attachments|mappings|pages_mapped|unmap_pending|leaked|copy_errors):' \
-			/sys/kernel/debug/gntv3/back | tr '\n' ' ' |
-			sed 's/^/dom0: gntv3 back: /;s/$/\n/'
-		for k in attachments mappings pages_mapped unmap_pending leaked; do
-			[ "$(net_back_stat $k)" = 0 ] ||
-				{
-					k="$k is $(net_back_stat $k)"
-					net_fail "$c" "gntv3 $k after teardown"
-					return 1
-				}
+	net_idle "$c" && net_healthy "$c"
+}
+
+# net_unload_back: rmmod xen-netback, retried for 30 s while a vif closes
+net_unload_back() {
+	local i=0
+	while ! rmmod xen_netback 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || { rmmod xen_netback; return 1; }
+		sleep 0.2
+	done
+}
+
+# net_idle CHECK: gntv3 in dom0 (when loaded) holds nothing: no tree,
+# grant, attachment, mapping, pending unmap, stuck or leaked page, no
+# backend connection (vm_gntv3_busy); fails CHECK if it does
+net_idle() {
+	local busy
+	[ -d /sys/module/gntv3 ] || return 0
+	grep -E '^(attachments|mappings|pages_mapped|unmap_pending|leaked|copy_errors):' \
+		/sys/kernel/debug/gntv3/back | tr '\n' ' ' |
+		sed 's/^/dom0: gntv3 back: /;s/$/\n/'
+	busy=$(vm_gntv3_busy)
+	[ -z "$busy" ] || { net_fail "$1" "gntv3 not idle: $(echo "$busy" | tr '\n' ';')"; return 1; }
+}
+
+# net_mark: remember where dom0's kernel log is; net_healthy CHECK fails
+# CHECK if a BUG, WARNING, Oops or soft lockup was logged since
+NET_MARK=0
+net_mark() { NET_MARK=$(dmesg | wc -l); }
+net_healthy() {
+	local bad
+	bad=$(dmesg | tail -n +$((NET_MARK + 1)) |
+		grep -E 'BUG|WARNING|Oops|general protection|soft lockup|Call Trace' | head -n 3)
+	[ -z "$bad" ] || { net_fail "$1" "dom0 kernel: $(echo "$bad" | tr '\n' ';')"; return 1; }
+}
+
+# net_bg DIR BYTES LOG: a stream in the background (its pid in NET_BG)
+net_bg() {
+	NET_SEED=$((NET_SEED + 1))
+	/bin/gntv3_netstream "$1" 10.0.0.2 $NET_PORT "$2" $NET_SEED >"$3" 2>&1 &
+	NET_BG=$!
+}
+
+# net_bg_wait SECS LOG: wait for NET_BG (killed after SECS s); shows LOG;
+# fails if the stream hung or did not end with "ok"
+net_bg_wait() {
+	local i=0 rc=0
+	while kill -0 "$NET_BG" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt $(($1 * 5)) ]; then
+			kill "$NET_BG"
+			wait "$NET_BG" 2>/dev/null
+			echo "dom0: the stream did not end in $1 s"
+			sed 's/^/dom0: /' "$2"
+			return 2
+		fi
+		sleep 0.2
+	done
+	wait "$NET_BG" || rc=$?
+	sed 's/^/dom0: /' "$2"
+	[ $rc = 0 ] && grep -q ' ok$' "$2"
+}
+
+# net_conn_stat KEY: a counter of dom0's gntv3 debugfs conn (0 without)
+net_conn_stat() {
+	local v
+	v=$(sed -n "s/^$1: //p" /sys/kernel/debug/gntv3/conn 2>/dev/null | head -n 1)
+	echo "${v:-0}"
+}
+
+traffic_revoke_storm() {
+	local c=traffic_revoke_storm d0 d1 want live=0 ok=1
+	net_mark
+	net_link "$c" gntv3 gntv3 || { net_down "$c"; return 1; }
+	want=$((NET_STORM_ROUNDS * 8))
+	d0=$(net_conn_stat back_done)
+	# streams to the domU, one after the other, until the storm is over
+	rm -f /tmp/net-storm.stop
+	(
+		s=$NET_SEED
+		while [ ! -e /tmp/net-storm.stop ]; do
+			s=$((s + 1))
+			/bin/gntv3_netstream send 10.0.0.2 $NET_PORT "$NET_BYTES" $s || exit 1
 		done
+	) >/tmp/net-storm.log 2>&1 &
+	NET_BG=$!
+	NET_SEED=$((NET_SEED + 100))
+	sleep 1
+	if ! net_cmd 300 storm "$NET_STORM_ROUNDS" 8; then
+		net_fail "$c" "the revoke storm failed (a revoke unanswered or refused)"
+		ok=0
 	fi
-	net_pass "$c"
+	kill -0 "$NET_BG" 2>/dev/null && live=1
+	touch /tmp/net-storm.stop
+	if ! net_bg_wait 300 /tmp/net-storm.log; then
+		[ $ok = 0 ] || net_fail "$c" "the stream failed during the storm: $(tail -n 1 /tmp/net-storm.log)"
+		ok=0
+	fi
+	d1=$(net_conn_stat back_done)
+	echo "dom0: gntv3 back_done $d0 -> $d1 (the storm: $want revokes)," \
+		"$(grep -c ' ok$' /tmp/net-storm.log) streams verified"
+	if [ $ok = 1 ] && [ $live = 0 ]; then
+		net_fail "$c" "the streams ended before the storm did: no storm during traffic"
+		ok=0
+	elif [ $ok = 1 ] && [ $((d1 - d0)) -lt "$want" ]; then
+		net_fail "$c" "dom0's gntv3 carried out $((d1 - d0)) revokes, not $want"
+		ok=0
+	fi
+	net_down "$c" || return 1
+	[ $ok = 0 ] || net_pass "$c"
+}
+
+traffic_backend_reload() {
+	local c=traffic_backend_reload ok=1 rc=0 d
+	net_mark
+	net_link "$c" gntv3 gntv3 || { net_down "$c"; return 1; }
+	d=$DOMID
+	net_bg send $((NET_BYTES * 8)) /tmp/net-reload.log
+	sleep 2
+	if ! echo "vif-$d-0" >/sys/bus/xen-backend/drivers/vif/unbind; then
+		net_fail "$c" "unbinding vif-$d-0 failed"
+		ok=0
+	elif ! net_unload_back; then
+		net_fail "$c" "rmmod xen-netback failed after the unbind"
+		ok=0
+	fi
+	net_bg_wait 120 /tmp/net-reload.log || rc=$?
+	if [ $rc = 2 ]; then
+		[ $ok = 0 ] || net_fail "$c" "the stream hangs after netback was unloaded"
+		ok=0
+	fi
+	echo "dom0: the stream in flight ended $([ $rc = 0 ] && echo ok || echo "in an error")"
+	echo "dom0: frontend state $(xenstore-read "/local/domain/$d/device/vif/0/state")," \
+		"backend state $(xenstore-read "$BE/state" 2>/dev/null || echo removed)"
+	if [ $ok = 1 ] && net_idle "$c" && net_healthy "$c"; then
+		net_pass "$c"
+	else
+		ok=0
+	fi
+	# the second check: netback loaded again, the link back
+	c=traffic_backend_reload_link
+	if [ $ok = 0 ]; then
+		net_fail "$c" "netback not unloaded cleanly"
+	elif ! net_load_back gntv3; then
+		net_fail "$c" "netback did not load again"
+	elif ! net_reconnect "$c"; then
+		:
+	else
+		net_stream_ok "$c" send && net_stream_ok "$c" recv && ok=2
+	fi
+	net_down "$c" || return 1
+	[ $ok != 2 ] || net_pass "$c"
+}
+
+# net_reconnect CHECK: after a netback reload, the frontend rebound in
+# the domU connects to the new backend; dom0's end given its address
+# again (libxl ran the hotplug script only once)
+net_reconnect() {
+	local i=0
+	# the new netback probes the vif again: InitWait for a frontend
+	xs_wait "$BE/state" 2 30 || { net_fail "$1" "the new netback did not probe the vif"; return 1; }
+	# what the hotplug script did (netback's unbind removed hotplug-status)
+	{ ip link set "$VIF" up && ip addr add 10.0.0.1/24 dev "$VIF" &&
+		xenstore-write "$BE/hotplug-status" connected; } ||
+		{ net_fail "$1" "$VIF: not set up again"; return 1; }
+	net_cmd 120 rebind || { net_fail "$1" "domU: netfront rebind failed"; return 1; }
+	xs_wait "$BE/state" 4 60 || { net_fail "$1" "backend not Connected again"; return 1; }
+	while ! ping -c 1 -W 2 10.0.0.2 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 15 ] || { net_fail "$1" "no ping answer after the reload"; return 1; }
+	done
+	echo "dom0: the link is back: $(vm_dmesg_grep "$VIF: queue 0: RX and TX over gntv3" | tail -n 1)"
+	NET_GNTV3=1
+}
+
+traffic_domu_destroy() {
+	local c=traffic_domu_destroy d rc=0
+	net_mark
+	net_link "$c" gntv3 gntv3 || { net_down "$c"; return 1; }
+	d=$DOMID
+	net_bg send $((NET_BYTES * 64)) /tmp/net-destroy.log
+	sleep 2
+	kill -0 "$NET_BG" 2>/dev/null || { net_fail "$c" "no stream in flight"; net_down "$c"; return 1; }
+	vm_domu_destroy || { net_fail "$c" "xl destroy failed"; return 1; }
+	echo "dom0: domU $d destroyed with a stream to it in flight"
+	net_bg_wait 60 /tmp/net-destroy.log || rc=$?
+	[ $rc != 2 ] || { net_fail "$c" "the stream hangs after the domU was destroyed"; return 1; }
+	net_down "$c" && net_pass "$c"
 }
 
 vm_toolstack_start || { echo "NET-FAIL: setup: toolstack"; exit 1; }
 for combo in $NET_COMBOS; do
 	net_combo "$combo"
 done
+case " $NET_COMBOS " in
+*" gntv3_gntv3 "*)
+	if [ "$NET_TRAFFIC" != 0 ]; then
+		echo "dom0: ===== traffic-time checks (netback gntv3, netfront gntv3)"
+		NET_GNTV3=1
+		traffic_revoke_storm
+		traffic_backend_reload
+		traffic_domu_destroy
+	fi
+	;;
+esac
 vm_dmesg_grep 'xen[-_]net|vif' | tail -n 20
 echo "dom0: $NET_FAILS check(s) failed"
 [ "$NET_FAILS" = 0 ]

@@ -11,6 +11,12 @@
 #   front stock|gntv3  load that netfront, wait for eth0, give it
 #                      10.0.0.2/24, start the stream server on port 5001
 #   mtu N              set eth0's MTU
+#   storm ROUNDS NR    ROUNDS times, take NR idle RX buffers per queue back
+#                      (the patched netfront's gntv3_revoke parameter);
+#                      fails if a revoke failed or went unanswered
+#   rebind             unbind vif-0 from netfront and bind it again (a
+#                      new connection to whatever backend is there), eth0
+#                      set up again; the stream server keeps running
 #   log                our kernel log lines of the network drivers
 #   exit               answer, then end this script
 # NET_INJECT=flip (from the run's --env): the server flips one bit of what
@@ -23,8 +29,15 @@ echo "NET-DOMU-UP"
 net_front() {
 	local i=0
 	case $1 in
+	rebind)
+		echo vif-0 >/sys/bus/xen/drivers/vif/unbind &&
+			echo vif-0 >/sys/bus/xen/drivers/vif/bind || return 1
+		;;
 	stock) vm_insmod xen-netfront || return 1 ;;
-	gntv3) { vm_insmod gntv3 && vm_insmod gntv3/xen-netfront; } || return 1 ;;
+	gntv3)
+		{ [ -d /sys/module/gntv3 ] || vm_insmod gntv3; } &&
+			vm_insmod gntv3/xen-netfront || return 1
+		;;
 	*) echo "domU: unknown netfront '$1'"; return 1 ;;
 	esac
 	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do
@@ -35,11 +48,13 @@ net_front() {
 	ip link set lo up
 	ip addr add 10.0.0.2/24 dev eth0 || return 1
 	ip link set eth0 up || return 1
+	[ -z "${NET_SERVER:-}" ] || return 0	# still serving (reload)
 	if [ "${NET_INJECT:-}" = flip ]; then
 		NETSTREAM_FLIP=$((${NET_BYTES:-8388608} / 2)) /bin/gntv3_netstream serve 5001 &
 	else
 		/bin/gntv3_netstream serve 5001 &
 	fi
+	NET_SERVER=$!
 	echo "domU: eth0 $(cat /sys/class/net/eth0/address) up, netfront $1"
 }
 
@@ -58,6 +73,18 @@ while :; do
 	case $1 in
 	front) net_front "$2" || rc=1 ;;
 	mtu) ip link set eth0 mtu "$2" || rc=1 ;;
+	storm)
+		t0=$(vm_up)
+		r=0
+		while [ $r -lt "$2" ]; do
+			echo "$3" >/sys/module/xen_netfront/parameters/gntv3_revoke || break
+			r=$((r + 1))
+		done
+		echo "domU: storm: $r of $2 rounds of $3 revokes per queue in $(vm_since "$t0") s"
+		dmesg | grep 'RX buffers revoked' | tail -n 1 | sed 's/^\[[ 0-9.]*\] /domU: /'
+		[ "$r" = "$2" ] || rc=1
+		;;
+	rebind) net_front rebind || rc=1 ;;
 	log) dmesg | grep -iE 'net|vif|gntv3' | tail -n 40 ;;
 	exit) xenstore-write data/net-ack "$seq 0"; break ;;
 	*) echo "domU: unknown command '$1'"; rc=1 ;;
