@@ -328,7 +328,7 @@ static int gntv3_grant_install(struct gntv3_front *front,
 	for (i = 0; i < g->xg.nr_pieces; i++) {
 		rc = gntv3_tree_install(&front->tree, g->first_id + i,
 					GNTV3_SIZE_4K,
-					gntv3_transport->piece_frame(g->folio, i),
+					gntv3_transport->piece_frame(g->page, i),
 					flags, g);
 		if (rc) {
 			gntv3_grant_remove(front, g, i);
@@ -355,7 +355,7 @@ static void gntv3_grant_free(struct gntv3_front *front, struct gntv3_grant *g)
 {
 	gntv3_grant_uninstall(front, g);
 	list_del(&g->node);
-	folio_put(g->folio);
+	folio_put(page_folio(g->page));
 	gntv3_grant_release(front, g);
 }
 
@@ -413,10 +413,16 @@ int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g)
 	return 1;
 }
 
-/* Grant @folio under the (allocated) ids starting at @id. */
-int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
-		    int size, bool ro, gntv3_id_t id)
+/*
+ * Grant the 1 << @order pages from @page under the (allocated) ids from
+ * @id.  The range is a whole folio, or one page of a larger folio (a 4 KiB
+ * grant of a page of a transparent huge page, say); either way gntv3's
+ * reference is on the folio.
+ */
+int gntv3_grant_one(struct gntv3_front *front, struct page *page,
+		    unsigned int order, int size, bool ro, gntv3_id_t id)
 {
+	struct folio *folio = page_folio(page);
 	struct gntv3_grant *g;
 	int rc;
 
@@ -429,12 +435,13 @@ int gntv3_grant_one(struct gntv3_front *front, struct folio *folio,
 		goto err_free;
 	}
 	g->first_id = id;
-	g->order = folio_order(folio);
+	g->order = order;
 	g->readonly = ro;
 	g->state = GNTV3_STATE_ACTIVE;
-	g->folio = folio;
+	g->page = page;
 
-	rc = gntv3_transport->grant(front->backend, folio, ro, &g->xg);
+	rc = gntv3_transport->grant(front->backend, page, 1U << order, ro,
+				    &g->xg);
 	if (rc) {
 		gntv3_front_failed(front);
 		goto err_put;
@@ -563,7 +570,7 @@ int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 	}
 	if (downgrade && acked) {
 		if (!ops->downgrade(front->backend, front->tree_ref, id,
-				    g->folio, &g->xg)) {
+				    g->page, &g->xg)) {
 			gntv3_grant_update(front, g, 0, GNTV3_TREE_DOWNGRADE);
 			g->readonly = true;
 			g->state = GNTV3_STATE_ACTIVE;

@@ -73,8 +73,8 @@ int gntv3_grant_folio(struct gntv3_front *front, struct folio *folio,
 	rc = gntv3_ida_alloc(&front->ida, 1ULL << order, order, &first);
 	if (rc)
 		goto out;
-	rc = gntv3_grant_one(front, folio, size, flags & GNTV3_GRANT_READONLY,
-			     first);
+	rc = gntv3_grant_one(front, &folio->page, order, size,
+			     flags & GNTV3_GRANT_READONLY, first);
 	if (rc)
 		gntv3_front_free_ids(front, first, 1ULL << order);
 	else
@@ -90,29 +90,29 @@ EXPORT_SYMBOL_GPL(gntv3_grant_folio);
 /**
  * gntv3_grant_page() - grant one 4 KiB page to the backend
  * @front: the tree
- * @page: an order-0 page (not part of a compound page)
+ * @page: the page: an order-0 one, or one page of a larger folio (then
+ *	only that page is granted)
  * @flags: GNTV3_GRANT_READONLY or 0
  * @id: set to the grant id
  *
- * As gntv3_grant_folio() on the page's folio.
+ * As gntv3_grant_pages() with one page.
  *
  * Context: process context, may sleep.
- * Return: 0 or a negative errno, see gntv3_grant_folio(); -EINVAL for a
- * head or tail page of a compound page.
+ * Return: 0 or a negative errno, see gntv3_grant_folio().
  */
 int gntv3_grant_page(struct gntv3_front *front, struct page *page,
 		     unsigned int flags, gntv3_id_t *id)
 {
-	if (!page || PageCompound(page))
-		return -EINVAL;
-	return gntv3_grant_folio(front, page_folio(page), flags, id);
+	return gntv3_grant_pages(front, &page, 1, flags, id);
 }
 EXPORT_SYMBOL_GPL(gntv3_grant_page);
 
 /**
  * gntv3_grant_pages() - grant @nr pages under consecutive ids
  * @front: the tree
- * @pages: @nr order-0 pages
+ * @pages: @nr pages, each an order-0 one or one page of a larger folio
+ *	(pinned user memory backed by a transparent huge page, say): every
+ *	page is a 4 KiB grant, and gntv3 holds a reference on its folio
  * @nr: number of pages, at least 1
  * @flags: GNTV3_GRANT_READONLY or 0
  * @first: set to the id of @pages[0]; @pages[i] gets id *@first + i
@@ -138,7 +138,7 @@ int gntv3_grant_pages(struct gntv3_front *front, struct page **pages,
 	    (flags & ~GNTV3_GRANT_READONLY))
 		return -EINVAL;
 	for (i = 0; i < nr; i++)
-		if (!pages[i] || PageCompound(pages[i]))
+		if (!pages[i])
 			return -EINVAL;
 
 	mutex_lock(&front->lock);
@@ -150,8 +150,8 @@ int gntv3_grant_pages(struct gntv3_front *front, struct page **pages,
 	if (rc)
 		goto out;
 	for (i = 0; i < nr; i++) {
-		rc = gntv3_grant_one(front, page_folio(pages[i]),
-				     GNTV3_SIZE_4K, ro, base + i);
+		rc = gntv3_grant_one(front, pages[i], 0, GNTV3_SIZE_4K, ro,
+				     base + i);
 		trace_gntv3_grant(front->backend, base + i, 0, ro, rc);
 		if (rc)
 			goto unwind;

@@ -149,14 +149,15 @@ struct gntv3_front {
 /**
  * struct gntv3_grant - one grant of a front
  * @first_id: first id of the grant
- * @order: page order of @folio (0, 9 or 18)
+ * @order: page order of the grant (0, 9 or 18)
  * @readonly: the backend may only read
  * @installed: the leaf is in the tree and the ids belong to this record
  *	(false only for a grant whose install failed and whose frames could
  *	not be taken back at once)
  * @state: GNTV3_STATE_ACTIVE or GNTV3_STATE_QUARANTINED
- * @folio: the granted folio; gntv3 holds a reference on it until the
- *	backend's access to every piece ended
+ * @page: the first granted page: of a whole folio of @order, or (a 4 KiB
+ *	grant) one page of a larger folio; gntv3 holds a reference on its
+ *	folio until the backend's access to every piece ended
  * @xg: transport state
  * @node: entry in &gntv3_front.grants
  * @qnode: entry in &gntv3_front.quarantine while quarantined
@@ -169,7 +170,7 @@ struct gntv3_grant {
 	bool readonly;
 	bool installed;
 	enum gntv3_grant_state state;
-	struct folio *folio;
+	struct page *page;
 	struct gntv3_xgrant xg;
 	struct list_head node;
 	struct list_head qnode;
@@ -191,8 +192,8 @@ void gntv3_front_retry_now(struct gntv3_front *front);
 void gntv3_front_unlock(struct gntv3_front *front);
 void gntv3_front_free_ids(struct gntv3_front *front, gntv3_id_t first, u64 nr);
 int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g);
-int gntv3_grant_one(struct gntv3_front *front, struct folio *folio, int size,
-		    bool ro, gntv3_id_t id);
+int gntv3_grant_one(struct gntv3_front *front, struct page *page,
+		    unsigned int order, int size, bool ro, gntv3_id_t id);
 
 /* ---- revoke, revoke.c ---- */
 

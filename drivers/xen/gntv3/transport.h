@@ -27,23 +27,22 @@
 #include <xen/grant_table.h>
 #include <xen/interface/grant_table_v3.h>
 
-struct folio;
 struct gntv3_back;
 struct gntv3_copy_op;
 struct gntv3_map_priv;
 struct page;
 
 /**
- * struct gntv3_xgrant - transport state of one granted folio
+ * struct gntv3_xgrant - transport state of one grant
  * @frame: FRAME and B bits of the leaf entry (v1: first grant reference;
  *	native: first frame number)
- * @nr_pieces: 4 KiB frames granted (1 << folio order)
+ * @nr_pieces: 4 KiB frames granted (1 << the grant's order)
  * @nr_live: frames whose access has not ended yet
  * @nr_refs: grant references the grant holds (v1: one per live frame;
  *	native: none), for the per-tree statistics
  * @live: with @nr_pieces > 1 on v1, or @split: bitmap of the frames whose
  *	access has not ended yet; NULL otherwise
- * @split: the folio is granted as @nr_pieces 4 KiB leaves under
+ * @split: the range is granted as @nr_pieces 4 KiB leaves under
  *	consecutive ids, each naming its own frame
  *	(&gntv3_transport_ops.piece_frame), instead of one superpage leaf
  *	naming @frame (native: a superpage that is not contiguous and
@@ -69,7 +68,8 @@ struct gntv3_xgrant {
  * @tree_flags: GNTV3_TREE_F_* for the tree descriptor
  * @refs_per_page: grant references a page from @page_alloc holds until
  *	@page_release (v1: 1; native: 0), for the per-tree statistics
- * @grant: grant @folio (order 0, 9 or 18) to @domid, read-only if @ro.
+ * @grant: grant the @nr pages from @page (1, 512 or 2^18: a whole folio,
+ *	or one page of a larger one) to @domid, read-only if @ro.
  *	Fills @xg.  Returns 0 or a negative errno (-ENOSPC: out of v1 grant
  *	references), with nothing left granted on error.
  * Calls about an existing tree carry @tree, what @tree_ref answered for its
@@ -85,7 +85,7 @@ struct gntv3_xgrant {
  *	grant, whose leaves may have been in the tree for a while, is ended
  *	with @end instead
  * @piece_frame: FRAME and B bits of the 4 KiB leaf of piece @i of a @split
- *	grant of @folio.  NULL when the transport never splits (v1).
+ *	grant from @page.  NULL when the transport never splits (v1).
  * @page_alloc: allocate a zeroed page and grant it read-only to @domid (for
  *	table pages and the descriptor).  Returns 0 and fills @page and @frame
  *	(FRAME and B bits of an entry naming it), or a negative errno.  The
@@ -103,7 +103,7 @@ struct gntv3_xgrant {
  *	register.
  * @unregister_tree: undo @register_tree; -EBUSY while the backend still
  *	maps ids of the tree.
- * @downgrade: make the live frames of @xg (the grant @id of @folio)
+ * @downgrade: make the live frames of @xg (the grant @id from @page)
  *	read-only for @domid, once the backend acknowledged a DOWNGRADE.
  *	Returns 0, or -EBUSY while the backend still maps a frame in a way
  *	that prevents it (v1: any mapping; native: a writable one); frames
@@ -137,19 +137,19 @@ struct gntv3_transport_ops {
 	u32 uapi_id;
 	u32 tree_flags;
 	unsigned int refs_per_page;
-	int (*grant)(domid_t domid, struct folio *folio, bool ro,
-		     struct gntv3_xgrant *xg);
+	int (*grant)(domid_t domid, struct page *page, unsigned int nr,
+		     bool ro, struct gntv3_xgrant *xg);
 	bool (*end)(domid_t domid, u32 tree, gntv3_id_t id,
 		    struct gntv3_xgrant *xg);
 	bool (*abort)(struct gntv3_xgrant *xg);
-	u64 (*piece_frame)(struct folio *folio, unsigned int i);
+	u64 (*piece_frame)(struct page *page, unsigned int i);
 	int (*page_alloc)(domid_t domid, struct page **page, u64 *frame);
 	bool (*page_release)(struct page *page);
 	grant_ref_t (*tree_ref)(struct page *desc);
 	int (*register_tree)(domid_t domid, struct page *desc);
 	int (*unregister_tree)(domid_t domid, u32 tree);
 	int (*downgrade)(domid_t domid, u32 tree, gntv3_id_t id,
-			 struct folio *folio, struct gntv3_xgrant *xg);
+			 struct page *page, struct gntv3_xgrant *xg);
 	int (*revoke_scratch)(domid_t domid, u32 tree, gntv3_id_t id,
 			      struct gntv3_xgrant *xg);
 

@@ -119,12 +119,12 @@ static int native_status(int rc, s16 status)
 /*
  * A superpage leaf names the first frame of a run that must be contiguous
  * and aligned in the frame space the hypervisor sees (machine frames for a
- * PV guest), and the hypervisor must support the size.  True when @folio,
- * whose first frame is @first, can be one leaf.
+ * PV guest), and the hypervisor must support the size.  True when the @nr
+ * pages from @page, whose first frame is @first, can be one leaf.
  */
-static bool native_one_leaf(struct folio *folio, xen_pfn_t first)
+static bool native_one_leaf(struct page *page, unsigned int nr,
+			    xen_pfn_t first)
 {
-	unsigned int nr = folio_nr_pages(folio);
 	unsigned int i;
 	u32 feat;
 
@@ -136,14 +136,14 @@ static bool native_one_leaf(struct folio *folio, xen_pfn_t first)
 	if (!(native_features & feat) || (first & (nr - 1)))
 		return false;
 	for (i = 1; i < nr; i++)
-		if (xen_page_to_gfn(folio_page(folio, i)) != first + i)
+		if (xen_page_to_gfn(nth_page(page, i)) != first + i)
 			return false;
 	return true;
 }
 
-static u64 native_piece_frame(struct folio *folio, unsigned int i)
+static u64 native_piece_frame(struct page *page, unsigned int i)
 {
-	return GNTV3_PTE_FRAME(xen_page_to_gfn(folio_page(folio, i)));
+	return GNTV3_PTE_FRAME(xen_page_to_gfn(nth_page(page, i)));
 }
 
 /*
@@ -154,15 +154,14 @@ static u64 native_piece_frame(struct folio *folio, unsigned int i)
  * backend maps it piece by piece either way (native_map()), and each piece
  * is revoked on its own (native_revoke_pieces()).
  */
-static int native_grant(domid_t domid, struct folio *folio, bool ro,
-			struct gntv3_xgrant *xg)
+static int native_grant(domid_t domid, struct page *page, unsigned int nr,
+			bool ro, struct gntv3_xgrant *xg)
 {
-	xen_pfn_t first = xen_page_to_gfn(&folio->page);
-	unsigned int nr = folio_nr_pages(folio);
+	xen_pfn_t first = xen_page_to_gfn(page);
 
 	/* The access mode lives in the leaf entry (W bit) only. */
 	xg->live = NULL;
-	xg->split = !native_one_leaf(folio, first);
+	xg->split = !native_one_leaf(page, nr, first);
 	if (xg->split) {
 		xg->live = bitmap_zalloc(nr, GFP_KERNEL);
 		if (!xg->live)
@@ -324,7 +323,7 @@ static int native_unregister_tree(domid_t domid, u32 tree)
 }
 
 static int native_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
-			    struct folio *folio, struct gntv3_xgrant *xg)
+			    struct page *page, struct gntv3_xgrant *xg)
 {
 	if (!(native_features & GNTV3_FEAT_DOWNGRADE))
 		return -EOPNOTSUPP;

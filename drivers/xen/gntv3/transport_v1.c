@@ -47,10 +47,9 @@ static bool v1_run_possible(unsigned int nr)
 	return nr <= max;
 }
 
-static int v1_grant(domid_t domid, struct folio *folio, bool ro,
-		    struct gntv3_xgrant *xg)
+static int v1_grant(domid_t domid, struct page *page, unsigned int nr,
+		    bool ro, struct gntv3_xgrant *xg)
 {
-	unsigned int nr = folio_nr_pages(folio);
 	grant_ref_t first;
 	unsigned int i;
 	int rc;
@@ -58,8 +57,7 @@ static int v1_grant(domid_t domid, struct folio *folio, bool ro,
 	xg->live = NULL;
 	xg->split = false;
 	if (nr == 1) {
-		rc = gnttab_grant_foreign_access(domid,
-						 xen_page_to_gfn(&folio->page),
+		rc = gnttab_grant_foreign_access(domid, xen_page_to_gfn(page),
 						 ro);
 		if (rc < 0)
 			return rc;
@@ -77,7 +75,7 @@ static int v1_grant(domid_t domid, struct folio *folio, bool ro,
 			return rc;
 		}
 		for (i = 0; i < nr; i++) {
-			xen_pfn_t gfn = xen_page_to_gfn(folio_page(folio, i));
+			xen_pfn_t gfn = xen_page_to_gfn(nth_page(page, i));
 
 			gnttab_grant_foreign_access_ref(first + i, domid, gfn, ro);
 			if (!((i + 1) % V1_RESCHED_PIECES))
@@ -175,7 +173,7 @@ static grant_ref_t v1_tree_ref(struct page *desc)
  * way, as v1 entries cannot change their mode under a mapping.
  */
 static int v1_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
-			struct folio *folio, struct gntv3_xgrant *xg)
+			struct page *page, struct gntv3_xgrant *xg)
 {
 	grant_ref_t first = v1_first_ref(xg);
 	unsigned int i;
@@ -186,7 +184,7 @@ static int v1_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
 		if (!gnttab_end_foreign_access_ref(first + i))
 			return -EBUSY;
 		gnttab_grant_foreign_access_ref(first + i, domid,
-						xen_page_to_gfn(folio_page(folio, i)),
+						xen_page_to_gfn(nth_page(page, i)),
 						1);
 		if (!((i + 1) % V1_RESCHED_PIECES))
 			cond_resched();

@@ -211,6 +211,63 @@ TEST_F(user, grant_query_end)
 	munmap(buf, variant->nr * PAGE_SZ);
 }
 
+/* The page at @p is part of a transparent huge page (smaps' AnonHugePages). */
+static bool thp_backed(const void *p)
+{
+	unsigned long start, end, want = (unsigned long)p;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	bool in = false, ret = false;
+	char line[256];
+	long kb;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = want >= start && want < end;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+			ret = kb >= 2048;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Pinned user memory backed by a transparent huge page: each of its 512
+ * pages is its own 4 KiB grant, not a 2 MiB one.  PVH and HVM guests have
+ * THP (an aligned anonymous buffer of 2 MiB or more gets one by default);
+ * PV guests have none, and there the test skips.
+ */
+TEST_F(front, grant_thp_pages)
+{
+	const size_t huge = 2UL << 20;
+	unsigned char *raw, *buf;
+	__u64 first = ~0ULL, off;
+	unsigned int i;
+
+	raw = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	buf = (unsigned char *)(((unsigned long)raw + huge - 1) & ~(huge - 1));
+	madvise(buf, huge, MADV_HUGEPAGE);
+	memset(buf, 0x5a, huge);
+	if (!thp_backed(buf)) {
+		munmap(raw, 2 * huge);
+		SKIP(return, "no transparent huge page here (none in a PV guest)");
+	}
+	ASSERT_EQ(0, _gntv3_grant(self->fd, self->tree, 0, buf, 512, 0,
+				  &first, &off));
+	for (i = 0; i < 512; i++)
+		check_4k(_metadata, self->fd, self->tree, first + i, false);
+	for (i = 0; i < 512; i++)
+		test_end(self->tree, first + i);
+	munmap(raw, 2 * huge);
+}
+
 /* ------------------------------------------------------------------------
  * Kernel-allocated folios: 4 KiB, 2 MiB and 1 GiB.
  */
