@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
+#include <xen/features.h>
 #include <xen/grant_table.h>
 
 #include "backend.h"
@@ -30,6 +31,21 @@ struct gntv3_back_counters gntv3_back_cnt;
 LIST_HEAD(gntv3_backs);
 /* Protects gntv3_backs; taken before any back->lock. */
 DEFINE_MUTEX(gntv3_backs_lock);
+
+/*
+ * An auto-translated domain (PVH, HVM) cannot map grants of its own.  Xen
+ * adds a grant mapping to the p2m like a page, and first takes a frame the
+ * domain owns out of the gfn it had (Xen 4.17, p2m_add_page()): the
+ * granted page leaves the frontend, whose gfn then reads as all ones, and
+ * once unmapped it is nowhere.  Seen on a PVH dom0: "pagealloc: memory
+ * corruption", then oopses.  A PV domain maps through its page tables and
+ * loops back safely.
+ */
+static bool gntv3_back_self_loop_unsafe(const struct gntv3_back *back)
+{
+	return back->domid == back->self &&
+	       xen_feature(XENFEAT_auto_translated_physmap);
+}
 
 /**
  * gntv3_back_attach() - attach to a frontend's grant tree
@@ -46,7 +62,9 @@ DEFINE_MUTEX(gntv3_backs_lock);
  * Context: process context, may sleep.
  * Return: the attachment, or ERR_PTR(): -EOPNOTSUPP for a v1 reference
  * naming a native descriptor (or, native, a translated guest on a
- * hypervisor that maps for PV guests only), -ENOENT if @tree_ref is not
+ * hypervisor that maps for PV guests only), or for @frontend our own
+ * domain in an auto-translated guest (PVH, HVM: Xen would move the granted
+ * page out of the frontend), -ENOENT if @tree_ref is not
  * granted to us (native: handle 0), -EPROTO for a
  * malformed descriptor (reserved fields included) or one that grants to
  * another domain, -ENXIO if our own domain id is unknown, -ENOMEM.
@@ -68,6 +86,8 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	kref_init(&back->ref);
 	back->xops = gntv3_transport_grantee();
 	rc = back->xops ? gntv3_xs_self_domid(&back->self) : -EOPNOTSUPP;
+	if (!rc && gntv3_back_self_loop_unsafe(back))
+		rc = -EOPNOTSUPP;
 	if (rc)
 		goto err_free;
 	if (gntv3_back_caches_init(back)) {

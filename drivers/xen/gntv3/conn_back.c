@@ -671,9 +671,10 @@ static struct gntv3_bconn *gntv3_bconn_alloc(domid_t frontend)
  * no such connection, -EACCES when it names another backend, -EBUSY while
  * another attachment of this domain is (or was) connected to the same
  * frontend connection and is not detached yet, -ETIMEDOUT,
- * -EINTR, -EOPNOTSUPP for a tree of another transport than ours, -EPROTO
- * for bad keys or a bad descriptor, -ENOMEM, or an error of xenstore, the
- * grant or the event channel.
+ * -EINTR, -EOPNOTSUPP for a tree of another transport than ours (or,
+ * as gntv3_back_attach(), our own domain's in an auto-translated guest),
+ * -EPROTO for bad keys or a bad descriptor, -ENOMEM, or an error of
+ * xenstore, the grant or the event channel.
  */
 struct gntv3_back *gntv3_back_connect(domid_t frontend, u32 devid,
 				      unsigned int timeout_ms)

@@ -164,7 +164,9 @@ struct gntv3_ioc_end {
  * is not granted to this domain (native: 0); EPROTO if the page is not a
  * valid tree descriptor for this domain (bad magic, a version other than 1
  * or 2, bad flags, a non-zero reserved word, another grantee); EOPNOTSUPP
- * for a v1 reference naming a native descriptor; ENXIO
+ * for a v1 reference naming a native descriptor, or for @domid this
+ * domain's own id when this domain is auto-translated (PVH, HVM: Xen would
+ * move a granted page out of the granting side's p2m); ENXIO
  * when this domain's id is unknown; ENOSPC when the file holds 64
  * attachments already.
  */
@@ -214,9 +216,10 @@ struct gntv3_ioc_detach {
  * of a read-only one, or a writable leaf over a read-only v1 grant;
  * EAGAIN for a grant being downgraded (map it read-only once that is
  * done); EPROTO or ELOOP for a malformed tree (a corrupt descriptor or
- * table entry, a table loop); EOPNOTSUPP for a 1 GiB grant; E2BIG for a
- * batch of more than 32768 pages; ENOSPC when the file would map more
- * than 2^18 pages.
+ * table entry, a table loop); E2BIG for a batch of more than 32768 pages
+ * (a 1 GiB grant maps alone: one id, 2^18 pages); ENOSPC when the file
+ * would map more than 2^18 pages, or when Xen has no room for the
+ * mappings (its maptrack table, gnttab_max_maptrack_frames).
  */
 struct gntv3_ioc_map {
 	__u32 back;
@@ -458,7 +461,8 @@ struct gntv3_ioc_conn_info {
  * EBUSY while an attachment of this domain made for the same frontend
  * connection is not detached yet (even one whose frontend went away: detach
  * it, then connect again), ETIMEDOUT, EINTR, EOPNOTSUPP for a native
- * tree, EPROTO for bad keys or a bad tree descriptor, ENOSPC when the file
+ * tree or (as GNTV3_IOC_ATTACH) for this domain's own frontend in an
+ * auto-translated domain, EPROTO for bad keys or a bad tree descriptor, ENOSPC when the file
  * holds 64 attachments already.
  */
 struct gntv3_ioc_back_connect {

@@ -174,6 +174,7 @@ FIXTURE_SETUP(native)
 	self->bfd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->bfd);
 	test_tree_create(SELF_DOMID, &self->tree, &self->tree_ref);
+	SKIP_IF_SELF_TRANSLATED_ATTACH(self->bfd, self->tree_ref);
 	ASSERT_EQ(0, _gntv3_attach(self->bfd, SELF_DOMID, self->tree_ref,
 				   &self->back)) TH_LOG("attach: %s", strerror(errno));
 }
@@ -403,6 +404,7 @@ FIXTURE_SETUP(forced)
 		     info.transport, info.probe_rc);
 	if (!xenstored_ok)
 		SKIP(return, "xenstored is not running and cannot be started");
+	SKIP_IF_SELF_TRANSLATED();
 	self->bfd = open(GNTV3_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->bfd);
 	ASSERT_EQ(0, gntv3_write_file(KNOB_IGNORE, "0"));
