@@ -47,6 +47,15 @@ struct gntv3_back_notifier {
 #define GNTV3_MAP_MAX_PAGES	(64U << 9)
 
 /*
+ * The one exception: a 1 GiB grant, mapped whole as the only id of its
+ * batch.  On the v1 transport that is 2^18 map ops in one gnttab_map_refs()
+ * (2^19 and 16 MiB of op arrays for a PV backend's vmap), and as many
+ * maptrack entries in Xen (gnttab_max_maptrack_frames, 256 a frame); the
+ * batch holds back->lock for as long.
+ */
+#define GNTV3_MAP_1G_PAGES	(1U << 18)
+
+/*
  * Freed mappings an attachment keeps for its next gntv3_map() (struct
  * gntv3_back @pool): two batches of 512 single pages.
  */

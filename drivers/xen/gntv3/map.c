@@ -18,7 +18,7 @@
  * @back: the attachment
  * @ids: @nr grant ids; a superpage is named by its first id
  * @nr: number of ids, at least 1; at most GNTV3_MAP_MAX_PAGES 4 KiB pages in
- *	all
+ *	all, or a single 1 GiB grant (GNTV3_MAP_1G_PAGES)
  * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M
  * @maps: receives one mapping per id
  *
@@ -46,9 +46,10 @@
  * writable map of a read-only one (a read-only leaf, or a writable leaf
  * over a read-only v1 grant), -EAGAIN for a grant being downgraded (map it
  * read-only once that is done), -EPROTO for a corrupt tree or descriptor
- * (-ELOOP for a table met twice), -EOPNOTSUPP for a 1 GiB grant, -E2BIG
- * for too many pages, -ESHUTDOWN while detaching, -ENOMEM, or another
- * errno from Xen.
+ * (-ELOOP for a table met twice), -E2BIG for too many pages (a 1 GiB
+ * grant with other ids), -ESHUTDOWN while detaching, -ENOMEM, -ENOSPC
+ * when Xen has no room for the mappings (v1: its maptrack table), or
+ * another errno from Xen.
  */
 int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	      unsigned int nr, unsigned int flags,

@@ -74,7 +74,8 @@ int gntv3_gnttab_errno(s16 status)
 		return -ENOENT;
 	case GNTST_permission_denied:
 		return -EACCES;
-	case GNTST_no_device_space:
+	case GNTST_no_device_space:	/* IOMMU */
+	case GNTST_no_space:		/* maptrack full */
 		return -ENOSPC;
 	default:
 		return -EIO;
@@ -152,8 +153,6 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 		return -EINVAL;		/* inside a superpage: no sub-maps */
 	if ((flags & GNTV3_MAP_F_2M) && order != GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
 		return -EINVAL;		/* the caller expected a 2 MiB grant */
-	if (order > GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
-		return -EOPNOTSUPP;	/* 1 GiB: 2^18 handles, not supported */
 	/* v1: the frontend can only downgrade entries nobody maps */
 	if (pi.downgrading)
 		return -EAGAIN;
@@ -163,6 +162,15 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	r->order = order;
 	r->writable = !(flags & GNTV3_MAP_F_READONLY);
 	return 0;
+}
+
+/*
+ * A 1 GiB grant is above GNTV3_MAP_MAX_PAGES, and mapped only alone in its
+ * batch: see GNTV3_MAP_1G_PAGES.
+ */
+static bool gntv3_map_1g_alone(unsigned int nr, const struct gntv3_resolved *r)
+{
+	return nr == 1 && r->order == GNTV3_SIZE_ORDER(GNTV3_SIZE_1G);
 }
 
 /*
@@ -543,7 +551,8 @@ int gntv3_v1_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		rc = gntv3_resolve_one(back, root, ids[i], flags, &cur, &res[i]);
 		if (!rc)
 			total += 1U << res[i].order;
-		if (!rc && total > GNTV3_MAP_MAX_PAGES)
+		if (!rc && total > GNTV3_MAP_MAX_PAGES &&
+		    !gntv3_map_1g_alone(nr, &res[0]))
 			rc = -E2BIG;
 	}
 	if (!rc)

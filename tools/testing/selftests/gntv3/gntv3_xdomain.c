@@ -662,9 +662,10 @@ TEST_F_TIMEOUT(xd, map_1g_superpage, 600)
 	unsigned char buf[PAGE_SZ];
 	char out[XD_MSG_MAX];
 	unsigned long long id;
+	__u32 map, maps2[2];
 	unsigned int k;
+	__u64 two[2];
 	double t0;
-	__u32 map;
 	size_t i;
 	int rc, res;
 
@@ -676,6 +677,13 @@ TEST_F_TIMEOUT(xd, map_1g_superpage, 600)
 	id = strtoull(out, NULL, 10);
 	EXPECT_EQ(0, id % (1U << 18));
 	TH_LOG("1 GiB grant made in %.1f s", xd_now() - t0);
+
+	/* a 1 GiB grant maps alone, and is not a 2 MiB one */
+	two[0] = id;
+	two[1] = id;
+	EXPECT_ERRNO(E2BIG, _gntv3_map(self->fd, self->back, 0, two, 2, maps2));
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, GNTV3_IOC_MAP_2M,
+					(__u64 *)&id, 1, &map));
 
 	t0 = xd_now();
 	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, (__u64 *)&id, 1, &map))
