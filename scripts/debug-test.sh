@@ -8,11 +8,10 @@
 # of them fails the run (scripts/xenvm.sh scans the console; /init scans
 # kmemleak once the suite is done, scripts/vm/vm.sh vm_kmemleak_check).
 # dom0 boots as PVH: a KASAN kernel cannot boot as a PV guest (see
-# scripts/debug-kernel/pvh-kasan.patch).  In a PVH dom0 the loopback suites
-# (dom0 mapping its own grants) corrupt dom0's memory, most likely because
-# Xen takes the granting pages out of dom0's p2m
-# (Documentation/gntv3/testing.rst, layer 4), so by default only the
-# suites that map nothing run.
+# scripts/debug-kernel/pvh-kasan.patch).  A PVH dom0 cannot map its own
+# grants (Xen would take the granting pages out of its p2m; gntv3 refuses
+# the attach and the loopback suites skip: Documentation/gntv3/design.rst),
+# so by default only the suites that map nothing run.
 #
 # The kernel is built once per key and cached outside the clone (cold:
 # see scripts/debug-kernel.sh); gntv3.ko is built against that tree into
