@@ -362,6 +362,7 @@ traffic_revoke_storm() {
 	rm -f /tmp/net-storm.stop
 	(
 		s=$NET_SEED
+		[ "$NET_INJECT" != flip ] || export NETSTREAM_FLIP=$((NET_BYTES / 2))
 		while [ ! -e /tmp/net-storm.stop ]; do
 			s=$((s + 1))
 			/bin/gntv3_netstream send 10.0.0.2 $NET_PORT "$NET_BYTES" $s || exit 1
