@@ -53,7 +53,7 @@ struct gntv3_back_notifier {
  * maptrack entries in Xen (gnttab_max_maptrack_frames, 256 a frame); the
  * batch holds back->lock for as long.
  */
-#define GNTV3_MAP_1G_PAGES	(1U << 18)
+#define GNTV3_MAP_1G_PAGES	BIT(18)
 
 /*
  * Freed mappings an attachment keeps for its next gntv3_map() (struct

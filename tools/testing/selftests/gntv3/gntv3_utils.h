@@ -174,13 +174,6 @@ static inline bool gntv3_self_translated(void)
 #define GNTV3_SKIP_TRANSLATED_MSG \
 	"an auto-translated domain cannot map its own grants"
 
-/* In a FIXTURE_SETUP: skip a suite that maps this domain's own grants. */
-#define SKIP_IF_SELF_TRANSLATED()					\
-	do {								\
-		if (gntv3_self_translated())				\
-			SKIP(return, GNTV3_SKIP_TRANSLATED_MSG);	\
-	} while (0)
-
 /* v1 grant references a tree holds: none on native. */
 #define V1_REFS(n)	(gntv3_native ? 0 : (n))
 
