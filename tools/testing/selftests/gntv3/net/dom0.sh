@@ -304,7 +304,8 @@ net_idle() {
 		/sys/kernel/debug/gntv3/back | tr '\n' ' ' |
 		sed 's/^/dom0: gntv3 back: /;s/$/\n/'
 	busy=$(vm_gntv3_busy)
-	[ -z "$busy" ] || { net_fail "$1" "gntv3 not idle: $(echo "$busy" | tr '\n' ';')"; return 1; }
+	[ -z "$busy" ] ||
+		{ net_fail "$1" "gntv3 not idle: $(echo "$busy" | tr '\n' ';')"; return 1; }
 }
 
 # net_mark: remember where dom0's kernel log is; net_healthy CHECK fails
@@ -378,7 +379,8 @@ traffic_revoke_storm() {
 	kill -0 "$NET_BG" 2>/dev/null && live=1
 	touch /tmp/net-storm.stop
 	if ! net_bg_wait 300 /tmp/net-storm.log; then
-		[ $ok = 0 ] || net_fail "$c" "the stream failed during the storm: $(tail -n 1 /tmp/net-storm.log)"
+		[ $ok = 0 ] || net_fail "$c" \
+			"the stream failed during the storm: $(tail -n 1 /tmp/net-storm.log)"
 		ok=0
 	fi
 	d1=$(net_conn_stat back_done)
@@ -443,7 +445,8 @@ traffic_backend_reload() {
 net_reconnect() {
 	local i=0
 	# the new netback probes the vif again: InitWait for a frontend
-	xs_wait "$BE/state" 2 30 || { net_fail "$1" "the new netback did not probe the vif"; return 1; }
+	xs_wait "$BE/state" 2 30 ||
+		{ net_fail "$1" "the new netback did not probe the vif"; return 1; }
 	# what the hotplug script did (netback's unbind removed hotplug-status)
 	{ ip link set "$VIF" up && ip addr add 10.0.0.1/24 dev "$VIF" &&
 		xenstore-write "$BE/hotplug-status" connected; } ||
@@ -454,7 +457,8 @@ net_reconnect() {
 		i=$((i + 1))
 		[ $i -lt 15 ] || { net_fail "$1" "no ping answer after the reload"; return 1; }
 	done
-	echo "dom0: the link is back: $(vm_dmesg_grep "$VIF: queue 0: RX and TX over gntv3" | tail -n 1)"
+	echo "dom0: the link is back:" \
+		"$(vm_dmesg_grep "$VIF: queue 0: RX and TX over gntv3" | tail -n 1)"
 	NET_GNTV3=1
 }
 
@@ -465,7 +469,11 @@ traffic_domu_destroy() {
 	d=$DOMID
 	net_bg send $((NET_BYTES * 64)) /tmp/net-destroy.log
 	sleep 2
-	kill -0 "$NET_BG" 2>/dev/null || { net_fail "$c" "no stream in flight"; net_down "$c"; return 1; }
+	if ! kill -0 "$NET_BG" 2>/dev/null; then
+		net_fail "$c" "no stream in flight"
+		net_down "$c"
+		return 1
+	fi
 	vm_domu_destroy || { net_fail "$c" "xl destroy failed"; return 1; }
 	echo "dom0: domU $d destroyed with a stream to it in flight"
 	# the sender gives up after 30 s without progress (SO_SNDTIMEO); the
