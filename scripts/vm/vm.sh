@@ -99,6 +99,21 @@ vm_check_poison() {
 }
 vm_since() { echo "$(vm_up) $1" | awk '{ printf "%.2f", $1 - $2 }'; }
 
+# vm_revoke_storm KNOB ROUNDS NR: write NR to a patched driver's gntv3
+# revoke module parameter KNOB, ROUNDS times (each write takes NR idle
+# buffers per ring or queue back through the revoke ring); prints how many
+# rounds ran and how long they took, fails unless all of them did.
+vm_revoke_storm() {
+    local t0 r=0
+    t0=$(vm_up)
+    while [ $r -lt "$2" ]; do
+        echo "$3" >"$1" || break
+        r=$((r + 1))
+    done
+    echo "domU: storm: $r of $2 rounds of $3 revokes in $(vm_since "$t0") s"
+    [ "$r" = "$2" ]
+}
+
 vm_insmod() {
     local m="$1"
     shift

@@ -43,17 +43,10 @@ struct gntv3_back_notifier {
 /*
  * Pages mapped by one gntv3_map() call at most: 64 superpages of 2 MiB.
  * Bounds the op arrays (kvmalloc) and the time one batch holds back->lock.
+ * The one exception is a 1 GiB grant alone in its batch (v1:
+ * gntv3_map_1g_alone()).
  */
 #define GNTV3_MAP_MAX_PAGES	(64U << 9)
-
-/*
- * The one exception: a 1 GiB grant, mapped whole as the only id of its
- * batch.  On the v1 transport that is 2^18 map ops in one gnttab_map_refs()
- * (2^19 and 16 MiB of op arrays for a PV backend's vmap), and as many
- * maptrack entries in Xen (gnttab_max_maptrack_frames, 256 a frame); the
- * batch holds back->lock for as long.
- */
-#define GNTV3_MAP_1G_PAGES	BIT(18)
 
 /*
  * Freed mappings an attachment keeps for its next gntv3_map() (struct

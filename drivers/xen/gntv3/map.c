@@ -18,7 +18,7 @@
  * @back: the attachment
  * @ids: @nr grant ids; a superpage is named by its first id
  * @nr: number of ids, at least 1; at most GNTV3_MAP_MAX_PAGES 4 KiB pages in
- *	all, or a single 1 GiB grant (GNTV3_MAP_1G_PAGES)
+ *	all, or a single 1 GiB grant
  * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M
  * @maps: receives one mapping per id
  *

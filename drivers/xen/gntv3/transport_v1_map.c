@@ -165,8 +165,11 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 }
 
 /*
- * A 1 GiB grant is above GNTV3_MAP_MAX_PAGES, and mapped only alone in its
- * batch: see GNTV3_MAP_1G_PAGES.
+ * A 1 GiB grant is above GNTV3_MAP_MAX_PAGES, and mapped whole only as the
+ * only id of its batch: 2^18 map ops in one gnttab_map_refs() (2^19, and
+ * 16 MiB of op arrays, for a PV backend's vmap), as many maptrack entries
+ * in Xen (gnttab_max_maptrack_frames, 256 a frame), and back->lock held
+ * for as long.
  */
 static bool gntv3_map_1g_alone(unsigned int nr, const struct gntv3_resolved *r)
 {

@@ -115,16 +115,7 @@ while :; do
 		blk_loop "$2" "$3" "$4" &
 		;;
 	loopwait) blk_loopwait "$2" ;;
-	storm)
-		t0=$(vm_up)
-		r=0
-		while [ $r -lt "$2" ]; do
-			echo "$3" >/sys/module/xen_blkfront/parameters/gntv3_revoke || break
-			r=$((r + 1))
-		done
-		echo "domU: storm: $r rounds of $3 revokes per ring in $(vm_since "$t0") s"
-		[ $r = "$2" ]
-		;;
+	storm) vm_revoke_storm /sys/module/xen_blkfront/parameters/gntv3_revoke "$2" "$3" ;;
 	mode) dmesg | grep 'blkfront: xvda' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //' ;;
 	exit)
 		xenstore-write data/blk-ack "$seq 0"

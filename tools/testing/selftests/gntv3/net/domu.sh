@@ -74,15 +74,9 @@ while :; do
 	front) net_front "$2" || rc=1 ;;
 	mtu) ip link set eth0 mtu "$2" || rc=1 ;;
 	storm)
-		t0=$(vm_up)
-		r=0
-		while [ $r -lt "$2" ]; do
-			echo "$3" >/sys/module/xen_netfront/parameters/gntv3_revoke || break
-			r=$((r + 1))
-		done
-		echo "domU: storm: $r of $2 rounds of $3 revokes per queue in $(vm_since "$t0") s"
+		vm_revoke_storm /sys/module/xen_netfront/parameters/gntv3_revoke "$2" "$3" ||
+			rc=1
 		dmesg | grep 'RX buffers revoked' | tail -n 1 | sed 's/^\[[ 0-9.]*\] /domU: /'
-		[ "$r" = "$2" ] || rc=1
 		;;
 	rebind) net_front rebind || rc=1 ;;
 	log) dmesg | grep -iE 'net|vif|gntv3' | tail -n 40 ;;
