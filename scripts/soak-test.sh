@@ -12,8 +12,10 @@
 #
 # Needs $GNTV3_BUILD/module/gntv3.ko and the selftests (make modules
 # selftests).  TAP with kselftest totals from the VM; environment:
-# SOAK_ROUNDS, SOAK_MEM_SLACK_KB, GNTV3_RUN_SUFFIX (appended to the run's
-# name), and what scripts/xenvm.sh reads.
+# SOAK_ROUNDS, SOAK_MEM_SLACK_KB, SOAK_INJECT_LEAK_KB (the leak check's own
+# test: each round keeps that many KiB of dom0's memory, the memory check
+# must fail), GNTV3_RUN_SUFFIX (appended to the run's name), and what
+# scripts/xenvm.sh reads.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,4 +27,5 @@ xdomain_vm tools/testing/selftests/gntv3/soak-dom0.sh \
 	--name "soak${GNTV3_RUN_SUFFIX:-}" \
 	--timeout $((${GNTV3_VM_TIMEOUT:-300} + ROUNDS * 60)) \
 	--env "SOAK_ROUNDS=$ROUNDS" \
-	${SOAK_MEM_SLACK_KB:+--env "SOAK_MEM_SLACK_KB=$SOAK_MEM_SLACK_KB"}
+	${SOAK_MEM_SLACK_KB:+--env "SOAK_MEM_SLACK_KB=$SOAK_MEM_SLACK_KB"} \
+	${SOAK_INJECT_LEAK_KB:+--env "SOAK_INJECT_LEAK_KB=$SOAK_INJECT_LEAK_KB"}
