@@ -30,14 +30,16 @@
 #
 # Then the block rows: scripts/blk-test.sh --bench (bench: blk_*) and
 # scripts/bench-blk-real.sh (bench: blk_real_*, MB/s, with a nopersist=
-# column), each a VM run of its own.  Fails if a run failed or any row is
-# missing.
+# column), then the network rows: scripts/net-test.sh --bench (bench:
+# net_real_*, Mbit/s), each a VM run of its own.  Fails if a run failed
+# or any row is missing.
 #
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
 # row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
 # table, print one revoke round trip as gntv3's tracepoints saw it; 0
 # leaves it out), GNTV3_BENCH_ONLY (the runs to make, of "stock native blk
-# blk_real"; default all four), and everything scripts/xenvm.sh reads.
+# blk_real net_real"; default all five), and everything scripts/xenvm.sh
+# reads.
 # Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
 # the absolute values with hardware; other VMs on the host make them noisy.
 set -euo pipefail
@@ -50,7 +52,7 @@ BENCH=$TOP/tools/gntv3/bench
 OUT=$TOP/build/bench
 ROWS=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m)
 ROWS_NATIVE=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_4k_forced)
-ONLY=" ${GNTV3_BENCH_ONLY:-stock native blk blk_real} "
+ONLY=" ${GNTV3_BENCH_ONLY:-stock native blk blk_real net_real} "
 
 mkdir -p "$OUT"
 # kbuild does not notice a changed KBUILD_EXTRA_SYMBOLS file: a stale
@@ -155,5 +157,10 @@ fi
 # persistent grants.  Fails if a row is missing.
 if [[ $ONLY == *" blk_real "* ]]; then
 	bash scripts/bench-blk-real.sh || rc=1
+fi
+# The net_real rows, a VM run of their own: Linux's xen-netfront/xen-netback
+# with patches/xen-net (gntv3) against Debian's, TCP through the vif.
+if [[ $ONLY == *" net_real "* ]]; then
+	{ bash scripts/xen-net.sh build && bash scripts/net-test.sh --bench; } || rc=1
 fi
 exit "$rc"

@@ -22,9 +22,10 @@
 #
 # With --bench: paired rounds of stock_stock and gntv3_gntv3 (order
 # alternating), MTU 1500, without memory poisoning, then
-#   bench: net_real_<row> gntv3=<Mbit/s> stock=<Mbit/s> ratio=<r>
-# for dom0 -> domU and domU -> dom0, ratio = the median of the per-round
-# gntv3/stock ratios (NET_BENCH_ROUNDS, default 3; output build/net-bench/).
+#   bench: net_real_<row> gntv3=<Mbit/s> stock=<Mbit/s> ratio=<r> min=<a> max=<b> rounds=<n>
+# for dom0 -> domU and domU -> dom0: gntv3= and stock= are each side's
+# median, ratio= the median of the per-round gntv3/stock ratios, min=/max=
+# their extremes (NET_BENCH_ROUNDS, default 5; output build/net-bench/).
 #
 # Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
 # all four when build/xen-net/ holds the patched modules, else
@@ -57,7 +58,7 @@ if [ "$bench" = 1 ]; then
 	# paired rounds, the order alternating (ABBA), MTU 1500, no poisoning
 	export GNTV3_VM_POISON=
 	NET_COMBOS=
-	for r in $(seq 1 "${NET_BENCH_ROUNDS:-3}"); do
+	for r in $(seq 1 "${NET_BENCH_ROUNDS:-5}"); do
 		if [ $((r % 2)) = 1 ]; then
 			NET_COMBOS="$NET_COMBOS stock_stock gntv3_gntv3"
 		else
@@ -156,15 +157,21 @@ bench_row() {
 		$1 == "gntv3_gntv3" { g[$2] = $3 }
 		$1 == "stock_stock" { s[$2] = $3 }
 		END {
-			for (r in g) if (r in s && s[r] > 0) {
+			for (r = 1; r in g; r++) if (r in s && s[r] > 0) {
 				n++; ratio[n] = g[r] / s[r]; gv[n] = g[r]; sv[n] = s[r]
 			}
 			if (!n) { print "bench: row " row " missing" > "/dev/stderr"; exit 1 }
-			printf "bench: %s gntv3=%.1f stock=%.1f ratio=%.3f\n", row,
-				median(gv, n), median(sv, n), median(ratio, n)
-			printf "#   %s: %d paired rounds, per-round ratios:", row, n
+			lo = hi = ratio[1]
+			for (i = 1; i <= n; i++) {
+				if (ratio[i] < lo) lo = ratio[i]
+				if (ratio[i] > hi) hi = ratio[i]
+			}
+			# the per-round list first: median() sorts its array
+			printf "#   %s: per-round ratios:", row
 			for (i = 1; i <= n; i++) printf " %.3f", ratio[i]
 			printf "\n"
+			printf "bench: %s gntv3=%.1f stock=%.1f", row, median(gv, n), median(sv, n)
+			printf " ratio=%.3f min=%.3f max=%.3f rounds=%d\n", median(ratio, n), lo, hi, n
 		}'
 }
 if [ "$bench" = 1 ]; then
