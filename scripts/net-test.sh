@@ -25,7 +25,8 @@
 #   bench: net_real_<row> gntv3=<Mbit/s> stock=<Mbit/s> ratio=<r> min=<a> max=<b> rounds=<n>
 # for dom0 -> domU and domU -> dom0: gntv3= and stock= are each side's
 # median, ratio= the median of the per-round gntv3/stock ratios, min=/max=
-# their extremes (NET_BENCH_ROUNDS, default 5; output build/net-bench/).
+# their extremes (NET_BENCH_ROUNDS, default 9; NET_BYTES default 64 MiB;
+# output build/net-bench/).
 #
 # Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
 # all four when build/xen-net/ holds the patched modules, else
@@ -58,7 +59,7 @@ if [ "$bench" = 1 ]; then
 	# paired rounds, the order alternating (ABBA), MTU 1500, no poisoning
 	export GNTV3_VM_POISON=
 	NET_COMBOS=
-	for r in $(seq 1 "${NET_BENCH_ROUNDS:-5}"); do
+	for r in $(seq 1 "${NET_BENCH_ROUNDS:-9}"); do
 		if [ $((r % 2)) = 1 ]; then
 			NET_COMBOS="$NET_COMBOS stock_stock gntv3_gntv3"
 		else
@@ -66,7 +67,7 @@ if [ "$bench" = 1 ]; then
 		fi
 	done
 	NET_MTUS=${NET_MTUS:-1500}
-	NET_BYTES=${NET_BYTES:-16777216}
+	NET_BYTES=${NET_BYTES:-67108864}
 	NET_TRAFFIC=0
 fi
 if [ -z "${NET_COMBOS:-}" ]; then
