@@ -120,9 +120,9 @@ EXPORT_SYMBOL_GPL(gntv3_back_attach);
  * mapping the caller never gave back is unmapped (debugfs counter
  * "unmapped_at_detach").  A mapping whose pages are still in use stays
  * mapped and is leaked on purpose (pr_warn, counted as "leaked"): its
- * pages are never freed while mapped.  Returns once no done callback of
- * @back is running any more; after that no struct gntv3_mapping of @back
- * may be used.
+ * pages are never freed while mapped.  Returns once no
+ * done callback of @back is running any more; after that no struct
+ * gntv3_mapping of @back may be used.
  *
  * Context: process context, may sleep; not from a done callback of @back.
  */
