@@ -31,8 +31,8 @@
 # Then the block rows: scripts/blk-test.sh --bench (bench: blk_*) and
 # scripts/bench-blk-real.sh (bench: blk_real_*, MB/s, with a nopersist=
 # column), then the network rows: scripts/net-test.sh --bench (bench:
-# net_real_*, Mbit/s), each a VM run of its own.  Fails if a run failed
-# or any row is missing.
+# net_real_*, Mbit/s, and net_real_*_dom0_cpu, ms/MiB), each a VM run of
+# its own.  Fails if a run failed or any row is missing.
 #
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
 # row, default the module's), GNTV3_BENCH_TRACE (default 1: after the

@@ -26,7 +26,8 @@
 # for dom0 -> domU and domU -> dom0: gntv3= and stock= are each side's
 # median, ratio= the median of the per-round gntv3/stock ratios, min=/max=
 # their extremes (NET_BENCH_ROUNDS, default 9; NET_BYTES default 64 MiB;
-# output build/net-bench/).
+# output build/net-bench/); then the same for dom0's busy CPU time per MiB
+# of those streams (rows net_real_<row>_dom0_cpu, ms/MiB, lower is less).
 #
 # Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
 # all four when build/xen-net/ holds the patched modules, else
@@ -146,9 +147,19 @@ rates() {
 		$1 == "dom0:" && $2 == "netstream:" && $3 == dir && $NF == "ok" {
 			print combo, round[combo], $(NF - 2) }' "$OUT/console.log"
 }
-# bench_row ROW DIR: the medians of each side and of the per-round ratios
+# cpus DIR: "combo round ms" of dom0's busy CPU time per MiB of each
+# stream in direction DIR, in console order; the "dom0: cpu:" line comes
+# right after its stream's result
+cpus() {
+	awk -v dir="$1" -v hz="$(getconf CLK_TCK)" '
+		/^dom0: ===== netback / { combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
+		$1 == "dom0:" && $2 == "netstream:" && $3 == dir { ok = $NF == "ok" }
+		$1 == "dom0:" && $2 == "cpu:" && $3 == dir && ok && $7 > 0 {
+			print combo, round[combo], $4 * 1000 / hz / ($7 / 1048576); ok = 0 }' "$OUT/console.log"
+}
+# bench_row ROW DIR [FROM]: the medians of each side and of the per-round ratios
 bench_row() {
-	rates "$2" | awk -v row="$1" '
+	${3:-rates} "$2" | awk -v row="$1" '
 		function median(a, n,   i, j, t) {
 			for (i = 1; i <= n; i++)
 				for (j = i + 1; j <= n; j++)
@@ -180,6 +191,9 @@ if [ "$bench" = 1 ]; then
 	echo "=== $NET_BYTES bytes per stream, MTU $NET_MTUS; ratio: median of the per-round gntv3/stock ratios)"
 	bench_row net_real_dom0_to_domu send || rc=1
 	bench_row net_real_domu_to_dom0 recv || rc=1
+	echo "=== dom0's busy CPU time per MiB of the same streams (ms/MiB, all dom0 vCPUs; below 1: gntv3 costs dom0 less)"
+	bench_row net_real_dom0_to_domu_dom0_cpu send cpus || rc=1
+	bench_row net_real_domu_to_dom0_dom0_cpu recv cpus || rc=1
 fi
 if [ "$rc" -ne 0 ]; then
 	tail -n 60 "$OUT/console.log" >&2

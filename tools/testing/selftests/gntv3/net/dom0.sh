@@ -170,6 +170,13 @@ net_back_stat() {
 	echo "${v:-0}"
 }
 
+# net_cpu_busy: dom0's busy CPU time so far, all vCPUs, in USER_HZ ticks
+# (user, nice, system, irq and softirq of /proc/stat; a hypercall's time
+# counts as the calling vCPU's system time)
+net_cpu_busy() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+
 # net_mode CHECK BACK FRONT: the pair negotiated gntv3 exactly when both
 # ends are patched: the frontend's keys in its directory, netback's
 # message, and the 256 TX buffers mapped; v1 (no keys, nothing mapped)
@@ -200,8 +207,9 @@ net_stream() { net_stream_ok "$@" && net_pass "$1"; }
 # net_stream_ok CHECK DIR: one checksummed stream, DIR send (to the domU)
 # or recv; fails CHECK (and returns 1) if it failed
 net_stream_ok() {
-	local out rc=0 b0
+	local out rc=0 b0 c0
 	b0=$(net_back_stat copy_bytes)
+	c0=$(net_cpu_busy)
 	NET_SEED=$((NET_SEED + 1))
 	if [ "$NET_INJECT" = flip ]; then
 		# the domU's server flips too (domu.sh reads NET_INJECT)
@@ -212,6 +220,7 @@ net_stream_ok() {
 			$NET_SEED 2>&1) || rc=$?
 	fi
 	echo "$out" | sed 's/^/dom0: /'
+	echo "dom0: cpu: $2 $(($(net_cpu_busy) - c0)) ticks for $NET_BYTES bytes"
 	if [ $rc != 0 ] || ! echo "$out" | grep -q ' ok$'; then
 		net_fail "$1" "$(echo "$out" | tail -n 1)"
 		return 1
