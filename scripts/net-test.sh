@@ -29,16 +29,11 @@
 # output build/net-bench/); then the same for dom0's busy CPU time per MiB
 # of those streams (rows net_real_<row>_dom0_cpu, ms/MiB, lower is less).
 #
-# With --bench-rx-map: the same, but against patched netback with its
-# gntv3_rx_map off (guest RX by gntv3_copy(), the combo gntv3copy_gntv3)
-# instead of stock; "rx-map: net_rx_map_<row> ..." lines, not bench rows.
-#
 # Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
 # all four when build/xen-net/ holds the patched modules, else
 # stock_stock), NET_MTUS (default "1500 9000"), NET_BYTES (per stream,
 # default 8 MiB), NET_INJECT=flip (every stream's sender corrupts one
-# byte: the stream checks must fail), NET_RX_MAP=0 (patched netback's
-# gntv3_rx_map off: guest RX by gntv3_copy() only), NET_TRAFFIC=0 (no traffic-time
+# byte: the stream checks must fail), NET_TRAFFIC=0 (no traffic-time
 # checks; --bench has none), NET_STORM_ROUNDS (rounds of 8 revokes per
 # queue, default 20), and everything scripts/xenvm.sh reads.  Output: build/net/console.log.
 # Exit status: 0 only if every check passed.
@@ -55,12 +50,10 @@ TESTS=$TOP/tools/testing/selftests/gntv3/net
 NET_DIR=$BUILD/xen-net
 NAME=net
 bench=0
-B=stock_stock	# the pair gntv3_gntv3 is measured against
 case ${1:-} in
 --bench) bench=1; NAME=net-bench ;;
---bench-rx-map) bench=1; NAME=net-bench; B=gntv3copy_gntv3 ;;
 "") ;;
-*) echo "usage: $0 [--bench|--bench-rx-map]" >&2; exit 2 ;;
+*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac
 OUT=$BUILD/$NAME
 if [ "$bench" = 1 ]; then
@@ -69,9 +62,9 @@ if [ "$bench" = 1 ]; then
 	NET_COMBOS=
 	for r in $(seq 1 "${NET_BENCH_ROUNDS:-9}"); do
 		if [ $((r % 2)) = 1 ]; then
-			NET_COMBOS="$NET_COMBOS $B gntv3_gntv3"
+			NET_COMBOS="$NET_COMBOS stock_stock gntv3_gntv3"
 		else
-			NET_COMBOS="$NET_COMBOS gntv3_gntv3 $B"
+			NET_COMBOS="$NET_COMBOS gntv3_gntv3 stock_stock"
 		fi
 	done
 	NET_MTUS=${NET_MTUS:-1500}
@@ -134,7 +127,7 @@ bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_NET_TIMEOUT:-1200}" 
 	--env "NET_COMBOS=$(echo "$NET_COMBOS" | xargs | tr ' ' :)" \
 	--env "NET_MTUS=$(echo "$NET_MTUS" | xargs | tr ' ' :)" --env "NET_BYTES=$NET_BYTES" \
 	--env "NET_TRAFFIC=${NET_TRAFFIC:-1}" --env "NET_STORM_ROUNDS=${NET_STORM_ROUNDS:-20}" \
-	${NET_INJECT:+--env "NET_INJECT=$NET_INJECT"} ${NET_RX_MAP:+--env "NET_RX_MAP=$NET_RX_MAP"} \
+	${NET_INJECT:+--env "NET_INJECT=$NET_INJECT"} \
 	>"$OUT/console.log" || rc=$?
 vm_rc=$rc
 
@@ -166,7 +159,7 @@ cpus() {
 }
 # bench_row ROW DIR [FROM]: the medians of each side and of the per-round ratios
 bench_row() {
-	${3:-rates} "$2" | awk -v row="$1" -v b="$B" '
+	${3:-rates} "$2" | awk -v row="$1" '
 		function median(a, n,   i, j, t) {
 			for (i = 1; i <= n; i++)
 				for (j = i + 1; j <= n; j++)
@@ -174,7 +167,7 @@ bench_row() {
 			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 		}
 		$1 == "gntv3_gntv3" { g[$2] = $3 }
-		$1 == b { s[$2] = $3 }
+		$1 == "stock_stock" { s[$2] = $3 }
 		END {
 			for (r = 1; r in g; r++) if (r in s && s[r] > 0) {
 				n++; ratio[n] = g[r] / s[r]; gv[n] = g[r]; sv[n] = s[r]
@@ -193,14 +186,7 @@ bench_row() {
 			printf " ratio=%.3f min=%.3f max=%.3f rounds=%d\n", median(ratio, n), lo, hi, n
 		}'
 }
-if [ "$B" != stock_stock ]; then
-	# not a "bench:" row of make bench: stock= is patched netback copying
-	echo "=== patched netback mapping RX buffers (gntv3=) vs copying with gntv3_copy() (stock=)"
-	for d in "dom0_to_domu send" "dom0_to_domu_dom0_cpu send cpus"; do
-		# shellcheck disable=SC2086 # row, direction and source
-		bench_row net_rx_map_$d | sed 's/^bench: /rx-map: /' || rc=1
-	done
-elif [ "$bench" = 1 ]; then
+if [ "$bench" = 1 ]; then
 	echo "=== xen-netfront/xen-netback patched (gntv3) vs stock, TCP through the vif (QEMU TCG, Mbit/s,"
 	echo "=== $NET_BYTES bytes per stream, MTU $NET_MTUS; ratio: median of the per-round gntv3/stock ratios)"
 	bench_row net_real_dom0_to_domu send || rc=1

@@ -8,8 +8,7 @@
 # gntv3.ko) in /lib/modules/gntv3/ when the run has them, the vif hotplug
 # script /etc/vm/vif-gntv3 and /bin/gntv3_netstream; the domU runs
 # domu.sh.  For each BACK_FRONT pair of NET_COMBOS (each "stock" or
-# "gntv3"; a BACK of "gntv3copy" is patched netback with gntv3_rx_map off)
-# a fresh domU gets one vif, and these checks run:
+# "gntv3") a fresh domU gets one vif, and these checks run:
 #
 #  <combo>_link        netback loaded, the domU created with a vif whose
 #                      hotplug script gave dom0's end 10.0.0.1/24, the
@@ -20,10 +19,8 @@
 #                      checksummed stream of NET_BYTES through TCP, dom0
 #                      to domU and back (gntv3_netstream: every byte
 #                      checked against its pattern, both checksums agree);
-#                      on a gntv3 link netback carried at least the
-#                      stream's bytes to the domU (gntv3_copy() and its
-#                      mapped RX buffers, some into those when its
-#                      gntv3_rx_map is on), on a v1 link none
+#                      on a gntv3 link gntv3_copy() carried at least the
+#                      stream's bytes to the domU, on a v1 link none
 #                      gntv3 is negotiated exactly when both ends are
 #                      patched (the frontend's keys, netback's "RX and
 #                      TX over gntv3", its 256 TX buffers mapped), else
@@ -130,15 +127,7 @@ net_load_back() {
 	stock) vm_insmod xen-netback ;;
 	gntv3)
 		[ -d /sys/module/gntv3 ] || vm_insmod gntv3 || return 1
-		vm_insmod gntv3/xen-netback || return 1
-		# NET_RX_MAP=0: RX by gntv3_copy() only, for comparison
-		[ -z "${NET_RX_MAP:-}" ] ||
-			echo "$NET_RX_MAP" >/sys/module/xen_netback/parameters/gntv3_rx_map
-		;;
-	gntv3copy)
-		# patched netback with gntv3_rx_map off, for net-test.sh --bench-rx-map
-		net_load_back gntv3 &&
-			echo 0 >/sys/module/xen_netback/parameters/gntv3_rx_map
+		vm_insmod gntv3/xen-netback
 		;;
 	*) echo "dom0: unknown netback '$1'"; return 1 ;;
 	esac
@@ -181,14 +170,6 @@ net_back_stat() {
 	echo "${v:-0}"
 }
 
-# net_rx_mapped_bytes: bytes patched netback copied into the frontend's
-# mapped RX buffers, over the vif's queues (its io_ring debugfs files;
-# 0 without them)
-net_rx_mapped_bytes() {
-	cat /sys/kernel/debug/xen-netback/"$VIF"/io_ring_q* 2>/dev/null |
-		awk '/^gntv3 RX: /{ b += $6 } END { print b + 0 }'
-}
-
 # net_cpu_busy: dom0's busy CPU time so far, all vCPUs, in USER_HZ ticks
 # (user, nice, system, irq and softirq of /proc/stat; a hypercall's time
 # counts as the calling vCPU's system time)
@@ -211,7 +192,7 @@ net_mode() {
 	echo "dom0: feature-gntv3 back=$feat" \
 		"front gntv3-version=${ver:-none} gntv3-tx-first=${tx:-none}," \
 		"$maps gntv3 mappings${log:+, $log}"
-	if [ "${2%copy}" = gntv3 ] && [ "$3" = gntv3 ]; then
+	if [ "$2" = gntv3 ] && [ "$3" = gntv3 ]; then
 		[ -n "$ver" ] && [ -n "$tx" ] && [ -n "$log" ] && [ "$maps" -ge 256 ] ||
 			{ net_fail "$1" "gntv3 not negotiated by two patched ends"; return 1; }
 	else
@@ -226,9 +207,8 @@ net_stream() { net_stream_ok "$@" && net_pass "$1"; }
 # net_stream_ok CHECK DIR: one checksummed stream, DIR send (to the domU)
 # or recv; fails CHECK (and returns 1) if it failed
 net_stream_ok() {
-	local out rc=0 b0 m0 copied mapped c0
+	local out rc=0 b0 c0
 	b0=$(net_back_stat copy_bytes)
-	m0=$(net_rx_mapped_bytes)
 	c0=$(net_cpu_busy)
 	NET_SEED=$((NET_SEED + 1))
 	if [ "$NET_INJECT" = flip ]; then
@@ -241,23 +221,16 @@ net_stream_ok() {
 	fi
 	echo "$out" | sed 's/^/dom0: /'
 	echo "dom0: cpu: $2 $(($(net_cpu_busy) - c0)) ticks for $NET_BYTES bytes"
-	copied=$(($(net_back_stat copy_bytes) - b0))
-	mapped=$(($(net_rx_mapped_bytes) - m0))
-	[ "$2" = recv ] ||
-		echo "dom0: to the domU: $copied bytes by gntv3_copy(), $mapped into mapped RX buffers"
 	if [ $rc != 0 ] || ! echo "$out" | grep -q ' ok$'; then
 		net_fail "$1" "$(echo "$out" | tail -n 1)"
 		return 1
 	elif [ "$2" = send ] && [ "$NET_GNTV3" = 1 ] &&
-		[ $((copied + mapped)) -lt "$NET_BYTES" ]; then
-		net_fail "$1" "gntv3 carried $((copied + mapped)) bytes, less than the stream"
+		[ $(($(net_back_stat copy_bytes) - b0)) -lt "$NET_BYTES" ]; then
+		b0=$(($(net_back_stat copy_bytes) - b0))
+		net_fail "$1" "gntv3_copy() carried $b0 bytes, less than the stream"
 		return 1
-	elif [ "$2" = send ] && [ "$NET_GNTV3" = 1 ] && [ "$mapped" = 0 ] &&
-		[ "$(cat /sys/module/xen_netback/parameters/gntv3_rx_map 2>/dev/null)" = Y ]; then
-		net_fail "$1" "netback maps RX buffers (gntv3_rx_map=Y) but copied nothing into them"
-		return 1
-	elif [ "$NET_GNTV3" = 0 ] && [ $((copied + mapped)) != 0 ]; then
-		net_fail "$1" "gntv3 used on a v1 link"
+	elif [ "$NET_GNTV3" = 0 ] && [ "$(net_back_stat copy_bytes)" != "$b0" ]; then
+		net_fail "$1" "gntv3_copy() used on a v1 link"
 		return 1
 	fi
 }
@@ -266,7 +239,7 @@ net_combo() {
 	local combo=$1 back=${1%_*} front=${1#*_} m
 	echo "dom0: ===== netback $back, netfront $front"
 	NET_GNTV3=0
-	[ "${back%copy}" = gntv3 ] && [ "$front" = gntv3 ] && NET_GNTV3=1
+	[ "$back" = gntv3 ] && [ "$front" = gntv3 ] && NET_GNTV3=1
 	if net_link "${combo}_link" "$back" "$front" && net_pass "${combo}_link"; then
 		for m in $NET_MTUS; do
 			if ip link set "$VIF" mtu "$m" && net_cmd 30 mtu "$m"; then
