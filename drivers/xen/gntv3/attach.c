@@ -117,20 +117,21 @@ EXPORT_SYMBOL_GPL(gntv3_back_attach);
  *
  * Every mapping of @back is released: a pending unmap gets one last
  * synchronous attempt and its done callback (0 or -ECANCELED); a live
- * mapping the caller never gave back is unmapped.  A mapping whose pages
- * are still in use stays mapped and is leaked on purpose (pr_warn, counted
- * as "leaked"): its pages are never freed while mapped.  Returns once no
- * done callback of @back is running any more; after that no struct
- * gntv3_mapping of @back may be used.
+ * mapping the caller never gave back is unmapped (debugfs counter
+ * "unmapped_at_detach").  A mapping whose pages are still in use stays
+ * mapped and is leaked on purpose (pr_warn, counted as "leaked"): its
+ * pages are never freed while mapped.  Returns once no done callback of
+ * @back is running any more; after that no struct gntv3_mapping of @back
+ * may be used.
  *
  * Context: process context, may sleep; not from a done callback of @back.
  */
 void gntv3_back_detach(struct gntv3_back *back)
 {
-	struct gntv3_map_priv *mp;
-	bool was_pending;
-
 	const struct gntv3_back_notifier *ops;
+	struct gntv3_map_priv *mp;
+	unsigned int left = 0;
+	bool was_pending;
 	void *data;
 
 	if (!back)
@@ -154,12 +155,19 @@ void gntv3_back_detach(struct gntv3_back *back)
 					      struct gntv3_map_priv, node))) {
 		list_del_init(&mp->node);
 		was_pending = mp->state == GNTV3_MAP_PENDING;
+		left += !was_pending;
 		mp->state = GNTV3_MAP_CANCELLING;
 		mutex_unlock(&back->lock);
 		gntv3_unmap_cancel(mp, was_pending);
 		mutex_lock(&back->lock);
 	}
 	mutex_unlock(&back->lock);
+	if (left) {
+		/* normal for a closed /dev/gntv3, a bug in a kernel driver */
+		atomic64_add(left, &gntv3_back_cnt.unmapped_at_detach);
+		pr_info_ratelimited("gntv3: d%u: detach unmapped %u mappings their user left\n",
+				    back->domid, left);
+	}
 	/* unmap works that took a mapping off back->maps before we looked */
 	wait_var_event(&back->in_done, !atomic_read(&back->in_done));
 

@@ -97,6 +97,9 @@ static inline void gntv3_array_put(void *array, void *buf)
  * @tcache_maps: table pages mapped into a table cache
  * @leaked: mappings left mapped (never freed) because a page was still
  *	in use at detach/unload or an unmap hypercall failed
+ * @unmapped_at_detach: live mappings their user never unmapped, unmapped
+ *	by gntv3_back_detach() instead: how /dev/gntv3 cleans up at close,
+ *	but a bug in a kernel driver, which must unmap before it detaches
  * @copy_ops: grant copy ops tried (gntv3_copy())
  * @copy_bytes: bytes those ops copied
  * @copy_errors: grant copy ops that failed
@@ -112,6 +115,7 @@ struct gntv3_back_counters {
 	atomic64_t bad_entries;
 	atomic64_t tcache_maps;
 	atomic64_t leaked;
+	atomic64_t unmapped_at_detach;
 	atomic64_t copy_ops;
 	atomic64_t copy_bytes;
 	atomic64_t copy_errors;

@@ -130,6 +130,8 @@ static int gntv3_back_show(struct seq_file *s, void *unused)
 	seq_printf(s, "bad_entries: %lld\ntcache_maps: %lld\nleaked: %lld\n",
 		   atomic64_read(&c->bad_entries), atomic64_read(&c->tcache_maps),
 		   atomic64_read(&c->leaked));
+	seq_printf(s, "unmapped_at_detach: %lld\n",
+		   atomic64_read(&c->unmapped_at_detach));
 	seq_printf(s, "copy_ops: %lld\ncopy_bytes: %lld\ncopy_errors: %lld\n",
 		   atomic64_read(&c->copy_ops), atomic64_read(&c->copy_bytes),
 		   atomic64_read(&c->copy_errors));
