@@ -305,9 +305,11 @@ net_unload_back() {
 
 # net_idle CHECK: gntv3 in dom0 (when loaded) holds nothing: no tree,
 # grant, attachment, mapping, pending unmap, stuck or leaked page, no
-# backend connection (vm_gntv3_busy); fails CHECK if it does
+# backend connection (vm_gntv3_busy), and netback unmapped every buffer
+# itself before it detached (unmapped_at_detach: nothing else maps in
+# this VM); fails CHECK if not
 net_idle() {
-	local busy
+	local busy left
 	[ -d /sys/module/gntv3 ] || return 0
 	grep -E '^(attachments|mappings|pages_mapped|unmap_pending|leaked|copy_errors):' \
 		/sys/kernel/debug/gntv3/back | tr '\n' ' ' |
@@ -315,6 +317,9 @@ net_idle() {
 	busy=$(vm_gntv3_busy)
 	[ -z "$busy" ] ||
 		{ net_fail "$1" "gntv3 not idle: $(echo "$busy" | tr '\n' ';')"; return 1; }
+	left=$(sed -n 's/^unmapped_at_detach: //p' /sys/kernel/debug/gntv3/back)
+	[ "$left" = 0 ] ||
+		{ net_fail "$1" "netback left ${left:-?} mappings for detach to unmap"; return 1; }
 }
 
 # net_mark: remember where dom0's kernel log is; net_healthy CHECK fails
