@@ -139,27 +139,26 @@ echo "TAP version 13"
 checks_tap NET net_ "$OUT/console.log" "$vm_rc" "${BUILD#"$TOP"/}/vm/$NAME.log" $CHECKS || fail=1
 echo "# net-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs included"
 [ "${fail:-0}" = 0 ] || [ "$rc" -ne 0 ] || rc=1
-# rates DIR: "combo round Mbit/s" of each stream in direction DIR (send:
-# dom0 -> domU, recv: domU -> dom0), in console order
-rates() {
-	awk -v dir="$1" '
+# streams DIR WHAT: "combo round value" of each verified stream in
+# direction DIR (send: dom0 -> domU, recv: domU -> dom0), in console order;
+# WHAT mbit is its rate, cpu dom0's busy CPU time per MiB in ms (the
+# "dom0: cpu:" line right after the stream's result, in USER_HZ ticks,
+# 100 a second on x86)
+streams() {
+	awk -v dir="$1" -v what="$2" '
 		/^dom0: ===== netback / { combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
-		$1 == "dom0:" && $2 == "netstream:" && $3 == dir && $NF == "ok" {
-			print combo, round[combo], $(NF - 2) }' "$OUT/console.log"
+		$1 == "dom0:" && $2 == "netstream:" && $3 == dir {
+			ok = $NF == "ok"
+			if (ok && what == "mbit")
+				print combo, round[combo], $(NF - 2)
+		}
+		$1 == "dom0:" && $2 == "cpu:" && $3 == dir && ok && what == "cpu" && $7 > 0 {
+			print combo, round[combo], $4 * 10 / ($7 / 1048576); ok = 0 }' "$OUT/console.log"
 }
-# cpus DIR: "combo round ms" of dom0's busy CPU time per MiB of each
-# stream in direction DIR, in console order; the "dom0: cpu:" line comes
-# right after its stream's result
-cpus() {
-	awk -v dir="$1" -v hz="$(getconf CLK_TCK)" '
-		/^dom0: ===== netback / { combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
-		$1 == "dom0:" && $2 == "netstream:" && $3 == dir { ok = $NF == "ok" }
-		$1 == "dom0:" && $2 == "cpu:" && $3 == dir && ok && $7 > 0 {
-			print combo, round[combo], $4 * 1000 / hz / ($7 / 1048576); ok = 0 }' "$OUT/console.log"
-}
-# bench_row ROW DIR [FROM]: the medians of each side and of the per-round ratios
+# bench_row ROW DIR [WHAT]: the medians of each side and of the per-round
+# ratios of streams DIR WHAT (default mbit)
 bench_row() {
-	${3:-rates} "$2" | awk -v row="$1" '
+	streams "$2" "${3:-mbit}" | awk -v row="$1" '
 		function median(a, n,   i, j, t) {
 			for (i = 1; i <= n; i++)
 				for (j = i + 1; j <= n; j++)
@@ -192,8 +191,8 @@ if [ "$bench" = 1 ]; then
 	bench_row net_real_dom0_to_domu send || rc=1
 	bench_row net_real_domu_to_dom0 recv || rc=1
 	echo "=== dom0's busy CPU time per MiB of the same streams (ms/MiB, all dom0 vCPUs; below 1: gntv3 costs dom0 less)"
-	bench_row net_real_dom0_to_domu_dom0_cpu send cpus || rc=1
-	bench_row net_real_domu_to_dom0_dom0_cpu recv cpus || rc=1
+	bench_row net_real_dom0_to_domu_dom0_cpu send cpu || rc=1
+	bench_row net_real_domu_to_dom0_dom0_cpu recv cpu || rc=1
 fi
 if [ "$rc" -ne 0 ]; then
 	tail -n 60 "$OUT/console.log" >&2
