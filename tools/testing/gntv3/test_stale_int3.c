@@ -4,7 +4,8 @@
  * VM run died of QEMU's stale int3 (an int3 trap at a byte the kernel had
  * already patched back) and may boot again: it must name such a run and
  * stay silent on a genuine int3, on any other first oops and on a clean
- * log.  The logs are cut from real runs (December 4 and 5).
+ * log.  The oopses are cut from real dom0 runs of December 5; the domU
+ * case puts one of them behind the "domU| " prefix of a domU's console.
  */
 #include <string.h>
 
