@@ -27,6 +27,16 @@
  * whole space (@top is the limit's order), so that the lowest-first rule
  * is the same as with a full-height trie.
  *
+ * Single ids, the ids of 4 KiB grants, come from a cache of one bitmap
+ * leaf: the leaf holding the lowest free id is taken over whole (the trie
+ * sees all of its ids in use) and its own map kept in the state, so that
+ * most single allocations and frees set or clear one bit without a walk.
+ * Lowest-first stays exact: every id below the cached block is in use
+ * while it is cached, and anything that could change that (a free below
+ * it, a free overlapping it, an allocation of a run) first gives the block
+ * back to the trie.  Giving it back never splits a node, so it cannot
+ * fail.
+ *
  * Changes are done in two steps so that a failed allocation leaves the
  * allocator untouched: count the node pairs a change splits, set them
  * aside, then make the change, which cannot fail.
@@ -72,6 +82,9 @@ struct gntv3_ida_node {
  *	min(@order, IDA_MAP_ORDER)
  * @spare: node pairs set aside for splits, chained through kids[0].kids
  * @nr_spare: pairs on @spare
+ * @cache_live: the single-id cache holds the block at @cache_base
+ * @cache_base: first id of the cached block, a multiple of 2^IDA_MAP_ORDER
+ * @cache_map: bit i set when id @cache_base + i is in use
  */
 struct gntv3_ida_state {
 	struct gntv3_ida_node root;
@@ -79,6 +92,9 @@ struct gntv3_ida_state {
 	unsigned int top;
 	struct gntv3_ida_node *spare;
 	unsigned int nr_spare;
+	bool cache_live;
+	u64 cache_base;
+	u64 cache_map;
 };
 
 /* Bit i is set when an aligned run of 2^order ids can start at bit i. */
@@ -402,36 +418,41 @@ static int ida_change(struct gntv3_ida_state *st, u64 a, u64 b, bool used)
  */
 #define IDA_MAX_DEPTH	(GNTV3_ID_BITS - IDA_MAP_ORDER + 1)
 
-/* Return: 1 done, 0 not a fast case (nothing changed), -EINVAL (free only). */
-static int ida_one_fast(struct gntv3_ida_state *st, u64 id, bool used)
+/*
+ * The bitmap leaf holding @id, or NULL when @id lies in a leaf above
+ * IDA_MAP_ORDER or in the free space above the root.  @path receives the
+ * parents from the root down (*@depth of them), *@start the leaf's first id.
+ */
+static struct gntv3_ida_node *ida_leaf_of(struct gntv3_ida_state *st, u64 id,
+					  struct gntv3_ida_node **path,
+					  unsigned int *depth, u64 *start)
 {
-	struct gntv3_ida_node *path[IDA_MAX_DEPTH], *node = &st->root;
-	unsigned int o = st->top, depth = 0;
-	u64 start = 0, bit, map;
-	int old;
+	struct gntv3_ida_node *node = &st->root;
+	unsigned int o = st->top;
 
+	*depth = 0;
+	*start = 0;
 	if (id >= ida_size(st->top))
-		return 0;
+		return NULL;
 	while (node->kids) {
 		o--;
-		path[depth++] = node;
-		if (id < start + ida_size(o)) {
+		path[(*depth)++] = node;
+		if (id < *start + ida_size(o)) {
 			node = &node->kids[0];
 		} else {
 			node = &node->kids[1];
-			start += ida_size(o);
+			*start += ida_size(o);
 		}
 	}
-	/* a whole free (used) block above a bitmap would have to split */
-	if (o > IDA_MAP_ORDER)
-		return 0;
-	bit = 1ULL << (id - start);
-	if (!!(node->map & bit) == used)
-		return used ? 0 : -EINVAL;
-	map = used ? node->map | bit : node->map & ~bit;
-	/* a wholly free bitmap may merge with its buddy, or free the root */
-	if (!map)
-		return 0;
+	return o > IDA_MAP_ORDER ? NULL : node;
+}
+
+/* Set the map of the bitmap leaf @node (of order @o), max_free up @path. */
+static void ida_leaf_set(struct gntv3_ida_node *node, unsigned int o, u64 map,
+			 struct gntv3_ida_node **path, unsigned int depth)
+{
+	int old;
+
 	node->map = map;
 	node->max_free = ida_leaf_max_free(map, o);
 	while (depth--) {
@@ -442,7 +463,119 @@ static int ida_one_fast(struct gntv3_ida_state *st, u64 id, bool used)
 		if (node->max_free == old)
 			break;
 	}
+}
+
+/* Return: 1 done, 0 not a fast case (nothing changed), -EINVAL (free only). */
+static int ida_one_fast(struct gntv3_ida_state *st, u64 id, bool used)
+{
+	struct gntv3_ida_node *path[IDA_MAX_DEPTH], *node;
+	unsigned int depth;
+	u64 start, bit, map;
+
+	/* a whole free (used) block above a bitmap would have to split */
+	node = ida_leaf_of(st, id, path, &depth, &start);
+	if (!node)
+		return 0;
+	bit = 1ULL << (id - start);
+	if (!!(node->map & bit) == used)
+		return used ? 0 : -EINVAL;
+	map = used ? node->map | bit : node->map & ~bit;
+	/* a wholly free bitmap may merge with its buddy, or free the root */
+	if (!map)
+		return 0;
+	ida_leaf_set(node, min_t(unsigned int, st->top, IDA_MAP_ORDER), map,
+		     path, depth);
 	return 1;
+}
+
+/* ---- the single-id cache ---- */
+
+static bool ida_cache_holds(const struct gntv3_ida_state *st, u64 id)
+{
+	return st->cache_live && id - st->cache_base < ida_size(IDA_MAP_ORDER);
+}
+
+/*
+ * Give the cached block back to the trie: its leaf gets the cache's map.
+ * A block left without an id in use goes through ida_change(), which
+ * merges it with its buddy and shrinks the root; that splits nothing (the
+ * leaf is a bitmap under parents, see ida_cache_fill()), so cannot fail.
+ */
+static void ida_cache_flush(struct gntv3_ida_state *st)
+{
+	struct gntv3_ida_node *path[IDA_MAX_DEPTH], *leaf;
+	u64 base = st->cache_base, start;
+	unsigned int depth;
+
+	if (!st->cache_live)
+		return;
+	st->cache_live = false;
+	if (!st->cache_map) {
+		ida_change(st, base, base + ida_size(IDA_MAP_ORDER), false);
+		return;
+	}
+	leaf = ida_leaf_of(st, base, path, &depth, &start);
+	ida_leaf_set(leaf, IDA_MAP_ORDER, st->cache_map, path, depth);
+}
+
+/*
+ * Cache the block of the lowest free id: marked all used in the trie, its
+ * real map kept in the state.  A block inside a wholly free leaf above
+ * IDA_MAP_ORDER (or above the root) is marked with ida_change(), which may
+ * split or grow and so fail with -ENOMEM, leaving everything unchanged.
+ */
+static int ida_cache_fill(struct gntv3_ida_state *st)
+{
+	struct gntv3_ida_node *path[IDA_MAX_DEPTH], *leaf;
+	u64 base, start;
+	unsigned int depth;
+	int ret;
+
+	if (ida_max_free(st) < 0)
+		return -ENOSPC;
+	base = ida_find(st, 0) & ~(ida_size(IDA_MAP_ORDER) - 1);
+	leaf = ida_leaf_of(st, base, path, &depth, &start);
+	if (leaf) {
+		st->cache_map = leaf->map;
+		ida_leaf_set(leaf, IDA_MAP_ORDER, ~0ULL, path, depth);
+	} else {
+		ret = ida_change(st, base, base + ida_size(IDA_MAP_ORDER), true);
+		if (ret)
+			return ret;
+		st->cache_map = 0;
+	}
+	st->cache_base = base;
+	st->cache_live = true;
+	return 0;
+}
+
+/* One id, lowest first, from the cache (refilled when it has none free). */
+static int ida_cache_get(struct gntv3_ida_state *st, u64 *id)
+{
+	unsigned int bit;
+	int ret;
+
+	if (!st->cache_live || st->cache_map == ~0ULL) {
+		ida_cache_flush(st);
+		ret = ida_cache_fill(st);
+		if (ret)
+			return ret;
+	}
+	bit = __ffs64(~st->cache_map);
+	st->cache_map |= 1ULL << bit;
+	*id = st->cache_base + bit;
+	return 0;
+}
+
+/* Free one cached id: 0, or -EINVAL when it is not in use. */
+static int ida_cache_put(struct gntv3_ida_state *st, u64 id)
+{
+	u64 bit = 1ULL << (id - st->cache_base);
+
+	if (!(st->cache_map & bit))
+		return -EINVAL;
+	st->cache_map &= ~bit;
+	return 0;
 }
 
 /**
@@ -520,6 +653,12 @@ int gntv3_ida_alloc(struct gntv3_ida *ida, u64 nr, unsigned int align_order,
 	if (!nr || nr > ida->limit || align_order > st->order)
 		return -EINVAL;
 	order = max_t(unsigned int, order_base_2(nr), align_order);
+	if (!order && st->order >= IDA_MAP_ORDER) {
+		ret = ida_cache_get(st, &id);
+		goto out;
+	}
+	/* a run is placed by the trie, which must know every free id */
+	ida_cache_flush(st);
 	if (ida_max_free(st) < (int)order)
 		return -ENOSPC;
 	id = ida_find(st, order);
@@ -528,6 +667,7 @@ int gntv3_ida_alloc(struct gntv3_ida *ida, u64 nr, unsigned int align_order,
 		ret = ida_change(st, id, id + nr, true);
 	else
 		ret = 0;
+out:
 	if (ret)
 		return ret;
 	ida->nr_used += nr;
@@ -556,6 +696,15 @@ int gntv3_ida_free(struct gntv3_ida *ida, gntv3_id_t first, u64 nr)
 
 	if (!nr || first >= ida->limit || nr > ida->limit - first)
 		return -EINVAL;
+	if (nr == 1 && ida_cache_holds(st, first)) {
+		ret = ida_cache_put(st, first);
+		if (!ret)
+			ida->nr_used--;
+		return ret;
+	}
+	/* an id freed below the cached block (or in it) is the lowest now */
+	if (st->cache_live && first < st->cache_base + ida_size(IDA_MAP_ORDER))
+		ida_cache_flush(st);
 	ret = nr == 1 ? ida_one_fast(st, first, false) : 0;
 	if (ret) {
 		if (ret > 0)

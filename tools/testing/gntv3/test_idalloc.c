@@ -169,6 +169,77 @@ TEST(ida_single_fast_path)
 	gntv3_ida_destroy(&ida);
 }
 
+/*
+ * Single ids come from a cached bitmap leaf (idalloc.c).  Whatever the
+ * cache holds, the answers are the trie's: a free below the block is the
+ * next id, a run sees the block's free ids, a double free or a bad run is
+ * refused, and a refill that cannot get memory changes nothing.
+ */
+TEST(ida_single_cache)
+{
+	struct gntv3_ida ida;
+	gntv3_id_t id;
+	unsigned int i;
+
+	REQUIRE_EQ(gntv3_ida_init(&ida, ID_LIMIT), 0);
+	for (i = 0; i < 10; i++)
+		CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	/* [10, 12) are free but not a block of 4: the run goes to 12 */
+	CHECK_EQ(gntv3_ida_alloc(&ida, 4, 0, &id), 0);
+	CHECK_EQ(id, 12);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 10);
+	/* cached ids: a double free and a run with a free id are refused */
+	CHECK_EQ(gntv3_ida_free(&ida, 5, 1), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, 5, 1), -EINVAL);
+	CHECK_EQ(gntv3_ida_free(&ida, 4, 3), -EINVAL);
+	CHECK_EQ(gntv3_ida_free(&ida, 11, 1), -EINVAL);
+	CHECK_EQ(ida.nr_used, 14);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 5);
+	/* fill the block and the next one; a free below is the lowest again */
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 114);
+	CHECK_EQ(gntv3_ida_free(&ida, 7, 1), 0);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 7);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 115);
+	/* a run above the block leaves it alone; freeing everything empties it */
+	CHECK_EQ(gntv3_ida_alloc(&ida, 64, 6, &id), 0);
+	CHECK_EQ(id, 128);
+	CHECK_EQ(gntv3_ida_free(&ida, 128, 64), 0);
+	CHECK_EQ(gntv3_ida_free(&ida, 0, 116), 0);
+	CHECK_EQ(ida.nr_used, 0);
+	CHECK_EQ(gntv3_ida_alloc(&ida, ID_LIMIT, 0, &id), 0);
+	CHECK_EQ(id, 0);
+	gntv3_ida_destroy(&ida);
+
+	/* exactly one block: exhaustion, then the freed id */
+	REQUIRE_EQ(gntv3_ida_init(&ida, 64), 0);
+	for (i = 0; i < 64; i++)
+		CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), -ENOSPC);
+	CHECK_EQ(gntv3_ida_free(&ida, 33, 1), 0);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 33);
+	gntv3_ida_destroy(&ida);
+
+	/* a refill above the root grows it: without memory, nothing changes */
+	REQUIRE_EQ(gntv3_ida_init(&ida, ID_LIMIT), 0);
+	for (i = 0; i < 64; i++)
+		CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	shim_fail_nth(1);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), -ENOMEM);
+	shim_fail_nth(0);
+	CHECK_EQ(ida.nr_used, 64);
+	CHECK_EQ(gntv3_ida_free(&ida, 64, 1), -EINVAL);
+	CHECK_EQ(gntv3_ida_alloc(&ida, 1, 0, &id), 0);
+	CHECK_EQ(id, 64);
+	gntv3_ida_destroy(&ida);
+}
+
 TEST(ida_lowest_first)
 {
 	struct gntv3_ida ida;
