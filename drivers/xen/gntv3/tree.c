@@ -138,6 +138,8 @@ err_node:
 
 static void gntv3_table_del(struct gntv3_tree *t, struct gntv3_table *tbl)
 {
+	if (tbl == t->hot)
+		t->hot = NULL;
 	t->ops->table_free(t->ctx, tbl->ptes, tbl->ref);
 	kfree(tbl->slots);
 	kfree(tbl);
@@ -167,6 +169,7 @@ void gntv3_tree_init(struct gntv3_tree *t, const struct gntv3_tree_ops *ops, voi
 	t->levels = 0;
 	t->nr_tables = 0;
 	t->nr_leaves = 0;
+	t->hot = NULL;
 }
 
 /**
@@ -321,6 +324,22 @@ static int gntv3_install_tables(const struct gntv3_tree *t, gntv3_id_t id,
 	return l - size;
 }
 
+/*
+ * A 4 KiB leaf in the level-0 table @t->hot: the table exists, so no
+ * superpage covers its ids and nothing needs allocating.
+ */
+static int gntv3_install_hot(struct gntv3_tree *t, gntv3_id_t id, u64 pte,
+			     void *priv)
+{
+	unsigned int idx = GNTV3_ID_INDEX(id, 0);
+
+	if (gntv3_entry(t->hot, idx))
+		return -EEXIST;
+	gntv3_set_entry(t->hot, idx, pte, priv);
+	t->nr_leaves++;
+	return 0;
+}
+
 /**
  * gntv3_tree_install() - add a leaf to the tree
  * @t: the tree
@@ -356,6 +375,9 @@ int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size, u
 	ret = gntv3_new_leaf_check(id, size, pte);
 	if (ret)
 		return ret;
+	if (size == GNTV3_SIZE_4K && t->hot &&
+	    id - t->hot_first < GNTV3_PTES_PER_TABLE)
+		return gntv3_install_hot(t, id, pte, priv);
 	need = max(size + 1, gntv3_id_levels(id));
 	if (need > GNTV3_MAX_LEVELS)
 		return -ERANGE;
@@ -406,6 +428,10 @@ int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size, u
 			gntv3_set_entry(path[l], GNTV3_ID_INDEX(id, l),
 					gntv3_table_pte(path[l - 1]), path[l - 1]);
 	t->nr_leaves++;
+	if (size == GNTV3_SIZE_4K) {
+		t->hot = tbl;
+		t->hot_first = id & ~(u64)(GNTV3_PTES_PER_TABLE - 1);
+	}
 
 	if (root != t->root) {
 		t->root = root;

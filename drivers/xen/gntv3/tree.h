@@ -61,6 +61,9 @@ struct gntv3_tree_ops {
  * @levels: number of levels in use (0 while empty)
  * @nr_tables: table pages currently allocated
  * @nr_leaves: leaf entries currently installed
+ * @hot: the level-0 table the last 4 KiB leaf went into, or NULL: the next
+ *	4 KiB leaf it covers is installed without a walk
+ * @hot_first: the first id @hot covers
  */
 struct gntv3_tree {
 	const struct gntv3_tree_ops *ops;
@@ -69,6 +72,8 @@ struct gntv3_tree {
 	unsigned int levels;
 	unsigned long nr_tables;
 	unsigned long nr_leaves;
+	struct gntv3_table *hot;
+	gntv3_id_t hot_first;
 };
 
 /**

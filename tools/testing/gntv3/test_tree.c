@@ -353,6 +353,46 @@ TEST(tree_install_4k_one_level)
 	env_fini(&e);
 }
 
+/*
+ * The hot table (tree.c): 4 KiB leaves in the level-0 table of the last
+ * one skip the walk, and must still be refused where the walk would
+ * refuse them, and never reach a table that was freed.
+ */
+TEST(tree_install_4k_hot_table)
+{
+	struct env e;
+
+	env_init(&e, true);
+	track_order(&e);
+	CHECK_EQ(install(&e, 5, GNTV3_SIZE_4K, PV(1)), 0);
+	CHECK(e.tree.hot);
+	CHECK_EQ(install(&e, 6, GNTV3_SIZE_4K, PV(2)), 0);
+	CHECK_EQ(install(&e, 6, GNTV3_SIZE_4K, PV(3)), -EEXIST);
+	/* bad entries are refused before the hot table is looked at */
+	CHECK_EQ(install_pte(&e.tree, 7, GNTV3_SIZE_4K,
+			     leaf_pte(&e, GNTV3_SIZE_4K, true) | GNTV3_PTE_REVOKED,
+			     PV(3)), -EINVAL);
+	CHECK_EQ(install_pte(&e.tree, 7, GNTV3_SIZE_4K,
+			     GNTV3_PTE_VALID | GNTV3_PTE_V1 | GNTV3_PTE_FRAME_MASK,
+			     PV(3)), -EINVAL);
+	CHECK_EQ(remove_id(&e, 7), -ENOENT);
+	/* a superpage elsewhere, then 4 KiB leaves beside it and in it */
+	CHECK_EQ(install(&e, 1024, GNTV3_SIZE_2M, PV(4)), 0);
+	CHECK_EQ(install(&e, 1024 + 3, GNTV3_SIZE_4K, PV(5)), -EEXIST);
+	CHECK_EQ(install(&e, 8, GNTV3_SIZE_4K, PV(6)), 0);
+	check_tree(&e);
+	/* the hot table freed with its last leaf: the next 4 KiB leaf walks */
+	CHECK_EQ(remove_id(&e, 5), 0);
+	CHECK_EQ(remove_id(&e, 6), 0);
+	CHECK_EQ(remove_id(&e, 8), 0);
+	CHECK(!e.tree.hot);
+	CHECK_EQ(install(&e, 9, GNTV3_SIZE_4K, PV(7)), 0);
+	CHECK_EQ(e.tree.nr_tables, 2);
+	check_tree(&e);
+	check_lookup(&e, 9);
+	env_fini(&e);
+}
+
 TEST(tree_growth_all_levels)
 {
 	static const gntv3_id_t ids[] = {
