@@ -354,7 +354,6 @@ static void gntv3_grant_uninstall(struct gntv3_front *front,
 static void gntv3_grant_free(struct gntv3_front *front, struct gntv3_grant *g)
 {
 	gntv3_grant_uninstall(front, g);
-	list_del(&g->node);
 	folio_put(page_folio(g->page));
 	gntv3_grant_release(front, g);
 }
@@ -370,7 +369,6 @@ static void gntv3_grant_leak(struct gntv3_front *front, struct gntv3_grant *g)
 			    front->backend, g->first_id, g->xg.nr_live, g->xg.nr_pieces);
 	gntv3_grant_uninstall(front, g);
 	gntv3_xgrant_forget(&g->xg);
-	list_del(&g->node);
 	atomic_long_inc(&gntv3_stats.nr_leaked);
 	gntv3_grant_release(front, g);
 }
@@ -447,7 +445,6 @@ int gntv3_grant_one(struct gntv3_front *front, struct page *page,
 		goto err_put;
 	}
 	front->nr_refs += g->xg.nr_refs;
-	list_add_tail(&g->node, &front->grants);
 
 	rc = gntv3_grant_install(front, g, size,
 				 ro ? GNTV3_TREE_RO : GNTV3_TREE_RW);
@@ -468,7 +465,6 @@ err_end:
 		gntv3_grant_quarantine(front, g);
 		return rc;
 	}
-	list_del(&g->node);
 err_put:
 	folio_put(folio);
 err_free:
@@ -676,19 +672,35 @@ static void gntv3_front_retry(struct work_struct *work)
 		gntv3_front_put(front);
 }
 
+/*
+ * End every active grant of @front.  The tree holds every installed grant,
+ * a split one under each of its leaves; ending one removes its leaves or
+ * quarantines it, so the walk goes on from the id after the leaf.
+ */
+static void gntv3_front_end_all(struct gntv3_front *front)
+{
+	struct gntv3_leaf leaf;
+	struct gntv3_grant *g;
+	gntv3_id_t id = 0;
+
+	while (!gntv3_tree_next(&front->tree, id, &leaf)) {
+		g = leaf.priv;
+		id = leaf.first_id + (1ULL << GNTV3_SIZE_ORDER(leaf.size));
+		if (g->state == GNTV3_STATE_ACTIVE)
+			gntv3_grant_end(front, g);
+		cond_resched();
+	}
+}
+
 /* Module unload: end or leak everything of @front.  No user is left. */
 static void gntv3_front_shutdown(struct gntv3_front *front)
 {
-	struct gntv3_grant *g, *tmp;
-
 	mutex_lock(&front->lock);
 	front->shutdown = true;
 	if (!front->dead) {
 		pr_warn("tree of domain %u was never destroyed\n",
 			front->backend);
-		list_for_each_entry_safe(g, tmp, &front->grants, node)
-			if (g->state == GNTV3_STATE_ACTIVE)
-				gntv3_grant_end(front, g);
+		gntv3_front_end_all(front);
 		front->dead = true;
 		atomic_long_dec(&gntv3_stats.nr_trees);
 	}
@@ -771,7 +783,6 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	front->backend = backend;
 	INIT_DELAYED_WORK(&front->retry, gntv3_front_retry);
 	mutex_init(&front->lock);
-	INIT_LIST_HEAD(&front->grants);
 	INIT_LIST_HEAD(&front->rec_pool);
 	INIT_LIST_HEAD(&front->quarantine);
 	INIT_LIST_HEAD(&front->qpages);

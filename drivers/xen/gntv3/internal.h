@@ -92,7 +92,6 @@ struct gntv3_front_conn_ops {
  *	was released at teardown
  * @desc: kernel address of @desc_page
  * @registered: the descriptor is registered with the hypervisor (native)
- * @grants: every grant record of this front, active or quarantined
  * @rec_pool: freed grant records kept for the next grants, at most
  *	GNTV3_REC_POOL_MAX, linked by their node
  * @nr_rec_pool: how many
@@ -128,7 +127,6 @@ struct gntv3_front {
 	struct page *desc_page;
 	struct gntv3_tree_desc *desc;
 	bool registered;
-	struct list_head grants;
 	struct list_head rec_pool;
 	unsigned int nr_rec_pool;
 	struct list_head quarantine;
@@ -159,7 +157,7 @@ struct gntv3_front {
  *	grant) one page of a larger folio; gntv3 holds a reference on its
  *	folio until the backend's access to every piece ended
  * @xg: transport state
- * @node: entry in &gntv3_front.grants
+ * @node: entry in &gntv3_front.rec_pool while the record is pooled
  * @qnode: entry in &gntv3_front.quarantine while quarantined
  *
  * Protected by the front's lock.

@@ -470,6 +470,55 @@ int gntv3_tree_lookup(const struct gntv3_tree *t, gntv3_id_t id, struct gntv3_le
 	return 0;
 }
 
+/*
+ * The first leaf below @tbl (level @l, covering ids from @base) whose first
+ * id is at least @id; recursion depth: the levels of the tree.
+ */
+static int gntv3_next_below(const struct gntv3_table *tbl, unsigned int l,
+			    gntv3_id_t base, gntv3_id_t id,
+			    struct gntv3_leaf *leaf)
+{
+	unsigned int shift = gntv3_span_bits(l), i;
+	gntv3_id_t first;
+	u64 pte;
+
+	for (i = id > base ? (id - base) >> shift : 0;
+	     i < GNTV3_PTES_PER_TABLE; i++) {
+		pte = gntv3_entry(tbl, i);
+		first = base + ((u64)i << shift);
+		if (!pte)
+			continue;
+		if (pte & GNTV3_PTE_TABLE) {
+			if (!gntv3_next_below(tbl->slots[i], l - 1, first,
+					      max(id, first), leaf))
+				return 0;
+		} else if (first >= id) {
+			gntv3_fill_leaf(tbl, l, first, leaf);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/**
+ * gntv3_tree_next() - find the next leaf, in id order
+ * @t: the tree
+ * @id: where to start
+ * @leaf: filled with the leaf of the lowest first id at or above @id
+ *
+ * A superpage that covers @id but starts below it is not reported.  To
+ * visit every leaf, start at 0 and go on from the id after each leaf.
+ *
+ * Return: 0, or -ENOENT if no leaf starts at or above @id.
+ */
+int gntv3_tree_next(const struct gntv3_tree *t, gntv3_id_t id,
+		    struct gntv3_leaf *leaf)
+{
+	if (!t->root || id >> gntv3_span_bits(t->levels))
+		return -ENOENT;
+	return gntv3_next_below(t->root, t->levels - 1, 0, id, leaf);
+}
+
 /**
  * gntv3_tree_update() - change the flags of a leaf
  * @t: the tree

@@ -98,6 +98,8 @@ int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size,
 		       u64 frame, unsigned int flags, void *priv);
 int gntv3_tree_lookup(const struct gntv3_tree *t, gntv3_id_t id,
 		      struct gntv3_leaf *leaf);
+int gntv3_tree_next(const struct gntv3_tree *t, gntv3_id_t id,
+		    struct gntv3_leaf *leaf);
 int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, unsigned int set,
 		      unsigned int clear);
 int gntv3_tree_remove(struct gntv3_tree *t, gntv3_id_t id,

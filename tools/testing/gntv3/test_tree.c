@@ -254,6 +254,49 @@ static void count_reachable(struct env *e, u64 pte, unsigned int level,
 }
 
 /* Whole-tree invariants against the model. */
+/* The model's leaf of the lowest first id at or above @id, or NULL. */
+static struct mleaf *model_next(struct model *m, gntv3_id_t id)
+{
+	struct mleaf *best = NULL;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].id >= id && (!best || m->v[i].id < best->id))
+			best = &m->v[i];
+	return best;
+}
+
+/* gntv3_tree_next() visits the model's leaves in id order, from anywhere. */
+static void check_next(struct env *e)
+{
+	struct gntv3_leaf leaf;
+	struct mleaf *l;
+	gntv3_id_t id = 0, from;
+	size_t seen = 0;
+
+	while (!gntv3_tree_next(&e->tree, id, &leaf)) {
+		l = model_next(&e->model, id);
+		if (!CHECK(l) || !CHECK_EQ_HEX(leaf.first_id, l->id))
+			return;
+		CHECK_EQ_HEX(leaf.pte, l->pte);
+		CHECK_EQ(leaf.size, l->size);
+		CHECK(leaf.priv == l->priv);
+		id = leaf.first_id + span(leaf.size);
+		seen++;
+	}
+	CHECK_EQ(seen, e->model.n);
+	/* from a random id (inside a superpage, say) */
+	from = e->model.n ? e->model.v[test_rand_below(e->model.n)].id +
+			    test_rand_below(3) : test_rand_below(1ULL << 20);
+	l = model_next(&e->model, from);
+	if (l) {
+		if (CHECK_EQ(gntv3_tree_next(&e->tree, from, &leaf), 0))
+			CHECK_EQ_HEX(leaf.first_id, l->id);
+	} else {
+		CHECK_EQ(gntv3_tree_next(&e->tree, from, &leaf), -ENOENT);
+	}
+}
+
 static void check_tree(struct env *e)
 {
 	unsigned long tables = 0, leaves = 0;
@@ -282,6 +325,7 @@ static void check_tree(struct env *e)
 	/* No table is kept empty or unreachable. */
 	CHECK_EQ(tables, e->prov.nr_live);
 	CHECK_EQ(leaves, e->model.n);
+	check_next(e);
 }
 
 /* Ordering hook: every committed leaf stays visible at every barrier. */
