@@ -185,7 +185,14 @@ void gntv3_front_unlock(struct gntv3_front *front)
 	mutex_unlock(&front->lock);
 }
 
-/* Release tree, ids and descriptor once no grant is left. */
+/* No grant will take a spare reference any more. */
+static void gntv3_front_release_spare(struct gntv3_front *front)
+{
+	if (gntv3_transport->spare_release)
+		gntv3_transport->spare_release(&front->spare);
+}
+
+/* Release tree, ids, spare references and descriptor once no grant is left. */
 static void gntv3_front_teardown(struct gntv3_front *front)
 {
 	int rc;
@@ -196,6 +203,7 @@ static void gntv3_front_teardown(struct gntv3_front *front)
 		pr_err("tree of domain %u not empty at teardown (%d): leaking it\n",
 		       front->backend, rc);
 	gntv3_ida_destroy(&front->ida);
+	gntv3_front_release_spare(front);
 	gntv3_front_release_desc(front);
 }
 
@@ -438,8 +446,8 @@ int gntv3_grant_one(struct gntv3_front *front, struct page *page,
 	g->state = GNTV3_STATE_ACTIVE;
 	g->page = page;
 
-	rc = gntv3_transport->grant(front->backend, page, 1U << order, ro,
-				    &g->xg);
+	rc = gntv3_transport->grant(front->backend, &front->spare, page,
+				    1U << order, ro, &g->xg);
 	if (rc) {
 		gntv3_front_failed(front);
 		goto err_put;
@@ -705,6 +713,8 @@ static void gntv3_front_shutdown(struct gntv3_front *front)
 		atomic_long_dec(&gntv3_stats.nr_trees);
 	}
 	gntv3_front_drain(front, true);
+	/* A front with leaked grants is never torn down. */
+	gntv3_front_release_spare(front);
 	mutex_unlock(&front->lock);
 }
 

@@ -88,6 +88,8 @@ struct gntv3_front_conn_ops {
  *	record of this front
  * @tree: the grant tree (tree.c); its ops are called with @lock held
  * @ida: grant id allocator
+ * @spare: grant references set aside for the next 4 KiB grants (v1),
+ *	given back at teardown or module unload; not in @nr_refs
  * @desc_page: the descriptor page (struct gntv3_tree_desc), NULL once it
  *	was released at teardown
  * @desc: kernel address of @desc_page
@@ -124,6 +126,7 @@ struct gntv3_front {
 	struct mutex lock;
 	struct gntv3_tree tree;
 	struct gntv3_ida ida;
+	struct gntv3_xspare spare;
 	struct page *desc_page;
 	struct gntv3_tree_desc *desc;
 	bool registered;

@@ -62,6 +62,26 @@ struct gntv3_xgrant {
 };
 
 /**
+ * struct gntv3_xspare - grant references a frontend sets aside for its
+ * next 4 KiB grants
+ * @head: v1: a private list of free references, as made by
+ *	gnttab_alloc_grant_references(); meaningless while @nr is 0
+ * @nr: references on @head
+ * @backoff: grants to make with references of their own before the next
+ *	refill is tried (one failed: the grant table is nearly full)
+ *
+ * Part of a front, used under its lock: a 4 KiB grant takes its reference
+ * from here without the grant table's global lock.  Refilled by
+ * &gntv3_transport_ops.grant, given back by
+ * &gntv3_transport_ops.spare_release.
+ */
+struct gntv3_xspare {
+	grant_ref_t head;
+	unsigned int nr;
+	unsigned int backoff;
+};
+
+/**
  * struct gntv3_transport_ops - one way of exposing grant trees
  * @name: "v1" or "native", as written to GNTV3_XS_TRANSPORT
  * @uapi_id: GNTV3_TRANSPORT_* reported by GNTV3_IOC_INFO
@@ -69,9 +89,12 @@ struct gntv3_xgrant {
  * @refs_per_page: grant references a page from @page_alloc holds until
  *	@page_release (v1: 1; native: 0), for the per-tree statistics
  * @grant: grant the @nr pages from @page (1, 512 or 2^18: a whole folio,
- *	or one page of a larger one) to @domid, read-only if @ro.
+ *	or one page of a larger one) to @domid, read-only if @ro, taking
+ *	what it can from (and refilling) the front's @spare.
  *	Fills @xg.  Returns 0 or a negative errno (-ENOSPC: out of v1 grant
  *	references), with nothing left granted on error.
+ * @spare_release: give back every reference of @spare (a front's, once it
+ *	grants no more).  NULL when @grant never fills it (native).
  * Calls about an existing tree carry @tree, what @tree_ref answered for its
  * descriptor (native: the hypervisor's tree handle; v1: the descriptor's
  * grant reference, unused).
@@ -137,8 +160,10 @@ struct gntv3_transport_ops {
 	u32 uapi_id;
 	u32 tree_flags;
 	unsigned int refs_per_page;
-	int (*grant)(domid_t domid, struct page *page, unsigned int nr,
-		     bool ro, struct gntv3_xgrant *xg);
+	int (*grant)(domid_t domid, struct gntv3_xspare *spare,
+		     struct page *page, unsigned int nr, bool ro,
+		     struct gntv3_xgrant *xg);
+	void (*spare_release)(struct gntv3_xspare *spare);
 	bool (*end)(domid_t domid, u32 tree, gntv3_id_t id,
 		    struct gntv3_xgrant *xg);
 	bool (*abort)(struct gntv3_xgrant *xg);

@@ -154,8 +154,9 @@ static u64 native_piece_frame(struct page *page, unsigned int i)
  * backend maps it piece by piece either way (native_map()), and each piece
  * is revoked on its own (native_revoke_pieces()).
  */
-static int native_grant(domid_t domid, struct page *page, unsigned int nr,
-			bool ro, struct gntv3_xgrant *xg)
+static int native_grant(domid_t domid, struct gntv3_xspare *spare,
+			struct page *page, unsigned int nr, bool ro,
+			struct gntv3_xgrant *xg)
 {
 	xen_pfn_t first = xen_page_to_gfn(page);
 

@@ -47,8 +47,60 @@ static bool v1_run_possible(unsigned int nr)
 	return nr <= max;
 }
 
-static int v1_grant(domid_t domid, struct page *page, unsigned int nr,
-		    bool ro, struct gntv3_xgrant *xg)
+/*
+ * A 4 KiB grant takes its reference from the front's spares, refilled
+ * V1_SPARE_BATCH at a time: claiming from a private list takes no lock,
+ * where gnttab_grant_foreign_access() takes the grant table's global lock
+ * for every reference.  A front sets aside fewer than V1_SPARE_BATCH
+ * references this way.  Returns a reference or -ENOSPC when fewer than
+ * V1_SPARE_BATCH are free (the caller then asks for one alone).  A refill
+ * that failed is not tried again for V1_SPARE_BACKOFF grants: near a full
+ * grant table each attempt costs a (rate-limited) max_grant_frames warning
+ * from the grant table code.
+ */
+#define V1_SPARE_BATCH		32
+#define V1_SPARE_BACKOFF	256
+
+static int v1_spare_claim(struct gntv3_xspare *spare)
+{
+	if (!spare->nr) {
+		if (spare->backoff) {
+			spare->backoff--;
+			return -ENOSPC;
+		}
+		if (gnttab_alloc_grant_references(V1_SPARE_BATCH,
+						  &spare->head)) {
+			spare->backoff = V1_SPARE_BACKOFF;
+			return -ENOSPC;
+		}
+		spare->nr = V1_SPARE_BATCH;
+	}
+	spare->nr--;
+	return gnttab_claim_grant_reference(&spare->head);
+}
+
+static void v1_spare_release(struct gntv3_xspare *spare)
+{
+	if (spare->nr)
+		gnttab_free_grant_references(spare->head);
+	spare->nr = 0;
+}
+
+static int v1_grant_one(domid_t domid, struct gntv3_xspare *spare,
+			struct page *page, bool ro)
+{
+	xen_pfn_t gfn = xen_page_to_gfn(page);
+	int ref = v1_spare_claim(spare);
+
+	if (ref < 0)
+		return gnttab_grant_foreign_access(domid, gfn, ro);
+	gnttab_grant_foreign_access_ref(ref, domid, gfn, ro);
+	return ref;
+}
+
+static int v1_grant(domid_t domid, struct gntv3_xspare *spare,
+		    struct page *page, unsigned int nr, bool ro,
+		    struct gntv3_xgrant *xg)
 {
 	grant_ref_t first;
 	unsigned int i;
@@ -57,8 +109,7 @@ static int v1_grant(domid_t domid, struct page *page, unsigned int nr,
 	xg->live = NULL;
 	xg->split = false;
 	if (nr == 1) {
-		rc = gnttab_grant_foreign_access(domid, xen_page_to_gfn(page),
-						 ro);
+		rc = v1_grant_one(domid, spare, page, ro);
 		if (rc < 0)
 			return rc;
 		first = rc;
@@ -198,6 +249,7 @@ const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.tree_flags	= GNTV3_TREE_F_V1,
 	.refs_per_page	= 1,
 	.grant		= v1_grant,
+	.spare_release	= v1_spare_release,
 	.end		= v1_end,
 	.abort		= v1_abort,
 	.page_alloc	= v1_page_alloc,
