@@ -133,10 +133,8 @@ static const struct gntv3_tree_ops gntv3_front_tree_ops = {
 
 static void gntv3_front_free(struct gntv3_front *front)
 {
-	struct gntv3_grant *g, *tmp;
-
-	list_for_each_entry_safe(g, tmp, &front->rec_pool, node)
-		kfree(g);
+	while (front->nr_rec_pool)
+		kfree(front->rec_pool[--front->nr_rec_pool]);
 	mutex_destroy(&front->lock);
 	kfree(front);
 }
@@ -212,20 +210,17 @@ static void gntv3_front_teardown(struct gntv3_front *front)
 /*
  * Grant records a tree freed are kept, up to GNTV3_REC_POOL_MAX, for its
  * next grants: a fresh record from kzalloc() cost a 4 KiB grant about as
- * much as the rest of its bookkeeping.  Under front->lock.
+ * much as the rest of its bookkeeping.  A stack of pointers rather than a
+ * list: no list operation (each a call with CONFIG_DEBUG_LIST) per grant.
+ * Under front->lock.
  */
-#define GNTV3_REC_POOL_MAX	512
-
 static struct gntv3_grant *gntv3_grant_alloc(struct gntv3_front *front)
 {
 	struct gntv3_grant *g;
 
-	g = list_first_entry_or_null(&front->rec_pool, struct gntv3_grant,
-				     node);
-	if (!g)
+	if (!front->nr_rec_pool)
 		return kzalloc(sizeof(*g), GFP_KERNEL);
-	list_del(&g->node);
-	front->nr_rec_pool--;
+	g = front->rec_pool[--front->nr_rec_pool];
 	memset(g, 0, sizeof(*g));
 	return g;
 }
@@ -238,8 +233,7 @@ static void gntv3_grant_release(struct gntv3_front *front,
 		kfree(g);
 		return;
 	}
-	list_add(&g->node, &front->rec_pool);
-	front->nr_rec_pool++;
+	front->rec_pool[front->nr_rec_pool++] = g;
 }
 
 /* Try to end the backend's access to @g; true once all of it ended. */
@@ -410,7 +404,6 @@ int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g)
 				   front->backend, g->first_id, rc);
 
 	front->nr_grants--;
-	atomic_long_dec(&gntv3_stats.nr_grants);
 	if (gntv3_grant_end_access(front, g)) {
 		gntv3_grant_free(front, g);
 		return 0;
@@ -446,8 +439,9 @@ int gntv3_grant_one(struct gntv3_front *front, struct page *page,
 	g->state = GNTV3_STATE_ACTIVE;
 	g->page = page;
 
-	rc = gntv3_transport->grant(front->backend, &front->spare, page,
-				    1U << order, ro, &g->xg);
+	rc = INDIRECT_CALL_2(gntv3_transport->grant, gntv3_v1_grant,
+			     gntv3_native_grant, front->backend, &front->spare,
+			     page, 1U << order, ro, &g->xg);
 	if (rc) {
 		gntv3_front_failed(front);
 		goto err_put;
@@ -461,7 +455,6 @@ int gntv3_grant_one(struct gntv3_front *front, struct page *page,
 
 	g->installed = true;
 	front->nr_grants++;
-	atomic_long_inc(&gntv3_stats.nr_grants);
 	return 0;
 
 err_end:
@@ -793,7 +786,6 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	front->backend = backend;
 	INIT_DELAYED_WORK(&front->retry, gntv3_front_retry);
 	mutex_init(&front->lock);
-	INIT_LIST_HEAD(&front->rec_pool);
 	INIT_LIST_HEAD(&front->quarantine);
 	INIT_LIST_HEAD(&front->qpages);
 

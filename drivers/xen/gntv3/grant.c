@@ -31,6 +31,33 @@ static int gntv3_order_to_size(unsigned int order)
 	}
 }
 
+/* One grant of the 1 << @order pages from @page, under new ids. */
+static int gntv3_grant_range(struct gntv3_front *front, struct page *page,
+			     unsigned int order, int size, bool ro,
+			     gntv3_id_t *id)
+{
+	gntv3_id_t first;
+	int rc;
+
+	mutex_lock(&front->lock);
+	if (front->dead) {
+		rc = -ENODEV;
+		goto out;
+	}
+	rc = gntv3_ida_alloc(&front->ida, 1ULL << order, order, &first);
+	if (rc)
+		goto out;
+	rc = gntv3_grant_one(front, page, order, size, ro, first);
+	if (rc)
+		gntv3_front_free_ids(front, first, 1ULL << order);
+	else
+		*id = first;
+	trace_gntv3_grant(front->backend, first, order, ro, rc);
+out:
+	gntv3_front_unlock(front);
+	return rc;
+}
+
 /**
  * gntv3_grant_folio() - grant a folio to the backend
  * @front: the tree
@@ -55,8 +82,7 @@ int gntv3_grant_folio(struct gntv3_front *front, struct folio *folio,
 		      unsigned int flags, gntv3_id_t *id)
 {
 	unsigned int order;
-	gntv3_id_t first;
-	int size, rc;
+	int size;
 
 	if (!front || !folio || !id || (flags & ~GNTV3_GRANT_READONLY))
 		return -EINVAL;
@@ -64,26 +90,8 @@ int gntv3_grant_folio(struct gntv3_front *front, struct folio *folio,
 	size = gntv3_order_to_size(order);
 	if (size < 0)
 		return size;
-
-	mutex_lock(&front->lock);
-	if (front->dead) {
-		rc = -ENODEV;
-		goto out;
-	}
-	rc = gntv3_ida_alloc(&front->ida, 1ULL << order, order, &first);
-	if (rc)
-		goto out;
-	rc = gntv3_grant_one(front, &folio->page, order, size,
-			     flags & GNTV3_GRANT_READONLY, first);
-	if (rc)
-		gntv3_front_free_ids(front, first, 1ULL << order);
-	else
-		*id = first;
-	trace_gntv3_grant(front->backend, first, order,
-			  flags & GNTV3_GRANT_READONLY, rc);
-out:
-	gntv3_front_unlock(front);
-	return rc;
+	return gntv3_grant_range(front, &folio->page, order, size,
+				 flags & GNTV3_GRANT_READONLY, id);
 }
 EXPORT_SYMBOL_GPL(gntv3_grant_folio);
 
@@ -103,7 +111,10 @@ EXPORT_SYMBOL_GPL(gntv3_grant_folio);
 int gntv3_grant_page(struct gntv3_front *front, struct page *page,
 		     unsigned int flags, gntv3_id_t *id)
 {
-	return gntv3_grant_pages(front, &page, 1, flags, id);
+	if (!front || !page || !id || (flags & ~GNTV3_GRANT_READONLY))
+		return -EINVAL;
+	return gntv3_grant_range(front, page, 0, GNTV3_SIZE_4K,
+				 flags & GNTV3_GRANT_READONLY, id);
 }
 EXPORT_SYMBOL_GPL(gntv3_grant_page);
 

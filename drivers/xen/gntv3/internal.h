@@ -35,7 +35,6 @@ extern unsigned int gntv3_quarantine_retry_ms;
 /**
  * struct gntv3_global_stats - module-wide frontend counters (atomics, no lock)
  * @nr_trees: trees created and not destroyed yet
- * @nr_grants: active grants over all trees
  * @nr_quarantined: grants ended while still mapped, not released yet
  * @nr_failures: transport failures: a grant, table page or descriptor the
  *	transport could not set up (a quarantine is not a failure: it is
@@ -45,7 +44,6 @@ extern unsigned int gntv3_quarantine_retry_ms;
  */
 struct gntv3_global_stats {
 	atomic_long_t nr_trees;
-	atomic_long_t nr_grants;
 	atomic_long_t nr_quarantined;
 	atomic_long_t nr_failures;
 	atomic_long_t nr_leaked;
@@ -74,6 +72,9 @@ struct gntv3_front_conn_ops {
 	void (*destroying)(void *conn);
 };
 
+/* Freed grant records a front keeps for its next grants (frontend.c). */
+#define GNTV3_REC_POOL_MAX	512
+
 /**
  * struct gntv3_front - the grant tree a frontend keeps for one backend
  * @kref: one reference held by the creator until gntv3_front_destroy(), one
@@ -94,9 +95,8 @@ struct gntv3_front_conn_ops {
  *	was released at teardown
  * @desc: kernel address of @desc_page
  * @registered: the descriptor is registered with the hypervisor (native)
- * @rec_pool: freed grant records kept for the next grants, at most
- *	GNTV3_REC_POOL_MAX, linked by their node
- * @nr_rec_pool: how many
+ * @rec_pool: freed grant records kept for the next grants
+ * @nr_rec_pool: how many, at most GNTV3_REC_POOL_MAX
  * @quarantine: grants ended while the backend still mapped them
  * @qpages: table pages the backend still mapped when the tree dropped
  *	them, linked through page->lru
@@ -130,7 +130,7 @@ struct gntv3_front {
 	struct page *desc_page;
 	struct gntv3_tree_desc *desc;
 	bool registered;
-	struct list_head rec_pool;
+	struct gntv3_grant *rec_pool[GNTV3_REC_POOL_MAX];
 	unsigned int nr_rec_pool;
 	struct list_head quarantine;
 	struct list_head qpages;
@@ -160,7 +160,6 @@ struct gntv3_front {
  *	grant) one page of a larger folio; gntv3 holds a reference on its
  *	folio until the backend's access to every piece ended
  * @xg: transport state
- * @node: entry in &gntv3_front.rec_pool while the record is pooled
  * @qnode: entry in &gntv3_front.quarantine while quarantined
  *
  * Protected by the front's lock.
@@ -173,7 +172,6 @@ struct gntv3_grant {
 	enum gntv3_grant_state state;
 	struct page *page;
 	struct gntv3_xgrant xg;
-	struct list_head node;
 	struct list_head qnode;
 };
 

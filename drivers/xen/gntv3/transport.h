@@ -23,6 +23,7 @@
 #define _GNTV3_TRANSPORT_H
 
 #include <linux/bitmap.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/types.h>
 #include <xen/grant_table.h>
 #include <xen/interface/grant_table_v3.h>
@@ -191,6 +192,20 @@ struct gntv3_transport_ops {
 
 extern const struct gntv3_transport_ops gntv3_transport_v1;
 extern const struct gntv3_transport_ops gntv3_transport_native;
+
+/*
+ * The two &gntv3_transport_ops.grant, for INDIRECT_CALL_2(): a retpoline
+ * per grant cost a 4 KiB grant a tenth of its time under QEMU TCG.
+ */
+INDIRECT_CALLABLE_DECLARE(int gntv3_v1_grant(domid_t domid,
+					     struct gntv3_xspare *spare,
+					     struct page *page, unsigned int nr,
+					     bool ro, struct gntv3_xgrant *xg));
+INDIRECT_CALLABLE_DECLARE(int gntv3_native_grant(domid_t domid,
+						 struct gntv3_xspare *spare,
+						 struct page *page,
+						 unsigned int nr, bool ro,
+						 struct gntv3_xgrant *xg));
 
 int gntv3_transport_probe(void);
 void gntv3_transport_exit(void);

@@ -154,9 +154,11 @@ static u64 native_piece_frame(struct page *page, unsigned int i)
  * backend maps it piece by piece either way (native_map()), and each piece
  * is revoked on its own (native_revoke_pieces()).
  */
-static int native_grant(domid_t domid, struct gntv3_xspare *spare,
-			struct page *page, unsigned int nr, bool ro,
-			struct gntv3_xgrant *xg)
+INDIRECT_CALLABLE_SCOPE int gntv3_native_grant(domid_t domid,
+					       struct gntv3_xspare *spare,
+					       struct page *page,
+					       unsigned int nr, bool ro,
+					       struct gntv3_xgrant *xg)
 {
 	xen_pfn_t first = xen_page_to_gfn(page);
 
@@ -753,7 +755,7 @@ const struct gntv3_transport_ops gntv3_transport_native = {
 	.uapi_id	= GNTV3_TRANSPORT_NATIVE,
 	.tree_flags	= 0,
 	.refs_per_page	= 0,
-	.grant		= native_grant,
+	.grant		= gntv3_native_grant,
 	.end		= native_end,
 	.abort		= native_abort,
 	.piece_frame	= native_piece_frame,

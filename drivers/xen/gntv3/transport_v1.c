@@ -98,9 +98,10 @@ static int v1_grant_one(domid_t domid, struct gntv3_xspare *spare,
 	return ref;
 }
 
-static int v1_grant(domid_t domid, struct gntv3_xspare *spare,
-		    struct page *page, unsigned int nr, bool ro,
-		    struct gntv3_xgrant *xg)
+INDIRECT_CALLABLE_SCOPE int gntv3_v1_grant(domid_t domid,
+					   struct gntv3_xspare *spare,
+					   struct page *page, unsigned int nr,
+					   bool ro, struct gntv3_xgrant *xg)
 {
 	grant_ref_t first;
 	unsigned int i;
@@ -248,7 +249,7 @@ const struct gntv3_transport_ops gntv3_transport_v1 = {
 	.uapi_id	= GNTV3_TRANSPORT_V1,
 	.tree_flags	= GNTV3_TREE_F_V1,
 	.refs_per_page	= 1,
-	.grant		= v1_grant,
+	.grant		= gntv3_v1_grant,
 	.spare_release	= v1_spare_release,
 	.end		= v1_end,
 	.abort		= v1_abort,
