@@ -135,6 +135,7 @@ static void gntv3_front_free(struct gntv3_front *front)
 {
 	while (front->nr_rec_pool)
 		kfree(front->rec_pool[--front->nr_rec_pool]);
+	kfree(front->rec_pool);
 	mutex_destroy(&front->lock);
 	kfree(front);
 }
@@ -788,6 +789,13 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	mutex_init(&front->lock);
 	INIT_LIST_HEAD(&front->quarantine);
 	INIT_LIST_HEAD(&front->qpages);
+
+	/* Apart: inside the front these 4 KiB made it an 8 KiB slab object. */
+	rc = -ENOMEM;
+	front->rec_pool = kcalloc(GNTV3_REC_POOL_MAX, sizeof(*front->rec_pool),
+				  GFP_KERNEL);
+	if (!front->rec_pool)
+		goto err_free;
 
 	rc = gntv3_ida_init(&front->ida, 1ULL << GNTV3_ID_BITS);
 	if (rc)

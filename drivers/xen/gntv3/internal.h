@@ -95,8 +95,9 @@ struct gntv3_front_conn_ops {
  *	was released at teardown
  * @desc: kernel address of @desc_page
  * @registered: the descriptor is registered with the hypervisor (native)
- * @rec_pool: freed grant records kept for the next grants
- * @nr_rec_pool: how many, at most GNTV3_REC_POOL_MAX
+ * @rec_pool: freed grant records kept for the next grants, an array of
+ *	GNTV3_REC_POOL_MAX
+ * @nr_rec_pool: how many
  * @quarantine: grants ended while the backend still mapped them
  * @qpages: table pages the backend still mapped when the tree dropped
  *	them, linked through page->lru
@@ -130,7 +131,7 @@ struct gntv3_front {
 	struct page *desc_page;
 	struct gntv3_tree_desc *desc;
 	bool registered;
-	struct gntv3_grant *rec_pool[GNTV3_REC_POOL_MAX];
+	struct gntv3_grant **rec_pool;
 	unsigned int nr_rec_pool;
 	struct list_head quarantine;
 	struct list_head qpages;
