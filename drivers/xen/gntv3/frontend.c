@@ -790,7 +790,7 @@ struct gntv3_front *gntv3_front_create(domid_t backend)
 	INIT_LIST_HEAD(&front->quarantine);
 	INIT_LIST_HEAD(&front->qpages);
 
-	/* Apart: inside the front these 4 KiB made it an 8 KiB slab object. */
+	/* Allocated apart: inside, its 4 KiB made the front an 8 KiB object. */
 	rc = -ENOMEM;
 	front->rec_pool = kcalloc(GNTV3_REC_POOL_MAX, sizeof(*front->rec_pool),
 				  GFP_KERNEL);
