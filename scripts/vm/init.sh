@@ -36,7 +36,7 @@ vm_kmemleak_check || rc=1
 # were not printed on the console; replay the kernel log from its first problem
 # report on, so that the host's scan (dom0, and domU via vm_domu_console) sees it.
 # Reports printed after vm_setup show up twice; that is harmless.
-PAT='cut here|WARNING: |BUG: |BUG [^ ]+ \(|Oops: |Call Trace:|general protection fault|UBSAN:|KASAN:|pagealloc: |page allocation failure: |vmalloc error: '
+PAT='cut here|WARNING: |BUG: |rcu: INFO: |BUG [^ ]+ \(|Oops: |Call Trace:|general protection fault|UBSAN:|KASAN:|pagealloc: |page allocation failure: |vmalloc error: '
 if dmesg | grep -qE "$PAT"; then
     echo "GNTV3-VM-DMESG-BEGIN (kernel log from its first problem report on)"
     dmesg | sed -nE "/$PAT/,\$p"

@@ -10,6 +10,7 @@
 #define _GNTV3_HARNESS_H
 
 #include <stdio.h>
+#include <string.h>
 #include <linux/errno.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
@@ -62,6 +63,16 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 		test_fail(__FILE__, __LINE__,				\
 			  "%s == %s: %#llx != %#llx", #a, #b, __a, __b);\
 	__a == __b;							\
+})
+
+#define CHECK_STR_EQ(a, b) ({					\
+	const char *__a = (a), *__b = (b);				\
+	bool __ok = !strcmp(__a, __b);					\
+	test_nr_checks++;						\
+	if (!__ok)							\
+		test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", \
+			  #a, #b, __a, __b);				\
+	__ok;								\
 })
 
 #define REQUIRE(cond)		do { if (!CHECK(cond)) return; } while (0)

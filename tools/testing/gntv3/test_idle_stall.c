@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Tests of scripts/lib/idle-stall.awk, which tells scripts/xenvm.sh and
+ * the network suite which report lines belong to an idle vCPU's late
+ * timer (the nested TCG bench's, excused): it must name the soft lockup
+ * and RCU stall reports whose every stack is an idle vCPU's, and stay
+ * silent on a busy CPU, a task, a stalled CPU RCU does not call idle, a
+ * report inside the report and a clean log.  The reports are cut from
+ * the dom0 net runs of December 5 that failed traffic_backend_reload_link.
+ */
+#include <string.h>
+
+#include "awk_run.h"
+#include "harness.h"
+
+/* awk_run() takes names relative to tools/gntv3/bench */
+static int run_idle_stall(const char *input, char *out, size_t size)
+{
+	static const char *const progs[] = {
+		"../../../scripts/lib/idle-stall.awk", NULL
+	};
+
+	return awk_run(progs, input, out, size);
+}
+
+#define T(s)	"[  330.579005] " s "\n"
+#define REGS	T("RIP: e030:xen_hypercall_pv+0x9/0x20") \
+		T("Code: 00 00 00 c3 cc cc cc cc 0f 05 <41> 5b 59 c3") \
+		T("RSP: e02b:ffffc900400cbec8 EFLAGS: 00000246") \
+		T("RAX: 0000000000000000 RBX: 0000000000000000 RCX: ffffffff81ce2799") \
+		T("CS:  e030 DS: 002b ES: 002b CR0: 0000000080050033")
+#define IDLE_TRACE T("Call Trace:") T(" <TASK>") T(" xen_safe_halt+0x15/0x20") \
+		T(" default_idle+0x9/0x20") T(" do_idle+0x26b/0x2a0") \
+		T(" cpu_bringup_and_idle+0x74/0x80") T(" </TASK>")
+#define BUSY_TRACE T("Call Trace:") T(" <TASK>") T(" gntv3_unmap_work+0x4d/0x90 [gntv3]") \
+		T(" process_one_work+0x174/0x330") T(" </TASK>")
+#define SOFT(task) T("watchdog: BUG: soft lockup - CPU#1 stuck for 21s! [" task "]") \
+		T("Modules linked in: xen_netback(OE) gntv3(OE) xenfs") \
+		T("CPU: 1 UID: 0 PID: 0 Comm: swapper/1 Tainted: G OE 6.12.118+deb12-amd64 #1") \
+		T("Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)") REGS
+#define RCU(cpu_line) T("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:") \
+		T("rcu: \t" cpu_line) \
+		T("rcu: \t(detected by 1, t=5274 jiffies, g=22509, q=43 ncpus=2)") \
+		T("NMI backtrace for cpu 0") \
+		T("CPU: 0 UID: 0 PID: 0 Comm: swapper/0 Tainted: G OE 6.12.118+deb12-amd64 #1") REGS
+#define IDLE_CPU "0-...!: (0 ticks this GP) idle=7370/0/0x0 softirq=12196/12196 fqs=0 (false positive?)"
+#define RCU_TAIL T("INFO: NMI handler (nmi_cpu_backtrace_handler) took too long to run: 3.181 msecs") \
+		T("rcu: rcu_preempt kthread timer wakeup didn't happen for 5273 jiffies! g22509 f0x0") \
+		T("rcu: \tPossible timer handling issue on cpu=0 timer-softirq=14927")
+
+TEST(idle_stall_soft_lockup_of_an_idle_vcpu)
+{
+	/* a test's line and a domU line before, a kernel line after */
+	static const char in[] = "dom0: the link is back\n" SOFT("swapper/1:0")
+		"domU| netstream: served op 1\n" IDLE_TRACE
+		T("sched: DL replenish lagged too much") T("vif vif-7-0 vif7.0: Guest Rx ready");
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(in, out, sizeof(out)), 0);
+	/* the header (line 2) and the Call Trace (line 12) */
+	CHECK_STR_EQ(out, "2\n12\n");
+}
+
+TEST(idle_stall_rcu_stall_of_an_idle_vcpu)
+{
+	static const char in[] = RCU(IDLE_CPU) IDLE_TRACE RCU_TAIL SOFT("swapper/1:0") IDLE_TRACE;
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(in, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "1\n11\n21\n30\n");
+}
+
+TEST(idle_stall_busy_cpu_is_not)
+{
+	/* a soft lockup of a task, of swapper with a busy stack, an RCU stall
+	 * with a busy backtrace: each stays a failure */
+	static const char task[] = SOFT("kworker/1:2:117") IDLE_TRACE;
+	static const char busy[] = SOFT("swapper/1:0") BUSY_TRACE;
+	static const char rcu_busy[] = RCU(IDLE_CPU) IDLE_TRACE T("NMI backtrace for cpu 1")
+		BUSY_TRACE RCU_TAIL;
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(task, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+	CHECK_EQ(run_idle_stall(busy, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+	CHECK_EQ(run_idle_stall(rcu_busy, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+}
+
+TEST(idle_stall_rcu_stall_rcu_does_not_call_idle_is_not)
+{
+	/* a CPU in a read-side section, a task blocking the grace period */
+	static const char cpu[] = RCU("1-....: (5249 ticks this GP) idle=b4a8/1/0x4000000000000000 softirq=1/1 fqs=2624")
+		IDLE_TRACE RCU_TAIL;
+	static const char tasks[] = RCU(IDLE_CPU) T("rcu: \tTasks blocked on level-0 rcu_node (CPUs 0-1): P117")
+		IDLE_TRACE RCU_TAIL;
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(cpu, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+	CHECK_EQ(run_idle_stall(tasks, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+}
+
+TEST(idle_stall_report_inside_is_not)
+{
+	/* a warning in the middle of the report, a report cut short */
+	static const char warn[] = SOFT("swapper/1:0")
+		T("WARNING: CPU: 1 PID: 0 at drivers/xen/gntv3/unmap.c:200") IDLE_TRACE;
+	static const char cut[] = SOFT("swapper/1:0") T("Call Trace:") T(" <TASK>")
+		T(" xen_safe_halt+0x15/0x20");
+	static const char clean[] = "(XEN) Freed 656kB init memory\nGNTV3-VM-START\n"
+		T("vif vif-1-0 vif1.0: Guest Rx ready") "GNTV3-VM-EXIT rc=0\n";
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(warn, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+	CHECK_EQ(run_idle_stall(cut, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+	CHECK_EQ(run_idle_stall(clean, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "");
+}
