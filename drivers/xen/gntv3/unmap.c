@@ -21,7 +21,8 @@
  *  - pending unmaps, retries, stuck and cancelled ones are counted
  *    (debugfs "back", GNTV3_IOC_BACK_STATS);
  *  - detach and module unload cancel pending unmaps: each gets one final
- *    synchronous attempt and then done(0) or done(-ECANCELED).  A page
+ *    synchronous attempt (repeated on the schedule above while it fails
+ *    for want of memory) and then done(0) or done(-ECANCELED).  A page
  *    still referenced at that point stays mapped and is deliberately
  *    leaked (pr_warn, "leaked" counter): never freed while mapped.
  *  - gntv3_unmap_sync() is the same path with a completion, for callers
@@ -440,20 +441,44 @@ EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
  * @was_pending: an unmap was pending: its done callback is owed
  *
  * Waits for a running attempt, makes one final synchronous attempt and
- * frees or leaks the mapping.  Called without back->lock: the unmap work
- * takes it, and so does the final attempt (the attachment's caches).
+ * frees or leaks the mapping.  An attempt that failed for want of memory
+ * (-ENOMEM: the unmap's op arrays) did nothing and is repeated on the
+ * unmap's retry schedule, up to its budget: a failed allocation of a few
+ * pages of bookkeeping must not leak a whole mapping and keep the
+ * frontend's grant quarantined for ever.  Pages still in use (-EBUSY) get
+ * no second attempt: detach does not wait for their users.  Called
+ * without back->lock: the unmap work takes it, and so does each attempt
+ * (the attachment's caches).
  *
- * Return: 0 if unmapped, else the errno of the final attempt.
+ * Return: 0 if unmapped, else the errno of the last attempt.
  */
 int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 {
+	struct gntv3_retry_policy policy = {
+		.base_ms = READ_ONCE(unmap_retry_base_ms),
+		.cap_ms = READ_ONCE(unmap_retry_cap_ms),
+		.budget_ms = READ_ONCE(unmap_retry_budget_ms),
+	};
+	unsigned long start = jiffies;
+	unsigned int retry = 0;
+	u32 delay;
 	int rc;
 
 	/* waits for a work that is running, including its done callback */
 	cancel_delayed_work_sync(&mp->work);
-	mutex_lock(&mp->pub.back->lock);
-	rc = gntv3_unmap_try(mp);
-	mutex_unlock(&mp->pub.back->lock);
+	for (;;) {
+		mutex_lock(&mp->pub.back->lock);
+		rc = gntv3_unmap_try(mp);
+		mutex_unlock(&mp->pub.back->lock);
+		if (rc != -ENOMEM)
+			break;
+		delay = gntv3_retry_next(&policy, retry++,
+					 jiffies_to_msecs(jiffies - start));
+		if (!delay)
+			break;
+		atomic64_inc(&gntv3_back_cnt.retries);
+		msleep(delay);
+	}
 	if (rc == -EBUSY || rc == -ENOMEM)
 		gntv3_back_leak_mapping(mp, "pages still in use at detach");
 	if (was_pending) {
