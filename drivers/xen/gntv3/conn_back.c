@@ -181,14 +181,19 @@ struct gntv3_bconn_state {
  * exists: a write below a directory that is gone (the frontend domain was
  * destroyed and the toolstack removed its tree, or the frontend withdrew)
  * would create it again, as a privileged domain's writes create missing
- * parents, and leave nodes of a dead domain behind.  -ENOENT then.
+ * parents, and leave nodes of a dead domain behind.  -ENOENT then; but
+ * -ENOMEM when the check itself failed for want of memory
+ * (xenbus_exists() would say "gone" for both).
  */
 static int gntv3_bconn_state_xbt(struct xenbus_transaction xbt, void *data)
 {
 	struct gntv3_bconn_state *st = data;
+	char *id;
 
-	if (!xenbus_exists(xbt, st->bc->fdir, GNTV3_XS_BACKEND_ID))
-		return -ENOENT;
+	id = xenbus_read(xbt, st->bc->fdir, GNTV3_XS_BACKEND_ID, NULL);
+	if (IS_ERR(id))
+		return PTR_ERR(id) == -ENOMEM ? -ENOMEM : -ENOENT;
+	kfree(id);
 	return xenbus_printf(xbt, st->bc->bdir, GNTV3_XS_STATE, "%d",
 			     st->state);
 }
@@ -577,10 +582,13 @@ static int gntv3_bconn_announce_xbt(struct xenbus_transaction xbt,
 	u32 backend_id;
 	int rc;
 
-	/* the frontend must exist and name us */
+	/*
+	 * The frontend must exist and name us.  A read that failed for want
+	 * of memory says nothing about the frontend: -ENOMEM, not -ENOENT.
+	 */
 	rc = gntv3_xs_read_u32(xbt, bc->fdir, GNTV3_XS_BACKEND_ID, &backend_id);
 	if (rc)
-		return rc == -EPROTO ? -EPROTO : -ENOENT;
+		return rc == -EPROTO || rc == -ENOMEM ? rc : -ENOENT;
 	if (backend_id != h->self)
 		return -EACCES;
 	xenbus_rm(xbt, bc->bdir, "");
@@ -611,8 +619,13 @@ static int gntv3_bconn_wait_connect(struct gntv3_bconn *bc,
 		events = bc->events;
 		if (bc->fstate == XenbusStateInitialised) {
 			rc = gntv3_bconn_try_connect(bc);
-			/* a permanent refusal ends the wait at once */
-			if (!rc || rc == -EOPNOTSUPP || rc == -EPROTO) {
+			/*
+			 * A permanent refusal ends the wait at once, and so
+			 * does a failed allocation: the frontend waits for
+			 * us, no event of its would bring a second attempt.
+			 */
+			if (!rc || rc == -EOPNOTSUPP || rc == -EPROTO ||
+			    rc == -ENOMEM) {
 				mutex_unlock(&bc->lock);
 				return rc;
 			}
