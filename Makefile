@@ -10,11 +10,11 @@
 #   make patches   the module as a git format-patch series against Linux 6.12
 #
 # Other targets: deps, deps-6.1, modules (default), check, lint, docs-check,
-# intree-check, selftests, vm-test, debug-test, dkms-test, bench, xen-proto,
-# xen-test, xen-blk, xen-blk-series, clean.  KDIR selects the kernel headers
-# (default: the linux-headers package matching linux-image-6.12-amd64, see
-# scripts/deps.sh); GNTV3_KERNEL=6.1 builds for and boots Debian 12's own
-# kernel instead.
+# intree-check, selftests, fault-module, vm-test, debug-test, dkms-test,
+# bench, xen-proto, xen-test, xen-blk, xen-blk-series, clean.  KDIR selects
+# the kernel headers (default: the linux-headers package matching
+# linux-image-6.12-amd64, see scripts/deps.sh); GNTV3_KERNEL=6.1 builds for
+# and boots Debian 12's own kernel instead.
 
 TOP		:= $(CURDIR)
 # GNTV3_KERNEL: the kernel to build for and boot in the VMs, 6.12 (the
@@ -39,7 +39,7 @@ XENVM		:= $(TOP)/scripts/xenvm.sh
 export GNTV3_CACHE := $(CACHE)
 
 .PHONY: bench-regress all deps modules modules-clean check lint docs-check intree-check \
-	selftests vm-test soak-test debug-test demo test bench clean xen-proto xen-test \
+	selftests fault-module vm-test soak-test debug-test demo test bench clean xen-proto xen-test \
 	xen-blk xen-blk-series deps-6.1 deb dkms-test patches
 
 all: modules
@@ -69,6 +69,7 @@ modules:
 # kernel tree included.  Each Kbuild directory is cleaned on its own.
 modules-clean:
 	for d in $(KBUILD_DIRS); do $(MAKE) -C $(KDIR) M=$(TOP)/$$d clean || exit 1; done
+	$(MAKE) -C $(KDIR) M=$(FAULT_DIR) clean
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
 check:
@@ -99,7 +100,21 @@ xen-net-modules: modules
 xen-net-check: modules
 	bash scripts/xen-net.sh check
 
-vm-test: modules selftests xen-net-modules
+# gntv3_fault.ko, the fail-nth injector of gntv3_fail_nth on kernels
+# without fault injection (tools/testing/selftests/gntv3/fault/): test only,
+# x86-64 Linux 6.12 only; on 6.1 the sweeps skip.  dom0.sh loads it from
+# $(BUILD)/module/ for that suite.
+FAULT_DIR	:= $(SELFTESTS)/fault
+fault-module:
+ifeq ($(GNTV3_KERNEL),6.12)
+	$(MAKE) -C $(KDIR) M=$(FAULT_DIR) modules
+	mkdir -p $(BUILD)/module
+	cp $(FAULT_DIR)/gntv3_fault.ko $(BUILD)/module/
+else
+	@echo "fault-module: Linux 6.12 only, none for $(GNTV3_KERNEL)"
+endif
+
+vm-test: modules selftests fault-module xen-net-modules
 	bash scripts/vm-test.sh
 
 # The domU destroyed under dom0's mappings 20 times, then a leak check

@@ -6,8 +6,8 @@
 #   sparse      sparse (C=2: every file, not only rebuilt ones) says nothing
 #   checkpatch  checkpatch.pl --strict reports nothing on any kernel source
 # The modules: gntv3 itself and the block pair (one out-of-tree Kbuild run
-# through ./Kbuild, as "make modules"), and the benchmark, linked against
-# their Module.symvers.  checkpatch.pl comes from the
+# through ./Kbuild, as "make modules"), the benchmark, linked against
+# their Module.symvers, and the selftests' gntv3_fault.ko (6.12 only).  checkpatch.pl comes from the
 # linux-source-6.12 package (scripts/deps.sh extracts it into
 # .cache/linux-scripts); no kernel file is committed.
 set -uo pipefail
@@ -17,6 +17,7 @@ TOP=$PWD
 CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KDIR=${KDIR:-/usr/src/linux-headers-$(cat "$CACHE/kver")}
 BENCH=$TOP/tools/gntv3/bench
+FAULT_DIR=$TOP/tools/testing/selftests/gntv3/fault
 OUT=$TOP/build/lint
 mkdir -p "$OUT"
 rc=0
@@ -37,7 +38,9 @@ diagnostics() {
 }
 
 # build NAME MAKE-ARGS...: gntv3 and the block pair, then the benchmark
-# that links against gntv3
+# that links against gntv3, then (against 6.12 only, FAULT=1) the
+# selftests' fail-nth injector
+FAULT=1
 build() {
 	local name=$1 st=0
 	shift
@@ -47,6 +50,10 @@ build() {
 	make -C "$KDIR" M="$TOP" "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
 	make -C "$KDIR" M="$BENCH" KBUILD_EXTRA_SYMBOLS="$TOP/Module.symvers" \
 		"$@" modules >>"$OUT/$name.log" 2>&1 || st=1
+	if [ "$FAULT" = 1 ]; then
+		make -s -C "$KDIR" M="$FAULT_DIR" clean >/dev/null 2>&1
+		make -C "$KDIR" M="$FAULT_DIR" "$@" modules >>"$OUT/$name.log" 2>&1 || st=1
+	fi
 	diagnostics "$OUT/$name.log" | tee "$OUT/$name.warnings"
 	[ -s "$OUT/$name.warnings" ] && st=1
 	report "$name" "$st" "$OUT/$name.log"
@@ -59,7 +66,9 @@ KV61=$(cat "$CACHE/linux-6.1/kver" 2>/dev/null)
 if [ -n "$KV61" ]; then
 	KDIR_612=$KDIR
 	KDIR=/usr/src/linux-headers-$KV61
+	FAULT=0
 	build build-w1-6.1 W=1
+	FAULT=1
 	KDIR=$KDIR_612
 fi
 build sparse C=2
@@ -87,6 +96,8 @@ if [ -f "$CP" ]; then
 		case $f in
 		include/xen/interface/*) abi+=("$f") ;;
 		compat/*) compat+=("$f") ;;
+		# the selftests' kernel module
+		tools/testing/selftests/gntv3/fault/*) kern+=("$f") ;;
 		tools/*) user+=("$f") ;;
 		*) kern+=("$f") ;;
 		esac
