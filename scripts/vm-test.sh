@@ -22,6 +22,10 @@ BUILD=${GNTV3_BUILD:-build}
 rc=0
 
 adds=(--add "$BUILD/module/gntv3.ko:/lib/modules/gntv3.ko")
+# the fail-nth injector of gntv3_fail_nth (make fault-module: 6.12 only)
+if [ -f "$BUILD/module/gntv3_fault.ko" ]; then
+	adds+=(--add "$BUILD/module/gntv3_fault.ko:/lib/modules/gntv3_fault.ko")
+fi
 for t in "$BUILD"/selftests/gntv3_*; do
 	[ -x "$t" ] && adds+=(--add "$t:/bin/$(basename "$t")")
 done
@@ -36,7 +40,10 @@ xdomain_run() {
 }
 
 # dom0 alone: a domain grants to itself and maps its own grants back.
+# Twice the usual bound: the fail-nth sweeps (gntv3_fail_nth, with
+# gntv3_fault.ko on 6.12) take about two minutes of their own.
 bash scripts/xenvm.sh run --name selftest-dom0 --toolstack \
+	--timeout $((${GNTV3_VM_TIMEOUT:-300} * 2)) \
 	--dom0 tools/testing/selftests/gntv3/dom0.sh "${adds[@]}" || rc=1
 
 types_all=${GNTV3_VM_TYPES:-pv/pv pv/pvh pvh/pv pvh/pvh}

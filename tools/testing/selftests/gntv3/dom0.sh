@@ -17,6 +17,24 @@ export GNTV3_KO
 
 gntv3_loaded() { [ -d /sys/module/gntv3 ]; }
 
+# The sweeps of gntv3_fail_nth need fault injection: the kernel's
+# per-task fail-nth where it has one (the debug kernel), else the test
+# module gntv3_fault.ko (Linux 6.12 only: without it, on 6.1, the sweeps
+# skip).  It probes every slab and page allocation of the whole system,
+# so it is loaded for that suite only.
+FAULT_KO=/lib/modules/gntv3_fault.ko
+fault_load() {
+    [ ! -e "/proc/$$/task/$$/fail-nth" ] || return 0
+    [ -f "$FAULT_KO" ] || { echo "dom0: no fail-nth and no $FAULT_KO"; return 0; }
+    insmod "$FAULT_KO" || { echo "dom0: insmod $FAULT_KO failed"; return 1; }
+    fault=1
+}
+fault_unload() {
+    [ -n "$fault" ] || return 0
+    grep . /sys/kernel/debug/gntv3_fault/stats
+    rmmod gntv3_fault || { echo "dom0: rmmod gntv3_fault failed"; return 1; }
+}
+
 vm_xen_modules || exit 1
 # xenstore: the ring tests connect a frontend and a backend through it.
 vm_toolstack_start || exit 1
@@ -31,12 +49,18 @@ for t in /bin/gntv3_*; do
     # Two-domain suites need a domU: they run in their own VM (vm-test.sh).
     case $t in /bin/gntv3_xdomain*) continue ;; esac
     ran=$((ran + 1))
+    fault=
+    if [ "$t" = /bin/gntv3_fail_nth ] && ! fault_load; then
+        fail=1
+        continue
+    fi
     t0=$(vm_up)
     echo "dom0: ---- $t ----"
     "$t"
     rc=$?
     echo "dom0: $t exit $rc in $(vm_since "$t0")s"
     [ "$rc" = 0 ] || fail=1
+    fault_unload || fail=1
     # A test that unloads the module may have failed before reloading it.
     if ! gntv3_loaded; then
         echo "dom0: gntv3 not loaded after $t, reloading it"
