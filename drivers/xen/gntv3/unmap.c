@@ -195,16 +195,22 @@ static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 	gntv3_back_put(back);
 }
 
+/* The retry schedule of the safe unmap, as the module parameters say now. */
+static struct gntv3_retry_policy gntv3_unmap_policy(void)
+{
+	return (struct gntv3_retry_policy) {
+		.base_ms = READ_ONCE(unmap_retry_base_ms),
+		.cap_ms = READ_ONCE(unmap_retry_cap_ms),
+		.budget_ms = READ_ONCE(unmap_retry_budget_ms),
+	};
+}
+
 static void gntv3_unmap_work(struct work_struct *work)
 {
 	struct gntv3_map_priv *mp = container_of(to_delayed_work(work),
 						 struct gntv3_map_priv, work);
 	struct gntv3_back *back = mp->pub.back;
-	struct gntv3_retry_policy policy = {
-		.base_ms = READ_ONCE(unmap_retry_base_ms),
-		.cap_ms = READ_ONCE(unmap_retry_cap_ms),
-		.budget_ms = READ_ONCE(unmap_retry_budget_ms),
-	};
+	struct gntv3_retry_policy policy = gntv3_unmap_policy();
 	u32 delay;
 	int rc;
 
@@ -454,11 +460,7 @@ EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
  */
 int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 {
-	struct gntv3_retry_policy policy = {
-		.base_ms = READ_ONCE(unmap_retry_base_ms),
-		.cap_ms = READ_ONCE(unmap_retry_cap_ms),
-		.budget_ms = READ_ONCE(unmap_retry_budget_ms),
-	};
+	struct gntv3_retry_policy policy = gntv3_unmap_policy();
 	unsigned long start = jiffies;
 	unsigned int retry = 0;
 	u32 delay;
@@ -479,8 +481,10 @@ int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 		atomic64_inc(&gntv3_back_cnt.retries);
 		msleep(delay);
 	}
-	if (rc == -EBUSY || rc == -ENOMEM)
+	if (rc == -EBUSY)
 		gntv3_back_leak_mapping(mp, "pages still in use at detach");
+	else if (rc == -ENOMEM)
+		gntv3_back_leak_mapping(mp, "no memory to unmap at detach");
 	if (was_pending) {
 		atomic64_dec(&gntv3_back_cnt.unmap_pending);
 		if (rc)
