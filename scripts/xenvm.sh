@@ -119,7 +119,7 @@ KPAT="${KPAT%)}|WARNING: ([A-Z-]+-safe -> |[^ ]+/[0-9]+ still has locks held|Nes
 # Each excuse covers the lines of that one report; nothing is excused in a
 # run without the marker.
 FAULT_MARK='gntv3_fail_nth: fault injection armed'
-#
+
 # An idle vCPU's late timer (scripts/lib/idle-stall.awk) is the nested
 # TCG bench's, not the guest's: its reports are excused in every run, and
 # counted (idle_stalls).

@@ -129,7 +129,8 @@ static const char *snap_name(unsigned int i)
 	return i < NR_SNAP ? objs[i - NR_GAUGES] : "?";
 }
 
-static long long count_lines(const char *path, const char *prefix)
+/* Lines of @path that start with (@anywhere: contain) @what, or -1. */
+static long long count_lines(const char *path, const char *what, bool anywhere)
 {
 	char line[GNTV3_KV_LINE];
 	long long n = 0;
@@ -138,22 +139,8 @@ static long long count_lines(const char *path, const char *prefix)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
-	fclose(f);
-	return n;
-}
-
-/* Lines of @path that contain @what, or -1. */
-static long long count_matching(const char *path, const char *what)
-{
-	char line[GNTV3_KV_LINE];
-	long long n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += !!strstr(line, what);
+		n += anywhere ? !!strstr(line, what) :
+				!strncmp(line, what, strlen(what));
 	fclose(f);
 	return n;
 }
@@ -164,9 +151,9 @@ static void snapshot(long long *v)
 
 	for (i = 0; i < NR_GAUGES; i++)
 		v[i] = gntv3_debugfs_kv(gauges[i][0], gauges[i][1]);
-	v[G_FRONTS] = count_lines(GNTV3_DEBUGFS_FRONTS, "backend:");
-	v[G_FCONN] = count_lines(GNTV3_DEBUGFS_CONN, "front:");
-	v[G_BCONN] = count_lines(GNTV3_DEBUGFS_CONN, "back:");
+	v[G_FRONTS] = count_lines(GNTV3_DEBUGFS_FRONTS, "backend:", false);
+	v[G_FCONN] = count_lines(GNTV3_DEBUGFS_CONN, "front:", false);
+	v[G_BCONN] = count_lines(GNTV3_DEBUGFS_CONN, "back:", false);
 }
 
 /* "name value" of gauge @i of @v, for messages. */
@@ -581,7 +568,7 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	 * quarantine drained: wait for them, or their going away would read
 	 * as a change that a failed call made.
 	 */
-	while (count_matching(GNTV3_DEBUGFS_FRONTS, "state: destroyed") > 0 &&
+	while (count_lines(GNTV3_DEBUGFS_FRONTS, "state: destroyed", true) > 0 &&
 	       gntv3_now() - t0 < 30)
 		gntv3_msleep(50);
 	nfd = have_fault_injection ? nth_open() : open("/dev/null", O_RDONLY);
