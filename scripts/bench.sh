@@ -50,8 +50,8 @@ CACHE=${GNTV3_CACHE:-$TOP/.cache}
 KDIR=${KDIR:-/usr/src/linux-headers-$(cat "$CACHE/kver")}
 BENCH=$TOP/tools/gntv3/bench
 OUT=$TOP/build/bench
-ROWS=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m)
-ROWS_NATIVE=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_4k_forced)
+ROWS=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m map_unmap_1_cached map_unmap_512_cached)
+ROWS_NATIVE=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_4k_forced map_unmap_1_cached map_unmap_512_cached)
 ONLY=" ${GNTV3_BENCH_ONLY:-stock native blk blk_real net_real} "
 
 mkdir -p "$OUT"

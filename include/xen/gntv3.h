@@ -157,6 +157,7 @@ int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
 #define GNTV3_MAP_F_READONLY	BIT(0)	/* map read-only */
 #define GNTV3_MAP_F_VMAP	BIT(1)	/* also map contiguously */
 #define GNTV3_MAP_F_2M		BIT(2)	/* every id names a 2 MiB grant */
+#define GNTV3_MAP_F_CACHE	BIT(3)	/* may stay mapped after its unmap */
 
 /**
  * struct gntv3_mapping - one mapped grant (a 4 KiB id or a whole superpage)

@@ -83,6 +83,7 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	back->tree_ref = tree_ref;
 	mutex_init(&back->lock);
 	INIT_LIST_HEAD(&back->maps);
+	gntv3_cache_init(back);
 	kref_init(&back->ref);
 	back->xops = gntv3_transport_grantee();
 	rc = back->xops ? gntv3_xs_self_domid(&back->self) : -EOPNOTSUPP;
@@ -155,7 +156,10 @@ void gntv3_back_detach(struct gntv3_back *back)
 					      struct gntv3_map_priv, node))) {
 		list_del_init(&mp->node);
 		was_pending = mp->state == GNTV3_MAP_PENDING;
-		left += !was_pending;
+		if (mp->state == GNTV3_MAP_CACHED)
+			gntv3_cache_forget(back, mp);
+		else
+			left += !was_pending;
 		mp->state = GNTV3_MAP_CANCELLING;
 		mutex_unlock(&back->lock);
 		gntv3_unmap_cancel(mp, was_pending);
@@ -172,6 +176,7 @@ void gntv3_back_detach(struct gntv3_back *back)
 	wait_var_event(&back->in_done, !atomic_read(&back->in_done));
 
 	/* every mapping is unmapped or leaked: nobody uses the caches now */
+	xa_destroy(&back->cache);
 	gntv3_back_caches_free(back);
 	back->xops->tree_close(back);
 	atomic64_dec(&gntv3_back_cnt.attachments);
@@ -302,7 +307,8 @@ bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
  * @nr_ids: its length
  * @downgrade: only write access is taken away
  *
- * Calls the owner's revoke handler (gntv3_back_set_revoke_handler()), if
+ * First unmaps what the mapping cache holds of the range (cache.c), then
+ * calls the owner's revoke handler (gntv3_back_set_revoke_handler()), if
  * any, without any gntv3 lock held.
  *
  * Context: process context, may sleep.
@@ -314,6 +320,7 @@ void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,
 	void *data;
 
 	mutex_lock(&back->lock);
+	gntv3_cache_evict_range(back, first, nr_ids);
 	fn = back->revoke_fn;
 	data = back->revoke_data;
 	mutex_unlock(&back->lock);

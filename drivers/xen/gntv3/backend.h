@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/mm.h>
 #include <xen/gntv3.h>
 #include <xen/grant_table.h>
@@ -31,6 +32,10 @@
  * @detaching: gntv3_back_detach() of @back started, before any mapping is
  *	touched; called without any lock, may sleep; the layer lets go of
  *	everything that looks at @back.  No callback runs after it.
+ * @revoking: is a request of the frontend (revoke, downgrade) being carried
+ *	out; called with @back's lock held, must neither sleep nor call
+ *	back into @back.  While it says so, no mapping enters the mapping
+ *	cache (cache.c), so none can slip past the request's eviction.
  *
  * The connection (conn_back.c) hands one down with gntv3_back_set_notifier();
  * the attachment never calls the connection by name.
@@ -38,6 +43,7 @@
 struct gntv3_back_notifier {
 	void (*mappings_gone)(struct gntv3_back *back, void *data);
 	void (*detaching)(struct gntv3_back *back, void *data);
+	bool (*revoking)(struct gntv3_back *back, void *data);
 };
 
 /*
@@ -128,6 +134,7 @@ enum gntv3_map_state {
 	GNTV3_MAP_LIVE,		/* mapped, owned by the caller */
 	GNTV3_MAP_PENDING,	/* in the safe unmap path */
 	GNTV3_MAP_CANCELLING,	/* taken over by detach/unload */
+	GNTV3_MAP_CACHED,	/* unmapped by its owner, kept mapped (cache.c) */
 };
 
 /**
@@ -148,6 +155,10 @@ enum gntv3_map_state {
  * @page0: @pub.pages of a one-page mapping (no PV vmap), which so costs
  *	one allocation instead of three: batches of single pages are common
  * @handle0: @handles of such a mapping
+ * @map_flags: the gntv3_map() flags it was made with; a later map of its
+ *	id with the same flags may take it from the mapping cache, and
+ *	GNTV3_MAP_F_CACHE says it may enter the cache (cleared when evicted)
+ * @lru: in back->cache_lru while GNTV3_MAP_CACHED (under back->lock)
  */
 struct gntv3_map_priv {
 	struct gntv3_mapping pub;
@@ -164,6 +175,8 @@ struct gntv3_map_priv {
 	void *data;
 	struct page *page0;
 	grant_handle_t handle0;
+	unsigned int map_flags;
+	struct list_head lru;
 };
 
 static inline struct gntv3_map_priv *to_map_priv(struct gntv3_mapping *map)
@@ -247,6 +260,12 @@ struct gntv3_stack {
  *	attachment and are free again, for the next gntv3_map(), at most
  *	back_cached_pages (module parameter, read at attach) (under @lock);
  *	freed at detach
+ * @cache: the mapping cache (cache.c): GNTV3_MAP_CACHED mappings by id,
+ *	at most one per id (under @lock; the xarray's own lock nests inside)
+ * @cache_lru: the same mappings, least recently cached first (under @lock)
+ * @cache_pages: their pages (under @lock)
+ * @cache_max: bound of @cache_pages, back_map_cache_pages (module
+ *	parameter) read at attach; 0: no cache
  */
 struct gntv3_back {
 	domid_t domid;
@@ -272,6 +291,10 @@ struct gntv3_back {
 	void *revoke_data;
 	struct gntv3_stack pool;
 	struct gntv3_stack page_cache;
+	struct xarray cache;
+	struct list_head cache_lru;
+	unsigned int cache_pages;
+	unsigned int cache_max;
 };
 
 /* Bounds of the debugfs knob back_tcache_max. */
@@ -368,12 +391,26 @@ void gntv3_pages_put(struct gntv3_back *back, struct page **pages,
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp);
 void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
 
+/* cache.c */
+void gntv3_cache_init(struct gntv3_back *back);
+bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp);
+struct gntv3_map_priv *gntv3_cache_find(struct gntv3_back *back,
+					gntv3_id_t id, unsigned int flags);
+void gntv3_cache_commit(struct gntv3_back *back, struct gntv3_map_priv *mp);
+void gntv3_cache_abort(struct gntv3_back *back, struct gntv3_map_priv *mp);
+void gntv3_cache_forget(struct gntv3_back *back, struct gntv3_map_priv *mp);
+void gntv3_cache_evict_range(struct gntv3_back *back, gntv3_id_t first,
+			     u64 nr_ids);
+struct seq_file;
+void gntv3_cache_show(struct seq_file *s);
+
 /* unmap.c */
 extern u32 gntv3_unmap_done_delay_ms;
 int gntv3_unmap_init(void);
 void gntv3_unmap_exit(void);
 void gntv3_unmap_work_init(struct gntv3_map_priv *mp);
 int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending);
+void gntv3_unmap_evict(struct gntv3_map_priv *mp);
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
 			    int *results);

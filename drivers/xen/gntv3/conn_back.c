@@ -289,6 +289,21 @@ out:
 }
 
 /*
+ * &gntv3_back_notifier.revoking: a request is being carried out.  Called
+ * with the attachment's lock held, so @nr_reqs is read without @bc's lock
+ * (see below).  A request is counted before gntv3_back_call_revoke()
+ * evicts its range from the mapping cache under that same lock, so a
+ * mapping is either admitted before the eviction, which then finds it, or
+ * refused.
+ */
+static bool gntv3_bconn_revoking(struct gntv3_back *back, void *data)
+{
+	struct gntv3_bconn *bc = data;
+
+	return READ_ONCE(bc->nr_reqs) != 0;
+}
+
+/*
  * &gntv3_back_notifier.mappings_gone: check the pending requests now.
  * Called with the attachment's lock held, which keeps @bc alive: detach
  * clears the notifier under it before it tells us it is detaching, and we
@@ -457,6 +472,7 @@ static void gntv3_bconn_detaching(struct gntv3_back *back, void *data);
 static const struct gntv3_back_notifier gntv3_bconn_notifier = {
 	.mappings_gone = gntv3_bconn_mappings_gone,
 	.detaching = gntv3_bconn_detaching,
+	.revoking = gntv3_bconn_revoking,
 };
 
 /* Attach, map the ring and bind the event channel; under bc->lock. */

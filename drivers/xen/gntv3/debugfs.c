@@ -133,6 +133,7 @@ static const char *const gntv3_map_state_name[] = {
 	[GNTV3_MAP_LIVE] = "live",
 	[GNTV3_MAP_PENDING] = "pending",
 	[GNTV3_MAP_CANCELLING] = "cancelling",
+	[GNTV3_MAP_CACHED] = "cached",
 };
 
 static int gntv3_back_show(struct seq_file *s, void *unused)
@@ -154,14 +155,16 @@ static int gntv3_back_show(struct seq_file *s, void *unused)
 	seq_printf(s, "copy_ops: %lld\ncopy_bytes: %lld\ncopy_errors: %lld\n",
 		   atomic64_read(&c->copy_ops), atomic64_read(&c->copy_bytes),
 		   atomic64_read(&c->copy_errors));
+	gntv3_cache_show(s);
 	mutex_lock(&gntv3_backs_lock);
 	list_for_each_entry(back, &gntv3_backs, link) {
 		mutex_lock(&back->lock);
-		seq_printf(s, "attach: %u tree_ref: %u generation: %u tables: %u tables_max: %u cached_pages: %u cached_pages_max: %u pooled_maps: %u pooled_maps_max: %u\n",
+		seq_printf(s, "attach: %u tree_ref: %u generation: %u tables: %u tables_max: %u cached_pages: %u cached_pages_max: %u pooled_maps: %u pooled_maps_max: %u map_cache_pages: %u map_cache_max: %u\n",
 			   back->domid, back->tree_ref, back->generation,
 			   back->tcache_nr, back->tcache_max,
 			   back->page_cache.nr, back->page_cache.max,
-			   back->pool.nr, back->pool.max);
+			   back->pool.nr, back->pool.max,
+			   back->cache_pages, back->cache_max);
 		mutex_unlock(&back->lock);
 	}
 	mutex_unlock(&gntv3_backs_lock);

@@ -304,7 +304,8 @@ int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd)
 	u64 *ids;
 	int rc;
 
-	if ((m->flags & ~(GNTV3_IOC_MAP_READONLY | GNTV3_IOC_MAP_2M)) ||
+	if ((m->flags & ~(GNTV3_IOC_MAP_READONLY | GNTV3_IOC_MAP_2M |
+			  GNTV3_IOC_MAP_CACHE)) ||
 	    !m->nr || m->nr > GNTV3_IOC_MAX_PAGES)
 		return -EINVAL;
 	ids = memdup_array_user(u64_to_user_ptr(m->ids), m->nr, sizeof(*ids));
@@ -320,6 +321,8 @@ int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd)
 		flags |= GNTV3_MAP_F_READONLY;
 	if (m->flags & GNTV3_IOC_MAP_2M)
 		flags |= GNTV3_MAP_F_2M;
+	if (m->flags & GNTV3_IOC_MAP_CACHE)
+		flags |= GNTV3_MAP_F_CACHE;
 	if (m->nr == 1)
 		flags |= GNTV3_MAP_F_VMAP;
 

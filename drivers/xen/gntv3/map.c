@@ -13,13 +13,73 @@
 #include "trace.h"
 #include "transport.h"
 
+/* List @nr new mappings made with @flags on @back; under back->lock. */
+static void gntv3_map_list(struct gntv3_back *back,
+			   struct gntv3_map_priv **mps, unsigned int nr,
+			   unsigned int flags)
+{
+	unsigned int i, total = 0;
+
+	for (i = 0; i < nr; i++) {
+		mps[i]->map_flags = flags;
+		INIT_LIST_HEAD(&mps[i]->lru);
+		list_add_tail(&mps[i]->node, &back->maps);
+		total += mps[i]->pub.nr_pages;
+	}
+	gntv3_map_account(1, nr, total);
+}
+
+/*
+ * gntv3_map() while @back's mapping cache holds something (cache.c): the
+ * ids it holds are taken from it, the others mapped by the transport in
+ * one call, and if that fails the cached ones go back; under back->lock.
+ */
+static int gntv3_map_cached(struct gntv3_back *back, const gntv3_id_t *ids,
+			    unsigned int nr, unsigned int flags,
+			    struct gntv3_map_priv **mps)
+{
+	struct gntv3_map_priv *miss_inline[GNTV3_INLINE_NR], **miss;
+	gntv3_id_t miss_ids_inline[GNTV3_INLINE_NR], *miss_ids;
+	unsigned int i, j, nr_miss = 0;
+	int rc = -ENOMEM;
+
+	miss = gntv3_array_get(miss_inline, sizeof(miss_inline), nr,
+			       sizeof(*miss));
+	miss_ids = gntv3_array_get(miss_ids_inline, sizeof(miss_ids_inline),
+				   nr, sizeof(*miss_ids));
+	if (!miss || !miss_ids)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		mps[i] = gntv3_cache_find(back, ids[i], flags);
+		if (!mps[i])
+			miss_ids[nr_miss++] = ids[i];
+	}
+	rc = nr_miss ? back->xops->map(back, miss_ids, nr_miss, flags, miss) :
+		       0;
+	for (i = 0, j = 0; i < nr; i++) {
+		if (!mps[i])
+			mps[i] = rc ? NULL : miss[j++];
+		else if (rc)
+			gntv3_cache_abort(back, mps[i]);
+		else
+			gntv3_cache_commit(back, mps[i]);
+	}
+	if (!rc)
+		gntv3_map_list(back, miss, nr_miss, flags);
+out:
+	gntv3_array_put(miss_ids, miss_ids_inline);
+	gntv3_array_put(miss, miss_inline);
+	return rc;
+}
+
 /**
  * gntv3_map() - map a batch of grant ids of an attached tree
  * @back: the attachment
  * @ids: @nr grant ids; a superpage is named by its first id
  * @nr: number of ids, at least 1; at most GNTV3_MAP_MAX_PAGES 4 KiB pages in
  *	all, or a single 1 GiB grant
- * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M
+ * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M,
+ *	GNTV3_MAP_F_CACHE
  * @maps: receives one mapping per id
  *
  * One call of the attachment's transport maps the whole batch (v1: every
@@ -35,6 +95,14 @@
  * same way).  A driver whose protocol says its buffers are 2 MiB grants
  * should pass it: without it, the native transport maps only the first
  * 4 KiB of a superpage (Documentation/gntv3/native.rst).
+ *
+ * With GNTV3_MAP_F_CACHE the mappings may stay mapped after their unmap
+ * and an id the attachment's mapping cache holds, mapped before with the
+ * same flags, is served from it without a hypercall (cache.c): for
+ * drivers that map the same grants again and again, as block backends do
+ * with persistent grants.  The frontend takes such grants back with
+ * gntv3_revoke() or by ending them, both of which reach the cache through
+ * the connection's ring; only a connected attachment caches.
  *
  * Context: process context, may sleep.
  * Return: 0, or -ENOENT for an id that is not granted, -ERANGE for an id
@@ -56,12 +124,12 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	      struct gntv3_mapping **maps)
 {
 	struct gntv3_map_priv *mps_inline[GNTV3_INLINE_NR], **mps;
-	unsigned int i, total = 0;
+	unsigned int i;
 	int rc;
 
 	if (!back || !ids || !maps || !nr || nr > GNTV3_MAP_MAX_PAGES ||
 	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP |
-		       GNTV3_MAP_F_2M)))
+		       GNTV3_MAP_F_2M | GNTV3_MAP_F_CACHE)))
 		return -EINVAL;
 	/* the transports count pages, not ids, against GNTV3_MAP_MAX_PAGES */
 	if ((flags & GNTV3_MAP_F_2M) &&
@@ -72,14 +140,14 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 		return -ENOMEM;
 
 	mutex_lock(&back->lock);
-	rc = back->dying ? -ESHUTDOWN :
-			   back->xops->map(back, ids, nr, flags, mps);
-	if (!rc) {
-		for (i = 0; i < nr; i++) {
-			list_add_tail(&mps[i]->node, &back->maps);
-			total += mps[i]->pub.nr_pages;
-		}
-		gntv3_map_account(1, nr, total);
+	if (back->dying) {
+		rc = -ESHUTDOWN;
+	} else if (back->cache_pages || (flags & GNTV3_MAP_F_CACHE)) {
+		rc = gntv3_map_cached(back, ids, nr, flags, mps);
+	} else {
+		rc = back->xops->map(back, ids, nr, flags, mps);
+		if (!rc)
+			gntv3_map_list(back, mps, nr, flags);
 	}
 	mutex_unlock(&back->lock);
 	trace_gntv3_map(back->domid, ids[0], nr, rc);

@@ -174,7 +174,8 @@ static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
  * kicks as well: a check that saw us in back->in_done may be waiting.
  */
 static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
-				 gntv3_unmap_done_t done, void *data, int result)
+				 gntv3_unmap_done_t done, void *data, int result,
+				 bool cached)
 {
 	struct gntv3_back *back = mp->pub.back;
 	u32 delay = READ_ONCE(gntv3_unmap_done_delay_ms);
@@ -184,7 +185,8 @@ static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 		msleep(delay);
 	trace_gntv3_unmap(back->domid, mp->pub.id, mp->pub.nr_pages, result);
 	done(&mp->pub, result, data);
-	if (result != -EBUSY)
+	/* a cached mapping may be somebody else's by now (cache.c) */
+	if (result != -EBUSY && !cached)
 		gntv3_back_free_mapping(mp);
 	mutex_lock(&back->lock);
 	last = atomic_dec_and_test(&back->in_done);
@@ -211,6 +213,9 @@ static void gntv3_unmap_work(struct work_struct *work)
 						 struct gntv3_map_priv, work);
 	struct gntv3_back *back = mp->pub.back;
 	struct gntv3_retry_policy policy = gntv3_unmap_policy();
+	gntv3_unmap_done_t done;
+	bool cached = false;
+	void *data;
 	u32 delay;
 	int rc;
 
@@ -220,7 +225,12 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mutex_unlock(&back->lock);
 		return;
 	}
-	rc = gntv3_unmap_try(mp);
+	if (gntv3_cache_put(back, mp)) {
+		cached = true;
+		rc = 0;
+	} else {
+		rc = gntv3_unmap_try(mp);
+	}
 	if (rc == -EBUSY || rc == -ENOMEM) {
 		delay = gntv3_retry_next(&policy, mp->retry,
 					 jiffies_to_msecs(jiffies - mp->start));
@@ -238,14 +248,17 @@ static void gntv3_unmap_work(struct work_struct *work)
 		rc = -EBUSY;
 		mp->state = GNTV3_MAP_LIVE;
 		atomic64_inc(&gntv3_back_cnt.stuck);
-	} else {
+	} else if (!cached) {
 		list_del_init(&mp->node);
 	}
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
 	kref_get(&back->ref);
 	atomic_inc(&back->in_done);
+	/* once unlocked, a cached mapping may be mapped and unmapped again */
+	done = mp->done;
+	data = mp->data;
 	mutex_unlock(&back->lock);
-	gntv3_unmap_complete(mp, mp->done, mp->data, rc);
+	gntv3_unmap_complete(mp, done, data, rc, cached);
 }
 
 /**
@@ -360,6 +373,32 @@ static int gntv3_unmap_claim(struct gntv3_back *back,
 	return rc;
 }
 
+/* A result of gntv3_unmap_batch_cache(): the mapping went to the cache. */
+#define GNTV3_UNMAP_CACHED	1
+
+/*
+ * The idle mappings of a claimed batch (result 0) go to the mapping cache
+ * if it takes them (result GNTV3_UNMAP_CACHED), the others are unmapped
+ * with one call of the transport; under back->lock.
+ */
+static void gntv3_unmap_batch_cache(struct gntv3_back *back,
+				    struct gntv3_map_priv **mps,
+				    unsigned int nr, int *results)
+{
+	unsigned int i, nr_unmap = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (results[i])
+			continue;
+		if (gntv3_cache_put(back, mps[i]))
+			results[i] = GNTV3_UNMAP_CACHED;
+		else
+			nr_unmap++;
+	}
+	if (nr_unmap)
+		gntv3_back_unmap_pages(mps, nr, results);
+}
+
 /**
  * gntv3_unmap_batch() - unmap many mappings of one attachment at once
  * @maps: @nr mappings from gntv3_map() of the same attachment, each listed
@@ -415,9 +454,13 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 		mps[i] = to_map_priv(maps[i]);
 	rc = gntv3_unmap_claim(back, mps, nr, results);
 	if (!rc) {
-		gntv3_back_unmap_pages(mps, nr, results);
+		gntv3_unmap_batch_cache(back, mps, nr, results);
 		for (i = 0; i < nr; i++) {
-			if (results[i] == -EBUSY || results[i] == -ENOMEM) {
+			if (results[i] == GNTV3_UNMAP_CACHED) {
+				/* stays on back->maps, now the cache's */
+				results[i] = 0;
+			} else if (results[i] == -EBUSY ||
+				   results[i] == -ENOMEM) {
 				gntv3_unmap_queue(mps[i], done,
 						  data ? data[i] : NULL);
 				results[i] = -EINPROGRESS;
@@ -494,6 +537,28 @@ int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 	}
 	gntv3_back_free_mapping(mp);
 	return rc;
+}
+
+/* Nobody waits for an eviction from the mapping cache. */
+static void gntv3_unmap_evicted(struct gntv3_mapping *map, int result,
+				void *data)
+{
+	/* -EBUSY: still mapped, found and unmapped by detach at the latest */
+	if (result)
+		pr_warn_ratelimited("gntv3: d%u: evicting id %llu from the mapping cache: %d\n",
+				    map->back->domid, map->id, result);
+}
+
+/**
+ * gntv3_unmap_evict() - unmap a mapping the cache lets go of
+ * @mp: the mapping, out of the cache, with its attachment's lock held
+ *
+ * The safe unmap path, with nobody to call back (cache.c).
+ */
+void gntv3_unmap_evict(struct gntv3_map_priv *mp)
+{
+	lockdep_assert_held(&mp->pub.back->lock);
+	gntv3_unmap_queue(mp, gntv3_unmap_evicted, NULL);
 }
 
 /**

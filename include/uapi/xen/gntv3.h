@@ -192,6 +192,7 @@ struct gntv3_ioc_detach {
 /* Flags for struct gntv3_ioc_map. */
 #define GNTV3_IOC_MAP_READONLY	(1U << 0)
 #define GNTV3_IOC_MAP_2M	(1U << 1)	/* each id: a whole 2 MiB grant */
+#define GNTV3_IOC_MAP_CACHE	(1U << 2)	/* may stay mapped after UNMAP */
 
 /**
  * struct gntv3_ioc_map - GNTV3_IOC_MAP: map a batch of grant ids
@@ -205,6 +206,13 @@ struct gntv3_ioc_detach {
  * With GNTV3_IOC_MAP_2M each id must be the first of a 2 MiB grant and is
  * mapped whole on either transport (the native grantee cannot see the
  * tree: without the flag it maps a superpage's first 4 KiB only).
+ *
+ * With GNTV3_IOC_MAP_CACHE, on an attachment made by BACK_CONNECT, an
+ * UNMAP may leave the pages mapped in the attachment's mapping cache and
+ * a later MAP of the same id with the same flags takes them from there
+ * without a hypercall; the frontend's REVOKE, DOWNGRADE or end of the
+ * grant unmaps them (gntv3_map(), Documentation/gntv3/api.rst).  On an
+ * attachment made by ATTACH the flag changes nothing.
  *
  * All or nothing: on error nothing stays mapped.  Beyond the common errors:
  * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, an id

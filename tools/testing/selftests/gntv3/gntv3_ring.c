@@ -12,7 +12,9 @@
  * the entry read-only); a backend that ignores revokes (debugfs knob): the
  * timeout path leaves the grant dead and quarantined, its ids not reused,
  * until the backend lets go; UNMAPPED notifications drain the quarantine at
- * once; malformed messages are counted on both sides; reconnect after the
+ * once; the mapping cache (GNTV3_IOC_MAP_CACHE): hits, misses, the
+ * revoke's eviction, the bound, detach; malformed messages are counted on
+ * both sides; reconnect after the
  * backend detaches and attaches again; bad arguments; a frontend whose
  * xenstore numbers are not numbers ("12abc") is refused with EPROTO.
  *
@@ -388,6 +390,253 @@ TEST_F(ring, unmapped_notification_drains_quarantine)
 	/* a bad range is refused before it reaches the ring */
 	n.nr_ids = 0;
 	EXPECT_ERRNO(EINVAL, ioctl(self->bfd, GNTV3_IOC_BACK_NOTIFY, &n));
+}
+
+/* The mapping cache's counters (debugfs "back"), read as one. */
+struct cache_stats {
+	long long hits, misses, puts, evicted, invalidated, maps, pages;
+};
+
+static void cache_stats(struct cache_stats *c)
+{
+	c->hits = gntv3_back_stat("cache_hits");
+	c->misses = gntv3_back_stat("cache_misses");
+	c->puts = gntv3_back_stat("cache_puts");
+	c->evicted = gntv3_back_stat("cache_evicted");
+	c->invalidated = gntv3_back_stat("cache_invalidated");
+	c->maps = gntv3_back_stat("cache_maps");
+	c->pages = gntv3_back_stat("cache_pages");
+}
+
+/*
+ * GNTV3_IOC_MAP_CACHE on a connected attachment: UNMAP leaves the pages
+ * mapped in the cache, a MAP of the same ids with the same flags is served
+ * from it (same contents), and the frontend's REVOKE unmaps the cached
+ * mapping of its range before the ACK: the grant is then released, not
+ * quarantined, and the id cannot be mapped any more.
+ */
+TEST_F(ring, cache_hit_then_revoke)
+{
+	unsigned char *buf = gntv3_buf(4), rd[16];
+	struct gntv3_ioc_tree_stats ts;
+	struct cache_stats c0, c;
+	__u32 maps[4];
+	__u64 id, ids[4];
+	int res = -1, i;
+
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < 4; i++)
+		memset(buf + i * PAGE_SZ, 0x30 + i, PAGE_SZ);
+	cache_stats(&c0);
+	ASSERT_LE(0, c0.hits);
+	test_grant_user(self->tree, 0, buf, 4, &id);
+	for (i = 0; i < 4; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				ids, 4, maps));
+	for (i = 0; i < 4; i++)
+		back_unmap(maps[i]);
+	cache_stats(&c);
+	EXPECT_EQ(c0.misses + 4, c.misses);
+	EXPECT_EQ(c0.puts + 4, c.puts);
+	EXPECT_EQ(c0.maps + 4, c.maps);
+	EXPECT_EQ(c0.pages + 4, c.pages);
+
+	/* the same ids with the same flags: from the cache */
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				ids, 4, maps));
+	cache_stats(&c);
+	EXPECT_EQ(c0.hits + 4, c.hits);
+	EXPECT_EQ(c0.maps, c.maps);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, _gntv3_map_rw(self->bfd, maps[i], GNTV3_IOC_RW_READ,
+					   PAGE_SZ - 16, 16, rd));
+		EXPECT_EQ(0x30 + i, rd[15]);
+	}
+	for (i = 0; i < 4; i++)
+		back_unmap(maps[i]);
+
+	/* a revoke unmaps the cached mapping of its range, then ACKs */
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id + 1, 0, 5000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	cache_stats(&c);
+	EXPECT_EQ(c0.invalidated + 1, c.invalidated);
+	EXPECT_EQ(c0.maps + 3, c.maps);
+	test_err_query(ENOENT, self->tree, id + 1);
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->bfd, self->back,
+					GNTV3_IOC_MAP_CACHE, &ids[1], 1, maps));
+	test_stats(self->tree, &ts);
+	EXPECT_EQ(3, ts.nr_grants);
+	EXPECT_EQ(0, ts.nr_quarantined);
+	for (i = 0; i < 4; i++) {
+		if (i == 1)
+			continue;
+		ASSERT_EQ(0, do_revoke(self->fd, self->tree, id + i, 0, 5000,
+				       &res));
+		EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	}
+	cache_stats(&c);
+	EXPECT_EQ(c0.maps, c.maps);
+	EXPECT_EQ(c0.pages, c.pages);
+	EXPECT_EQ(c0.evicted, c.evicted);
+}
+
+/*
+ * Only the same request is served: other flags miss and map anew; without
+ * the flag nothing enters the cache, nor does a second mapping of an id
+ * cached already; a mapping still live when a revoke comes is unmapped by
+ * the revoke (the revoke handler's unmap is not cached), and the cached
+ * one of its range is evicted.
+ */
+TEST_F(ring, cache_only_what_it_may)
+{
+	unsigned char *buf = gntv3_buf(2), wr[8] = "cached";
+	struct cache_stats c0, c;
+	__u32 map, map2;
+	__u64 id;
+	int res = -1;
+
+	ASSERT_NE(NULL, buf);
+	cache_stats(&c0);
+	test_grant_user(self->tree, 0, buf, 2, &id);
+
+	/* no flag: a plain unmap */
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	back_unmap(map);
+	cache_stats(&c);
+	EXPECT_EQ(c0.puts, c.puts);
+	EXPECT_EQ(c0.misses, c.misses);
+
+	/* cached read-write; a read-only map of the id misses */
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_WRITE, 0,
+				   sizeof(wr), wr));
+	back_unmap(map);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back,
+				GNTV3_IOC_MAP_CACHE | GNTV3_IOC_MAP_READONLY,
+				&id, 1, &map2));
+	cache_stats(&c);
+	EXPECT_EQ(c0.hits, c.hits);
+	EXPECT_EQ(c0.misses + 2, c.misses);
+	EXPECT_EQ(c0.maps + 1, c.maps);
+	EXPECT_EQ(0, memcmp(buf, wr, sizeof(wr)));
+	/* its id is cached already: this one is unmapped for real */
+	back_unmap(map2);
+	cache_stats(&c);
+	EXPECT_EQ(c0.puts + 1, c.puts);
+	EXPECT_EQ(c0.maps + 1, c.maps);
+
+	/* a hit claims the cached mapping: a second map of the id misses */
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&id, 1, &map));
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&id, 1, &map2));
+	back_unmap(map2);	/* the id is cached again */
+	cache_stats(&c);
+	EXPECT_EQ(c0.hits + 1, c.hits);
+	EXPECT_EQ(c0.misses + 3, c.misses);
+	EXPECT_EQ(c0.maps + 1, c.maps);
+
+	/* a live mapping the revoke handler unmaps does not enter the cache */
+	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 5000, &res));
+	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	cache_stats(&c);
+	EXPECT_EQ(c0.maps, c.maps);
+	EXPECT_EQ(c0.puts + 2, c.puts);
+	EXPECT_EQ(c0.invalidated + 1, c.invalidated);
+	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_READ,
+					   0, sizeof(wr), wr));
+	test_end(self->tree, id + 1);
+}
+
+/*
+ * A grant ended while cached is quarantined (Xen still maps it), and the
+ * backend's detach (closing its file) unmaps the cache: the quarantine
+ * drains, and nothing is counted as left mapped by its user.
+ */
+TEST_F(ring, cache_detach_drains_quarantine)
+{
+	long long left = gntv3_back_stat("unmapped_at_detach");
+	unsigned char *buf = gntv3_buf(1);
+	struct cache_stats c0, c;
+	__s32 result = -1;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	cache_stats(&c0);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&id, 1, &map));
+	back_unmap(map);
+	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
+	EXPECT_EQ(1, result);		/* quarantined: still mapped */
+	close(self->bfd);
+	self->bfd = -1;
+	cache_stats(&c);
+	EXPECT_EQ(c0.maps, c.maps);
+	EXPECT_EQ(c0.pages, c.pages);
+	EXPECT_EQ(left, gntv3_back_stat("unmapped_at_detach"));
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 10000));
+}
+
+/*
+ * The bound (back_map_cache_pages, read at attach): filling the cache and
+ * caching one more evicts the least recently cached mapping.
+ */
+TEST_F(ring, cache_bound_evicts_oldest)
+{
+	long long max = gntv3_param_get("back_map_cache_pages");
+	struct cache_stats c0, c;
+	unsigned char *buf;
+	__u32 *maps;
+	__u64 id, *ids;
+	int res = -1;
+	long long i, n;
+
+	ASSERT_LT(0, max);
+	if (max > 4096)
+		SKIP(return, "back_map_cache_pages %lld: too many pages", max);
+	n = max + 1;
+	buf = gntv3_buf(n);
+	maps = calloc(n, sizeof(*maps));
+	ids = calloc(n, sizeof(*ids));
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, maps);
+	ASSERT_NE(NULL, ids);
+	cache_stats(&c0);
+	test_grant_user(self->tree, 0, buf, n, &id);
+	for (i = 0; i < n; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				ids, max, maps));
+	for (i = 0; i < max; i++)
+		back_unmap(maps[i]);
+	cache_stats(&c);
+	EXPECT_EQ(c0.pages + max, c.pages);
+	EXPECT_EQ(c0.evicted, c.evicted);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&ids[max], 1, maps));
+	back_unmap(maps[0]);
+	cache_stats(&c);
+	EXPECT_EQ(c0.evicted + 1, c.evicted);
+	EXPECT_EQ(c0.pages + max, c.pages);
+	/* the oldest went: its map misses, the newest hits */
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&ids[max], 1, maps));
+	back_unmap(maps[0]);
+	cache_stats(&c);
+	EXPECT_EQ(c0.hits + 1, c.hits);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, do_revoke(self->fd, self->tree, id + i, 0, 5000,
+				       &res));
+		ASSERT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
+	}
+	cache_stats(&c);
+	EXPECT_EQ(c0.pages, c.pages);
+	free(ids);
+	free(maps);
 }
 
 /* Malformed messages are counted and dropped; the ring keeps working. */
