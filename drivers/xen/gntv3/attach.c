@@ -148,12 +148,14 @@ void gntv3_back_detach(struct gntv3_back *back)
 		ops->detaching(back, data);
 	mutex_lock(&gntv3_backs_lock);
 	list_del(&back->link);
+	gntv3_cache_retire(back);
 	mutex_unlock(&gntv3_backs_lock);
 
 	mutex_lock(&back->lock);
 	back->dying = true;
 	while ((mp = list_first_entry_or_null(&back->maps,
 					      struct gntv3_map_priv, node))) {
+		gntv3_cache_unindex(back, mp);
 		list_del_init(&mp->node);
 		was_pending = mp->state == GNTV3_MAP_PENDING;
 		if (mp->state == GNTV3_MAP_CACHED)

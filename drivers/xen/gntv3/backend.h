@@ -221,6 +221,26 @@ struct gntv3_stack {
 };
 
 /**
+ * struct gntv3_cache_stats - what a mapping cache did (cache.c)
+ * @hits: maps served from the cache
+ * @misses: GNTV3_MAP_F_CACHE maps the cache could not serve
+ * @puts: unmaps that left their mapping in the cache
+ * @evicted: cached mappings unmapped to make room
+ * @invalidated: cached mappings unmapped for a REVOKE or DOWNGRADE of
+ *	the frontend
+ * @forgotten: cached mappings unmapped for a FORGET of the frontend (it
+ *	ended the grants)
+ */
+struct gntv3_cache_stats {
+	u64 hits;
+	u64 misses;
+	u64 puts;
+	u64 evicted;
+	u64 invalidated;
+	u64 forgotten;
+};
+
+/**
  * struct gntv3_back - one attachment to a frontend's tree
  * @domid: the frontend domain
  * @self: our own domain id, as the descriptor must name it
@@ -260,12 +280,17 @@ struct gntv3_stack {
  *	attachment and are free again, for the next gntv3_map(), at most
  *	back_cached_pages (module parameter, read at attach) (under @lock);
  *	freed at detach
- * @cache: the mapping cache (cache.c): GNTV3_MAP_CACHED mappings by id,
- *	at most one per id (under @lock; the xarray's own lock nests inside)
- * @cache_lru: the same mappings, least recently cached first (under @lock)
+ * @cache: the mapping cache's index (cache.c): for each id, the one
+ *	mapping made with GNTV3_MAP_F_CACHE that may be cached, live or
+ *	cached (under @lock; the xarray's own lock nests inside)
+ * @cache_lru: the GNTV3_MAP_CACHED mappings, least recently cached first
+ *	(under @lock)
+ * @cache_nr: how many (under @lock)
  * @cache_pages: their pages (under @lock)
  * @cache_max: bound of @cache_pages, back_map_cache_pages (module
  *	parameter) read at attach; 0: no cache
+ * @cache_stats: its counters while attached (under @lock), added to the
+ *	module's when it detaches
  */
 struct gntv3_back {
 	domid_t domid;
@@ -293,8 +318,10 @@ struct gntv3_back {
 	struct gntv3_stack page_cache;
 	struct xarray cache;
 	struct list_head cache_lru;
+	unsigned int cache_nr;
 	unsigned int cache_pages;
 	unsigned int cache_max;
+	struct gntv3_cache_stats cache_stats;
 };
 
 /* Bounds of the debugfs knob back_tcache_max. */
@@ -393,7 +420,11 @@ void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr);
 
 /* cache.c */
 void gntv3_cache_init(struct gntv3_back *back);
-bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp);
+void gntv3_cache_retire(struct gntv3_back *back);
+void gntv3_cache_index(struct gntv3_back *back, struct gntv3_map_priv *mp);
+void gntv3_cache_unindex(struct gntv3_back *back, struct gntv3_map_priv *mp);
+bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
+		     bool idle);
 struct gntv3_map_priv *gntv3_cache_find(struct gntv3_back *back,
 					gntv3_id_t id, unsigned int flags);
 void gntv3_cache_commit(struct gntv3_back *back, struct gntv3_map_priv *mp);
@@ -401,6 +432,8 @@ void gntv3_cache_abort(struct gntv3_back *back, struct gntv3_map_priv *mp);
 void gntv3_cache_forget(struct gntv3_back *back, struct gntv3_map_priv *mp);
 void gntv3_cache_evict_range(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids);
+unsigned int gntv3_cache_drop_range(struct gntv3_back *back,
+				    gntv3_id_t first, u64 nr_ids);
 struct seq_file;
 void gntv3_cache_show(struct seq_file *s);
 

@@ -19,9 +19,11 @@
  *  - A grant the frontend ends while it is cached cannot be reused: Xen
  *    keeps its v1 entry (or native leaf) busy while it is mapped, and the
  *    frontend quarantines it (frontend.c) until it is unmapped.  The
- *    frontend then sends a REVOKE for it, which evicts it here
- *    (gntv3_front_forget(), conn_front.c); without a connection it waits
- *    for one of the other evictions below.
+ *    frontend then sends a FORGET for its range (gntv3_end_grant(),
+ *    conn_front.c), which unmaps it here at once
+ *    (gntv3_cache_drop_range()); the ACK makes the frontend retry its
+ *    quarantine.  A FORGET that cannot be sent (a full or broken ring)
+ *    leaves the grant to one of the other evictions below.
  *  - Only attachments with a connection cache (the frontend could not
  *    reach the cache otherwise), and only mappings whose pages nobody else
  *    holds: what is cached is gntv3's alone.
@@ -30,15 +32,23 @@
  * ones.  Eviction is the safe unmap path (unmap.c) with nobody to call
  * back.  Detach unmaps whatever is left.
  *
+ * Cost: the index (an xarray by id) holds the one mapping of each id that
+ * may be cached from the moment it is mapped until it is really unmapped,
+ * live or cached; putting it into the cache and taking it out again is a
+ * state change and an LRU move under the attachment's lock, with plain
+ * counters under that lock too.  Only a miss, a real unmap and an
+ * eviction touch the index.
+ *
  * Counters (debugfs "back"): hits, misses (maps of GNTV3_MAP_F_CACHE that
- * found nothing), entries put, evictions by the bound and by the
- * frontend's requests, and the maps and pages cached now.
+ * found nothing), entries put, evictions by the bound, by the frontend's
+ * REVOKE/DOWNGRADE and by its FORGET, and the maps and pages cached now.
  */
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/xarray.h>
 
 #include "backend.h"
@@ -48,15 +58,10 @@ module_param(back_map_cache_pages, uint, 0644);
 MODULE_PARM_DESC(back_map_cache_pages,
 		 "Pages an attachment keeps mapped for GNTV3_MAP_F_CACHE users after their unmap (0: no cache; read at attach; default 1024)");
 
-/**
- * struct gntv3_cache_counters - module-wide mapping cache counters; atomics
- * @hits: maps served from the cache
- * @misses: GNTV3_MAP_F_CACHE maps the cache could not serve
- * @puts: unmaps that left their mapping in the cache
- * @evicted: cached mappings unmapped to make room
- * @invalidated: cached mappings unmapped for a request of the frontend
- * @maps: mappings in caches now
- * @pages: their pages
+/*
+ * Counters of detached attachments (struct gntv3_cache_stats, folded in by
+ * gntv3_cache_retire()); the live ones keep theirs under their own lock,
+ * so that a hit costs no atomic operation.
  */
 static struct {
 	atomic64_t hits;
@@ -64,9 +69,8 @@ static struct {
 	atomic64_t puts;
 	atomic64_t evicted;
 	atomic64_t invalidated;
-	atomic64_t maps;
-	atomic64_t pages;
-} gntv3_cache_cnt;
+	atomic64_t forgotten;
+} gntv3_cache_retired;
 
 /**
  * gntv3_cache_init() - set up the cache of a new attachment
@@ -76,28 +80,89 @@ void gntv3_cache_init(struct gntv3_back *back)
 {
 	xa_init(&back->cache);
 	INIT_LIST_HEAD(&back->cache_lru);
+	back->cache_nr = 0;
 	back->cache_pages = 0;
 	back->cache_max = READ_ONCE(back_map_cache_pages);
+	memset(&back->cache_stats, 0, sizeof(back->cache_stats));
 }
 
-/* Take @mp out of the cache's index and LRU; under back->lock. */
+/**
+ * gntv3_cache_retire() - an attachment leaves: keep what its cache counted
+ * @back: the attachment, off gntv3_backs, with gntv3_backs_lock held
+ */
+void gntv3_cache_retire(struct gntv3_back *back)
+{
+	struct gntv3_cache_stats *st = &back->cache_stats;
+
+	lockdep_assert_held(&gntv3_backs_lock);
+	mutex_lock(&back->lock);
+	atomic64_add(st->hits, &gntv3_cache_retired.hits);
+	atomic64_add(st->misses, &gntv3_cache_retired.misses);
+	atomic64_add(st->puts, &gntv3_cache_retired.puts);
+	atomic64_add(st->evicted, &gntv3_cache_retired.evicted);
+	atomic64_add(st->invalidated, &gntv3_cache_retired.invalidated);
+	atomic64_add(st->forgotten, &gntv3_cache_retired.forgotten);
+	memset(st, 0, sizeof(*st));
+	mutex_unlock(&back->lock);
+}
+
+/* The index is an xarray: ids beyond an unsigned long are never cached. */
+static bool gntv3_cache_id_ok(gntv3_id_t id)
+{
+	return (unsigned long)id == id;
+}
+
+/**
+ * gntv3_cache_index() - a new mapping made with GNTV3_MAP_F_CACHE
+ * @back: its attachment, with its lock held
+ * @mp: the mapping, just listed on back->maps
+ *
+ * The first mapping of an id becomes the one that may be cached: indexed
+ * once here, it stays indexed while it is mapped, live or cached, so that
+ * putting it into the cache and taking it out again costs no index
+ * update.  A second mapping of the same id, or one the index has no
+ * memory for, is unmapped for real when its owner unmaps it.
+ */
+void gntv3_cache_index(struct gntv3_back *back, struct gntv3_map_priv *mp)
+{
+	lockdep_assert_held(&back->lock);
+	if (back->cache_max && gntv3_cache_id_ok(mp->pub.id) &&
+	    mp->pub.nr_pages <= back->cache_max)
+		xa_cmpxchg(&back->cache, mp->pub.id, NULL, mp, GFP_KERNEL);
+}
+
+/**
+ * gntv3_cache_unindex() - a mapping leaves back->maps
+ * @back: its attachment, with its lock held
+ * @mp: the mapping, which is unmapped (or leaked) and freed next
+ */
+void gntv3_cache_unindex(struct gntv3_back *back, struct gntv3_map_priv *mp)
+{
+	lockdep_assert_held(&back->lock);
+	if ((mp->map_flags & GNTV3_MAP_F_CACHE) && gntv3_cache_id_ok(mp->pub.id))
+		xa_cmpxchg(&back->cache, mp->pub.id, mp, NULL, 0);
+}
+
+/* Take a GNTV3_MAP_CACHED @mp off the LRU; under back->lock. */
 static void gntv3_cache_unlink(struct gntv3_back *back,
 			       struct gntv3_map_priv *mp)
 {
-	xa_erase(&back->cache, mp->pub.id);
 	list_del_init(&mp->lru);
+	back->cache_nr--;
 	back->cache_pages -= mp->pub.nr_pages;
-	atomic64_dec(&gntv3_cache_cnt.maps);
-	atomic64_sub(mp->pub.nr_pages, &gntv3_cache_cnt.pages);
 }
 
-/* Out of the cache and into the safe unmap path; under back->lock. */
+/*
+ * Out of the cache and its index, into the safe unmap path, never to be
+ * cached again; under back->lock.
+ */
 static void gntv3_cache_evict(struct gntv3_back *back,
-			      struct gntv3_map_priv *mp, atomic64_t *why)
+			      struct gntv3_map_priv *mp, u64 *why)
 {
 	gntv3_cache_unlink(back, mp);
+	gntv3_cache_unindex(back, mp);
 	mp->map_flags &= ~GNTV3_MAP_F_CACHE;
-	atomic64_inc(why);
+	(*why)++;
 	gntv3_unmap_evict(mp);
 }
 
@@ -113,53 +178,53 @@ static bool gntv3_cache_pages_ours(const struct gntv3_map_priv *mp)
 
 /* May @mp enter the cache of @back now?  Under back->lock. */
 static bool gntv3_cache_admits(struct gntv3_back *back,
-			       struct gntv3_map_priv *mp)
+			       struct gntv3_map_priv *mp, bool idle)
 {
 	const struct gntv3_back_notifier *n = back->notifier;
 
 	if (!(mp->map_flags & GNTV3_MAP_F_CACHE) || back->dying ||
-	    mp->pub.nr_pages > back->cache_max)
+	    !gntv3_cache_id_ok(mp->pub.id))
 		return false;
 	/* no connection, no way for the frontend to take the page back */
 	if (!n || !n->revoking || n->revoking(back, back->notifier_data))
 		return false;
-	return !xa_load(&back->cache, mp->pub.id) &&
-	       gntv3_cache_pages_ours(mp);
+	return xa_load(&back->cache, mp->pub.id) == mp &&
+	       (idle || gntv3_cache_pages_ours(mp));
 }
 
 /**
  * gntv3_cache_put() - keep a mapping its owner is unmapping
  * @back: its attachment, with its lock held
  * @mp: the mapping, in the safe unmap path (its state GNTV3_MAP_PENDING)
+ * @idle: the caller found that nobody but gntv3 holds its pages
  *
  * On success @mp is GNTV3_MAP_CACHED and stays on back->maps; the owner
  * must be told it is unmapped and must not touch it again.
  *
  * Return: true if @mp is now cached; false if it must be unmapped
- * (not made with GNTV3_MAP_F_CACHE, no cache or connection, a request of
- * the frontend in progress, its id cached already, a page still in use,
- * or no memory for the index).
+ * (not made with GNTV3_MAP_F_CACHE or not the indexed mapping of its id,
+ * no cache or connection, a request of the frontend in progress, or a
+ * page still in use).
  */
-bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp)
+bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
+		     bool idle)
 {
 	struct gntv3_map_priv *old;
 
 	lockdep_assert_held(&back->lock);
-	if (!gntv3_cache_admits(back, mp))
+	if (!gntv3_cache_admits(back, mp, idle))
 		return false;
-	if (xa_err(xa_store(&back->cache, mp->pub.id, mp, GFP_KERNEL)))
-		return false;
+	/* indexed, so not larger than the bound: the loop ends */
 	while (back->cache_pages + mp->pub.nr_pages > back->cache_max) {
 		old = list_first_entry(&back->cache_lru, struct gntv3_map_priv,
 				       lru);
-		gntv3_cache_evict(back, old, &gntv3_cache_cnt.evicted);
+		gntv3_cache_evict(back, old, &back->cache_stats.evicted);
 	}
 	mp->state = GNTV3_MAP_CACHED;
 	list_add_tail(&mp->lru, &back->cache_lru);
+	back->cache_nr++;
 	back->cache_pages += mp->pub.nr_pages;
-	atomic64_inc(&gntv3_cache_cnt.puts);
-	atomic64_inc(&gntv3_cache_cnt.maps);
-	atomic64_add(mp->pub.nr_pages, &gntv3_cache_cnt.pages);
+	back->cache_stats.puts++;
 	return true;
 }
 
@@ -172,9 +237,9 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp)
  *	mapping)
  *
  * The mapping found is claimed (GNTV3_MAP_LIVE, so that a second @id in
- * the same batch misses) but stays indexed until gntv3_cache_commit() or
- * gntv3_cache_abort(), which the caller calls once it knows whether the
- * whole batch mapped.
+ * the same batch misses) but stays on the LRU until gntv3_cache_commit()
+ * or gntv3_cache_abort(), which the caller calls once it knows whether
+ * the whole batch mapped.
  *
  * Return: the mapping, or NULL.
  */
@@ -184,7 +249,7 @@ struct gntv3_map_priv *gntv3_cache_find(struct gntv3_back *back,
 	struct gntv3_map_priv *mp;
 
 	lockdep_assert_held(&back->lock);
-	if (!back->cache_pages || id > ULONG_MAX)
+	if (!back->cache_nr || !gntv3_cache_id_ok(id))
 		goto miss;
 	mp = xa_load(&back->cache, id);
 	if (!mp || mp->state != GNTV3_MAP_CACHED || mp->map_flags != flags)
@@ -193,7 +258,7 @@ struct gntv3_map_priv *gntv3_cache_find(struct gntv3_back *back,
 	return mp;
 miss:
 	if (flags & GNTV3_MAP_F_CACHE)
-		atomic64_inc(&gntv3_cache_cnt.misses);
+		back->cache_stats.misses++;
 	return NULL;
 }
 
@@ -206,7 +271,7 @@ void gntv3_cache_commit(struct gntv3_back *back, struct gntv3_map_priv *mp)
 {
 	lockdep_assert_held(&back->lock);
 	gntv3_cache_unlink(back, mp);
-	atomic64_inc(&gntv3_cache_cnt.hits);
+	back->cache_stats.hits++;
 }
 
 /**
@@ -250,22 +315,95 @@ void gntv3_cache_evict_range(struct gntv3_back *back, gntv3_id_t first,
 		if (mp->pub.id < first + nr_ids &&
 		    first < mp->pub.id + mp->pub.nr_pages)
 			gntv3_cache_evict(back, mp,
-					  &gntv3_cache_cnt.invalidated);
+					  &back->cache_stats.invalidated);
+}
+
+/**
+ * gntv3_cache_drop_range() - the frontend ended grants the cache holds
+ * @back: the attachment
+ * @first: first id of the range (a FORGET request of the frontend)
+ * @nr_ids: its length
+ *
+ * Unmaps the cached mappings of the range at once, in the caller's
+ * context, so that the frontend's quarantine, retried when the request's
+ * ACK arrives, finds them gone.  Their pages are idle: nobody but gntv3
+ * held them when they were cached, and their owner gave them up.  One
+ * that cannot be unmapped now for want of memory takes the safe unmap
+ * path instead.  Live mappings are their owners' business: FORGET asks
+ * nothing of them.
+ *
+ * Context: process context, may sleep; not under @back's lock.
+ * Return: the number of cached mappings of the range.
+ */
+unsigned int gntv3_cache_drop_range(struct gntv3_back *back,
+				    gntv3_id_t first, u64 nr_ids)
+{
+	struct gntv3_map_priv *mp, *tmp;
+	unsigned int n = 0;
+	int rc;
+
+	mutex_lock(&back->lock);
+	list_for_each_entry_safe(mp, tmp, &back->cache_lru, lru) {
+		if (mp->pub.id >= first + nr_ids ||
+		    first >= mp->pub.id + mp->pub.nr_pages)
+			continue;
+		n++;
+		rc = 0;
+		gntv3_back_unmap_pages(&mp, 1, &rc);
+		if (rc == -ENOMEM) {
+			gntv3_cache_evict(back, mp,
+					  &back->cache_stats.forgotten);
+			continue;
+		}
+		/* unmapped, or leaked by gntv3_back_unmap_pages() (-EIO) */
+		gntv3_cache_unlink(back, mp);
+		gntv3_cache_unindex(back, mp);
+		back->cache_stats.forgotten++;
+		list_del_init(&mp->node);
+		gntv3_back_free_mappings(&mp, 1);
+	}
+	if (n)
+		gntv3_back_mappings_gone(back);
+	mutex_unlock(&back->lock);
+	return n;
 }
 
 /**
  * gntv3_cache_show() - the cache counters, for debugfs "back"
  * @s: the seq_file
+ *
+ * The counters of detached attachments plus those of the live ones, and
+ * the mappings and pages cached now.
  */
 void gntv3_cache_show(struct seq_file *s)
 {
-	seq_printf(s, "cache_hits: %lld\ncache_misses: %lld\ncache_puts: %lld\n",
-		   atomic64_read(&gntv3_cache_cnt.hits),
-		   atomic64_read(&gntv3_cache_cnt.misses),
-		   atomic64_read(&gntv3_cache_cnt.puts));
-	seq_printf(s, "cache_evicted: %lld\ncache_invalidated: %lld\ncache_maps: %lld\ncache_pages: %lld\n",
-		   atomic64_read(&gntv3_cache_cnt.evicted),
-		   atomic64_read(&gntv3_cache_cnt.invalidated),
-		   atomic64_read(&gntv3_cache_cnt.maps),
-		   atomic64_read(&gntv3_cache_cnt.pages));
+	struct gntv3_cache_stats st = {
+		.hits = atomic64_read(&gntv3_cache_retired.hits),
+		.misses = atomic64_read(&gntv3_cache_retired.misses),
+		.puts = atomic64_read(&gntv3_cache_retired.puts),
+		.evicted = atomic64_read(&gntv3_cache_retired.evicted),
+		.invalidated = atomic64_read(&gntv3_cache_retired.invalidated),
+		.forgotten = atomic64_read(&gntv3_cache_retired.forgotten),
+	};
+	u64 maps = 0, pages = 0;
+	struct gntv3_back *back;
+
+	mutex_lock(&gntv3_backs_lock);
+	list_for_each_entry(back, &gntv3_backs, link) {
+		mutex_lock(&back->lock);
+		st.hits += back->cache_stats.hits;
+		st.misses += back->cache_stats.misses;
+		st.puts += back->cache_stats.puts;
+		st.evicted += back->cache_stats.evicted;
+		st.invalidated += back->cache_stats.invalidated;
+		st.forgotten += back->cache_stats.forgotten;
+		maps += back->cache_nr;
+		pages += back->cache_pages;
+		mutex_unlock(&back->lock);
+	}
+	mutex_unlock(&gntv3_backs_lock);
+	seq_printf(s, "cache_hits: %llu\ncache_misses: %llu\ncache_puts: %llu\n",
+		   st.hits, st.misses, st.puts);
+	seq_printf(s, "cache_evicted: %llu\ncache_invalidated: %llu\ncache_forgotten: %llu\ncache_maps: %llu\ncache_pages: %llu\n",
+		   st.evicted, st.invalidated, st.forgotten, maps, pages);
 }

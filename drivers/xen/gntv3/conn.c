@@ -78,7 +78,10 @@ int gntv3_conn_show(struct seq_file *s, void *unused)
 	seq_printf(s, "unmapped_tx: %lld\nback_done: %lld\nback_ignored: %lld\n",
 		   atomic64_read(&c->unmapped_tx), atomic64_read(&c->back_done),
 		   atomic64_read(&c->back_ignored));
-	seq_printf(s, "resets: %lld\n", atomic64_read(&c->resets));
+	seq_printf(s, "resets: %lld\nforgets_sent: %lld\nback_forgets: %lld\nforget_acks: %lld\n",
+		   atomic64_read(&c->resets), atomic64_read(&c->forgets_sent),
+		   atomic64_read(&c->back_forgets),
+		   atomic64_read(&c->forget_acks));
 	gntv3_fconn_show(s);
 	gntv3_bconn_show(s);
 	return 0;

@@ -58,6 +58,9 @@ struct seq_file;
  * @unmapped_tx: UNMAPPED notifications sent by backends
  * @back_done: REVOKE/DOWNGRADE requests a backend carried out and ACKed
  * @back_ignored: requests a backend ignored (fault injection)
+ * @forgets_sent: FORGET requests put on a ring (grants ended while mapped)
+ * @back_forgets: FORGET requests a backend carried out and ACKed
+ * @forget_acks: ACKs of FORGET requests frontends received
  * @resets: frontend rings torn down and re-created (backend went away)
  */
 struct gntv3_conn_counters {
@@ -71,6 +74,9 @@ struct gntv3_conn_counters {
 	atomic64_t back_done;
 	atomic64_t back_ignored;
 	atomic64_t resets;
+	atomic64_t forgets_sent;
+	atomic64_t back_forgets;
+	atomic64_t forget_acks;
 };
 
 extern struct gntv3_conn_counters gntv3_conn_cnt;

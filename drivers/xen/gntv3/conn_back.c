@@ -13,6 +13,9 @@
  * let go and we say Closed; the attachment stays its owner's until
  * gntv3_back_detach(), which also removes the backend directory.
  *
+ * A FORGET (the frontend ended grants we still map) unmaps what the
+ * attachment's mapping cache holds of its range and is ACKed at once.
+ *
  * Revoke flow: every request read from the ring is validated (a malformed
  * one is counted and NACKed with GNTST_general_error).  The frontend
  * already changed the leaf, so new mappings of the range fail.  The
@@ -330,6 +333,23 @@ static void gntv3_bconn_nack(struct gntv3_bconn *bc,
 }
 
 /*
+ * A FORGET: the frontend ended grants we may still have cached.  Carried
+ * out at once, and ACKed at once: the ACK is only a hint to the frontend
+ * (include/xen/interface/grant_table_v3.h).  Under bc->lock.
+ */
+static void gntv3_bconn_forget(struct gntv3_bconn *bc,
+			       const struct gntv3_ring_msg *req)
+{
+	struct gntv3_ring_msg ack;
+
+	gntv3_cache_drop_range(bc->back, req->id, req->nr_ids);
+	atomic64_inc(&gntv3_conn_cnt.back_forgets);
+	gntv3_ring_make_ack(req, GNTST_okay, &ack);
+	if (!gntv3_ring_put_ack(&bc->ring, &ack))
+		notify_remote_via_irq(bc->irq);
+}
+
+/*
  * Take the requests off the ring; the valid ones go on bc->reqs and are
  * copied to @todo for the revoke handler.  Returns how many, or -1 when
  * nothing at all was found (a spurious event).
@@ -353,6 +373,10 @@ static int gntv3_bconn_take_reqs(struct gntv3_bconn *bc,
 		if (rc) {
 			gntv3_bconn_malformed(bc, false);
 			gntv3_bconn_nack(bc, &m);
+			continue;
+		}
+		if (m.op == GNTV3_RING_OP_FORGET) {
+			gntv3_bconn_forget(bc, &m);
 			continue;
 		}
 		if (READ_ONCE(gntv3_back_ignore_revokes)) {

@@ -126,6 +126,12 @@ err:
 	return rc;
 }
 
+/*
+ * The waiter of every FORGET: nobody waits, the ACK only makes the
+ * quarantine retry (gntv3_fconn_take_acks()).  Only its address is used.
+ */
+static struct gntv3_fconn_waiter gntv3_fconn_forget_waiter;
+
 /* Fail every waiting request: its grant goes down the timeout path. */
 static void gntv3_fconn_fail_waiters(struct gntv3_fconn *c)
 {
@@ -134,9 +140,9 @@ static void gntv3_fconn_fail_waiters(struct gntv3_fconn *c)
 	for (i = 0; i < GNTV3_RING_SLOTS; i++) {
 		struct gntv3_fconn_waiter *w = c->waiter[i];
 
-		if (!w)
-			continue;
 		c->waiter[i] = NULL;
+		if (!w || w == &gntv3_fconn_forget_waiter)
+			continue;
 		w->answered = false;
 		complete(&w->done);
 	}
@@ -218,16 +224,18 @@ static void gntv3_fconn_broken(struct gntv3_fconn *c)
 	gntv3_fconn_event(c);
 }
 
-static void gntv3_fconn_take_acks(struct gntv3_fconn *c)
+/* ACKs of our requests; returns true when the quarantine may drain. */
+static bool gntv3_fconn_take_acks(struct gntv3_fconn *c)
 {
 	struct gntv3_fconn_waiter *w;
 	struct gntv3_ring_msg ack;
+	bool kick = false;
 	int rc, slot;
 
 	while ((rc = gntv3_ring_get_ack(&c->ring, &ack)) != -EAGAIN) {
 		if (rc == -EPROTO) {
 			gntv3_fconn_broken(c);
-			return;
+			break;
 		}
 		slot = rc ? rc : gntv3_ring_pending_match(&c->pend, &ack);
 		if (slot < 0) {
@@ -238,7 +246,10 @@ static void gntv3_fconn_take_acks(struct gntv3_fconn *c)
 		gntv3_ring_pending_del(&c->pend, slot);
 		w = c->waiter[slot];
 		c->waiter[slot] = NULL;
-		if (w) {
+		if (w == &gntv3_fconn_forget_waiter) {
+			atomic64_inc(&gntv3_conn_cnt.forget_acks);
+			kick = true;
+		} else if (w) {
 			w->answered = true;
 			w->status = ack.status;
 			complete(&w->done);
@@ -247,6 +258,7 @@ static void gntv3_fconn_take_acks(struct gntv3_fconn *c)
 		}
 		gntv3_fconn_event(c);	/* a slot is free */
 	}
+	return kick;
 }
 
 /* UNMAPPED notifications; returns true when the quarantine may drain. */
@@ -283,8 +295,8 @@ static void gntv3_fconn_ring_work(struct work_struct *work)
 
 	mutex_lock(&c->lock);
 	if (c->connected) {
-		gntv3_fconn_take_acks(c);
-		kick = gntv3_fconn_take_notes(c, &notify);
+		kick = gntv3_fconn_take_acks(c);
+		kick |= gntv3_fconn_take_notes(c, &notify);
 		if (notify)
 			notify_remote_via_irq(c->irq);
 	}
@@ -301,6 +313,43 @@ static bool gntv3_fconn_can_send(struct gntv3_fconn *c)
 }
 
 /*
+ * Put one request on the ring for @w, and notify; under c->lock, with
+ * gntv3_fconn_can_send().  Returns its slot.
+ */
+static int gntv3_fconn_put_req(struct gntv3_fconn *c, u8 op, gntv3_id_t id,
+			       u32 nr_ids, struct gntv3_fconn_waiter *w)
+{
+	struct gntv3_ring_msg req;
+	int slot;
+
+	do {
+		gntv3_ring_make_req(&req, op, id, nr_ids, c->next_cookie++);
+		slot = gntv3_ring_pending_add(&c->pend, &req);
+	} while (slot == -EEXIST);	/* a cookie 2^32 requests old */
+	gntv3_ring_put_req(&c->ring, &req);
+	c->waiter[slot] = w;
+	notify_remote_via_irq(c->irq);
+	return slot;
+}
+
+/*
+ * &gntv3_front_conn_ops.forget: put a FORGET on the ring if there is room,
+ * without waiting for anything; see gntv3_front_forget().
+ */
+static void gntv3_fconn_forget(void *conn, gntv3_id_t id, u32 nr_ids)
+{
+	struct gntv3_fconn *c = conn;
+
+	mutex_lock(&c->lock);
+	if (gntv3_fconn_can_send(c)) {
+		gntv3_fconn_put_req(c, GNTV3_RING_OP_FORGET, id, nr_ids,
+				    &gntv3_fconn_forget_waiter);
+		atomic64_inc(&gntv3_conn_cnt.forgets_sent);
+	}
+	mutex_unlock(&c->lock);
+}
+
+/*
  * Put one request on the ring and wait for its ACK until @deadline.
  * Returns true with the ACK's status in @status, false without an ACK
  * (no connection, timeout, reset, broken ring).
@@ -309,7 +358,6 @@ static bool gntv3_fconn_request(struct gntv3_fconn *c, u8 op, gntv3_id_t id,
 				u32 nr_ids, unsigned long deadline, s16 *status)
 {
 	struct gntv3_fconn_waiter w;
-	struct gntv3_ring_msg req;
 	unsigned long events;
 	long left;
 	int slot;
@@ -328,16 +376,10 @@ static bool gntv3_fconn_request(struct gntv3_fconn *c, u8 op, gntv3_id_t id,
 		wait_event_timeout(c->wq, READ_ONCE(c->events) != events, left);
 		mutex_lock(&c->lock);
 	}
-	do {
-		gntv3_ring_make_req(&req, op, id, nr_ids, c->next_cookie++);
-		slot = gntv3_ring_pending_add(&c->pend, &req);
-	} while (slot == -EEXIST);	/* a cookie 2^32 requests old */
-	gntv3_ring_put_req(&c->ring, &req);
-	c->waiter[slot] = &w;
+	slot = gntv3_fconn_put_req(c, op, id, nr_ids, &w);
 	c->info.sent++;
 	atomic64_inc(op == GNTV3_RING_OP_REVOKE ? &gntv3_conn_cnt.revokes_sent :
 		     &gntv3_conn_cnt.downgrades_sent);
-	notify_remote_via_irq(c->irq);
 	mutex_unlock(&c->lock);
 
 	left = (long)(deadline - jiffies);
@@ -422,6 +464,7 @@ static void gntv3_fconn_destroying(void *conn)
 /* What we do for the front we are bound to. */
 static const struct gntv3_front_conn_ops gntv3_fconn_ops = {
 	.send = gntv3_fconn_send,
+	.forget = gntv3_fconn_forget,
 	.destroying = gntv3_fconn_destroying,
 };
 

@@ -192,7 +192,9 @@ EXPORT_SYMBOL_GPL(gntv3_grant_pages);
  * gntv3's folio reference are released at once.  Otherwise the grant is
  * quarantined: the backend still maps some of it, so everything is kept
  * (the leaf stays, revoked) and retried every quarantine_retry_ms until the
- * backend lets go.  Either way the caller must not rely on the grant any
+ * backend lets go; a connected front also sends the backend a FORGET for
+ * it, which empties the backend's mapping cache of it
+ * (gntv3_front_forget()).  Either way the caller must not rely on the grant any
  * more, and may drop its own folio reference: gntv3 holds its own.
  *
  * Ending a grant twice: while it is quarantined the second call returns
@@ -208,6 +210,7 @@ int gntv3_end_grant(struct gntv3_front *front, gntv3_id_t id)
 {
 	struct gntv3_leaf leaf;
 	struct gntv3_grant *g;
+	u32 nr_ids = 0;
 	int rc;
 
 	if (!front)
@@ -219,15 +222,20 @@ int gntv3_end_grant(struct gntv3_front *front, gntv3_id_t id)
 		goto out;
 	}
 	g = leaf.priv;
-	if (g->first_id != id)
+	if (g->first_id != id) {
 		rc = -EINVAL;
-	else if (g->state != GNTV3_STATE_ACTIVE)
+	} else if (g->state != GNTV3_STATE_ACTIVE) {
 		rc = -EALREADY;
-	else
+	} else {
+		nr_ids = 1U << g->order;
 		rc = gntv3_grant_end(front, g);
+	}
 out:
 	trace_gntv3_end(front->backend, id, rc);
 	gntv3_front_unlock(front);
+	/* still mapped: perhaps only kept for reuse by the backend */
+	if (rc == 1)
+		gntv3_front_forget(front, id, nr_ids);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(gntv3_end_grant);

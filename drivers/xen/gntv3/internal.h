@@ -60,6 +60,9 @@ extern struct gntv3_global_stats gntv3_stats;
  *	until @deadline (jiffies); returns true with the answer's GNTST_*
  *	status in @status, false without an answer (no ring, timeout, reset,
  *	a broken ring); may sleep
+ * @forget: put a FORGET of the ids @id .. @id + @nr_ids - 1 on the ring
+ *	if there is room, without waiting: the grants were ended while the
+ *	backend still mapped them (gntv3_front_forget()); may sleep
  * @destroying: gntv3_front_destroy() runs: tear the connection down; the
  *	front no longer knows it
  *
@@ -69,6 +72,7 @@ extern struct gntv3_global_stats gntv3_stats;
 struct gntv3_front_conn_ops {
 	bool (*send)(void *conn, bool downgrade, gntv3_id_t id, u32 nr_ids,
 		     unsigned long deadline, s16 *status);
+	void (*forget)(void *conn, gntv3_id_t id, u32 nr_ids);
 	void (*destroying)(void *conn);
 };
 
@@ -189,6 +193,7 @@ int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
 int gntv3_front_revoke_end(struct gntv3_front *front, gntv3_id_t id,
 			   bool downgrade, bool acked, bool *quarantined);
 void gntv3_front_retry_now(struct gntv3_front *front);
+void gntv3_front_forget(struct gntv3_front *front, gntv3_id_t id, u32 nr_ids);
 void gntv3_front_unlock(struct gntv3_front *front);
 void gntv3_front_free_ids(struct gntv3_front *front, gntv3_id_t first, u64 nr);
 int gntv3_grant_end(struct gntv3_front *front, struct gntv3_grant *g);

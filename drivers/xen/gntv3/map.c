@@ -24,6 +24,8 @@ static void gntv3_map_list(struct gntv3_back *back,
 		mps[i]->map_flags = flags;
 		INIT_LIST_HEAD(&mps[i]->lru);
 		list_add_tail(&mps[i]->node, &back->maps);
+		if (flags & GNTV3_MAP_F_CACHE)
+			gntv3_cache_index(back, mps[i]);
 		total += mps[i]->pub.nr_pages;
 	}
 	gntv3_map_account(1, nr, total);
@@ -38,24 +40,29 @@ static int gntv3_map_cached(struct gntv3_back *back, const gntv3_id_t *ids,
 			    unsigned int nr, unsigned int flags,
 			    struct gntv3_map_priv **mps)
 {
-	struct gntv3_map_priv *miss_inline[GNTV3_INLINE_NR], **miss;
-	gntv3_id_t miss_ids_inline[GNTV3_INLINE_NR], *miss_ids;
+	struct gntv3_map_priv *miss_inline[GNTV3_INLINE_NR], **miss = NULL;
+	gntv3_id_t miss_ids_inline[GNTV3_INLINE_NR], *miss_ids = NULL;
 	unsigned int i, j, nr_miss = 0;
-	int rc = -ENOMEM;
+	int rc = 0;
 
-	miss = gntv3_array_get(miss_inline, sizeof(miss_inline), nr,
-			       sizeof(*miss));
-	miss_ids = gntv3_array_get(miss_ids_inline, sizeof(miss_ids_inline),
-				   nr, sizeof(*miss_ids));
-	if (!miss || !miss_ids)
-		goto out;
 	for (i = 0; i < nr; i++) {
 		mps[i] = gntv3_cache_find(back, ids[i], flags);
-		if (!mps[i])
-			miss_ids[nr_miss++] = ids[i];
+		nr_miss += !mps[i];
 	}
-	rc = nr_miss ? back->xops->map(back, miss_ids, nr_miss, flags, miss) :
-		       0;
+	if (nr_miss) {
+		miss = gntv3_array_get(miss_inline, sizeof(miss_inline),
+				       nr_miss, sizeof(*miss));
+		miss_ids = gntv3_array_get(miss_ids_inline,
+					   sizeof(miss_ids_inline), nr_miss,
+					   sizeof(*miss_ids));
+		rc = miss && miss_ids ? 0 : -ENOMEM;
+		for (i = 0, j = 0; !rc && i < nr; i++)
+			if (!mps[i])
+				miss_ids[j++] = ids[i];
+		if (!rc)
+			rc = back->xops->map(back, miss_ids, nr_miss, flags,
+					     miss);
+	}
 	for (i = 0, j = 0; i < nr; i++) {
 		if (!mps[i])
 			mps[i] = rc ? NULL : miss[j++];
@@ -64,10 +71,9 @@ static int gntv3_map_cached(struct gntv3_back *back, const gntv3_id_t *ids,
 		else
 			gntv3_cache_commit(back, mps[i]);
 	}
-	if (!rc)
+	if (!rc && nr_miss)
 		gntv3_map_list(back, miss, nr_miss, flags);
-out:
-	gntv3_array_put(miss_ids, miss_ids_inline);
+	gntv3_array_put(miss_ids, miss_ids_inline);	/* NULL: nothing */
 	gntv3_array_put(miss, miss_inline);
 	return rc;
 }

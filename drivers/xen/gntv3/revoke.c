@@ -127,3 +127,31 @@ int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
 	return rc;
 }
 EXPORT_SYMBOL_GPL(gntv3_revoke);
+
+/**
+ * gntv3_front_forget() - tell the backend that grants it maps were ended
+ * @front: the tree
+ * @id: first id of the grants
+ * @nr_ids: their length
+ *
+ * Called after gntv3_end_grant() quarantined a grant: the backend may only
+ * be keeping it mapped for reuse (its mapping cache, GNTV3_MAP_F_CACHE).
+ * A FORGET on the connection's ring, if the front has one with room, asks
+ * it to let go; its ACK retries the quarantine at once.  Nothing waits:
+ * without a connection, or with a full ring, the grant stays quarantined
+ * until the backend unmaps it some other way.
+ *
+ * Context: process context, may sleep; not under @front's lock.
+ */
+void gntv3_front_forget(struct gntv3_front *front, gntv3_id_t id, u32 nr_ids)
+{
+	const struct gntv3_front_conn_ops *ops;
+	void *conn;
+
+	mutex_lock(&front->lock);
+	ops = front->conn_ops;
+	conn = front->conn;
+	mutex_unlock(&front->lock);
+	if (ops && ops->forget)
+		ops->forget(conn, id, nr_ids);
+}

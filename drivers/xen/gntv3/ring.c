@@ -51,7 +51,8 @@ void gntv3_ring_init(struct gntv3_ring *r, struct gntv3_sring *s,
 		r->rsp_idx = &s->b2f_idx;
 		r->rsp = s->b2f;
 		r->own_op_ok = GNTV3_OP_BIT(GNTV3_RING_OP_REVOKE) |
-			       GNTV3_OP_BIT(GNTV3_RING_OP_DOWNGRADE);
+			       GNTV3_OP_BIT(GNTV3_RING_OP_DOWNGRADE) |
+			       GNTV3_OP_BIT(GNTV3_RING_OP_FORGET);
 		r->req_op_ok = GNTV3_OP_BIT(GNTV3_RING_OP_UNMAPPED);
 	} else {
 		r->req_idx = &s->b2f_idx;
@@ -60,7 +61,8 @@ void gntv3_ring_init(struct gntv3_ring *r, struct gntv3_sring *s,
 		r->rsp = s->f2b;
 		r->own_op_ok = GNTV3_OP_BIT(GNTV3_RING_OP_UNMAPPED);
 		r->req_op_ok = GNTV3_OP_BIT(GNTV3_RING_OP_REVOKE) |
-			       GNTV3_OP_BIT(GNTV3_RING_OP_DOWNGRADE);
+			       GNTV3_OP_BIT(GNTV3_RING_OP_DOWNGRADE) |
+			       GNTV3_OP_BIT(GNTV3_RING_OP_FORGET);
 	}
 }
 

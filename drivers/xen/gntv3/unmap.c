@@ -225,7 +225,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mutex_unlock(&back->lock);
 		return;
 	}
-	if (gntv3_cache_put(back, mp)) {
+	if (gntv3_cache_put(back, mp, false)) {
 		cached = true;
 		rc = 0;
 	} else {
@@ -249,6 +249,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mp->state = GNTV3_MAP_LIVE;
 		atomic64_inc(&gntv3_back_cnt.stuck);
 	} else if (!cached) {
+		gntv3_cache_unindex(back, mp);
 		list_del_init(&mp->node);
 	}
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
@@ -390,7 +391,7 @@ static void gntv3_unmap_batch_cache(struct gntv3_back *back,
 	for (i = 0; i < nr; i++) {
 		if (results[i])
 			continue;
-		if (gntv3_cache_put(back, mps[i]))
+		if (gntv3_cache_put(back, mps[i], true))
 			results[i] = GNTV3_UNMAP_CACHED;
 		else
 			nr_unmap++;
@@ -468,6 +469,7 @@ int gntv3_unmap_batch(struct gntv3_mapping **maps, unsigned int nr,
 				trace_gntv3_unmap(back->domid, mps[i]->pub.id,
 						  mps[i]->pub.nr_pages,
 						  results[i]);
+				gntv3_cache_unindex(back, mps[i]);
 				list_del_init(&mps[i]->node);
 				/* done with mps[i]: keep the ones to free */
 				mps[nr_free++] = mps[i];

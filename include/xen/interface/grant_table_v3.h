@@ -387,8 +387,8 @@ struct gnttab_v3_copy {
  * backend, plus an interdomain event channel.
  *
  * The page holds two lanes of GNTV3_RING_SLOTS messages each:
- *  - f2b: the frontend's requests (REVOKE, DOWNGRADE), each answered by one
- *    ACK written by the backend into the same slot;
+ *  - f2b: the frontend's requests (REVOKE, DOWNGRADE, FORGET), each
+ *    answered by one ACK written by the backend into the same slot;
  *  - b2f: the backend's notifications (UNMAPPED), each answered by one ACK
  *    from the frontend in the same slot.
  * Indices are free-running uint32_t counters, masked with
@@ -405,7 +405,18 @@ struct gnttab_v3_copy {
 #define GNTV3_RING_OP_REVOKE		1	/* f2b: unmap, stop using ids */
 #define GNTV3_RING_OP_DOWNGRADE		2	/* f2b: keep ids read-only only */
 #define GNTV3_RING_OP_UNMAPPED		3	/* b2f: backend dropped ids */
+#define GNTV3_RING_OP_FORGET		4	/* f2b: ids ended, drop cached */
 #define GNTV3_RING_OP_ACK		0x80	/* ORed into the op of a reply */
+
+/*
+ * FORGET tells the backend that the frontend ended the grants of the range
+ * while the backend still mapped some of them: mappings the backend kept
+ * for reuse only (a mapping cache) should go now.  Unlike REVOKE it asks
+ * nothing of the backend's users, and its ACK is only a hint: the
+ * frontend then retries taking the grants back at once, and if some are
+ * still mapped, waits for the backend as without FORGET.  A backend that
+ * does not know the op answers GNTST_general_error, which changes nothing.
+ */
 
 struct gntv3_ring_msg {
 	gntv3_id_t id;		/* first id of the range */

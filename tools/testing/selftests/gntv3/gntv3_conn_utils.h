@@ -114,6 +114,20 @@ static inline int wait_quarantined(int fd, __u32 tree, __u64 want, unsigned int 
 	return -1;
 }
 
+/* Wait up to @ms for the connection counter @key to reach @want. */
+static inline int wait_conn_stat(const char *key, long long want,
+				 unsigned int ms)
+{
+	double end = gntv3_now() + ms / 1000.0;
+
+	do {
+		if (conn_stat(key) >= want)
+			return 0;
+		gntv3_msleep(10);
+	} while (gntv3_now() < end);
+	return -1;
+}
+
 /*
  * The revoke ring page, struct gntv3_sring of grant_table_v3.h, as a test
  * playing a hostile peer writes it after mapping it through gntdev.

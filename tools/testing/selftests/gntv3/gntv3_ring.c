@@ -13,7 +13,7 @@
  * timeout path leaves the grant dead and quarantined, its ids not reused,
  * until the backend lets go; UNMAPPED notifications drain the quarantine at
  * once; the mapping cache (GNTV3_IOC_MAP_CACHE): hits, misses, the
- * revoke's eviction, the bound, detach; malformed messages are counted on
+ * revoke's eviction, the FORGET an end sends, the bound, detach; malformed messages are counted on
  * both sides; reconnect after the
  * backend detaches and attaches again; bad arguments; a frontend whose
  * xenstore numbers are not numbers ("12abc") is refused with EPROTO.
@@ -362,7 +362,7 @@ TEST_F(ring, ignored_revoke_times_out)
 TEST_F(ring, unmapped_notification_drains_quarantine)
 {
 	long long rx = conn_stat("unmapped_rx");
-	long long old = gntv3_param_get("quarantine_retry_ms");
+	long long old = gntv3_param_get("quarantine_retry_ms"), acks;
 	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
 	unsigned char *buf = gntv3_buf(1);
 	__s32 result = -1;
@@ -375,8 +375,13 @@ TEST_F(ring, unmapped_notification_drains_quarantine)
 	ASSERT_EQ(0, gntv3_param_set("quarantine_retry_ms", 60000));
 	test_grant_user(self->tree, 0, buf, 1, &id);
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, 0, &id, 1, &map));
+	acks = conn_stat("forget_acks");
+	ASSERT_LE(0, acks);
 	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
 	EXPECT_EQ(1, result);			/* quarantined */
+	/* its FORGET retried the quarantine: still mapped, nothing changed */
+	ASSERT_EQ(0, wait_conn_stat("forget_acks", acks + 1, 3000));
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 1, 0));
 	back_unmap(map);
 	gntv3_msleep(200);
 	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 1, 0));
@@ -394,7 +399,8 @@ TEST_F(ring, unmapped_notification_drains_quarantine)
 
 /* The mapping cache's counters (debugfs "back"), read as one. */
 struct cache_stats {
-	long long hits, misses, puts, evicted, invalidated, maps, pages;
+	long long hits, misses, puts, evicted, invalidated, forgotten;
+	long long maps, pages;
 };
 
 static void cache_stats(struct cache_stats *c)
@@ -404,6 +410,7 @@ static void cache_stats(struct cache_stats *c)
 	c->puts = gntv3_back_stat("cache_puts");
 	c->evicted = gntv3_back_stat("cache_evicted");
 	c->invalidated = gntv3_back_stat("cache_invalidated");
+	c->forgotten = gntv3_back_stat("cache_forgotten");
 	c->maps = gntv3_back_stat("cache_maps");
 	c->pages = gntv3_back_stat("cache_pages");
 }
@@ -484,9 +491,9 @@ TEST_F(ring, cache_hit_then_revoke)
 /*
  * Only the same request is served: other flags miss and map anew; without
  * the flag nothing enters the cache, nor does a second mapping of an id
- * cached already; a mapping still live when a revoke comes is unmapped by
- * the revoke (the revoke handler's unmap is not cached), and the cached
- * one of its range is evicted.
+ * (only the first mapping of an id may be cached); a mapping still live
+ * when a revoke comes is unmapped by the revoke, not cached: a cached one
+ * would hold the ACK back, and the revoke would time out.
  */
 TEST_F(ring, cache_only_what_it_may)
 {
@@ -527,35 +534,77 @@ TEST_F(ring, cache_only_what_it_may)
 	EXPECT_EQ(c0.puts + 1, c.puts);
 	EXPECT_EQ(c0.maps + 1, c.maps);
 
-	/* a hit claims the cached mapping: a second map of the id misses */
+	/*
+	 * A hit claims the cached mapping: a second map of the id misses
+	 * and maps anew, and that second mapping is unmapped for real.
+	 */
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&id, 1, &map));
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&id, 1, &map2));
-	back_unmap(map2);	/* the id is cached again */
+	back_unmap(map2);
 	cache_stats(&c);
 	EXPECT_EQ(c0.hits + 1, c.hits);
 	EXPECT_EQ(c0.misses + 3, c.misses);
-	EXPECT_EQ(c0.maps + 1, c.maps);
+	EXPECT_EQ(c0.puts + 1, c.puts);
+	EXPECT_EQ(c0.maps, c.maps);
 
 	/* a live mapping the revoke handler unmaps does not enter the cache */
 	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id, 0, 5000, &res));
 	EXPECT_EQ(GNTV3_REVOKE_RESULT_DONE, res);
 	cache_stats(&c);
 	EXPECT_EQ(c0.maps, c.maps);
-	EXPECT_EQ(c0.puts + 2, c.puts);
-	EXPECT_EQ(c0.invalidated + 1, c.invalidated);
+	EXPECT_EQ(c0.puts + 1, c.puts);
+	EXPECT_EQ(c0.invalidated, c.invalidated);
 	EXPECT_ERRNO(ENOENT, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_READ,
 					   0, sizeof(wr), wr));
 	test_end(self->tree, id + 1);
 }
 
 /*
- * A grant ended while cached is quarantined (Xen still maps it), and the
- * backend's detach (closing its file) unmaps the cache: the quarantine
- * drains, and nothing is counted as left mapped by its user.
+ * A grant ended while its mapping is cached is quarantined (Xen still maps
+ * it) and a FORGET goes to the backend, which unmaps the cached mapping
+ * and ACKs; the ACK drains the quarantine at once, long before its
+ * periodic retry.
  */
-TEST_F(ring, cache_detach_drains_quarantine)
+TEST_F(ring, cache_end_sends_forget)
+{
+	long long old = gntv3_param_get("quarantine_retry_ms");
+	long long sent = conn_stat("forgets_sent");
+	long long done = conn_stat("back_forgets");
+	unsigned char *buf = gntv3_buf(1);
+	struct cache_stats c0, c;
+	__s32 result = -1;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LT(0, old);
+	ASSERT_LE(0, sent);
+	ASSERT_EQ(0, gntv3_param_set("quarantine_retry_ms", 60000));
+	cache_stats(&c0);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&id, 1, &map));
+	back_unmap(map);
+	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
+	EXPECT_EQ(1, result);		/* quarantined: still mapped */
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 3000));
+	EXPECT_EQ(sent + 1, conn_stat("forgets_sent"));
+	EXPECT_EQ(done + 1, conn_stat("back_forgets"));
+	cache_stats(&c);
+	EXPECT_EQ(c0.forgotten + 1, c.forgotten);
+	EXPECT_EQ(c0.maps, c.maps);
+	EXPECT_EQ(0, gntv3_param_set("quarantine_retry_ms", old));
+	test_err_query(ENOENT, self->tree, id);
+}
+
+/*
+ * Detach (closing the backend's file) unmaps what the cache holds, and
+ * does not count it as left mapped by its user; the grant then ends at
+ * once.
+ */
+TEST_F(ring, cache_emptied_at_detach)
 {
 	long long left = gntv3_back_stat("unmapped_at_detach");
 	unsigned char *buf = gntv3_buf(1);
@@ -570,15 +619,17 @@ TEST_F(ring, cache_detach_drains_quarantine)
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&id, 1, &map));
 	back_unmap(map);
-	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
-	EXPECT_EQ(1, result);		/* quarantined: still mapped */
+	cache_stats(&c);
+	EXPECT_EQ(c0.maps + 1, c.maps);
 	close(self->bfd);
 	self->bfd = -1;
 	cache_stats(&c);
 	EXPECT_EQ(c0.maps, c.maps);
 	EXPECT_EQ(c0.pages, c.pages);
+	EXPECT_EQ(c0.puts + 1, c.puts);	/* kept across the detach */
 	EXPECT_EQ(left, gntv3_back_stat("unmapped_at_detach"));
-	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 10000));
+	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
+	EXPECT_EQ(0, result);
 }
 
 /*
