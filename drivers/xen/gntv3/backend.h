@@ -156,8 +156,9 @@ enum gntv3_map_state {
  *	one allocation instead of three: batches of single pages are common
  * @handle0: @handles of such a mapping
  * @map_flags: the gntv3_map() flags it was made with; a later map of its
- *	id with the same flags may take it from the mapping cache, and
- *	GNTV3_MAP_F_CACHE says it may enter the cache (cleared when evicted)
+ *	id with the same flags may take it from the mapping cache
+ * @indexed: it is its id's entry in back->cache, so it may enter the
+ *	mapping cache (only a GNTV3_MAP_F_CACHE mapping; under back->lock)
  * @lru: in back->cache_lru while GNTV3_MAP_CACHED (under back->lock)
  */
 struct gntv3_map_priv {
@@ -176,6 +177,7 @@ struct gntv3_map_priv {
 	struct page *page0;
 	grant_handle_t handle0;
 	unsigned int map_flags;
+	bool indexed;
 	struct list_head lru;
 };
 
@@ -423,6 +425,7 @@ void gntv3_cache_init(struct gntv3_back *back);
 void gntv3_cache_retire(struct gntv3_back *back);
 void gntv3_cache_index(struct gntv3_back *back, struct gntv3_map_priv *mp);
 void gntv3_cache_unindex(struct gntv3_back *back, struct gntv3_map_priv *mp);
+bool gntv3_cache_open(struct gntv3_back *back);
 bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 		     bool idle);
 struct gntv3_map_priv *gntv3_cache_find(struct gntv3_back *back,

@@ -126,9 +126,10 @@ static bool gntv3_cache_id_ok(gntv3_id_t id)
 void gntv3_cache_index(struct gntv3_back *back, struct gntv3_map_priv *mp)
 {
 	lockdep_assert_held(&back->lock);
-	if (back->cache_max && gntv3_cache_id_ok(mp->pub.id) &&
-	    mp->pub.nr_pages <= back->cache_max)
-		xa_cmpxchg(&back->cache, mp->pub.id, NULL, mp, GFP_KERNEL);
+	mp->indexed = back->cache_max && gntv3_cache_id_ok(mp->pub.id) &&
+		      mp->pub.nr_pages <= back->cache_max &&
+		      !xa_cmpxchg(&back->cache, mp->pub.id, NULL, mp,
+				  GFP_KERNEL);
 }
 
 /**
@@ -139,8 +140,10 @@ void gntv3_cache_index(struct gntv3_back *back, struct gntv3_map_priv *mp)
 void gntv3_cache_unindex(struct gntv3_back *back, struct gntv3_map_priv *mp)
 {
 	lockdep_assert_held(&back->lock);
-	if ((mp->map_flags & GNTV3_MAP_F_CACHE) && gntv3_cache_id_ok(mp->pub.id))
-		xa_cmpxchg(&back->cache, mp->pub.id, mp, NULL, 0);
+	if (mp->indexed) {
+		xa_erase(&back->cache, mp->pub.id);
+		mp->indexed = false;
+	}
 }
 
 /* Take a GNTV3_MAP_CACHED @mp off the LRU; under back->lock. */
@@ -153,15 +156,14 @@ static void gntv3_cache_unlink(struct gntv3_back *back,
 }
 
 /*
- * Out of the cache and its index, into the safe unmap path, never to be
- * cached again; under back->lock.
+ * Out of the cache and its index (so never to be cached again), into the
+ * safe unmap path; under back->lock.
  */
 static void gntv3_cache_evict(struct gntv3_back *back,
 			      struct gntv3_map_priv *mp, u64 *why)
 {
 	gntv3_cache_unlink(back, mp);
 	gntv3_cache_unindex(back, mp);
-	mp->map_flags &= ~GNTV3_MAP_F_CACHE;
 	(*why)++;
 	gntv3_unmap_evict(mp);
 }
@@ -176,35 +178,38 @@ static bool gntv3_cache_pages_ours(const struct gntv3_map_priv *mp)
 	return true;
 }
 
-/* May @mp enter the cache of @back now?  Under back->lock. */
-static bool gntv3_cache_admits(struct gntv3_back *back,
-			       struct gntv3_map_priv *mp, bool idle)
+/**
+ * gntv3_cache_open() - may mappings of @back enter its cache now
+ * @back: the attachment, with its lock held
+ *
+ * Asked once per unmap call, before gntv3_cache_put() of its mappings.
+ *
+ * Return: false without a cache or a connection (the frontend could not
+ * take a cached page back), while detaching, or while a request of the
+ * frontend is being carried out.
+ */
+bool gntv3_cache_open(struct gntv3_back *back)
 {
 	const struct gntv3_back_notifier *n = back->notifier;
 
-	if (!(mp->map_flags & GNTV3_MAP_F_CACHE) || back->dying ||
-	    !gntv3_cache_id_ok(mp->pub.id))
-		return false;
-	/* no connection, no way for the frontend to take the page back */
-	if (!n || !n->revoking || n->revoking(back, back->notifier_data))
-		return false;
-	return xa_load(&back->cache, mp->pub.id) == mp &&
-	       (idle || gntv3_cache_pages_ours(mp));
+	lockdep_assert_held(&back->lock);
+	return back->cache_max && !back->dying && n && n->revoking &&
+	       !n->revoking(back, back->notifier_data);
 }
 
 /**
  * gntv3_cache_put() - keep a mapping its owner is unmapping
- * @back: its attachment, with its lock held
+ * @back: its attachment, with its lock held; gntv3_cache_open() said yes
+ *	under this same hold of the lock
  * @mp: the mapping, in the safe unmap path (its state GNTV3_MAP_PENDING)
  * @idle: the caller found that nobody but gntv3 holds its pages
  *
  * On success @mp is GNTV3_MAP_CACHED and stays on back->maps; the owner
  * must be told it is unmapped and must not touch it again.
  *
- * Return: true if @mp is now cached; false if it must be unmapped
- * (not made with GNTV3_MAP_F_CACHE or not the indexed mapping of its id,
- * no cache or connection, a request of the frontend in progress, or a
- * page still in use).
+ * Return: true if @mp is now cached; false if it must be unmapped (not
+ * the indexed mapping of its id, which only a GNTV3_MAP_F_CACHE one can
+ * be, or a page still in use).
  */
 bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 		     bool idle)
@@ -212,7 +217,7 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 	struct gntv3_map_priv *old;
 
 	lockdep_assert_held(&back->lock);
-	if (!gntv3_cache_admits(back, mp, idle))
+	if (!mp->indexed || (!idle && !gntv3_cache_pages_ours(mp)))
 		return false;
 	/* indexed, so not larger than the bound: the loop ends */
 	while (back->cache_pages + mp->pub.nr_pages > back->cache_max) {

@@ -225,7 +225,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mutex_unlock(&back->lock);
 		return;
 	}
-	if (gntv3_cache_put(back, mp, false)) {
+	if (gntv3_cache_open(back) && gntv3_cache_put(back, mp, false)) {
 		cached = true;
 		rc = 0;
 	} else {
@@ -266,7 +266,9 @@ static void gntv3_unmap_work(struct work_struct *work)
  * gntv3_unmap_async() - unmap a mapping once nobody uses its pages
  * @map: a mapping from gntv3_map()
  * @done: called exactly once from a workqueue with the result: 0 unmapped
- *	(@map is freed right after @done returns), -EBUSY the pages were
+ *	(@map is freed right after @done returns, or with GNTV3_MAP_F_CACHE
+ *	perhaps kept in the mapping cache: either way no longer the
+ *	caller's), -EBUSY the pages were
  *	still in use when the retry budget ran out (@map stays valid and the
  *	caller's), -ECANCELED detach or unload cancelled the unmap (@map is
  *	gone after @done returns; pages still in use are leaked, never
@@ -386,12 +388,13 @@ static void gntv3_unmap_batch_cache(struct gntv3_back *back,
 				    struct gntv3_map_priv **mps,
 				    unsigned int nr, int *results)
 {
+	bool open = gntv3_cache_open(back);
 	unsigned int i, nr_unmap = 0;
 
 	for (i = 0; i < nr; i++) {
 		if (results[i])
 			continue;
-		if (gntv3_cache_put(back, mps[i], true))
+		if (open && gntv3_cache_put(back, mps[i], true))
 			results[i] = GNTV3_UNMAP_CACHED;
 		else
 			nr_unmap++;
@@ -410,10 +413,12 @@ static void gntv3_unmap_batch_cache(struct gntv3_back *back,
  * @data: NULL, or @nr pointers, the i-th passed to @done for the i-th
  *	mapping
  * @results: receives one result per mapping, the i-th for the i-th
- *	mapping.  0: unmapped and freed.  -EIO: Xen refused the unmap, the
- *	mapping is gone and its pages are leaked.  -EINPROGRESS: a page was
- *	still in use (or memory was short): the mapping went the way of
- *	gntv3_unmap_async() and @done reports its result later.
+ *	mapping.  0: unmapped and freed (or, for a mapping made with
+ *	GNTV3_MAP_F_CACHE, perhaps kept mapped in the attachment's mapping
+ *	cache: gone for the caller all the same).  -EIO: Xen refused the
+ *	unmap, the mapping is gone and its pages are leaked.  -EINPROGRESS:
+ *	a page was still in use (or memory was short): the mapping went the
+ *	way of gntv3_unmap_async() and @done reports its result later.
  *
  * The mappings whose pages nobody else holds are unmapped right away, in
  * the caller's context, with a single gnttab_unmap_refs() call for all of

@@ -278,6 +278,35 @@ TEST(ring_hostile_request_index)
 	CHECK_EQ(gntv3_ring_get_req(&p.be, &got), -EPROTO);
 }
 
+/*
+ * FORGET is a frontend's request like REVOKE: accepted from the frontend,
+ * answered in its slot, refused (counted, NACKable) from the backend.
+ */
+TEST(ring_forget_is_f2b_only)
+{
+	struct gntv3_ring_msg req, ack, got;
+	struct pair p;
+	int slot;
+
+	pair_init(&p);
+	REQUIRE_EQ(send(&p.fe, GNTV3_RING_OP_FORGET, 7, 512, 9), 0);
+	REQUIRE_EQ(gntv3_ring_get_req(&p.be, &req), 0);
+	CHECK_EQ(req.op, GNTV3_RING_OP_FORGET);
+	CHECK_EQ(req.id, 7);
+	CHECK_EQ(req.nr_ids, 512);
+	gntv3_ring_make_ack(&req, GNTST_okay, &ack);
+	CHECK_EQ(gntv3_ring_put_ack(&p.be, &ack), 0);
+	slot = gntv3_ring_get_ack(&p.fe, &got);
+	CHECK_EQ(slot, 0);
+	CHECK_EQ(got.op, GNTV3_RING_OP_FORGET | GNTV3_RING_OP_ACK);
+	CHECK_EQ(got.cookie, 9);
+
+	REQUIRE_EQ(send(&p.be, GNTV3_RING_OP_FORGET, 7, 1, 10), 0);
+	CHECK_EQ(gntv3_ring_get_req(&p.fe, &got), -EBADMSG);
+	CHECK_EQ(p.fe.cnt.bad_msg, 1);
+	CHECK_EQ(p.be.cnt.bad_msg, 0);
+}
+
 /* Garbage in the fields of a request: counted, dropped, slot consumed. */
 TEST(ring_garbage_requests)
 {

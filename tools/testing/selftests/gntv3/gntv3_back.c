@@ -986,7 +986,7 @@ TEST_F(back, bad_ids)
 
 	/* arguments */
 	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back + 100, 0, ids, 1, maps));
-	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 1U << 2, ids, 1,
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 1U << 3, ids, 1,
 					maps));		/* an unknown flag */
 	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 0, maps));
 	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids,
