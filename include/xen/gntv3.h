@@ -73,6 +73,12 @@ struct gntv3_grant_info {
  * @levels: levels of the tree (0 while empty)
  * @nr_v1_refs: v1 grant entries in use by this tree (tables included)
  * @nr_failures: grant or end calls that failed inside the transport
+ * @record_bytes: bytes of the grant records of this tree's grants (active,
+ *	revoking or quarantined): their number times the size of the
+ *	kmalloc() bucket they come from; with @nr_tables pages of tables,
+ *	the tree's memory per grant
+ * @record_pool_bytes: bytes of freed grant records the tree keeps for its
+ *	next grants (at most 512 of them)
  */
 struct gntv3_front_stats {
 	u64 nr_grants;
@@ -82,6 +88,8 @@ struct gntv3_front_stats {
 	unsigned int levels;
 	u64 nr_v1_refs;
 	u64 nr_failures;
+	u64 record_bytes;
+	u64 record_pool_bytes;
 };
 
 struct gntv3_front *gntv3_front_create(domid_t backend);

@@ -77,10 +77,11 @@ static void fronts_show_one(struct seq_file *m, struct gntv3_front *front)
 	qpages = front->nr_qpages;
 	mutex_unlock(&front->lock);
 
-	seq_printf(m, "backend: %u levels: %u grants: %llu ids: %llu tables: %llu v1_refs: %llu quarantined: %llu quarantined_pages: %llu failures: %llu state: %s\n",
+	seq_printf(m, "backend: %u levels: %u grants: %llu ids: %llu tables: %llu v1_refs: %llu quarantined: %llu quarantined_pages: %llu failures: %llu record_bytes: %llu record_pool_bytes: %llu state: %s\n",
 		   front->backend, st.levels, st.nr_grants, st.nr_ids,
 		   st.nr_tables, st.nr_v1_refs, st.nr_quarantined, qpages,
-		   st.nr_failures, dead ? "destroyed" : "live");
+		   st.nr_failures, st.record_bytes, st.record_pool_bytes,
+		   dead ? "destroyed" : "live");
 }
 
 static int fronts_show(struct seq_file *m, void *unused)

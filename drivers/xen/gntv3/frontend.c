@@ -40,6 +40,12 @@ LIST_HEAD(gntv3_fronts);
 /* Runs the retry works; destroyed at unload after every front drained. */
 static struct workqueue_struct *gntv3_front_wq;
 
+/*
+ * Bytes a grant record really takes: the kmalloc() bucket of its size,
+ * what ksize() of a record answers.  Set at load.
+ */
+static size_t gntv3_rec_size;
+
 static unsigned long gntv3_retry_delay(void)
 {
 	return msecs_to_jiffies(max(READ_ONCE(gntv3_quarantine_retry_ms), 1U));
@@ -219,10 +225,14 @@ static struct gntv3_grant *gntv3_grant_alloc(struct gntv3_front *front)
 {
 	struct gntv3_grant *g;
 
-	if (!front->nr_rec_pool)
-		return kzalloc(sizeof(*g), GFP_KERNEL);
-	g = front->rec_pool[--front->nr_rec_pool];
-	memset(g, 0, sizeof(*g));
+	if (!front->nr_rec_pool) {
+		g = kzalloc(sizeof(*g), GFP_KERNEL);
+	} else {
+		g = front->rec_pool[--front->nr_rec_pool];
+		memset(g, 0, sizeof(*g));
+	}
+	if (g)
+		front->nr_records++;
 	return g;
 }
 
@@ -230,6 +240,7 @@ static struct gntv3_grant *gntv3_grant_alloc(struct gntv3_front *front)
 static void gntv3_grant_release(struct gntv3_front *front,
 				struct gntv3_grant *g)
 {
+	front->nr_records--;
 	if (front->nr_rec_pool >= GNTV3_REC_POOL_MAX) {
 		kfree(g);
 		return;
@@ -719,6 +730,7 @@ static void gntv3_front_shutdown(struct gntv3_front *front)
  */
 int gntv3_front_init(void)
 {
+	gntv3_rec_size = kmalloc_size_roundup(sizeof(struct gntv3_grant));
 	gntv3_front_wq = alloc_workqueue("gntv3_front", WQ_UNBOUND, 0);
 	return gntv3_front_wq ? 0 : -ENOMEM;
 }
@@ -941,6 +953,8 @@ void gntv3_front_stats_locked(struct gntv3_front *front,
 	stats->levels = front->tree.levels;
 	stats->nr_v1_refs = front->nr_refs;
 	stats->nr_failures = front->nr_failures;
+	stats->record_bytes = front->nr_records * gntv3_rec_size;
+	stats->record_pool_bytes = (u64)front->nr_rec_pool * gntv3_rec_size;
 }
 
 /**

@@ -102,6 +102,8 @@ struct gntv3_front_conn_ops {
  * @rec_pool: freed grant records kept for the next grants, an array of
  *	GNTV3_REC_POOL_MAX
  * @nr_rec_pool: how many
+ * @nr_records: grant records of this front's grants, out of @rec_pool and
+ *	not freed (&gntv3_front_stats.record_bytes)
  * @quarantine: grants ended while the backend still mapped them
  * @qpages: table pages the backend still mapped when the tree dropped
  *	them, linked through page->lru
@@ -137,6 +139,7 @@ struct gntv3_front {
 	bool registered;
 	struct gntv3_grant **rec_pool;
 	unsigned int nr_rec_pool;
+	u64 nr_records;
 	struct list_head quarantine;
 	struct list_head qpages;
 	bool qref;
