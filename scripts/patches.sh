@@ -41,7 +41,7 @@ X=drivers/xen/gntv3
 SERIES="01|xen/interface: add the grant table v3 ABI|include/xen/interface/grant_table_v3.h
 02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h include/uapi/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c $X/trace.[ch]
 03|xen/gntv3: add the frontend: grant trees and grants|$X/frontend.c $X/grant.c $X/revoke.c
-04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c $X/copy.c $X/transport_v1_copy.c $X/cache.c
+04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c $X/copy.c $X/transport_v1_copy.c $X/cache.c $X/memstats.[ch]
 05|xen/gntv3: add the revoke ring and the frontend/backend connection|$X/ring.[ch] $X/conn.[ch] $X/conn_front.[ch] $X/conn_front_xs.c $X/conn_back.c $X/xenbus.c
 06|xen/gntv3: add /dev/gntv3, debugfs and the module's init|$X/dev.[ch] $X/dev_back.[ch] $X/dev_test.c $X/gntv3_test.h $X/debugfs.c $X/main.c $X/dev_copy.c $X/dev_conn.c
 07|block: add the gntv3 virtual disk pair|drivers/block/gntv3/*

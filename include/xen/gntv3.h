@@ -219,6 +219,23 @@ int gntv3_unmap_async(struct gntv3_mapping *map, gntv3_unmap_done_t done,
 int gntv3_unmap_sync(struct gntv3_mapping *map);
 
 /**
+ * struct gntv3_mem_stats - memory gntv3 holds for backend mappings,
+ *	module-wide, see gntv3_get_mem_stats()
+ * @map_tracking_bytes: bookkeeping of the mappings not freed yet: their
+ *	objects (the slab's real object size) and their arrays (as
+ *	allocated: ksize(), or whole pages if vmalloc()ed); not the pages
+ *	the grants are mapped into
+ * @map_pooled_bytes: freed mapping objects the attachments keep for their
+ *	next gntv3_map() (at most 1024 each)
+ */
+struct gntv3_mem_stats {
+	u64 map_tracking_bytes;
+	u64 map_pooled_bytes;
+};
+
+void gntv3_get_mem_stats(struct gntv3_mem_stats *stats);
+
+/**
  * typedef gntv3_revoke_handler_t - the frontend asks for grants back
  * @back: the attachment
  * @first: first id of the range

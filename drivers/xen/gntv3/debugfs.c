@@ -9,6 +9,7 @@
  *  stats		module-wide frontend counters
  *  back		backend counters, then one line per attachment
  *  back_pages		one line per backend mapping, then one per page
+ *  mem			memory gauges of the backend's mappings (memstats.h)
  *  back_tcache_max	knob: table cache bound of new attachments
  *  back_done_delay_ms	fault injection, see unmap.c (*)
  *  back_fail_map_op	fault injection, see transport_v1_map.c (*)
@@ -173,6 +174,17 @@ static int gntv3_back_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(gntv3_back);
 
+static int gntv3_mem_show(struct seq_file *s, void *unused)
+{
+	struct gntv3_mem_stats st;
+
+	gntv3_get_mem_stats(&st);
+	seq_printf(s, "map_tracking_bytes: %llu\nmap_pooled_bytes: %llu\n",
+		   st.map_tracking_bytes, st.map_pooled_bytes);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gntv3_mem);
+
 /*
  * One line per mapping, then one per page:
  *   map: I domid: D order: O ro: R state: S vmap: V first_ref: F
@@ -254,6 +266,8 @@ void gntv3_debugfs_init(void)
 			    &gntv3_back_fops);
 	debugfs_create_file("back_pages", 0400, gntv3_debugfs_dir, NULL,
 			    &gntv3_back_pages_fops);
+	debugfs_create_file("mem", 0444, gntv3_debugfs_dir, NULL,
+			    &gntv3_mem_fops);
 	/* Knob: table cache bound of the attachments made from now on. */
 	debugfs_create_u32("back_tcache_max", 0600, gntv3_debugfs_dir,
 			   &gntv3_tcache_max);

@@ -8,6 +8,7 @@
 #include <xen/grant_table.h>
 
 #include "backend.h"
+#include "memstats.h"
 
 /*
  * What a map/unmap cycle would otherwise allocate and free again is kept
@@ -36,6 +37,40 @@
  * failed) is leaked, never cached.
  */
 static struct kmem_cache *gntv3_map_cache;
+
+/*
+ * Bytes one mapping object really takes in its slab: ksize() of one,
+ * measured when the cache is made (the cache's slot size, alignment and
+ * free pointer included).  The gauges of memstats.h count in it.
+ */
+static size_t gntv3_map_obj_size;
+
+/*
+ * Count @nr mapping objects handed out (@sign 1) or given back (-1),
+ * @pooled of them taken from or put into a pool.
+ */
+static void gntv3_map_mem(long sign, unsigned int nr, unsigned int pooled)
+{
+	atomic64_add(sign * (long)(nr * gntv3_map_obj_size),
+		     &gntv3_mem_cnt.map_tracking);
+	if (pooled)
+		atomic64_sub(sign * (long)(pooled * gntv3_map_obj_size),
+			     &gntv3_mem_cnt.map_pooled);
+}
+
+/* Bytes of the arrays of @mp, as gntv3_mapping_init() allocated them. */
+static size_t gntv3_mapping_arrays_bytes(const struct gntv3_map_priv *mp)
+{
+	size_t nr = mp->pub.nr_pages, bytes = 0;
+
+	if (mp->pub.pages != &mp->page0) {
+		bytes += gntv3_kv_bytes(mp->pub.pages, nr, sizeof(*mp->pub.pages));
+		bytes += gntv3_kv_bytes(mp->handles, nr, sizeof(*mp->handles));
+	}
+	bytes += gntv3_kv_bytes(mp->vhandles, nr, sizeof(*mp->vhandles));
+	bytes += gntv3_kv_bytes(mp->vptes, nr, sizeof(*mp->vptes));
+	return bytes;
+}
 
 static unsigned int back_cached_pages = 1024;
 module_param(back_cached_pages, uint, 0644);
@@ -77,6 +112,10 @@ static int gntv3_stack_init(struct gntv3_stack *s, unsigned int max)
  */
 void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp)
 {
+	/* a one-page mapping has no array (NULL ones count 0) */
+	if (mp->pub.pages != &mp->page0)
+		atomic64_sub(gntv3_mapping_arrays_bytes(mp),
+			     &gntv3_mem_cnt.map_tracking);
 	if (unlikely(mp->vhandles || mp->vptes)) {
 		kvfree(mp->vptes);
 		kvfree(mp->vhandles);
@@ -105,8 +144,10 @@ int gntv3_mappings_alloc(struct gntv3_back *back,
 	n = gntv3_stack_pop(&back->pool, (void **)mps, nr);
 	if (n == nr ||
 	    kmem_cache_alloc_bulk(gntv3_map_cache, GFP_KERNEL | __GFP_ZERO,
-				  nr - n, (void **)&mps[n]) == nr - n)
+				  nr - n, (void **)&mps[n]) == nr - n) {
+		gntv3_map_mem(1, nr, n);
 		return 0;
+	}
 	gntv3_stack_push(&back->pool, (void *const *)mps, n);
 	return -ENOMEM;
 }
@@ -125,6 +166,7 @@ void gntv3_mappings_free(struct gntv3_back *back,
 	for (n = 0; n < nr; n++)
 		gntv3_mapping_free_arrays(mps[n]);
 	n = gntv3_stack_push(&back->pool, (void *const *)mps, nr);
+	gntv3_map_mem(-1, nr, n);
 	if (n < nr)
 		kmem_cache_free_bulk(gntv3_map_cache, nr - n, (void **)&mps[n]);
 }
@@ -208,6 +250,8 @@ int gntv3_mapping_init(struct gntv3_map_priv *mp, struct gntv3_back *back,
 		mp->vhandles = kvcalloc(nr, sizeof(*mp->vhandles), GFP_KERNEL);
 		mp->vptes = kvcalloc(nr, sizeof(*mp->vptes), GFP_KERNEL);
 	}
+	/* what was allocated, even on failure: freed and counted out alike */
+	atomic64_add(gntv3_mapping_arrays_bytes(mp), &gntv3_mem_cnt.map_tracking);
 	if (!mp->pub.pages || !mp->handles ||
 	    (pv_vmap && (!mp->vhandles || !mp->vptes)))
 		return -ENOMEM;
@@ -237,9 +281,12 @@ void gntv3_back_caches_free(struct gntv3_back *back)
 {
 	struct gntv3_stack *pc = &back->page_cache;
 
-	if (back->pool.nr)
+	if (back->pool.nr) {
+		atomic64_sub(back->pool.nr * gntv3_map_obj_size,
+			     &gntv3_mem_cnt.map_pooled);
 		kmem_cache_free_bulk(gntv3_map_cache, back->pool.nr,
 				     back->pool.slot);
+	}
 	if (pc->nr)
 		gnttab_free_pages(pc->nr, (struct page **)pc->slot);
 	kvfree(back->pool.slot);
@@ -253,8 +300,19 @@ void gntv3_back_caches_free(struct gntv3_back *back)
  */
 int gntv3_pool_init(void)
 {
+	struct gntv3_map_priv *mp;
+
 	gntv3_map_cache = KMEM_CACHE(gntv3_map_priv, 0);
-	return gntv3_map_cache ? 0 : -ENOMEM;
+	if (!gntv3_map_cache)
+		return -ENOMEM;
+	mp = kmem_cache_alloc(gntv3_map_cache, GFP_KERNEL);
+	if (!mp) {
+		kmem_cache_destroy(gntv3_map_cache);
+		return -ENOMEM;
+	}
+	gntv3_map_obj_size = ksize(mp);
+	kmem_cache_free(gntv3_map_cache, mp);
+	return 0;
 }
 
 /**
@@ -292,5 +350,6 @@ void gntv3_back_free_mappings(struct gntv3_map_priv **mps, unsigned int nr)
 void gntv3_back_free_mapping(struct gntv3_map_priv *mp)
 {
 	gntv3_mapping_free_arrays(mp);
+	gntv3_map_mem(-1, 1, 0);
 	kmem_cache_free(gntv3_map_cache, mp);
 }
