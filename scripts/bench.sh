@@ -14,6 +14,16 @@
 # that size and stock= a plain stock map+unmap of the same size, so ratio =
 # revoke round trip / map+unmap.
 #
+# The memory rows, from the same run, are no timings:
+#   bench: mem_tree_<g> bytes=<b> granted=<g> per_granted=1/<n> target=1/500 ok|over
+# the tree's own memory (table pages and grant records, of a fresh tree,
+# gntv3_front_get_stats() before and after) for 512 4 KiB grants (4k), one
+# 2 MiB grant (2m) and 8192 4 KiB grants (4k_8192), and
+#   bench: mem_map_<n> bytes_per_mapping=<b> mappings=<m> target=64 ok|over
+# gntv3's tracking memory per live mapping (gntv3_get_mem_stats() before
+# and after a gntv3_map()) of 1 and 512 4 KiB grants and one 2 MiB grant.
+# A missing row fails the run; one over its target does not.
+#
 # Then the same bench module in a second VM (bench-native) on the project's
 # prototype v3 hypervisor (scripts/xen-build.sh, cached; GNTV3_XEN), where
 # gntv3 picks its native transport: the rows get the suffix _native, and
@@ -52,6 +62,9 @@ BENCH=$TOP/tools/gntv3/bench
 OUT=$TOP/build/bench
 ROWS=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_2m map_unmap_1_cached map_unmap_512_cached)
 ROWS_NATIVE=(grant_4k grant_2m map_unmap_1 map_unmap_16 map_unmap_512 map_unmap_2m revoke_4k revoke_4k_forced map_unmap_1_cached map_unmap_512_cached)
+# the memory rows (bench_main.c), the same on both transports
+MEM_TREE_ROWS=(mem_tree_4k mem_tree_2m mem_tree_4k_8192)
+MEM_MAP_ROWS=(mem_map_1 mem_map_512 mem_map_2m)
 ONLY=" ${GNTV3_BENCH_ONLY:-stock native blk blk_real net_real} "
 
 mkdir -p "$OUT"
@@ -98,6 +111,27 @@ bench_check() {
 	return "$ret"
 }
 
+# bench_check_mem CONSOLE SUFFIX: every memory row's line, name + SUFFIX,
+# with a measured (non-zero) number; 1 (after a message per row) if one is
+# missing.  A row over its target ("over") is reported, not failed.
+bench_check_mem() {
+	local console=$1 suffix=$2 row ret=0
+
+	for row in "${MEM_TREE_ROWS[@]}"; do
+		if ! grep -qE "^bench: $row$suffix bytes=[1-9][0-9]* granted=[1-9][0-9]* per_granted=1/[0-9]+ target=1/500 (ok|over)$" "$console"; then
+			echo "bench: row $row$suffix missing or zero" >&2
+			ret=1
+		fi
+	done
+	for row in "${MEM_MAP_ROWS[@]}"; do
+		if ! grep -qE "^bench: $row$suffix bytes_per_mapping=[1-9][0-9]* mappings=[1-9][0-9]* target=64 (ok|over)$" "$console"; then
+			echo "bench: row $row$suffix missing or zero" >&2
+			ret=1
+		fi
+	done
+	return "$ret"
+}
+
 # bench_failed CONSOLE RC: the end of a failed run's console
 bench_failed() {
 	tail -n 40 "$1" >&2
@@ -113,6 +147,7 @@ if [[ $ONLY == *" stock "* ]]; then
 	echo "=== one revoke_4k round trip, gntv3's tracepoints (tracefs events/gntv3, a reps=1 run)"
 	grep -E '^gntv3-trace: ' "$OUT/console.log" || true
 	bench_check "$OUT/console.log" "" "${ROWS[@]}" || [ "$run" -ne 0 ] || run=1
+	bench_check_mem "$OUT/console.log" "" || [ "$run" -ne 0 ] || run=1
 	if [ "$run" -ne 0 ]; then
 		bench_failed "$OUT/console.log" "$run"
 		rc=$run
@@ -139,6 +174,8 @@ if [[ $ONLY == *" native "* ]]; then
 			[ "$run" -ne 0 ] || run=1
 		fi
 		bench_check "$OUT/console-native.log" _native "${ROWS_NATIVE[@]}" ||
+			[ "$run" -ne 0 ] || run=1
+		bench_check_mem "$OUT/console-native.log" _native ||
 			[ "$run" -ne 0 ] || run=1
 		[ "$run" -eq 0 ] || bench_failed "$OUT/console-native.log" "$run"
 	else

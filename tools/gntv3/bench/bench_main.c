@@ -61,6 +61,27 @@
  *		  with the stock API, as in map_unmap_1 (map_unmap_2m), from
  *		  the same run: ratio = revoke round trip / map+unmap.
  *
+ * Then the memory rows, no timings, measured by gntv3's own gauges (never
+ * from sizeof here), one line each:
+ *
+ *	bench: mem_tree_<g> bytes=<b> granted=<g> per_granted=1/<n> target=1/500 ok|over
+ *	bench: mem_map_<n> bytes_per_mapping=<b> mappings=<m> target=64 ok|over
+ *
+ *  mem_tree_4k	  the frontend's own memory per granted byte: a fresh tree
+ *  mem_tree_2m	  given 512 single 4 KiB grants (4k), one 2 MiB folio (2m)
+ *  mem_tree_4k_8192  or 8192 4 KiB grants (@pages 16 times over); bytes =
+ *		  growth of gntv3_front_get_stats()'s nr_tables * PAGE_SIZE
+ *		  + record_bytes (the grant records at their kmalloc bucket's
+ *		  size); ok when bytes * 500 <= granted.  The grants are ended
+ *		  and record_bytes must come back.
+ *  mem_map_N	  gntv3's tracking per live mapping: gntv3_map() of 1 or 512
+ *  mem_map_2m	  of the map rows' 4 KiB grants, or of their 2 MiB grant (one
+ *		  mapping; native: its 512 ids), on @back; bytes = growth of
+ *		  gntv3_get_mem_stats()'s map_tracking_bytes (each mapping's
+ *		  object at its slab's real size, and its arrays), per
+ *		  mapping; ok when at most 64.  Once unmapped the gauge must
+ *		  come back.
+ *
  * On the native transport (the project's prototype v3 hypervisor, see
  * Documentation/gntv3/native.rst; make bench loads this module there with
  * transport=native suffix=_native, and then every row name ends in
@@ -116,6 +137,7 @@
 #include <linux/gfp.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -150,6 +172,9 @@ MODULE_PARM_DESC(suffix, "Appended to every row name of the \"bench:\" lines (e.
 #define BENCH_DEVID		3	/* our connection's xenstore directory */
 #define BENCH_CONNECT_MS	10000	/* to connect through xenstore */
 #define BENCH_REVOKE_MS		5000	/* for the backend's ACK */
+#define BENCH_MEM_MANY		8192	/* 4 KiB grants of mem_tree_4k_8192 */
+#define BENCH_MEM_TREE_TARGET	500	/* tree memory <= granted / 500 */
+#define BENCH_MEM_MAP_TARGET	64	/* bytes of tracking per mapping */
 
 enum bench_side { SIDE_GNTV3, SIDE_STOCK, NR_SIDES };
 
@@ -663,6 +688,188 @@ static int bench_gntv3_revoke_forced(struct bench *b, unsigned int nr, u64 *t)
 	return 0;
 }
 
+/* ---- memory rows ---- */
+
+/* Tree memory of @front: its table pages and its grant records. */
+static void bench_tree_mem(struct gntv3_front *front, u64 *tables, u64 *recs)
+{
+	struct gntv3_front_stats st;
+
+	gntv3_front_get_stats(front, &st);
+	*tables = st.nr_tables * PAGE_SIZE;
+	*recs = st.record_bytes;
+}
+
+/*
+ * Grant into @front, a fresh tree: @nr_4k single 4 KiB grants (of @pages,
+ * again and again), or with @nr_4k 0 the 2 MiB folio @rfolio.  Fills @ids.
+ */
+static int bench_mem_grant(struct bench *b, struct gntv3_front *front,
+			   unsigned int nr_4k, gntv3_id_t *ids,
+			   unsigned int *nr_ids)
+{
+	unsigned int i;
+	int rc = 0;
+
+	*nr_ids = 0;
+	if (!nr_4k) {
+		rc = gntv3_grant_folio(front, b->rfolio, 0, &ids[0]);
+		if (rc)
+			return bench_failed("gntv3_grant_folio (memory)", rc);
+		*nr_ids = 1;
+		return 0;
+	}
+	for (i = 0; i < nr_4k; i++) {
+		rc = gntv3_grant_page(front, b->pages[i % BENCH_PAGES], 0,
+				      &ids[i]);
+		if (rc)
+			return bench_failed("gntv3_grant_page (memory)", rc);
+		*nr_ids = i + 1;
+		if (i % BENCH_PAGES == BENCH_PAGES - 1)
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * One tree row: a fresh tree, what it holds before and after granting
+ * @nr_4k 4 KiB pages (0: one 2 MiB folio), diffed: table pages
+ * (nr_tables) and grant records (record_bytes, their real slab size), as
+ * gntv3_front_get_stats() reports them.  The grants are ended and the
+ * tree destroyed; the records must all be gone again.
+ */
+static int bench_mem_tree(struct bench *b, const char *name,
+			  unsigned int nr_4k)
+{
+	u64 t0, r0, t1, r1, over, granted, t2, r2;
+	struct gntv3_front *front;
+	unsigned int nr_ids, i;
+	gntv3_id_t *ids;
+	int rc, err;
+
+	ids = kvcalloc(max(nr_4k, 1U), sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return bench_failed("memory for ids", -ENOMEM);
+	front = gntv3_front_create(BENCH_SELF);
+	if (IS_ERR(front)) {
+		kvfree(ids);
+		return bench_failed("gntv3_front_create (memory)",
+				    PTR_ERR(front));
+	}
+	bench_tree_mem(front, &t0, &r0);
+	rc = bench_mem_grant(b, front, nr_4k, ids, &nr_ids);
+	bench_tree_mem(front, &t1, &r1);
+	for (i = 0; i < nr_ids; i++) {
+		err = gntv3_end_grant(front, ids[i]);
+		if (err && !rc)
+			rc = bench_failed("gntv3_end_grant (memory)",
+					  err > 0 ? -EBUSY : err);
+	}
+	bench_tree_mem(front, &t2, &r2);
+	err = gntv3_front_destroy(front);
+	if (err && !rc)
+		rc = bench_failed("gntv3_front_destroy (memory)", err);
+	kvfree(ids);
+	if (rc)
+		return rc;
+	/* a gauge that does not come back is no measurement */
+	if (r2 != r0)
+		return bench_failed("record_bytes after ending every grant",
+				    -EPROTO);
+
+	over = (t1 - t0) + (r1 - r0);
+	granted = (nr_4k ? nr_4k : BIT(BENCH_ORDER_2M)) * (u64)PAGE_SIZE;
+	if (!over)
+		return bench_failed("no tree memory measured", -EPROTO);
+	pr_info("gntv3_bench: %-16s %9llu %9llu %9llu %9u %9llu\n", name,
+		granted, t1 - t0, r1 - r0, nr_ids,
+		div_u64(over + nr_ids / 2, nr_ids));
+	pr_info("bench: %s%s bytes=%llu granted=%llu per_granted=1/%llu target=1/%u %s\n",
+		name, suffix, over, granted, div64_u64(granted, over),
+		BENCH_MEM_TREE_TARGET,
+		over * BENCH_MEM_TREE_TARGET <= granted ? "ok" : "over");
+	return 0;
+}
+
+/*
+ * One mapping row: gntv3_map() of @nr_ids ids of the map rows' grants on
+ * the attachment @b->back, and the module-wide gauge of the mappings'
+ * memory (gntv3_get_mem_stats(): each mapping's object at its slab's real
+ * size, and its arrays) before and after, diffed, per mapping.  Nothing
+ * else maps meanwhile; once unmapped, the gauge must be back.
+ */
+static int bench_mem_map(struct bench *b, const char *name, bool big,
+			 unsigned int nr_ids)
+{
+	struct gntv3_mem_stats m0, m1, m2;
+	unsigned int i, nr_pages = 0;
+	u64 bytes, per;
+	int rc;
+
+	for (i = 0; i < nr_ids; i++)
+		b->ids[i] = big ? b->folio_id + (b->native ? i : 0) :
+				  b->first + i;
+	gntv3_get_mem_stats(&m0);
+	rc = gntv3_map(b->back, b->ids, nr_ids, 0, b->maps);
+	if (rc)
+		return bench_failed("gntv3_map (memory)", rc);
+	gntv3_get_mem_stats(&m1);
+	for (i = 0; i < nr_ids; i++)
+		nr_pages += b->maps[i]->nr_pages;
+	rc = gntv3_unmap_batch(b->maps, nr_ids, bench_unmap_done, NULL,
+			       b->results);
+	if (rc)
+		return bench_failed("gntv3_unmap_batch (memory)", rc);
+	for (i = 0; i < nr_ids; i++)
+		if (b->results[i])
+			return bench_failed("gntv3_unmap_batch result (memory)",
+					    b->results[i]);
+	gntv3_get_mem_stats(&m2);
+	if (m2.map_tracking_bytes != m0.map_tracking_bytes)
+		return bench_failed("map_tracking_bytes after unmapping",
+				    -EPROTO);
+
+	bytes = m1.map_tracking_bytes - m0.map_tracking_bytes;
+	if (!bytes)
+		return bench_failed("no mapping memory measured", -EPROTO);
+	per = div_u64(bytes + nr_ids / 2, nr_ids);
+	pr_info("gntv3_bench: %-16s %9u %9u %9llu %9llu %9llu\n", name,
+		nr_ids, nr_pages, bytes, per,
+		div_u64(bytes + nr_pages / 2, nr_pages));
+	pr_info("bench: %s%s bytes_per_mapping=%llu mappings=%u target=%u %s\n",
+		name, suffix, per, nr_ids, BENCH_MEM_MAP_TARGET,
+		per <= BENCH_MEM_MAP_TARGET ? "ok" : "over");
+	return 0;
+}
+
+/* The memory rows, after the map rows (they need their grants). */
+static int bench_mem_rows(struct bench *b)
+{
+	int rc;
+
+	pr_info("gntv3_bench: memory rows: the tree's own memory (table pages + grant records, of a fresh tree) per granted byte, target 1/%u; gntv3's tracking per live mapping (object + arrays), target %u B\n",
+		BENCH_MEM_TREE_TARGET, BENCH_MEM_MAP_TARGET);
+	pr_info("gntv3_bench: %-16s %9s %9s %9s %9s %9s\n", "row", "granted",
+		"tables", "records", "grants", "per_grant");
+	rc = bench_mem_tree(b, "mem_tree_4k", BENCH_PAGES);
+	if (!rc)
+		rc = bench_mem_tree(b, "mem_tree_2m", 0);
+	if (!rc)
+		rc = bench_mem_tree(b, "mem_tree_4k_8192", BENCH_MEM_MANY);
+	if (rc)
+		return rc;
+	pr_info("gntv3_bench: %-16s %9s %9s %9s %9s %9s\n", "row", "mappings",
+		"pages", "bytes", "per_map", "per_page");
+	rc = bench_mem_map(b, "mem_map_1", false, 1);
+	if (!rc)
+		rc = bench_mem_map(b, "mem_map_512", false, BENCH_PAGES);
+	/* native: a 2 MiB grant is mapped by its 512 ids */
+	if (!rc)
+		rc = bench_mem_map(b, "mem_map_2m", true,
+				   b->native ? BENCH_PAGES : 1);
+	return rc;
+}
+
 /* ---- the table ---- */
 
 static const struct bench_row bench_rows[] = {
@@ -1102,6 +1309,9 @@ static int __init gntv3_bench_init(void)
 	if (rc)
 		goto out_teardown;
 	pr_info("gntv3_bench: s.pool = stock gnttab_alloc_pages() + gnttab_free_pages(), included in s.map and s.unmap (gntv3 takes its pages from the attachment's page cache); r.nopool = gntv3 / (stock - s.pool)\n");
+	rc = bench_mem_rows(b);
+	if (rc)
+		goto out_teardown;
 	pr_info("gntv3_bench: revoke rows, median ns per grant: gntv3 = revoke round trip (gntv3_revoke(): request -> backend unmaps -> ACK -> grant ended), stock = stock map+unmap of the same size\n");
 	pr_info("gntv3_bench: %-14s %9s %9s %7s\n", "row", "revoke", "map+unm", "ratio");
 	if (b->native)
