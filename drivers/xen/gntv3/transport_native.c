@@ -25,8 +25,9 @@
  *    not tell the grantee a leaf's size, and a one-element PV superpage
  *    map needs 512 PTEs in one L1 table, which the attachment's pages are
  *    not;
- *  - one GNTTABOP_v3_map call per batch, one GNTTABOP_v3_unmap per
- *    mapping;
+ *  - one GNTTABOP_v3_map call per batch, and one GNTTABOP_v3_unmap call
+ *    for every piece of the mappings of an unmap (native_unmap(), in
+ *    calls of at most NATIVE_UNMAP_MAX_OPS ops);
  *  - the prototype has no GNTTABOP_v3_copy: a copy maps each op's frame,
  *    copies with the CPU and unmaps (native_copy()).
  */
@@ -655,24 +656,191 @@ out_free:
 	return rc;
 }
 
+/* Ops in one GNTTABOP_v3_unmap call of native_unmap(), at most (24 KiB). */
+#define NATIVE_UNMAP_MAX_OPS	1024U
+
+/* The unmap ops @mp needs: one per piece that mapped, vmap PTEs included. */
+static unsigned int native_unmap_nr_ops(const struct gntv3_map_priv *mp)
+{
+	unsigned int i, n = 0;
+
+	if (!mp->handles)
+		return 0;
+	for (i = 0; i < mp->pub.nr_pages; i++) {
+		if (mp->vptes && mp->vhandles[i] != NATIVE_NO_HANDLE)
+			n++;
+		if (mp->handles[i] != NATIVE_NO_HANDLE)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * One unmap op; its status starts as an error, so that an op the
+ * hypervisor did not get to (the call failed part way) reads as failed.
+ */
+static void native_unmap_op(struct gnttab_v3_unmap *op, u64 host_addr,
+			    grant_handle_t handle)
+{
+	*op = (struct gnttab_v3_unmap){
+		.host_addr = host_addr,
+		.handle = handle,
+		.status = GNTST_general_error,
+	};
+}
+
+/*
+ * Write the native_unmap_nr_ops(@mp) unmap ops of @mp to @ops in the
+ * order native_unmap_mp() unmaps: the vmap PTEs, then the linear map.
+ */
+static unsigned int native_unmap_fill(struct gntv3_map_priv *mp,
+				      struct gnttab_v3_unmap *ops)
+{
+	unsigned int i, k = 0;
+
+	if (!mp->handles)
+		return 0;
+	/* a translated guest's vmap is ordinary PTEs: drop them first */
+	if (mp->pub.vaddr && !mp->vptes) {
+		vunmap(mp->pub.vaddr);
+		mp->pub.vaddr = NULL;
+	}
+	for (i = 0; mp->vptes && i < mp->pub.nr_pages; i++)
+		if (mp->vhandles[i] != NATIVE_NO_HANDLE)
+			native_unmap_op(&ops[k++], mp->vptes[i],
+					mp->vhandles[i]);
+	for (i = 0; i < mp->pub.nr_pages; i++)
+		if (mp->handles[i] != NATIVE_NO_HANDLE)
+			native_unmap_op(&ops[k++],
+					gntv3_kaddr(mp->pub.pages[i]),
+					mp->handles[i]);
+	return k;
+}
+
+/*
+ * After the call: read the statuses of @mp's ops, as native_unmap_fill()
+ * wrote them to @ops, give the vmap area back and clear the p2m entry of
+ * each page that unmapped, as native_unmap_mp() does.  False if a piece
+ * stayed mapped.
+ */
+static bool native_unmap_done(struct gntv3_map_priv *mp,
+			      const struct gnttab_v3_unmap *ops)
+{
+	unsigned int i, k = 0;
+	bool ok = true;
+
+	if (!mp->handles)
+		return true;	/* its set-up failed before any map */
+	for (i = 0; mp->vptes && i < mp->pub.nr_pages; i++)
+		if (mp->vhandles[i] != NATIVE_NO_HANDLE &&
+		    ops[k++].status != GNTST_okay)
+			ok = false;
+	if (mp->pub.vaddr) {
+		vunmap(mp->pub.vaddr);
+		mp->pub.vaddr = NULL;
+	}
+	for (i = 0; i < mp->pub.nr_pages; i++) {
+		if (mp->handles[i] == NATIVE_NO_HANDLE)
+			continue;
+		if (ops[k++].status != GNTST_okay) {
+			ok = false;
+			continue;
+		}
+		native_p2m_set(mp->pub.pages[i], INVALID_P2M_ENTRY);
+	}
+	return ok;
+}
+
+/*
+ * Give the pages of @mp back to its attachment when every piece unmapped
+ * (@ok); otherwise leak the mapping as a whole.  The result for @mp.
+ */
+static int native_unmap_release(struct gntv3_map_priv *mp, bool ok)
+{
+	if (!ok) {
+		gntv3_back_leak_mapping(mp, "GNTTABOP_v3_unmap failed");
+		return -EIO;
+	}
+	gntv3_map_account(-1, 1, mp->pub.nr_pages);
+	gntv3_pages_put(mp->pub.back, mp->pub.pages, mp->pub.nr_pages);
+	return 0;
+}
+
+/*
+ * Unmap, from @mps[@i] on, the mappings to unmap (@results 0) whose ops
+ * fit together in @ops (@cap of them) with one GNTTABOP_v3_unmap call,
+ * and set their results.  A first mapping that does not fit even alone
+ * is unmapped piece by piece (native_unmap_mp()).  Returns the index
+ * after the last mapping handled.
+ */
+static unsigned int native_unmap_group(struct gntv3_map_priv **mps,
+				       unsigned int nr, unsigned int i,
+				       int *results,
+				       struct gnttab_v3_unmap *ops,
+				       unsigned int cap)
+{
+	unsigned int j, m, n, k = 0, filled = 0;
+
+	for (j = i; j < nr; j++) {
+		if (results[j])
+			continue;
+		n = native_unmap_nr_ops(mps[j]);
+		if (k + n > cap)
+			break;
+		k += native_unmap_fill(mps[j], &ops[k]);
+		filled++;
+	}
+	if (!filled && j < nr) {
+		results[j] = native_unmap_release(mps[j],
+						  native_unmap_mp(mps[j]));
+		return j + 1;
+	}
+	/*
+	 * The hypervisor clears the PTEs of a batch of ops, flushes once and
+	 * only then drops the page references.  Each op's status says what
+	 * happened to it, whatever the call returns (native_unmap_op()).
+	 */
+	if (k)
+		HYPERVISOR_grant_table_op(GNTTABOP_v3_unmap, ops, k);
+	for (m = i, k = 0; m < j; m++) {
+		if (results[m])
+			continue;
+		n = native_unmap_nr_ops(mps[m]);
+		results[m] = native_unmap_release(mps[m],
+						  native_unmap_done(mps[m],
+								    &ops[k]));
+		k += n;
+	}
+	return j;
+}
+
+/*
+ * &gntv3_transport_ops.unmap: every piece of every mapping, vmap PTEs
+ * included, in one GNTTABOP_v3_unmap call, or one per NATIVE_UNMAP_MAX_OPS
+ * ops.  Without memory for the op array it goes on in calls of
+ * GNTV3_INLINE_NR ops from the stack: never -ENOMEM.  A mapping with a
+ * piece the hypervisor refused is leaked (-EIO); the others go back to
+ * the attachment's page cache.
+ */
 static void native_unmap(struct gntv3_map_priv **mps, unsigned int nr,
 			 int *results)
 {
-	struct gntv3_map_priv *mp;
-	unsigned int i;
+	struct gnttab_v3_unmap ops_inline[GNTV3_INLINE_NR], *ops;
+	unsigned int i, cap, total = 0;
 
-	for (i = 0; i < nr; i++) {
-		mp = mps[i];
-		if (results[i])
-			continue;
-		if (!native_unmap_mp(mp)) {
-			gntv3_back_leak_mapping(mp, "GNTTABOP_v3_unmap failed");
-			results[i] = -EIO;
-			continue;
-		}
-		gntv3_map_account(-1, 1, mp->pub.nr_pages);
-		gntv3_pages_put(mp->pub.back, mp->pub.pages, mp->pub.nr_pages);
+	for (i = 0; i < nr; i++)
+		if (!results[i])
+			total += native_unmap_nr_ops(mps[i]);
+	cap = min(total, NATIVE_UNMAP_MAX_OPS);
+	ops = gntv3_array_get(ops_inline, sizeof(ops_inline), cap,
+			      sizeof(*ops));
+	if (!ops) {
+		ops = ops_inline;
+		cap = ARRAY_SIZE(ops_inline);
 	}
+	for (i = 0; i < nr; )
+		i = native_unmap_group(mps, nr, i, results, ops, cap);
+	gntv3_array_put(ops, ops_inline);
 }
 
 /*
