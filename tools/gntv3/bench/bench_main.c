@@ -94,7 +94,7 @@
  *		  machine-contiguous, else 512 4 KiB leaves under the same
  *		  ids (the split); no hypercall.
  *  map_unmap_N	  gntv3: one GNTTABOP_v3_map of the N ids (the hypervisor
- *		  walks the tree), one GNTTABOP_v3_unmap per mapping.  The
+ *		  walks the tree), one GNTTABOP_v3_unmap call for them all.  The
  *		  leaves hold no v1 reference: stock maps v1 grants of its own
  *		  of the same pages, made once, outside.
  *  map_unmap_2m  gntv3: one gntv3_map() of the grant's 512 ids, each mapped
