@@ -160,8 +160,8 @@ void gntv3_back_detach(struct gntv3_back *back)
 		was_pending = mp->state == GNTV3_MAP_PENDING;
 		if (mp->state == GNTV3_MAP_CACHED)
 			gntv3_cache_forget(back, mp);
-		else
-			left += !was_pending;
+		/* a GNTV3_MAP_CACHING one is its unmap work's, which we wait for */
+		left += mp->state == GNTV3_MAP_LIVE;
 		mp->state = GNTV3_MAP_CANCELLING;
 		mutex_unlock(&back->lock);
 		gntv3_unmap_cancel(mp, was_pending);

@@ -135,6 +135,7 @@ enum gntv3_map_state {
 	GNTV3_MAP_PENDING,	/* in the safe unmap path */
 	GNTV3_MAP_CANCELLING,	/* taken over by detach/unload */
 	GNTV3_MAP_CACHED,	/* unmapped by its owner, kept mapped (cache.c) */
+	GNTV3_MAP_CACHING,	/* to be cached once the owner's done returned */
 };
 
 /**
@@ -428,6 +429,8 @@ void gntv3_cache_unindex(struct gntv3_back *back, struct gntv3_map_priv *mp);
 bool gntv3_cache_open(struct gntv3_back *back);
 bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 		     bool idle);
+bool gntv3_cache_may_put(struct gntv3_back *back, struct gntv3_map_priv *mp);
+void gntv3_cache_settle(struct gntv3_back *back, struct gntv3_map_priv *mp);
 struct gntv3_map_priv *gntv3_cache_find(struct gntv3_back *back,
 					gntv3_id_t id, unsigned int flags);
 void gntv3_cache_commit(struct gntv3_back *back, struct gntv3_map_priv *mp);

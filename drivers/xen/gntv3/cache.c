@@ -234,6 +234,47 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 }
 
 /**
+ * gntv3_cache_may_put() - would gntv3_cache_put() take this mapping now
+ * @back: its attachment, with its lock held; gntv3_cache_open() said yes
+ * @mp: the mapping, in the safe unmap path
+ *
+ * For the unmap work, which must not hand the mapping to the cache before
+ * the owner's done callback returned (the callback may still read it):
+ * the work marks it GNTV3_MAP_CACHING instead and calls
+ * gntv3_cache_settle() after the callback.
+ *
+ * Return: true if @mp is its id's index entry and nobody else holds its
+ * pages.
+ */
+bool gntv3_cache_may_put(struct gntv3_back *back, struct gntv3_map_priv *mp)
+{
+	lockdep_assert_held(&back->lock);
+	return mp->indexed && gntv3_cache_pages_ours(mp);
+}
+
+/**
+ * gntv3_cache_settle() - cache a mapping whose owner's done callback ran
+ * @back: its attachment, with its lock held
+ * @mp: a mapping the unmap work marked GNTV3_MAP_CACHING
+ *
+ * Into the cache if it still may go there; otherwise (a request of the
+ * frontend came meanwhile, detach started, a page got busy) into the safe
+ * unmap path after all.  A mapping detach took over meanwhile
+ * (GNTV3_MAP_CANCELLING) is detach's: nothing is done.
+ */
+void gntv3_cache_settle(struct gntv3_back *back, struct gntv3_map_priv *mp)
+{
+	lockdep_assert_held(&back->lock);
+	if (mp->state != GNTV3_MAP_CACHING)
+		return;
+	mp->state = GNTV3_MAP_PENDING;
+	if (gntv3_cache_open(back) && gntv3_cache_put(back, mp, false))
+		return;
+	gntv3_cache_unindex(back, mp);
+	gntv3_unmap_evict(mp);
+}
+
+/**
  * gntv3_cache_find() - claim a cached mapping for gntv3_map()
  * @back: the attachment, with its lock held
  * @id: the id to map

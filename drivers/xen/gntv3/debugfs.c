@@ -136,6 +136,7 @@ static const char *const gntv3_map_state_name[] = {
 	[GNTV3_MAP_PENDING] = "pending",
 	[GNTV3_MAP_CANCELLING] = "cancelling",
 	[GNTV3_MAP_CACHED] = "cached",
+	[GNTV3_MAP_CACHING] = "caching",
 };
 
 static int gntv3_back_show(struct seq_file *s, void *unused)

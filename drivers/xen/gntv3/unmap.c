@@ -185,10 +185,12 @@ static void gntv3_unmap_complete(struct gntv3_map_priv *mp,
 		msleep(delay);
 	trace_gntv3_unmap(back->domid, mp->pub.id, mp->pub.nr_pages, result);
 	done(&mp->pub, result, data);
-	/* a cached mapping may be somebody else's by now (cache.c) */
 	if (result != -EBUSY && !cached)
 		gntv3_back_free_mapping(mp);
 	mutex_lock(&back->lock);
+	/* only now may somebody else get it from the cache (cache.c) */
+	if (cached)
+		gntv3_cache_settle(back, mp);
 	last = atomic_dec_and_test(&back->in_done);
 	gntv3_back_mappings_gone(back);
 	mutex_unlock(&back->lock);
@@ -225,7 +227,9 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mutex_unlock(&back->lock);
 		return;
 	}
-	if (gntv3_cache_open(back) && gntv3_cache_put(back, mp, false)) {
+	if (gntv3_cache_open(back) && gntv3_cache_may_put(back, mp)) {
+		/* the owner's until its done callback returned */
+		mp->state = GNTV3_MAP_CACHING;
 		cached = true;
 		rc = 0;
 	} else {
@@ -255,7 +259,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
 	kref_get(&back->ref);
 	atomic_inc(&back->in_done);
-	/* once unlocked, a cached mapping may be mapped and unmapped again */
+	/* gntv3_cache_settle() may queue this work again for an eviction */
 	done = mp->done;
 	data = mp->data;
 	mutex_unlock(&back->lock);

@@ -403,6 +403,24 @@ struct cache_stats {
 	long long maps, pages;
 };
 
+/*
+ * Wait up to 3 s for the cache's counter @key to reach @want.  An unmap's
+ * mapping enters the cache just after the unmap's result is reported
+ * (once the done callback returned, cache.c), so a test that wants it
+ * there waits for it.
+ */
+static int wait_cache(const char *key, long long want)
+{
+	double end = gntv3_now() + 3.0;
+
+	do {
+		if (gntv3_back_stat(key) >= want)
+			return 0;
+		gntv3_msleep(5);
+	} while (gntv3_now() < end);
+	return -1;
+}
+
 static void cache_stats(struct cache_stats *c)
 {
 	c->hits = gntv3_back_stat("cache_hits");
@@ -443,6 +461,7 @@ TEST_F(ring, cache_hit_then_revoke)
 				ids, 4, maps));
 	for (i = 0; i < 4; i++)
 		back_unmap(maps[i]);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 4));
 	cache_stats(&c);
 	EXPECT_EQ(c0.misses + 4, c.misses);
 	EXPECT_EQ(c0.puts + 4, c.puts);
@@ -462,6 +481,7 @@ TEST_F(ring, cache_hit_then_revoke)
 	}
 	for (i = 0; i < 4; i++)
 		back_unmap(maps[i]);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 8));
 
 	/* a revoke unmaps the cached mapping of its range, then ACKs */
 	ASSERT_EQ(0, do_revoke(self->fd, self->tree, id + 1, 0, 5000, &res));
@@ -520,6 +540,7 @@ TEST_F(ring, cache_only_what_it_may)
 	ASSERT_EQ(0, _gntv3_map_rw(self->bfd, map, GNTV3_IOC_RW_WRITE, 0,
 				   sizeof(wr), wr));
 	back_unmap(map);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 1));
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back,
 				GNTV3_IOC_MAP_CACHE | GNTV3_IOC_MAP_READONLY,
 				&id, 1, &map2));
@@ -587,6 +608,7 @@ TEST_F(ring, cache_end_sends_forget)
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&id, 1, &map));
 	back_unmap(map);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 1));
 	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
 	EXPECT_EQ(1, result);		/* quarantined: still mapped */
 	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 3000));
@@ -619,6 +641,7 @@ TEST_F(ring, cache_emptied_at_detach)
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&id, 1, &map));
 	back_unmap(map);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 1));
 	cache_stats(&c);
 	EXPECT_EQ(c0.maps + 1, c.maps);
 	close(self->bfd);
@@ -664,12 +687,14 @@ TEST_F(ring, cache_bound_evicts_oldest)
 				ids, max, maps));
 	for (i = 0; i < max; i++)
 		back_unmap(maps[i]);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + max));
 	cache_stats(&c);
 	EXPECT_EQ(c0.pages + max, c.pages);
 	EXPECT_EQ(c0.evicted, c.evicted);
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&ids[max], 1, maps));
 	back_unmap(maps[0]);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + max + 1));
 	cache_stats(&c);
 	EXPECT_EQ(c0.evicted + 1, c.evicted);
 	EXPECT_EQ(c0.pages + max, c.pages);
@@ -677,6 +702,7 @@ TEST_F(ring, cache_bound_evicts_oldest)
 	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
 				&ids[max], 1, maps));
 	back_unmap(maps[0]);
+	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + max + 2));
 	cache_stats(&c);
 	EXPECT_EQ(c0.hits + 1, c.hits);
 	for (i = 0; i < n; i++) {
