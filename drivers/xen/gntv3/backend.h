@@ -450,6 +450,7 @@ void gntv3_unmap_exit(void);
 void gntv3_unmap_work_init(struct gntv3_map_priv *mp);
 int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending);
 void gntv3_unmap_evict(struct gntv3_map_priv *mp);
+bool gntv3_pages_idle(const struct gntv3_map_priv *mp);
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why);
 void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
 			    int *results);

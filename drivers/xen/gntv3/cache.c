@@ -168,16 +168,6 @@ static void gntv3_cache_evict(struct gntv3_back *back,
 	gntv3_unmap_evict(mp);
 }
 
-static bool gntv3_cache_pages_ours(const struct gntv3_map_priv *mp)
-{
-	unsigned int i;
-
-	for (i = 0; i < mp->pub.nr_pages; i++)
-		if (page_count(mp->pub.pages[i]) != GNTV3_PAGE_REFS_OURS)
-			return false;
-	return true;
-}
-
 /**
  * gntv3_cache_open() - may mappings of @back enter its cache now
  * @back: the attachment, with its lock held
@@ -217,7 +207,7 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 	struct gntv3_map_priv *old;
 
 	lockdep_assert_held(&back->lock);
-	if (!mp->indexed || (!idle && !gntv3_cache_pages_ours(mp)))
+	if (!mp->indexed || (!idle && !gntv3_pages_idle(mp)))
 		return false;
 	/* indexed, so not larger than the bound: the loop ends */
 	while (back->cache_pages + mp->pub.nr_pages > back->cache_max) {
@@ -235,7 +225,8 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 
 /**
  * gntv3_cache_may_put() - would gntv3_cache_put() take this mapping now
- * @back: its attachment, with its lock held; gntv3_cache_open() said yes
+ * @back: its attachment, with its lock held; the caller also asks
+ *	gntv3_cache_open(), after this cheaper check
  * @mp: the mapping, in the safe unmap path
  *
  * For the unmap work, which must not hand the mapping to the cache before
@@ -249,7 +240,7 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 bool gntv3_cache_may_put(struct gntv3_back *back, struct gntv3_map_priv *mp)
 {
 	lockdep_assert_held(&back->lock);
-	return mp->indexed && gntv3_cache_pages_ours(mp);
+	return mp->indexed && gntv3_pages_idle(mp);
 }
 
 /**

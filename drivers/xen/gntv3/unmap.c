@@ -119,7 +119,13 @@ void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why)
 
 /* ---- the safe unmap ---- */
 
-static bool gntv3_pages_idle(const struct gntv3_map_priv *mp)
+/**
+ * gntv3_pages_idle() - does nobody but gntv3 hold the pages of a mapping
+ * @mp: the mapping
+ *
+ * Return: true if every page has only gntv3's references.
+ */
+bool gntv3_pages_idle(const struct gntv3_map_priv *mp)
 {
 	unsigned int i;
 
@@ -227,7 +233,7 @@ static void gntv3_unmap_work(struct work_struct *work)
 		mutex_unlock(&back->lock);
 		return;
 	}
-	if (gntv3_cache_open(back) && gntv3_cache_may_put(back, mp)) {
+	if (gntv3_cache_may_put(back, mp) && gntv3_cache_open(back)) {
 		/* the owner's until its done callback returned */
 		mp->state = GNTV3_MAP_CACHING;
 		cached = true;
@@ -392,13 +398,16 @@ static void gntv3_unmap_batch_cache(struct gntv3_back *back,
 				    struct gntv3_map_priv **mps,
 				    unsigned int nr, int *results)
 {
-	bool open = gntv3_cache_open(back);
+	int open = -1;	/* asked once, and only for a cacheable mapping */
 	unsigned int i, nr_unmap = 0;
 
 	for (i = 0; i < nr; i++) {
 		if (results[i])
 			continue;
-		if (open && gntv3_cache_put(back, mps[i], true))
+		if (mps[i]->indexed && open < 0)
+			open = gntv3_cache_open(back);
+		if (mps[i]->indexed && open &&
+		    gntv3_cache_put(back, mps[i], true))
 			results[i] = GNTV3_UNMAP_CACHED;
 		else
 			nr_unmap++;
