@@ -94,16 +94,15 @@ bench_vm() {
 		"${envs[@]}" "$@" >"$console"
 }
 
-# bench_check CONSOLE SUFFIX ROW...: every row's line, name + SUFFIX, with
-# non-zero numbers; 1 (after a message per row) if one is missing or zero.
-bench_check() {
-	local console=$1 suffix=$2 row ret=0
+# bench_grep_rows CONSOLE SUFFIX TAIL ROW...: every row's line, name +
+# SUFFIX followed by the regular expression TAIL; 1 (after a message per
+# row) if one is missing.
+bench_grep_rows() {
+	local console=$1 suffix=$2 tail=$3 row ret=0
 
-	shift 2
+	shift 3
 	for row in "$@"; do
-		# A zero is no measurement: it happened once when the guest's
-		# clock fell back from the TSC and fast operations timed as 0 ns.
-		if ! grep -qE "^bench: $row$suffix gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]*$" "$console"; then
+		if ! grep -qE "^bench: $row$suffix $tail$" "$console"; then
 			echo "bench: row $row$suffix missing or zero" >&2
 			ret=1
 		fi
@@ -111,24 +110,27 @@ bench_check() {
 	return "$ret"
 }
 
-# bench_check_mem CONSOLE SUFFIX: every memory row's line, name + SUFFIX,
-# with a measured (non-zero) number; 1 (after a message per row) if one is
-# missing.  A row over its target ("over") is reported, not failed.
-bench_check_mem() {
-	local console=$1 suffix=$2 row ret=0
+# bench_check CONSOLE SUFFIX ROW...: every row's line with non-zero
+# numbers.  A zero is no measurement: it happened once when the guest's
+# clock fell back from the TSC and fast operations timed as 0 ns.
+bench_check() {
+	bench_grep_rows "$1" "$2" \
+		'gntv3=[1-9][0-9]* stock=[1-9][0-9]* ratio=[0-9.]+ min=[0-9.]+ max=[0-9.]+ rounds=[1-9][0-9]*' \
+		"${@:3}"
+}
 
-	for row in "${MEM_TREE_ROWS[@]}"; do
-		if ! grep -qE "^bench: $row$suffix bytes=[1-9][0-9]* granted=[1-9][0-9]* per_granted=1/[0-9]+ target=1/500 (ok|over)$" "$console"; then
-			echo "bench: row $row$suffix missing or zero" >&2
-			ret=1
-		fi
-	done
-	for row in "${MEM_MAP_ROWS[@]}"; do
-		if ! grep -qE "^bench: $row$suffix bytes_per_mapping=[1-9][0-9]* mappings=[1-9][0-9]* target=64 (ok|over)$" "$console"; then
-			echo "bench: row $row$suffix missing or zero" >&2
-			ret=1
-		fi
-	done
+# bench_check_mem CONSOLE SUFFIX: every memory row's line, name + SUFFIX,
+# with a measured (non-zero) number.  A row over its target ("over") is
+# reported, not failed.
+bench_check_mem() {
+	local ret=0
+
+	bench_grep_rows "$1" "$2" \
+		'bytes=[1-9][0-9]* granted=[1-9][0-9]* per_granted=1/[0-9]+ target=1/500 (ok|over)' \
+		"${MEM_TREE_ROWS[@]}" || ret=1
+	bench_grep_rows "$1" "$2" \
+		'bytes_per_mapping=[1-9][0-9]* mappings=[1-9][0-9]* target=64 (ok|over)' \
+		"${MEM_MAP_ROWS[@]}" || ret=1
 	return "$ret"
 }
 

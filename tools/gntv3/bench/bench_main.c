@@ -404,13 +404,29 @@ static void bench_unmap_done(struct gntv3_mapping *map, int result, void *data)
 }
 
 /*
+ * The outcome of gntv3_unmap_batch() of @nr mappings, which returned @rc:
+ * 0 if it and every mapping's result are 0.
+ */
+static int bench_unmap_checked(struct bench *b, unsigned int nr, int rc)
+{
+	unsigned int i;
+
+	if (rc)
+		return bench_failed("gntv3_unmap_batch", rc);
+	for (i = 0; i < nr; i++)
+		if (b->results[i])
+			return bench_failed("gntv3_unmap_batch result",
+					    b->results[i]);
+	return 0;
+}
+
+/*
  * gntv3: map @nr_ids ids of @back in one call with @flags, unmap them in
  * one call
  */
 static int bench_gntv3_map_on(struct bench *b, struct gntv3_back *back,
 			      unsigned int flags, unsigned int nr_ids, u64 *t)
 {
-	unsigned int i;
 	u64 t0, t1, t2;
 	int rc;
 
@@ -422,12 +438,9 @@ static int bench_gntv3_map_on(struct bench *b, struct gntv3_back *back,
 	rc = gntv3_unmap_batch(b->maps, nr_ids, bench_unmap_done, NULL,
 			       b->results);
 	t2 = ktime_get_ns();
+	rc = bench_unmap_checked(b, nr_ids, rc);
 	if (rc)
-		return bench_failed("gntv3_unmap_batch", rc);
-	for (i = 0; i < nr_ids; i++)
-		if (b->results[i])
-			return bench_failed("gntv3_unmap_batch result",
-					    b->results[i]);
+		return rc;
 	t[PART_FIRST] = t1 - t0;
 	t[PART_UNMAP] = t2 - t1;
 	return 0;
@@ -816,14 +829,12 @@ static int bench_mem_map(struct bench *b, const char *name, bool big,
 	gntv3_get_mem_stats(&m1);
 	for (i = 0; i < nr_ids; i++)
 		nr_pages += b->maps[i]->nr_pages;
-	rc = gntv3_unmap_batch(b->maps, nr_ids, bench_unmap_done, NULL,
-			       b->results);
+	rc = bench_unmap_checked(b, nr_ids,
+				 gntv3_unmap_batch(b->maps, nr_ids,
+						   bench_unmap_done, NULL,
+						   b->results));
 	if (rc)
-		return bench_failed("gntv3_unmap_batch (memory)", rc);
-	for (i = 0; i < nr_ids; i++)
-		if (b->results[i])
-			return bench_failed("gntv3_unmap_batch result (memory)",
-					    b->results[i]);
+		return rc;
 	gntv3_get_mem_stats(&m2);
 	if (m2.map_tracking_bytes != m0.map_tracking_bytes)
 		return bench_failed("map_tracking_bytes after unmapping",

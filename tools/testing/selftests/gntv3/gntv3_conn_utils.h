@@ -114,18 +114,25 @@ static inline int wait_quarantined(int fd, __u32 tree, __u64 want, unsigned int 
 	return -1;
 }
 
-/* Wait up to @ms for the connection counter @key to reach @want. */
-static inline int wait_conn_stat(const char *key, long long want,
-				 unsigned int ms)
+/* Wait up to @ms for the counter @key, as @read reads it, to reach @want. */
+static inline int wait_stat(long long (*read)(const char *key),
+			    const char *key, long long want, unsigned int ms)
 {
 	double end = gntv3_now() + ms / 1000.0;
 
 	do {
-		if (conn_stat(key) >= want)
+		if (read(key) >= want)
 			return 0;
-		gntv3_msleep(10);
+		gntv3_msleep(5);
 	} while (gntv3_now() < end);
 	return -1;
+}
+
+/* Wait up to @ms for the connection counter @key to reach @want. */
+static inline int wait_conn_stat(const char *key, long long want,
+				 unsigned int ms)
+{
+	return wait_stat(conn_stat, key, want, ms);
 }
 
 /*

@@ -411,15 +411,22 @@ struct cache_stats {
  */
 static int wait_cache(const char *key, long long want)
 {
-	double end = gntv3_now() + 3.0;
-
-	do {
-		if (gntv3_back_stat(key) >= want)
-			return 0;
-		gntv3_msleep(5);
-	} while (gntv3_now() < end);
-	return -1;
+	return wait_stat(gntv3_back_stat, key, want, 3000);
 }
+
+/*
+ * Map grant @id through the backend file with GNTV3_IOC_MAP_CACHE, unmap
+ * it and wait until it is cached, @puts being cache_puts before.
+ */
+#define cache_one(id, puts)						\
+	({								\
+		__u32 __map;						\
+		ASSERT_EQ(0, _gntv3_map(self->bfd, self->back,		\
+					GNTV3_IOC_MAP_CACHE, &(id), 1,	\
+					&__map));			\
+		back_unmap(__map);					\
+		ASSERT_EQ(0, wait_cache("cache_puts", (puts) + 1));	\
+	})
 
 static void cache_stats(struct cache_stats *c)
 {
@@ -596,7 +603,6 @@ TEST_F(ring, cache_end_sends_forget)
 	unsigned char *buf = gntv3_buf(1);
 	struct cache_stats c0, c;
 	__s32 result = -1;
-	__u32 map;
 	__u64 id;
 
 	ASSERT_NE(NULL, buf);
@@ -605,10 +611,7 @@ TEST_F(ring, cache_end_sends_forget)
 	ASSERT_EQ(0, gntv3_param_set("quarantine_retry_ms", 60000));
 	cache_stats(&c0);
 	test_grant_user(self->tree, 0, buf, 1, &id);
-	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
-				&id, 1, &map));
-	back_unmap(map);
-	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 1));
+	cache_one(id, c0.puts);
 	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
 	EXPECT_EQ(1, result);		/* quarantined: still mapped */
 	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 3000));
@@ -632,16 +635,12 @@ TEST_F(ring, cache_emptied_at_detach)
 	unsigned char *buf = gntv3_buf(1);
 	struct cache_stats c0, c;
 	__s32 result = -1;
-	__u32 map;
 	__u64 id;
 
 	ASSERT_NE(NULL, buf);
 	cache_stats(&c0);
 	test_grant_user(self->tree, 0, buf, 1, &id);
-	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
-				&id, 1, &map));
-	back_unmap(map);
-	ASSERT_EQ(0, wait_cache("cache_puts", c0.puts + 1));
+	cache_one(id, c0.puts);
 	cache_stats(&c);
 	EXPECT_EQ(c0.maps + 1, c.maps);
 	close(self->bfd);
