@@ -292,6 +292,9 @@ struct gntv3_cache_stats {
  * @cache_pages: their pages (under @lock)
  * @cache_max: bound of @cache_pages, back_map_cache_pages (module
  *	parameter) read at attach; 0: no cache
+ * @cache_span: the most pages an indexed mapping of this attachment has
+ *	had, so that a range's indexed mappings are found from its first id
+ *	less @cache_span - 1 (under @lock; never shrinks)
  * @cache_stats: its counters while attached (under @lock), added to the
  *	module's when it detaches
  */
@@ -324,6 +327,7 @@ struct gntv3_back {
 	unsigned int cache_nr;
 	unsigned int cache_pages;
 	unsigned int cache_max;
+	unsigned int cache_span;
 	struct gntv3_cache_stats cache_stats;
 };
 

@@ -83,6 +83,7 @@ void gntv3_cache_init(struct gntv3_back *back)
 	back->cache_nr = 0;
 	back->cache_pages = 0;
 	back->cache_max = READ_ONCE(back_map_cache_pages);
+	back->cache_span = 0;
 	memset(&back->cache_stats, 0, sizeof(back->cache_stats));
 }
 
@@ -130,6 +131,8 @@ void gntv3_cache_index(struct gntv3_back *back, struct gntv3_map_priv *mp)
 		      mp->pub.nr_pages <= back->cache_max &&
 		      !xa_cmpxchg(&back->cache, mp->pub.id, NULL, mp,
 				  GFP_KERNEL);
+	if (mp->indexed)
+		back->cache_span = max(back->cache_span, mp->pub.nr_pages);
 }
 
 /**
@@ -333,11 +336,41 @@ void gntv3_cache_forget(struct gntv3_back *back, struct gntv3_map_priv *mp)
 	gntv3_cache_unlink(back, mp);
 }
 
+/*
+ * The index keys of the mappings that may overlap ids [@first, @first +
+ * @nr_ids), @nr_ids at least 1: an indexed mapping is at most
+ * back->cache_span pages long, so the first key is that far below @first.
+ * A walk of the index between them costs what the range holds, not what
+ * the cache holds.
+ */
+static unsigned long gntv3_cache_first_key(const struct gntv3_back *back,
+					   gntv3_id_t first)
+{
+	if (!gntv3_cache_id_ok(first))
+		return ULONG_MAX;
+	return first - min_t(u64, first, back->cache_span ?
+			     back->cache_span - 1 : 0);
+}
+
+static unsigned long gntv3_cache_last_key(gntv3_id_t first, u64 nr_ids)
+{
+	u64 last = first + nr_ids - 1;
+
+	return last < first || last > ULONG_MAX ? ULONG_MAX : last;
+}
+
+static bool gntv3_cache_overlaps(const struct gntv3_map_priv *mp,
+				 gntv3_id_t first, u64 nr_ids)
+{
+	return mp->pub.id < first + nr_ids &&
+	       first < mp->pub.id + mp->pub.nr_pages;
+}
+
 /**
  * gntv3_cache_evict_range() - unmap what the cache holds of a range of ids
  * @back: the attachment, with its lock held
  * @first: first id of the range (a request of the frontend)
- * @nr_ids: its length
+ * @nr_ids: its length, at least 1
  *
  * The evicted mappings go through the safe unmap path; each one's end
  * kicks the pending request's range check (gntv3_back_mappings_gone()).
@@ -345,29 +378,98 @@ void gntv3_cache_forget(struct gntv3_back *back, struct gntv3_map_priv *mp)
 void gntv3_cache_evict_range(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids)
 {
-	struct gntv3_map_priv *mp, *tmp;
+	struct gntv3_map_priv *mp;
+	unsigned long key;
 
 	lockdep_assert_held(&back->lock);
-	list_for_each_entry_safe(mp, tmp, &back->cache_lru, lru)
-		if (mp->pub.id < first + nr_ids &&
-		    first < mp->pub.id + mp->pub.nr_pages)
+	if (!back->cache_nr)
+		return;
+	xa_for_each_range(&back->cache, key, mp,
+			  gntv3_cache_first_key(back, first),
+			  gntv3_cache_last_key(first, nr_ids))
+		if (mp->state == GNTV3_MAP_CACHED &&
+		    gntv3_cache_overlaps(mp, first, nr_ids))
 			gntv3_cache_evict(back, mp,
 					  &back->cache_stats.invalidated);
 }
 
+/* gntv3_cache_drop_range() unmaps this many cached mappings per call. */
+#define GNTV3_CACHE_DROP_BATCH	16
+
+/*
+ * Take the indexed mappings of a range out of the index, so that none of
+ * them is ever cached again, and up to GNTV3_CACHE_DROP_BATCH of the
+ * cached ones off the LRU into @batch.  Under back->lock.
+ *
+ * Return: how many went into @batch.
+ */
+static unsigned int gntv3_cache_take_range(struct gntv3_back *back,
+					   gntv3_id_t first, u64 nr_ids,
+					   struct gntv3_map_priv **batch)
+{
+	struct gntv3_map_priv *mp;
+	unsigned int n = 0;
+	unsigned long key;
+
+	xa_for_each_range(&back->cache, key, mp,
+			  gntv3_cache_first_key(back, first),
+			  gntv3_cache_last_key(first, nr_ids)) {
+		if (!gntv3_cache_overlaps(mp, first, nr_ids))
+			continue;
+		if (n == GNTV3_CACHE_DROP_BATCH)
+			break;		/* the caller comes back for it */
+		/*
+		 * A live mapping, or one the unmap work is about to cache
+		 * (GNTV3_MAP_CACHING), is unmapped for real once its owner
+		 * lets it go: gntv3_cache_put() takes indexed ones only.
+		 */
+		gntv3_cache_unindex(back, mp);
+		if (mp->state != GNTV3_MAP_CACHED)
+			continue;
+		gntv3_cache_unlink(back, mp);
+		batch[n++] = mp;
+	}
+	return n;
+}
+
+/*
+ * Unmap the @nr mappings gntv3_cache_take_range() took, with one call of
+ * the transport; under back->lock.  One that cannot be unmapped now for
+ * want of memory takes the safe unmap path instead.
+ */
+static void gntv3_cache_unmap_batch(struct gntv3_back *back,
+				    struct gntv3_map_priv **batch,
+				    unsigned int nr)
+{
+	int rc[GNTV3_CACHE_DROP_BATCH] = {};
+	unsigned int i;
+
+	gntv3_back_unmap_pages(batch, nr, rc);
+	back->cache_stats.forgotten += nr;
+	for (i = 0; i < nr; i++) {
+		if (rc[i] == -ENOMEM) {
+			gntv3_unmap_evict(batch[i]);
+			continue;
+		}
+		/* unmapped, or leaked by gntv3_back_unmap_pages() (-EIO) */
+		list_del_init(&batch[i]->node);
+		gntv3_back_free_mappings(&batch[i], 1);
+	}
+}
+
 /**
- * gntv3_cache_drop_range() - the frontend ended grants the cache holds
+ * gntv3_cache_drop_range() - the frontend ended grants the cache may hold
  * @back: the attachment
  * @first: first id of the range (a FORGET request of the frontend)
- * @nr_ids: its length
+ * @nr_ids: its length, at least 1
  *
  * Unmaps the cached mappings of the range at once, in the caller's
- * context, so that the frontend's quarantine, retried when the request's
- * ACK arrives, finds them gone.  Their pages are idle: nobody but gntv3
- * held them when they were cached, and their owner gave them up.  One
- * that cannot be unmapped now for want of memory takes the safe unmap
- * path instead.  Live mappings are their owners' business: FORGET asks
- * nothing of them.
+ * context and in batches, so that the frontend's quarantine, retried when
+ * the request's ACK arrives, finds them gone.  Their pages are idle:
+ * nobody but gntv3 held them when they were cached, and their owner gave
+ * them up.  Live mappings of the range are their owners' business, but
+ * they leave the index: their owners' unmaps then unmap them for real
+ * instead of caching grants the frontend has ended.
  *
  * Context: process context, may sleep; not under @back's lock.
  * Return: the number of cached mappings of the range.
@@ -375,30 +477,16 @@ void gntv3_cache_evict_range(struct gntv3_back *back, gntv3_id_t first,
 unsigned int gntv3_cache_drop_range(struct gntv3_back *back,
 				    gntv3_id_t first, u64 nr_ids)
 {
-	struct gntv3_map_priv *mp, *tmp;
-	unsigned int n = 0;
-	int rc;
+	struct gntv3_map_priv *batch[GNTV3_CACHE_DROP_BATCH];
+	unsigned int n = 0, nr;
 
 	mutex_lock(&back->lock);
-	list_for_each_entry_safe(mp, tmp, &back->cache_lru, lru) {
-		if (mp->pub.id >= first + nr_ids ||
-		    first >= mp->pub.id + mp->pub.nr_pages)
-			continue;
-		n++;
-		rc = 0;
-		gntv3_back_unmap_pages(&mp, 1, &rc);
-		if (rc == -ENOMEM) {
-			gntv3_cache_evict(back, mp,
-					  &back->cache_stats.forgotten);
-			continue;
-		}
-		/* unmapped, or leaked by gntv3_back_unmap_pages() (-EIO) */
-		gntv3_cache_unlink(back, mp);
-		gntv3_cache_unindex(back, mp);
-		back->cache_stats.forgotten++;
-		list_del_init(&mp->node);
-		gntv3_back_free_mappings(&mp, 1);
-	}
+	do {
+		nr = gntv3_cache_take_range(back, first, nr_ids, batch);
+		if (nr)
+			gntv3_cache_unmap_batch(back, batch, nr);
+		n += nr;
+	} while (nr == GNTV3_CACHE_DROP_BATCH);
 	if (n)
 		gntv3_back_mappings_gone(back);
 	mutex_unlock(&back->lock);

@@ -625,6 +625,47 @@ TEST_F(ring, cache_end_sends_forget)
 }
 
 /*
+ * A grant ended while its GNTV3_IOC_MAP_CACHE mapping is still live: the
+ * FORGET takes the id out of the cache's index, so the owner's later
+ * unmap is a real one and its UNMAPPED notification drains the quarantine
+ * (cached, the mapping would hold the ended grant until evicted).
+ */
+TEST_F(ring, cache_end_while_mapped_is_not_cached)
+{
+	struct gntv3_ioc_back_notify n = { .back = self->back, .nr_ids = 1 };
+	long long old = gntv3_param_get("quarantine_retry_ms");
+	long long acks = conn_stat("forget_acks");
+	unsigned char *buf = gntv3_buf(1);
+	struct cache_stats c0, c;
+	__s32 result = -1;
+	__u32 map;
+	__u64 id;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LT(0, old);
+	ASSERT_LE(0, acks);
+	ASSERT_EQ(0, gntv3_param_set("quarantine_retry_ms", 60000));
+	cache_stats(&c0);
+	test_grant_user(self->tree, 0, buf, 1, &id);
+	ASSERT_EQ(0, _gntv3_map(self->bfd, self->back, GNTV3_IOC_MAP_CACHE,
+				&id, 1, &map));
+	ASSERT_EQ(0, _gntv3_end(self->fd, self->tree, id, &result));
+	EXPECT_EQ(1, result);		/* quarantined: still mapped */
+	ASSERT_EQ(0, wait_conn_stat("forget_acks", acks + 1, 3000));
+	back_unmap(map);
+	gntv3_msleep(200);	/* a cached mapping would be there by now */
+	cache_stats(&c);
+	EXPECT_EQ(c0.puts, c.puts);
+	EXPECT_EQ(c0.maps, c.maps);
+	EXPECT_EQ(c0.forgotten, c.forgotten);	/* none was cached */
+	n.id = id;
+	ASSERT_EQ(0, ioctl(self->bfd, GNTV3_IOC_BACK_NOTIFY, &n));
+	EXPECT_EQ(0, wait_quarantined(self->fd, self->tree, 0, 3000));
+	EXPECT_EQ(0, gntv3_param_set("quarantine_retry_ms", old));
+	test_err_query(ENOENT, self->tree, id);
+}
+
+/*
  * Detach (closing the backend's file) unmaps what the cache holds, and
  * does not count it as left mapped by its user; the grant then ends at
  * once.
