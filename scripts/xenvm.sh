@@ -77,8 +77,11 @@ XEN_ARGS="bootscrub=0 ${GNTV3_VM_XEN_ARGS:-}"
 # set.  Other keys still flip at boot and at run time (sched_clock_running
 # in sched_clock_init_late(), December 5, PV dom0; get_random_u16(),
 # December 4), so a run whose first oops is such a stale int3 boots once
-# more (stale_int3(), GNTV3_VM_INT3_RETRIES).
-KARGS="console=hvc0 loglevel=4 panic=-1 clocksource=xen tsc=unstable"
+# more (stale_int3(), GNTV3_VM_INT3_RETRIES).  softlockup_all_cpu_backtrace=1:
+# a soft lockup report also shows where every other CPU is, so that a CPU
+# waiting for an idle vCPU's late wakeup is told from one waiting for a
+# stuck CPU (scripts/lib/idle-stall.awk).
+KARGS="console=hvc0 loglevel=4 panic=-1 clocksource=xen tsc=unstable softlockup_all_cpu_backtrace=1"
 # Every run poisons freed memory and checks it, with what the Debian kernel
 # has built in: SLUB sanity checks, red zones, poisoning and owner tracking
 # (FZPU); KFENCE sampling every 5 ms; freed pages zeroed and poisoned.  A
@@ -120,7 +123,7 @@ KPAT="${KPAT%)}|WARNING: ([A-Z-]+-safe -> |[^ ]+/[0-9]+ still has locks held|Nes
 # run without the marker.
 FAULT_MARK='gntv3_fail_nth: fault injection armed'
 
-# An idle vCPU's late timer (scripts/lib/idle-stall.awk) is the nested
+# An idle vCPU's late wakeup (scripts/lib/idle-stall.awk) is the nested
 # TCG bench's, not the guest's: its reports are excused in every run, and
 # counted (idle_stalls).
 scan() {
@@ -441,7 +444,7 @@ verdict() {
     local stalls
     stalls=$(idle_stalls "$logf" | wc -l)
     [ "$stalls" = 0 ] ||
-        log "$name: IDLE-STALL: $stalls report line(s) of an idle vCPU's late timer excused (scripts/lib/idle-stall.awk)"
+        log "$name: IDLE-STALL: $stalls report line(s) of an idle vCPU's late wakeup excused (scripts/lib/idle-stall.awk)"
 
     if [ ${#why[@]} = 0 ]; then
         log "$name: PASS ($guests, boot+run ${wall} s, log $logf)"

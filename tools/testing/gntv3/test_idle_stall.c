@@ -2,11 +2,15 @@
 /*
  * Tests of scripts/lib/idle-stall.awk, which tells scripts/xenvm.sh and
  * the network suite which report lines belong to an idle vCPU's late
- * timer (the nested TCG bench's, excused): it must name the soft lockup
- * and RCU stall reports whose every stack is an idle vCPU's, and stay
- * silent on a busy CPU, a task, a stalled CPU RCU does not call idle, a
- * report inside the report and a clean log.  The reports are cut from
- * the dom0 net runs of December 5 that failed traffic_backend_reload_link.
+ * wakeup (the nested TCG bench's, excused): it must name the soft lockup
+ * and RCU stall reports whose every stack is an idle vCPU's, the soft
+ * lockup of a task waiting for an IPI answer when the backtrace of the CPU
+ * it waited for is an idle one, and the backtraces a swapper soft lockup
+ * asks for; it must stay silent on a busy CPU, a task, a waiter without
+ * or with a busy target, a stalled CPU RCU does not call idle, a report
+ * inside the report, a backtrace nobody asked for and a clean log.  The
+ * reports are cut from the dom0 net runs of December 5 and 6 that failed
+ * traffic_backend_reload_link.
  */
 #include <string.h>
 
@@ -77,6 +81,65 @@ TEST(idle_stall_rcu_stall_of_an_idle_vcpu)
 
 	CHECK_EQ(run_idle_stall(in, out, sizeof(out)), 0);
 	CHECK_STR_EQ(out, "1\n11\n21\n30\n");
+}
+
+/* a waiter: rmmod's vfree() waiting for the other CPU's TLB flush */
+#define WAIT(task) T("watchdog: BUG: soft lockup - CPU#0 stuck for 26s! [" task "]") \
+		T("Modules linked in: gntv3(OE) xenfs [last unloaded: xen_netback(OE)]") \
+		T("CPU: 0 UID: 0 PID: 2198 Comm: rmmod Tainted: G OE 6.12.118+deb12-amd64 #1") \
+		T("RIP: e030:smp_call_function_many_cond+0x137/0x4c0") \
+		T("RSP: e02b:ffffc90040593c70 EFLAGS: 00000202")
+#define WAIT_TRACE T("Call Trace:") T(" <TASK>") T(" ? __pfx_do_flush_tlb_all+0x10/0x10") \
+		T(" on_each_cpu_cond_mask+0x24/0x40") T(" __purge_vmap_area_lazy+0x1b8/0x320") \
+		T(" vfree.part.0+0x1dc/0x240") T(" __do_sys_delete_module+0x2c8/0x350") T(" </TASK>")
+#define NMI_BT(cpu, comm) T("NMI backtrace for cpu " cpu) \
+		T("CPU: " cpu " UID: 0 PID: 0 Comm: " comm " Tainted: G OE 6.12.118+deb12-amd64 #1") REGS
+
+TEST(idle_stall_waiter_on_an_idle_cpu)
+{
+	/* as the console shows it, a kernel line before the backtrace */
+	static const char con[] = WAIT("rmmod:2198") WAIT_TRACE
+		T("vif vif-7-0 vif7.0: Guest Rx ready") NMI_BT("1", "swapper/1") IDLE_TRACE;
+	/* as dmesg has it, with the request's own line */
+	static const char log[] = WAIT("rmmod:2198") WAIT_TRACE
+		T("Sending NMI from CPU 0 to CPUs 1:") NMI_BT("1", "swapper/1") IDLE_TRACE;
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(con, out, sizeof(out)), 0);
+	/* the header, the waiter's trace, the idle CPU's trace */
+	CHECK_STR_EQ(out, "1\n6\n22\n");
+	CHECK_EQ(run_idle_stall(log, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "1\n6\n22\n");
+}
+
+TEST(idle_stall_waiter_on_a_busy_or_silent_cpu_is_not)
+{
+	/* the CPU it waited for was busy, never answered, or the waiter is
+	 * no waiter; a backtrace nobody asked for */
+	static const char busy[] = WAIT("rmmod:2198") WAIT_TRACE NMI_BT("1", "kworker/1:2")
+		BUSY_TRACE;
+	static const char silent[] = WAIT("rmmod:2198") WAIT_TRACE T("vif vif-7-0 vif7.0: Guest Rx ready");
+	static const char loop[] = SOFT("kworker/0:1:71") BUSY_TRACE NMI_BT("1", "swapper/1")
+		IDLE_TRACE;
+	static const char stray[] = T("vif vif-7-0 vif7.0: Guest Rx ready") NMI_BT("1", "swapper/1")
+		IDLE_TRACE;
+
+	check_excuses_nothing(busy);
+	check_excuses_nothing(silent);
+	check_excuses_nothing(loop);
+	check_excuses_nothing(stray);
+}
+
+TEST(idle_stall_soft_lockup_takes_its_backtraces)
+{
+	/* an idle vCPU's soft lockup, then the backtrace it asked for of
+	 * the other CPU, busy: both the report's */
+	static const char in[] = SOFT("swapper/1:0") IDLE_TRACE
+		T("Sending NMI from CPU 1 to CPUs 0:") NMI_BT("0", "xl") BUSY_TRACE;
+	char out[256];
+
+	CHECK_EQ(run_idle_stall(in, out, sizeof(out)), 0);
+	CHECK_STR_EQ(out, "1\n10\n25\n");
 }
 
 TEST(idle_stall_busy_cpu_is_not)

@@ -324,7 +324,7 @@ net_idle() {
 
 # net_mark: remember where dom0's kernel log is; net_healthy CHECK fails
 # CHECK if a BUG, WARNING, Oops or soft lockup was logged since, but for
-# the reports of an idle vCPU's late timer (/lib/idle-stall.awk: the
+# the reports of an idle vCPU's late wakeup (/lib/idle-stall.awk: the
 # nested TCG bench's; the host's scan counts them)
 NET_MARK=0
 net_mark() { NET_MARK=$(dmesg | wc -l); }
