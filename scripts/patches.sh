@@ -39,7 +39,7 @@ drivers/block/Kconfig drivers/block/Makefile"
 # each commit message is in body() below.
 X=drivers/xen/gntv3
 SERIES="01|xen/interface: add the grant table v3 ABI|include/xen/interface/grant_table_v3.h
-02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h include/uapi/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c $X/trace.[ch]
+02|xen/gntv3: add the grant tree core and the v1 and native transports|$X/Kconfig $X/Makefile include/xen/gntv3.h include/uapi/xen/gntv3.h $X/internal.h $X/backend.h $X/tree.[ch] $X/idalloc.[ch] $X/retry.[ch] $X/transport.h $X/transport_v1.c $X/transport_native.c $X/hypercall.[ch] $X/trace.[ch]
 03|xen/gntv3: add the frontend: grant trees and grants|$X/frontend.c $X/grant.c $X/revoke.c
 04|xen/gntv3: add the backend and safe unmap|$X/attach.c $X/map.c $X/pool.c $X/unmap.c $X/transport_v1_tree.c $X/transport_v1_map.c $X/copy.c $X/transport_v1_copy.c $X/cache.c $X/memstats.[ch]
 05|xen/gntv3: add the revoke ring and the frontend/backend connection|$X/ring.[ch] $X/conn.[ch] $X/conn_front.[ch] $X/conn_front_xs.c $X/conn_back.c $X/xenbus.c
@@ -68,8 +68,11 @@ and the backend, the userspace ABI header (the transports report their
 kind through its constants), and the transport behind an ops table:
 v1 (trees carried over v1 grant entries, what stock Xen offers) or
 native (the GNTTABOP_v3_* sub-ops, probed at load, -ENOSYS on stock
-Xen).  The pieces are pure enough to be built into the userspace unit
-tests of the project.  The Kconfig entry and the Makefile arrive here;
+Xen).  Every grant table and event channel hypercall of the module goes
+through one error-injectable wrapper (hypercall.c), so that fault
+injection can fail any of them.  The pieces are pure enough to be built
+into the userspace unit tests of the project.  The Kconfig entry and the
+Makefile arrive here;
 the build is wired into drivers/xen by the last patch of the series.
 EOF
 		;;

@@ -56,6 +56,7 @@
 
 #include "backend.h"
 #include "conn.h"
+#include "hypercall.h"
 #include "internal.h"
 #include "retry.h"
 #include "ring.h"
@@ -516,16 +517,14 @@ static int gntv3_bconn_bind(struct gntv3_bconn *bc,
 	if (rc)
 		goto err_detach;
 	bind.remote_port = k->evtchn;
-	rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	rc = gntv3_hyp_evtchn_setup(EVTCHNOP_bind_interdomain, &bind);
 	if (rc)
 		goto err_unmap;
 	rc = bind_evtchn_to_irqhandler_lateeoi(bind.local_port,
 					       gntv3_bconn_interrupt, 0,
 					       "gntv3-back", bc);
 	if (rc < 0) {
-		struct evtchn_close close = { .port = bind.local_port };
-
-		HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
+		gntv3_hyp_evtchn_close(bind.local_port);
 		goto err_unmap;
 	}
 	bc->irq = rc;

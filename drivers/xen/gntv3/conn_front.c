@@ -39,6 +39,7 @@
 
 #include "conn.h"
 #include "conn_front.h"
+#include "hypercall.h"
 #include "internal.h"
 #include "ring.h"
 
@@ -103,16 +104,14 @@ int gntv3_fconn_ring_create(struct gntv3_fconn *c)
 	c->ring_ref = rc;
 	c->ring_page = page;
 
-	rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &alloc);
+	rc = gntv3_hyp_evtchn_setup(EVTCHNOP_alloc_unbound, &alloc);
 	if (rc)
 		goto err;
 	c->port = alloc.port;
 	rc = bind_evtchn_to_irqhandler(c->port, gntv3_fconn_interrupt, 0,
 				       "gntv3-front", c);
 	if (rc < 0) {
-		struct evtchn_close close = { .port = c->port };
-
-		HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
+		gntv3_hyp_evtchn_close(c->port);
 		goto err;
 	}
 	c->irq = rc;

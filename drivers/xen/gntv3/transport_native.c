@@ -48,6 +48,7 @@
 #include <uapi/xen/gntv3.h>
 
 #include "backend.h"
+#include "hypercall.h"
 #include "transport.h"
 
 /* GNTV3_FEAT_* the hypervisor reported, valid once the probe succeeded. */
@@ -87,7 +88,7 @@ int gntv3_transport_probe(void)
 	struct gnttab_v3_query q = { };
 	int rc;
 
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_query, &q, 1);
+	rc = gntv3_hyp_gnttab_setup(GNTTABOP_v3_query, &q, 1);
 	if (rc)
 		return rc;
 	if (q.status != GNTST_okay || q.version < GNTV3_ABI_VERSION ||
@@ -206,7 +207,7 @@ static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
 			.grantee = domid, .flags = flags,
 		};
 
-		rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, &op, 1);
+		rc = gntv3_hyp_gnttab_teardown(GNTTABOP_v3_revoke, &op, 1);
 		rc = native_status(rc, op.status);
 		if (!rc && !downgrade)
 			xg->nr_live = 0;
@@ -228,7 +229,7 @@ static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
 		}
 		if (!n)
 			break;
-		rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_revoke, ops, n);
+		rc = gntv3_hyp_gnttab_teardown(GNTTABOP_v3_revoke, ops, n);
 		if (rc)
 			return rc;
 		for (k = 0; k < n; k++) {
@@ -307,7 +308,7 @@ static int native_register_tree(domid_t domid, struct page *desc)
 	};
 	int rc;
 
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_register_tree, &op, 1);
+	rc = gntv3_hyp_gnttab_setup(GNTTABOP_v3_register_tree, &op, 1);
 	rc = native_status(rc, op.status);
 	if (!rc)
 		set_page_private(desc, op.tree);	/* for native_tree_ref() */
@@ -322,7 +323,7 @@ static int native_unregister_tree(domid_t domid, u32 tree)
 	};
 	int rc;
 
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_unregister_tree, &op, 1);
+	rc = gntv3_hyp_gnttab_teardown(GNTTABOP_v3_unregister_tree, &op, 1);
 	return native_status(rc, op.status);
 }
 
@@ -441,7 +442,7 @@ static bool native_unmap_one(u64 host_addr, grant_handle_t handle)
 		.handle = handle,
 	};
 
-	return !HYPERVISOR_grant_table_op(GNTTABOP_v3_unmap, &op, 1) &&
+	return !gntv3_hyp_gnttab_teardown(GNTTABOP_v3_unmap, &op, 1) &&
 	       op.status == GNTST_okay;
 }
 
@@ -519,6 +520,7 @@ static void native_op_fill(struct gnttab_v3_map *op, struct gntv3_back *back,
 	op->granter = back->domid;
 	op->size = GNTV3_SIZE_4K;
 	op->flags = GNTV3_MAP_HOST | flags;
+	op->status = GNTV3_ST_NOT_REACHED;
 }
 
 /*
@@ -581,7 +583,8 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 	unsigned int i, j, k, nops = pte ? 2 * total : total;
 	struct gnttab_v3_map *ops;
 	struct page **pages;
-	int rc, hrc = -EINVAL;
+	bool called = false;
+	int rc;
 
 	for (i = 0; i < nr; i++) {
 		/* beyond any tree: the hypervisor would only say "not granted" */
@@ -613,8 +616,8 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 			goto undo;
 	}
 	/* one hypercall for the batch: Xen walks the tree for each piece */
-	hrc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, ops, nops);
-	rc = hrc;
+	rc = gntv3_hyp_gnttab_setup(GNTTABOP_v3_map, ops, nops);
+	called = true;
 	for (k = 0; !rc && k < nops; k++)
 		rc = gntv3_gnttab_errno(ops[k].status);
 	for (k = 0; !rc && k < total; k++)
@@ -622,8 +625,12 @@ static int native_map(struct gntv3_back *back, const gntv3_id_t *ids,
 				    FOREIGN_FRAME(PFN_DOWN(ops[k].dev_bus_addr)));
 
 undo:
-	/* record what did map: all of it, or what the undo must unmap */
-	for (i = 0; !hrc && i < nr; i++) {
+	/*
+	 * Record what did map: all of it, or what the undo must unmap.  The
+	 * statuses say so even when the call failed as a whole: an op it
+	 * never reached still holds GNTV3_ST_NOT_REACHED.
+	 */
+	for (i = 0; called && i < nr; i++) {
 		for (j = 0, k = i * npg; j < npg; j++, k++) {
 			if (ops[k].status == GNTST_okay)
 				mps[i]->handles[j] = ops[k].handle;
@@ -801,7 +808,7 @@ static unsigned int native_unmap_group(struct gntv3_map_priv **mps,
 	 * happened to it, whatever the call returns (native_unmap_op()).
 	 */
 	if (k)
-		HYPERVISOR_grant_table_op(GNTTABOP_v3_unmap, ops, k);
+		gntv3_hyp_gnttab_teardown(GNTTABOP_v3_unmap, ops, k);
 	for (m = i, k = 0; m < j; m++) {
 		if (results[m])
 			continue;
@@ -863,7 +870,7 @@ static int native_copy_one(struct gntv3_back *back, struct page *page,
 		return -ERANGE;
 	native_op_fill(&op, back, o->id, gntv3_kaddr(page),
 		       from ? GNTV3_MAP_READONLY : 0);
-	rc = HYPERVISOR_grant_table_op(GNTTABOP_v3_map, &op, 1);
+	rc = gntv3_hyp_gnttab_setup(GNTTABOP_v3_map, &op, 1);
 	if (rc)
 		return rc;
 	rc = gntv3_gnttab_errno(op.status);

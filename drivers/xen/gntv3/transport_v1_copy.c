@@ -12,6 +12,7 @@
 #include <xen/page.h>
 
 #include "backend.h"
+#include "hypercall.h"
 #include "transport.h"
 #include "tree.h"
 
@@ -57,6 +58,7 @@ static void gntv3_copy_fill(struct gnttab_copy *gop, domid_t peer,
 	ours->u.gmfn = xen_page_to_gfn(op->page);
 	ours->domid = DOMID_SELF;
 	ours->offset = op->page_offset;
+	gop->status = GNTV3_ST_NOT_REACHED;
 	gop->len = op->len;
 }
 
@@ -78,7 +80,7 @@ int gntv3_v1_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
 	unsigned int i, n = 0;
 	grant_ref_t ref;
 	u64 root;
-	int rc;
+	int rc, hrc;
 
 	rc = gntv3_back_read_desc(back, &root);
 	if (rc)
@@ -99,10 +101,9 @@ int gntv3_v1_copy(struct gntv3_back *back, struct gntv3_copy_op *ops,
 		gntv3_copy_fill(&gops[n], back->domid, ref, &ops[i]);
 		op_of[n++] = i;
 	}
-	if (n)
-		gnttab_batch_copy(gops, n);
+	hrc = n ? gntv3_hyp_batch_copy(gops, n) : 0;
 	for (i = 0; i < n; i++)
-		ops[op_of[i]].status = gntv3_gnttab_errno(gops[i].status);
+		ops[op_of[i]].status = hrc ?: gntv3_gnttab_errno(gops[i].status);
 out:
 	if (gops)
 		gntv3_array_put(gops, gops_inline);

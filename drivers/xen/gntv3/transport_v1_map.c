@@ -38,6 +38,7 @@
 #include <asm/xen/page.h>
 
 #include "backend.h"
+#include "hypercall.h"
 #include "transport.h"
 #include "tree.h"
 
@@ -252,7 +253,7 @@ static bool gntv3_unmap_raw(const struct gnttab_map_grant_ref *m)
 		.handle = m->handle,
 	};
 
-	return !HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1) &&
+	return !gntv3_hyp_gnttab_teardown(GNTTABOP_unmap_grant_ref, &op, 1) &&
 	       op.status == GNTST_okay;
 }
 
@@ -271,7 +272,7 @@ static bool gntv3_unmap_whole(struct gntv3_batch *b, unsigned int k)
 		kop.host_addr = km->host_addr;
 		kop.handle = km->handle;
 	}
-	return !gnttab_unmap_refs(&op, km ? &kop : NULL, &b->pages[k], 1) &&
+	return !gntv3_hyp_unmap_refs(&op, km ? &kop : NULL, &b->pages[k], 1) &&
 	       op.status == GNTST_okay && (!km || kop.status == GNTST_okay);
 }
 
@@ -478,7 +479,7 @@ static int gntv3_map_batch(struct gntv3_back *back, const gntv3_id_t *ids,
 		goto out_free;
 	gntv3_inject_map_failure(&b);
 
-	hrc = gnttab_map_refs(b.ops, b.kops, b.pages, total);
+	hrc = gntv3_hyp_map_refs(b.ops, b.kops, b.pages, total);
 	rc = hrc;
 	for (k = 0; !rc && k < total; k++) {
 		rc = gntv3_gnttab_errno(b.ops[k].status);
@@ -655,7 +656,7 @@ static void gntv3_unmap_group(struct gntv3_map_priv **mps, unsigned int nr,
 		gntv3_unmap_fill(mp, &ops[k], kops ? &kops[k] : NULL, &pages[k]);
 		k += mp->pub.nr_pages;
 	}
-	hrc = gnttab_unmap_refs(ops, kops, pages, total);
+	hrc = gntv3_hyp_unmap_refs(ops, kops, pages, total);
 
 	/*
 	 * A failure of the call as a whole does not say which pages are

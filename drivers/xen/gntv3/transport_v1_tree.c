@@ -38,6 +38,7 @@
 #include <xen/grant_table.h>
 
 #include "backend.h"
+#include "hypercall.h"
 #include "tree.h"
 
 /* Table cache bound per attachment (debugfs knob back_tcache_max). */
@@ -72,7 +73,7 @@ int gntv3_map_one_page(domid_t domid, grant_ref_t ref, bool readonly,
 	gnttab_set_map_op(&op, gntv3_kaddr(page),
 			  GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
 			  ref, domid);
-	rc = gnttab_map_refs(&op, NULL, &page, 1);
+	rc = gntv3_hyp_map_refs(&op, NULL, &page, 1);
 	if (!rc)
 		rc = gntv3_gnttab_errno(op.status);
 	if (rc) {
@@ -101,7 +102,7 @@ void gntv3_unmap_one_page(struct page *page, grant_handle_t handle)
 	int rc;
 
 	gnttab_set_unmap_op(&op, gntv3_kaddr(page), GNTMAP_host_map, handle);
-	rc = gnttab_unmap_refs(&op, NULL, &page, 1);
+	rc = gntv3_hyp_unmap_refs(&op, NULL, &page, 1);
 	if (rc || op.status != GNTST_okay) {
 		pr_warn_ratelimited("gntv3: unmap of a tree or ring page failed (%d/%d), leaking it\n",
 				    rc, op.status);
