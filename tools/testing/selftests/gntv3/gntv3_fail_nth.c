@@ -3,15 +3,19 @@
  * gntv3 fail-nth sweeps: every /dev/gntv3 ioctl path run again and again,
  * the Nth fault point of the calling task failed on the Nth run (N = 1, 2,
  * ...) until the call runs through without reaching an Nth point.  Fault
- * points are the kernel's fault injection sites the path crosses in the
- * calling task: slab and page allocations (failslab, fail_page_alloc),
- * armed per task through /proc/self/task/<tid>/fail-nth.
+ * points are the fault injection sites the path crosses in the calling
+ * task: slab and page allocations (failslab, fail_page_alloc), armed per
+ * task through /proc/self/task/<tid>/fail-nth, and with the gntv3_fault
+ * module also gntv3's set-up hypercalls (drivers/xen/gntv3/hypercall.h:
+ * mapping grants, the native sub-ops that register a tree or map, the
+ * event channel ops that make a port), in the same count.
  *
  * After every run the test checks that
  *  - a call that failed had a fault injected, and failed with a clean
- *    errno (ENOMEM: no path turns an allocation failure into anything
- *    else), not a crash or a hang (the VM's console scan fails the run on
- *    any KASAN, lockdep, slab or WARN report);
+ *    errno (ENOMEM for an allocation, EIO for a hypercall the hypervisor
+ *    refused: no path turns either into anything else), not a crash or a
+ *    hang (the VM's console scan fails the run on any KASAN, lockdep, slab
+ *    or WARN report);
  *  - a call that failed changed nothing: the module's gauges in debugfs
  *    (trees, grants, attachments, mappings, connections, ...) are what they
  *    were before it;
@@ -28,7 +32,10 @@
  *  - the test module gntv3_fault.ko (fault/gntv3_fault.c), which emulates
  *    the same per-task fail-nth for slab and page allocations with
  *    kretprobes on kernels without fault injection (Debian's 6.12; dom0.sh
- *    loads it for this suite).
+ *    loads it for this suite), and fail_function for gntv3's set-up
+ *    hypercalls, which return -EIO on their turn.  Its stats say which
+ *    kind of fault a run got.  With the kernel's injector only
+ *    allocations are swept.
  * Skipped when there is neither.  Must run as root with gntv3.ko loaded;
  * the ring paths need xenstored (dom0.sh starts it).
  */
@@ -52,6 +59,13 @@
 static int have_fault_injection;
 /* The kernel's /proc/self/task/<tid>/fail-nth, else the module's file */
 static int use_fault_module;
+
+/* Faults the module injected in hypercalls so far (0 without it). */
+static long long hypercall_faults(void)
+{
+	return use_fault_module ?
+	       gntv3_debugfs_kv(FAULT_MODULE_STATS, "hypercalls") : 0;
+}
 
 /* The kernel's fail-nth file of the calling task. */
 static void kernel_nth_path(char *path, size_t size)
@@ -529,6 +543,7 @@ struct sweep {
 
 struct sweep_result {
 	unsigned int points;	/* fault points crossed by the call */
+	unsigned int hypercalls;	/* of those, gntv3 hypercalls */
 	unsigned int failed;	/* runs in which the call failed cleanly */
 	unsigned int absorbed;	/* runs in which it succeeded all the same */
 };
@@ -550,8 +565,8 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	unsigned int devid = 10000 + (getpid() % 1000) * 4096;
 	unsigned int n;
 	struct ctx c;
-	int nfd, rc, err, injected, i;
-	long long missed;
+	int nfd, rc, err, injected, i, want;
+	long long missed, hyp;
 	double t0;
 	struct stat st;
 
@@ -596,19 +611,27 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		ASSERT_EQ(0, s->setup(&c)) TH_LOG("%s: setup: %s", name, strerror(errno));
 		snapshot(before);
 
+		hyp = hypercall_faults();
+		ASSERT_LE(0, hyp);
 		if (n)
 			ASSERT_EQ(0, nth_arm(nfd, n));
 		rc = s->op(&c);
 		err = errno;
 		injected = n ? nth_disarm(nfd) : 0;
 		ASSERT_LE(0, injected) TH_LOG("fail-nth read back: %s", strerror(errno));
+		/* the Nth point was a hypercall: the hypervisor said no */
+		hyp = injected && hypercall_faults() > hyp;
+		r->hypercalls += hyp;
+		want = hyp ? EIO : ENOMEM;
 
 		if (rc) {
 			ASSERT_EQ(1, injected)
 				TH_LOG("%s: failed with %s at n=%u with no fault injected",
 				       name, strerror(err), n);
-			ASSERT_EQ(ENOMEM, err)
-				TH_LOG("%s: fault %u gave %s, not ENOMEM", name, n, strerror(err));
+			ASSERT_EQ(want, err)
+				TH_LOG("%s: fault %u (%s) gave %s, not %s", name, n,
+				       hyp ? "hypercall" : "allocation",
+				       strerror(err), strerror(want));
 			snapshot(after);
 			i = snap_diff(before, after);
 			if (s->flags & ATOMIC)
@@ -638,8 +661,9 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		SKIP(return, "ran once without a fault: no fault injection (%s)",
 		     "no fail-nth in this kernel (CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC, debugfs) and no gntv3_fault module (x86-64 Linux 6.12 only)");
 	r->points = n - 1;
-	printf("# %s: %u fault points: %u failed with ENOMEM, %u absorbed (%.1f s)\n",
-	       name, r->points, r->failed, r->absorbed, gntv3_now() - t0);
+	printf("# %s: %u fault points (%u hypercalls): %u failed cleanly, %u absorbed (%.1f s)\n",
+	       name, r->points, r->hypercalls, r->failed, r->absorbed,
+	       gntv3_now() - t0);
 	/*
 	 * The module counts what its kretprobes see: a probe hit lost for
 	 * want of an instance may be one of ours, and the sweep then proves

@@ -23,10 +23,21 @@
  *
  * The allocation itself did happen, so side effects of the allocator
  * (reclaim, a slab refill) remain; the caller sees a failed allocation,
- * as with failslab and fail_page_alloc.  Not covered: the bulk page
- * allocator (alloc_pages_bulk_noprof(), vmalloc's pages), allocations from
- * the kmem_cache bootstrap cache (failslab spares those), and every other
- * fault site of the kernel (futex, usercopy, hypercalls: none is emulated).
+ * as with failslab and fail_page_alloc.
+ *
+ * It also emulates fail_function for gntv3's set-up hypercalls, the
+ * error-injectable wrappers of drivers/xen/gntv3/hypercall.c: a kprobe at
+ * each one's entry counts the call as a fault point of the armed task, in
+ * the same count as the allocations, and on the Nth makes it return -EIO
+ * without running it.  Those probes are registered while gntv3 is loaded
+ * (a module notifier follows its loads and unloads).  gntv3's tear-down
+ * hypercalls (unmap, close) are not probed: a refused unmap leaves the
+ * page mapped and gntv3 leaks it on purpose, which a sweep can only count.
+ *
+ * Not covered: the bulk page allocator (alloc_pages_bulk_noprof(),
+ * vmalloc's pages), allocations from the kmem_cache bootstrap cache
+ * (failslab spares those), and every other fault site of the kernel
+ * (futex, usercopy, and hypercalls other than gntv3's own).
  *
  * Interface, in /sys/kernel/debug/gntv3_fault/:
  *
@@ -42,10 +53,14 @@
  *		count may be off if this grew), "nested: N" (hits while a
  *		kprobe handler ran on the CPU: an interrupt's allocation,
  *		never one the armed task makes, as the handlers allocate
- *		nothing).
+ *		nothing), "hypercalls: N" (of the injected faults, those
+ *		made in a gntv3 hypercall: the others are allocations),
+ *		"hypercall_probes: N" (gntv3 hypercalls probed now: 0
+ *		while gntv3 is not loaded).
  *
  * Loading registers every probe, unloading removes them; no gntv3 symbol
- * is used, so it can be loaded and unloaded on its own.
+ * is linked against (the hypercall wrappers are found by name), so it can
+ * be loaded and unloaded on its own, before or after gntv3.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -53,7 +68,9 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/kprobes.h>
+#include <linux/linkage.h>
 #include <linux/module.h>
+#include <linux/objtool.h>
 #include <linux/mutex.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
@@ -79,6 +96,8 @@ static DEFINE_MUTEX(fault_lock);
 
 static atomic64_t fault_injected = ATOMIC64_INIT(0);
 static atomic64_t fault_counted = ATOMIC64_INIT(0);
+/* Of fault_injected, the faults made in a gntv3 hypercall. */
+static atomic64_t fault_hypercalls = ATOMIC64_INIT(0);
 
 static struct dentry *fault_dir;
 
@@ -247,6 +266,107 @@ static int fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+/* ---- gntv3's set-up hypercalls, as fail_function would fail them */
+
+/*
+ * Where a failed hypercall wrapper goes instead of its body: straight back
+ * to its caller.  The probes sit at the wrappers' entry, before any frame
+ * is set up, so the return address is on top of the stack.  It is
+ * reached by a return from the kprobe, never by an indirect branch.
+ */
+void fault_hyp_return(void);
+asm(".pushsection .text, \"ax\"\n"
+	".type fault_hyp_return, @function\n"
+	"fault_hyp_return:\n\t"
+	ANNOTATE_NOENDBR
+	ASM_RET
+	".size fault_hyp_return, . - fault_hyp_return\n"
+	".popsection\n");
+
+/* What the armed task's failed hypercall returns: the hypervisor refused. */
+#define FAULT_HYP_ERRNO		(-EIO)
+
+static int fault_hyp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!fault_nth())
+		return 0;
+	regs_set_return_value(regs, (unsigned long)FAULT_HYP_ERRNO);
+	instruction_pointer_set(regs, (unsigned long)fault_hyp_return);
+	atomic64_inc(&fault_hypercalls);
+	atomic64_inc(&fault_injected);
+	return 1;	/* the instruction pointer changed: no single-step */
+}
+
+/* gntv3's set-up hypercall wrappers (drivers/xen/gntv3/hypercall.h) */
+static struct kprobe fault_hyp_probes[] = {
+	{ .symbol_name = "gntv3_hyp_map_refs", .pre_handler = fault_hyp_pre },
+	{ .symbol_name = "gntv3_hyp_gnttab_setup", .pre_handler = fault_hyp_pre },
+	{ .symbol_name = "gntv3_hyp_evtchn_setup", .pre_handler = fault_hyp_pre },
+	{ .symbol_name = "gntv3_hyp_batch_copy", .pre_handler = fault_hyp_pre },
+};
+
+static struct kprobe *fault_hyp_kps[ARRAY_SIZE(fault_hyp_probes)];
+/* Protects fault_hyp_on and the probes' registration. */
+static DEFINE_MUTEX(fault_hyp_lock);
+/* The hypercall probes are registered (gntv3 is loaded). */
+static bool fault_hyp_on;
+
+/* Probe gntv3's hypercalls if it is loaded; caller holds fault_hyp_lock. */
+static void fault_hyp_register_locked(void)
+{
+	unsigned int i;
+	int rc;
+
+	lockdep_assert_held(&fault_hyp_lock);
+	if (fault_hyp_on)
+		return;
+	for (i = 0; i < ARRAY_SIZE(fault_hyp_probes); i++) {
+		/* a kprobe cannot be registered twice without a reset */
+		fault_hyp_probes[i].addr = NULL;
+		fault_hyp_probes[i].flags = 0;
+		fault_hyp_kps[i] = &fault_hyp_probes[i];
+	}
+	rc = register_kprobes(fault_hyp_kps, ARRAY_SIZE(fault_hyp_kps));
+	if (rc) {
+		/* -ENOENT: gntv3 is not loaded; the notifier will tell */
+		if (rc != -ENOENT)
+			pr_warn("cannot probe gntv3's hypercalls (%d)\n", rc);
+		return;
+	}
+	fault_hyp_on = true;
+	pr_info("%zu gntv3 hypercalls probed\n", ARRAY_SIZE(fault_hyp_probes));
+}
+
+static void fault_hyp_unregister_locked(void)
+{
+	lockdep_assert_held(&fault_hyp_lock);
+	if (!fault_hyp_on)
+		return;
+	unregister_kprobes(fault_hyp_kps, ARRAY_SIZE(fault_hyp_kps));
+	fault_hyp_on = false;
+}
+
+/* Follow gntv3's loads and unloads. */
+static int fault_hyp_module_event(struct notifier_block *nb,
+				  unsigned long state, void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "gntv3"))
+		return NOTIFY_DONE;
+	mutex_lock(&fault_hyp_lock);
+	if (state == MODULE_STATE_LIVE)
+		fault_hyp_register_locked();
+	else if (state == MODULE_STATE_GOING)
+		fault_hyp_unregister_locked();
+	mutex_unlock(&fault_hyp_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block fault_hyp_nb = {
+	.notifier_call = fault_hyp_module_event,
+};
+
 /* Disarm; the caller holds fault_lock. */
 static void fault_disarm_locked(void)
 {
@@ -314,6 +434,11 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "counted: %lld\n", atomic64_read(&fault_counted));
 	seq_printf(m, "missed: %lu\n", missed);
 	seq_printf(m, "nested: %lu\n", nested);
+	seq_printf(m, "hypercalls: %lld\n", atomic64_read(&fault_hypercalls));
+	mutex_lock(&fault_hyp_lock);
+	seq_printf(m, "hypercall_probes: %zu\n",
+		   fault_hyp_on ? ARRAY_SIZE(fault_hyp_probes) : 0);
+	mutex_unlock(&fault_hyp_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
@@ -330,6 +455,14 @@ static int __init gntv3_fault_init(void)
 		pr_err("cannot probe the allocator (%d): Linux 6.12 only\n", rc);
 		return rc;
 	}
+	rc = register_module_notifier(&fault_hyp_nb);
+	if (rc) {
+		unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
+		return rc;
+	}
+	mutex_lock(&fault_hyp_lock);
+	fault_hyp_register_locked();
+	mutex_unlock(&fault_hyp_lock);
 	fault_dir = debugfs_create_dir("gntv3_fault", NULL);
 	debugfs_create_file("fail-nth", 0600, fault_dir, NULL, &fail_nth_fops);
 	debugfs_create_file("stats", 0400, fault_dir, NULL, &stats_fops);
@@ -341,6 +474,10 @@ static int __init gntv3_fault_init(void)
 static void __exit gntv3_fault_exit(void)
 {
 	debugfs_remove(fault_dir);
+	unregister_module_notifier(&fault_hyp_nb);
+	mutex_lock(&fault_hyp_lock);
+	fault_hyp_unregister_locked();
+	mutex_unlock(&fault_hyp_lock);
 	unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
 	mutex_lock(&fault_lock);
 	fault_disarm_locked();
@@ -350,5 +487,5 @@ static void __exit gntv3_fault_exit(void)
 
 module_init(gntv3_fault_init);
 module_exit(gntv3_fault_exit);
-MODULE_DESCRIPTION("Per-task fail-nth of slab and page allocations, for gntv3's selftests");
+MODULE_DESCRIPTION("Per-task fail-nth of allocations and gntv3's hypercalls, for gntv3's selftests");
 MODULE_LICENSE("GPL");
