@@ -7,9 +7,9 @@
  * hypervisor refused the call as a whole.  So nothing the caller relies on
  * may happen in here.  In particular the per-op statuses of an injected
  * (or a real, half-done) call are whatever the caller put there: every
- * map and copy op gntv3 makes starts with a failed status
- * (gnttab_set_map_op(), GNTV3_ST_NOT_REACHED), so an op the hypervisor
- * never reached reads as failed, never as done.
+ * map op gntv3 makes starts with a failed status (gnttab_set_map_op(),
+ * GNTV3_ST_NOT_REACHED), so an op the hypervisor never reached reads as
+ * failed, never as done.
  *
  * noinline keeps each wrapper a function of its own, which is what
  * fail_function and kprobes attach to.
@@ -118,7 +118,7 @@ ALLOW_ERROR_INJECTION(gntv3_hyp_evtchn_close, ERRNO);
 
 /**
  * gntv3_hyp_batch_copy() - gnttab_batch_copy() of v1 copy ops
- * @ops: the copy ops, their status preset to a failure
+ * @ops: the copy ops
  * @count: their number
  *
  * gnttab_batch_copy() itself says nothing: each op's result is in its

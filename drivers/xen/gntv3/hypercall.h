@@ -27,11 +27,12 @@
 struct page;
 
 /*
- * The status gntv3 puts in its native map ops and v1 copy ops before the
- * call: an op the hypervisor never reached (a call that failed as a whole,
- * half-way or by an injected fault) must read as failed, not as
- * GNTST_okay (0), which their zeroed arrays would say.  gnttab_set_map_op()
- * does the same for v1 map ops (status 1).
+ * The status gntv3 puts in its native map ops before the call: an op the
+ * hypervisor never reached (a call that failed as a whole, half-way or by
+ * an injected fault) must read as failed, not as GNTST_okay (0), which
+ * their zeroed array would say.  gnttab_set_map_op() does the same for v1
+ * map ops (status 1); a v1 copy that fails as a whole fails each of its
+ * ops with the call's errno (gntv3_v1_copy()).
  */
 #define GNTV3_ST_NOT_REACHED	GNTST_general_error
 

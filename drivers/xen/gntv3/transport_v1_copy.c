@@ -58,7 +58,6 @@ static void gntv3_copy_fill(struct gnttab_copy *gop, domid_t peer,
 	ours->u.gmfn = xen_page_to_gfn(op->page);
 	ours->domid = DOMID_SELF;
 	ours->offset = op->page_offset;
-	gop->status = GNTV3_ST_NOT_REACHED;
 	gop->len = op->len;
 }
 
