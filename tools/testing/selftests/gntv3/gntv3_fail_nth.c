@@ -528,12 +528,15 @@ static int op_back_notify(struct ctx *c)
  * calls); RETRY: after a failure, @op without a fault must succeed (not
  * for close, which cannot be repeated); RING: needs xenstored; SELF_MAP:
  * the backend side maps this domain's own grants, which an auto-translated
- * domain cannot (skipped there).
+ * domain cannot (skipped there); HYPERCALL: the call makes a set-up
+ * hypercall on both transports, so with the gntv3_fault module at least
+ * one of its points must be one (else its probes are not in place).
  */
 #define ATOMIC		(1U << 0)
 #define RETRY		(1U << 1)
 #define RING		(1U << 2)
 #define SELF_MAP	(1U << 3)
+#define HYPERCALL	(1U << 4)
 
 struct sweep {
 	int (*setup)(struct ctx *c);
@@ -566,7 +569,8 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	unsigned int n;
 	struct ctx c;
 	int nfd, rc, err, injected, i, want;
-	long long missed, hyp;
+	long long missed, hyp_before;
+	bool hyp_fault;
 	double t0;
 	struct stat st;
 
@@ -611,8 +615,8 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		ASSERT_EQ(0, s->setup(&c)) TH_LOG("%s: setup: %s", name, strerror(errno));
 		snapshot(before);
 
-		hyp = hypercall_faults();
-		ASSERT_LE(0, hyp);
+		hyp_before = hypercall_faults();
+		ASSERT_LE(0, hyp_before);
 		if (n)
 			ASSERT_EQ(0, nth_arm(nfd, n));
 		rc = s->op(&c);
@@ -620,9 +624,9 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		injected = n ? nth_disarm(nfd) : 0;
 		ASSERT_LE(0, injected) TH_LOG("fail-nth read back: %s", strerror(errno));
 		/* the Nth point was a hypercall: the hypervisor said no */
-		hyp = injected && hypercall_faults() > hyp;
-		r->hypercalls += hyp;
-		want = hyp ? EIO : ENOMEM;
+		hyp_fault = injected && hypercall_faults() > hyp_before;
+		r->hypercalls += hyp_fault;
+		want = hyp_fault ? EIO : ENOMEM;
 
 		if (rc) {
 			ASSERT_EQ(1, injected)
@@ -630,7 +634,7 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 				       name, strerror(err), n);
 			ASSERT_EQ(want, err)
 				TH_LOG("%s: fault %u (%s) gave %s, not %s", name, n,
-				       hyp ? "hypercall" : "allocation",
+				       hyp_fault ? "hypercall" : "allocation",
 				       strerror(err), strerror(want));
 			snapshot(after);
 			i = snap_diff(before, after);
@@ -661,6 +665,10 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		SKIP(return, "ran once without a fault: no fault injection (%s)",
 		     "no fail-nth in this kernel (CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC, debugfs) and no gntv3_fault module (x86-64 Linux 6.12 only)");
 	r->points = n - 1;
+	if (use_fault_module && (s->flags & HYPERCALL))
+		ASSERT_LT(0, r->hypercalls)
+			TH_LOG("%s: no hypercall among its fault points (hypercall_probes %lld)",
+			       name, gntv3_debugfs_kv(FAULT_MODULE_STATS, "hypercall_probes"));
 	printf("# %s: %u fault points (%u hypercalls): %u failed cleanly, %u absorbed (%.1f s)\n",
 	       name, r->points, r->hypercalls, r->failed, r->absorbed,
 	       gntv3_now() - t0);
@@ -734,7 +742,8 @@ TEST_F_TIMEOUT(nth, attach, 900)
 
 TEST_F_TIMEOUT(nth, map_batch, 900)
 {
-	sweep(_metadata, "map_batch", s_attached, op_map, ATOMIC | RETRY | SELF_MAP);
+	sweep(_metadata, "map_batch", s_attached, op_map,
+	      ATOMIC | RETRY | SELF_MAP | HYPERCALL);
 }
 
 TEST_F_TIMEOUT(nth, map_rw, 900)
@@ -769,13 +778,14 @@ TEST_F_TIMEOUT(nth, close_live, 900)
 
 TEST_F_TIMEOUT(nth, connect, 900)
 {
-	sweep(_metadata, "connect", s_granted, op_connect, ATOMIC | RETRY | RING);
+	sweep(_metadata, "connect", s_granted, op_connect,
+	      ATOMIC | RETRY | RING | HYPERCALL);
 }
 
 TEST_F_TIMEOUT(nth, back_connect, 900)
 {
 	sweep(_metadata, "back_connect", s_offered, op_back_connect,
-	      ATOMIC | RETRY | RING | SELF_MAP);
+	      ATOMIC | RETRY | RING | SELF_MAP | HYPERCALL);
 }
 
 TEST_F_TIMEOUT(nth, revoke, 900)
