@@ -34,8 +34,11 @@
  *    kretprobes on kernels without fault injection (Debian's 6.12; dom0.sh
  *    loads it for this suite), and fail_function for gntv3's set-up
  *    hypercalls, which return -EIO on their turn.  Its stats say which
- *    kind of fault a run got.  With the kernel's injector only
- *    allocations are swept.
+ *    kind of fault a run got.
+ * Built for a kernel with fault injection, gntv3_fault probes only gntv3's
+ * hypercalls and counts them in the kernel's per-task fail-nth, so the
+ * kernel's injector sweeps them too when the module is loaded; without
+ * it, only allocations are swept there.
  * Skipped when there is neither.  Must run as root with gntv3.ko loaded;
  * the ring paths need xenstored (dom0.sh starts it).
  */
@@ -59,11 +62,13 @@
 static int have_fault_injection;
 /* The kernel's /proc/self/task/<tid>/fail-nth, else the module's file */
 static int use_fault_module;
+/* gntv3_fault is loaded: gntv3's hypercalls are fault points too */
+static int have_hypercall_faults;
 
 /* Faults the module injected in hypercalls so far (0 without it). */
 static long long hypercall_faults(void)
 {
-	return use_fault_module ?
+	return have_hypercall_faults ?
 	       gntv3_debugfs_kv(FAULT_MODULE_STATS, "hypercalls") : 0;
 }
 
@@ -119,7 +124,13 @@ __attribute__((constructor)) static void failnth_setup(void)
 		return;
 	}
 	have_fault_injection = 1;
-	printf("# gntv3_fail_nth: fault injection armed: %s\n", how);
+	/*
+	 * With the kernel's injector, a gntv3_fault built for that kernel
+	 * adds gntv3's hypercalls to the kernel's count (fault/gntv3_fault.c).
+	 */
+	have_hypercall_faults = !access(FAULT_MODULE_STATS, R_OK);
+	printf("# gntv3_fail_nth: fault injection armed: %s%s\n", how,
+	       have_hypercall_faults ? ", gntv3's hypercalls included" : "");
 	fflush(stdout);
 }
 
@@ -665,7 +676,7 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		SKIP(return, "ran once without a fault: no fault injection (%s)",
 		     "no fail-nth in this kernel (CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC, debugfs) and no gntv3_fault module (x86-64 Linux 6.12 only)");
 	r->points = n - 1;
-	if (use_fault_module && (s->flags & HYPERCALL))
+	if (have_hypercall_faults && (s->flags & HYPERCALL))
 		ASSERT_LT(0, r->hypercalls)
 			TH_LOG("%s: no hypercall among its fault points (hypercall_probes %lld)",
 			       name, gntv3_debugfs_kv(FAULT_MODULE_STATS, "hypercall_probes"));

@@ -61,6 +61,15 @@
  * Loading registers every probe, unloading removes them; no gntv3 symbol
  * is linked against (the hypercall wrappers are found by name), so it can
  * be loaded and unloaded on its own, before or after gntv3.
+ *
+ * On a kernel with CONFIG_FAULT_INJECTION (the debug tier's) the kernel's
+ * own fail-nth does the allocations, and the module only adds gntv3's
+ * hypercalls to the same count: its probes count down the task's
+ * current->fail_nth as should_fail_ex() does for failslab and
+ * fail_page_alloc, and fail the call whose turn it is.  It then probes no
+ * allocator and has no fail-nth file of its own (the task's
+ * /proc/self/task/<tid>/fail-nth arms it); stats says which faults were
+ * hypercalls, as above.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -183,12 +192,35 @@ static struct fault_probe fault_probes[] = {
 static struct kretprobe *fault_rps[ARRAY_SIZE(fault_probes)];
 
 /*
+ * Whether the module emulates failslab and fail_page_alloc: only where the
+ * kernel has no fault injection of its own to count allocations.
+ */
+#define FAULT_ALLOCATORS	(!IS_ENABLED(CONFIG_FAULT_INJECTION))
+
+/*
  * Whether this call is the armed task's Nth fault point: counts it down
  * when it is one of the task's points.  The probed task is current, so
  * only the armed task itself (or a task arming over it) moves the count.
  */
 static bool fault_nth(void)
 {
+#ifdef CONFIG_FAULT_INJECTION
+	/*
+	 * The kernel's own count, armed through /proc/self/task/<tid>/fail-nth
+	 * and read back there: this point takes its turn in it as
+	 * should_fail_ex() has allocations take theirs.
+	 */
+	unsigned int left;
+
+	if (!in_task())
+		return false;
+	left = READ_ONCE(current->fail_nth);
+	if (!left)
+		return false;
+	WRITE_ONCE(current->fail_nth, --left);
+	atomic64_inc(&fault_counted);
+	return !left;
+#else
 	if (!in_task() || READ_ONCE(fault_task) != current)
 		return false;
 	switch (atomic_dec_if_positive(&fault_left)) {
@@ -201,6 +233,7 @@ static bool fault_nth(void)
 		atomic64_inc(&fault_counted);
 		return false;
 	}
+#endif
 }
 
 /* Entry handler: 0 keeps the instance for fault_return(), on the Nth only. */
@@ -448,26 +481,35 @@ static int __init gntv3_fault_init(void)
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < ARRAY_SIZE(fault_probes); i++)
-		fault_rps[i] = &fault_probes[i].rp;
-	rc = register_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
-	if (rc) {
-		pr_err("cannot probe the allocator (%d): Linux 6.12 only\n", rc);
-		return rc;
+	if (FAULT_ALLOCATORS) {
+		for (i = 0; i < ARRAY_SIZE(fault_probes); i++)
+			fault_rps[i] = &fault_probes[i].rp;
+		rc = register_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
+		if (rc) {
+			pr_err("cannot probe the allocator (%d): Linux 6.12 only\n",
+			       rc);
+			return rc;
+		}
 	}
 	rc = register_module_notifier(&fault_hyp_nb);
 	if (rc) {
-		unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
+		if (FAULT_ALLOCATORS)
+			unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
 		return rc;
 	}
 	mutex_lock(&fault_hyp_lock);
 	fault_hyp_register_locked();
 	mutex_unlock(&fault_hyp_lock);
 	fault_dir = debugfs_create_dir("gntv3_fault", NULL);
-	debugfs_create_file("fail-nth", 0600, fault_dir, NULL, &fail_nth_fops);
+	if (FAULT_ALLOCATORS)
+		debugfs_create_file("fail-nth", 0600, fault_dir, NULL,
+				    &fail_nth_fops);
 	debugfs_create_file("stats", 0400, fault_dir, NULL, &stats_fops);
-	pr_info("%zu allocator entry points probed (test only)\n",
-		ARRAY_SIZE(fault_probes));
+	if (FAULT_ALLOCATORS)
+		pr_info("%zu allocator entry points probed (test only)\n",
+			ARRAY_SIZE(fault_probes));
+	else
+		pr_info("hypercalls in the kernel's fail-nth (test only)\n");
 	return 0;
 }
 
@@ -478,7 +520,8 @@ static void __exit gntv3_fault_exit(void)
 	mutex_lock(&fault_hyp_lock);
 	fault_hyp_unregister_locked();
 	mutex_unlock(&fault_hyp_lock);
-	unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
+	if (FAULT_ALLOCATORS)
+		unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
 	mutex_lock(&fault_lock);
 	fault_disarm_locked();
 	mutex_unlock(&fault_lock);
