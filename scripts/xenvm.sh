@@ -38,11 +38,14 @@
 # GNTV3_VM_KERNEL (a guest kernel to boot in dom0 and the domU instead of the
 # Debian one: a directory with vmlinuz, kver and root/lib/modules/, as
 # scripts/debug-kernel.sh makes; the gntv3 modules must be built against it),
+# GNTV3_VM_DOMU_KERNEL=distro (the domU boots the distribution's kernel all
+# the same, with modules built for that one),
 # GNTV3_XEN (hypervisor to boot instead of $GNTV3_CACHE/xen, e.g. the prototype
 # from scripts/xen-build.sh), GNTV3_VM_PARALLEL=1 (do not serialise QEMU runs; by default runs sharing
 # GNTV3_VM_DIR wait for each other), GNTV3_VM_XEN_ARGS (appended to the Xen command line "console=com1 dom0_mem=... bootscrub=0"),
 # GNTV3_VM_INT3_RETRIES (1: a run whose first oops is QEMU's stale int3, see
-# stale_int3(), boots once more, saying so on stderr; 0 never).
+# stale_int3(), or whose dom0 triple-faulted before /init (gntv3 never ran)
+# boots once more, saying so on stderr; 0 never).
 #
 # Output: xenvm: status lines go to stderr; the guest's output (the log from the
 # dom0 /init on, domU console lines prefixed "domU| ") goes to stdout.
@@ -168,6 +171,19 @@ need_cache() {
         KMODS=$GNTV3_VM_KERNEL/root/lib/modules/$KV
         [ -s "$VMLINUZ" ] && [ -d "$KMODS" ] || die "GNTV3_VM_KERNEL=$GNTV3_VM_KERNEL: no vmlinuz or modules"
     fi
+    # The domU's: the same, unless GNTV3_VM_DOMU_KERNEL=distro asks for
+    # the distribution's kernel there (a debug-kernel dom0 serving a PV
+    # domU: KASAN boots only as PVH)
+    DOMU_VMLINUZ=$VMLINUZ
+    DOMU_KMODS=$KMODS
+    case ${GNTV3_VM_DOMU_KERNEL:-} in
+    '') ;;
+    distro)
+        DOMU_VMLINUZ=$CACHE/vmlinuz
+        DOMU_KMODS=$CACHE/root/lib/modules/$(cat "$CACHE/kver")
+        ;;
+    *) die "GNTV3_VM_DOMU_KERNEL=$GNTV3_VM_DOMU_KERNEL: only 'distro' is known" ;;
+    esac
 }
 
 # add_file STAGE SRC:DST - copy a host file (or directory) into the image.
@@ -212,9 +228,10 @@ copy_libs() {
     cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
 }
 
-# base_image STAGE ROLE MAIN_SCRIPT ENVFILE: busybox, /init, /lib/vm.sh, Xen kmods.
+# base_image STAGE ROLE MAIN_SCRIPT ENVFILE [KMODS]: busybox, /init,
+# /lib/vm.sh, the Xen kmods (of $KMODS unless given).
 base_image() {
-    local stage=$1 role=$2 main=$3 envfile=$4 m f
+    local stage=$1 role=$2 main=$3 envfile=$4 kmods=${5:-$KMODS} m f
     mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,boot,etc/vm,etc/xen,lib/modules}
     cp "$CACHE/root/bin/busybox" "$stage/bin/busybox"
     ln -s busybox "$stage/bin/sh"       # for "#!/bin/sh" scripts; the rest at boot
@@ -229,8 +246,8 @@ base_image() {
     # Distro modules of the booted kernel, decompressed, flat: insmod /lib/modules/NAME.ko
     # (6.12 ships NAME.ko.xz, 6.1 NAME.ko: xz -f copies what is not compressed)
     for m in $XEN_KMODS; do
-        f=$(find "$KMODS/kernel/drivers/xen" -name "$m.ko*" | head -n1)
-        [ -n "$f" ] || die "$m.ko* not found in $KMODS"
+        f=$(find "$kmods/kernel/drivers/xen" -name "$m.ko*" | head -n1)
+        [ -n "$f" ] || die "$m.ko* not found in $kmods"
         xz -dcf "$f" >"$stage/lib/modules/$m.ko"
     done
 }
@@ -353,7 +370,7 @@ cmd_run() {
     printf '%s\n' "GNTV3_VM_NAME=$name" ${envs[@]+"${envs[@]}"} >"$envfile"
 
     if [ -n "$domu" ]; then
-        base_image "$stage/domu" domu "$domu" "$envfile"
+        base_image "$stage/domu" domu "$domu" "$envfile" "$DOMU_KMODS"
         xenstore_tools "$stage/domu"
         for spec in ${domu_adds[@]+"${domu_adds[@]}"}; do add_file "$stage/domu" "$spec"; done
         pack "$stage/domu" "$VMDIR/$name.domu.gz"
@@ -364,7 +381,7 @@ cmd_run() {
         toolstack "$stage/dom0"
     fi
     if [ -n "$domu" ]; then
-        cp "$VMLINUZ" "$stage/dom0/boot/vmlinuz"
+        cp "$DOMU_VMLINUZ" "$stage/dom0/boot/vmlinuz"
         cp "$VMDIR/$name.domu.gz" "$stage/dom0/boot/domu.gz"
     fi
     for spec in ${adds[@]+"${adds[@]}"}; do add_file "$stage/dom0" "$spec"; done
@@ -407,11 +424,23 @@ cmd_run() {
         tr -d '\r' <"$logf.raw" >"$logf"
         [ -z "$(tail -c1 "$logf")" ] || echo >>"$logf"   # Xen's last line has no newline
         rm -f "$logf.raw"
+        [ "$try" -lt "$retries" ] || break
         stale=$(stale_int3 "$logf")
-        [ -n "$stale" ] && [ "$try" -lt "$retries" ] || break
-        try=$((try + 1))
-        mv "$logf" "$logf.stale-int3-$try"
-        log "$name: STALE-INT3: QEMU's TCG trapped on an int3 the kernel had already patched away ($stale): not the guest's fault, booting again ($try of $retries); that log is $logf.stale-int3-$try"
+        if [ -n "$stale" ]; then
+            try=$((try + 1))
+            mv "$logf" "$logf.stale-int3-$try"
+            log "$name: STALE-INT3: QEMU's TCG trapped on an int3 the kernel had already patched away ($stale): not the guest's fault, booting again ($try of $retries); that log is $logf.stale-int3-$try"
+        elif ! grep -q '^GNTV3-VM-START' "$logf" &&
+            grep -q '^(XEN) d0v[0-9]* Triple fault' "$logf"; then
+            # dom0 lost to a triple fault before its /init, so before
+            # anything of gntv3 ran: on this bench QEMU's nested SVM under
+            # TCG (PVH, Documentation/gntv3/testing.rst)
+            try=$((try + 1))
+            mv "$logf" "$logf.boot-lost-$try"
+            log "$name: BOOT-LOST: dom0 triple-faulted before /init: gntv3 never ran, booting again ($try of $retries); that log is $logf.boot-lost-$try"
+        else
+            break
+        fi
     done
     local wall=$((SECONDS - t1))
     rm -rf "$stage"
