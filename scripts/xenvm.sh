@@ -122,6 +122,8 @@ KPAT="${KPAT%)}|WARNING: ([A-Z-]+-safe -> |[^ ]+/[0-9]+ still has locks held|Nes
 #    /proc/irq/N entry it failed to create, and unregister_irq_proc() then
 #    removes it all the same, which warns.  An event channel bound while
 #    an allocation fails (a ring connect) gets there, in stock kernel code.
+#    The caller is looked for in the 12 lines after "Call Trace:": KASAN
+#    kernels put "? __pfx_..." guesses before it.
 # Each excuse covers the lines of that one report; nothing is excused in a
 # run without the marker.
 FAULT_MARK='gntv3_fail_nth: fault injection armed'
@@ -138,7 +140,7 @@ scan() {
             /WARNING: CPU: .* at fs\/proc\/generic\.c:[0-9]+ remove_proc_entry\+/ &&
                 c && NR - c <= 3 { w = NR }
             /Call Trace:/ && w && NR - w <= 20 { t = NR }
-            / unregister_irq_proc\+/ && t && NR - t <= 4 {
+            / unregister_irq_proc\+/ && t && NR - t <= 12 {
                 printf "%d %d %d ", c, w, t; c = w = t = 0 }' "$1")
     fi
     excused="$excused $(idle_stalls "$1" | tr '\n' ' ')"
