@@ -26,7 +26,11 @@
 #            built once per key and cached outside the clone; cold, the
 #            build starts with the first layer, in the background at idle
 #            CPU priority, so that it uses what the other layers leave
-#            idle.  GNTV3_DEBUG_TIER=0 leaves the layer out.
+#            idle.  Only with GNTV3_DEBUG_TIER=1 for now: in the
+#            rehearsal of December 6 its PVH dom0 was lost to a triple
+#            fault in Xen's code (QEMU's nested SVM under TCG,
+#            Documentation/gntv3/testing.rst) during the connect sweep,
+#            which had passed in the run before.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -64,7 +68,7 @@ run_layer() {
 # prints its path); cold, about 20 min of both cores.  SCHED_IDLE: it runs
 # only when no other layer wants the CPU, so the timing of the VM runs
 # stays as it is without it.
-debug_tier=${GNTV3_DEBUG_TIER:-1}
+debug_tier=${GNTV3_DEBUG_TIER:-0}
 dk_pid=
 if [ "$debug_tier" = 1 ]; then
 	chrt --idle 0 nice -n 19 bash scripts/debug-kernel.sh >"$LOGDIR/debug-kernel.log" 2>&1 &
@@ -133,9 +137,14 @@ count_vm vm $?
 # kernel version's, and are covered on 6.12 above), the real network
 # suite without its traffic-time checks (NET_TRAFFIC=0: six minutes that
 # exercise the same patch series and gntv3 code as on 6.12), and the soak
-# for 5 rounds rather than 20 (the 20 of the soak run on 6.12 above; five
-# minutes of the same path again here, for the debug layer's time)
-run_layer vm-6.1 env NET_TRAFFIC=0 SOAK_ROUNDS=5 make -s GNTV3_KERNEL=6.1 GNTV3_VM_TYPES=pv/pv vm-test
+# for GNTV3_SOAK_ROUNDS_6_1 rounds: 20, or 5 with the debug layer (the 20
+# of the Trust issue run on 6.12 above; the five minutes go to that layer)
+if [ "$debug_tier" = 1 ]; then
+	soak_6_1=${GNTV3_SOAK_ROUNDS_6_1:-5}
+else
+	soak_6_1=${GNTV3_SOAK_ROUNDS_6_1:-20}
+fi
+run_layer vm-6.1 env NET_TRAFFIC=0 SOAK_ROUNDS="$soak_6_1" make -s GNTV3_KERNEL=6.1 GNTV3_VM_TYPES=pv/pv vm-test
 count_vm vm-6.1 $?
 
 # dkms: the gntv3-dkms package installed here, built by DKMS for both
