@@ -23,9 +23,9 @@
 # <key> = hash of the source package version, the compiler, the fragment,
 # the patches and RECIPE_VERSION below; a run with the key in place only
 # prints the path (0.2 s).
-# Cold, the build took 21 min on an idle 2-core machine (74 min on 2
-# cores shared with other builds, load about 8); DIR/build-time has the
-# figure of the build at hand.
+# Cold, the build takes 29 CPU minutes, about 15 min on an idle 2-core
+# machine (Documentation/gntv3/testing.rst has the figures);
+# DIR/build-time has the figure of the build at hand.
 #
 # Environment: LINUX_SRC_TAR (another 6.12 tarball), JOBS (default 2),
 # GNTV3_DEBUG_KERNEL_DIR.  Progress goes to stderr, the log to DIR/build.log.

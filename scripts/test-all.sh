@@ -65,7 +65,7 @@ run_layer() {
 }
 
 # The debug tier's kernel: a no-op when it is cached (scripts/debug-kernel.sh
-# prints its path); cold, about 20 min of both cores.  SCHED_IDLE: it runs
+# prints its path); cold, about 15 min of both cores.  SCHED_IDLE: it runs
 # only when no other layer wants the CPU, so the timing of the VM runs
 # stays as it is without it.
 debug_tier=${GNTV3_DEBUG_TIER:-0}

@@ -7,14 +7,17 @@
 # own arguments (name, timeout, guest types, environment), DOM0_SCRIPT as
 # dom0's test script, gntv3.ko and gntv3_xdomain in dom0, and gntv3.ko,
 # gntv3-xpeer and xdomain-domu.sh in the domU, all from $BUILD (the
-# build directory of the kernel series, default build).
+# build directory of the kernel series, default build).  DOM0_GNTV3_KO
+# names another gntv3.ko for dom0 (the debug tier's, whose dom0 boots
+# another kernel than the domU: scripts/debug-test.sh).
 xdomain_vm() {
 	local dom0=$1 build=${BUILD:-build}
+	local dom0_ko=${DOM0_GNTV3_KO:-${BUILD:-build}/module/gntv3.ko}
 
 	shift
 	bash scripts/xenvm.sh run "$@" \
 		--dom0 "$dom0" \
-		--add "$build/module/gntv3.ko:/lib/modules/gntv3.ko" \
+		--add "$dom0_ko:/lib/modules/gntv3.ko" \
 		--add "$build/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
 		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
 		--domu-add "$build/module/gntv3.ko:/lib/modules/gntv3.ko" \
