@@ -20,7 +20,11 @@
 #                      to domU and back (gntv3_netstream: every byte
 #                      checked against its pattern, both checksums agree);
 #                      on a gntv3 link gntv3_copy() carried at least the
-#                      stream's bytes to the domU, on a v1 link none
+#                      stream's bytes to the domU, on a v1 link none;
+#                      while the domU sends, dom0 made no kmalloc() of skb
+#                      memory above 8 KiB (net_large_*: a guest TX skb
+#                      head that held a whole GSO packet took 128 KiB, an
+#                      order-5 allocation in NAPI)
 #                      gntv3 is negotiated exactly when both ends are
 #                      patched (the frontend's keys, netback's "RX and
 #                      TX over gntv3", its 256 TX buffers mapped), else
@@ -201,14 +205,41 @@ net_mode() {
 	fi
 }
 
+# kmalloc()s of skb memory above 8 KiB in dom0 while the domU sends: guest
+# TX builds an skb per packet in NAPI (GFP_ATOMIC), and neither netback
+# may need more than a small head and order-0 pages for it.  Counted with
+# the kmem:kmalloc tracepoint, filtered on bytes_alloc, then on call sites
+# in the skb code (exec() of a program makes others); the sites printed.
+NET_TRACING=/sys/kernel/tracing
+net_large_start() {
+	[ -d $NET_TRACING/events/kmem ] ||
+		mount -t tracefs nodev $NET_TRACING 2>/dev/null || return 1
+	echo 0 >$NET_TRACING/tracing_on &&
+		echo 'bytes_alloc > 8192' >$NET_TRACING/events/kmem/kmalloc/filter &&
+		echo >$NET_TRACING/trace &&
+		echo 1 >$NET_TRACING/events/kmem/kmalloc/enable &&
+		echo 1 >$NET_TRACING/tracing_on
+}
+
+# net_large_count: their number since net_large_start (and the top sites)
+net_large_count() {
+	echo 0 >$NET_TRACING/events/kmem/kmalloc/enable
+	grep ' kmalloc: call_site=[^ ]*skb' $NET_TRACING/trace >/tmp/net-large.txt
+	grep -o 'call_site=[^ ]*' /tmp/net-large.txt | sort | uniq -c |
+		sort -rn | head -n 3 | sed 's/^/dom0: large kmalloc: /' >&2
+	wc -l </tmp/net-large.txt
+}
+
 # net_stream CHECK DIR: net_stream_ok, then CHECK passes if it did
 net_stream() { net_stream_ok "$@" && net_pass "$1"; }
 
 # net_stream_ok CHECK DIR: one checksummed stream, DIR send (to the domU)
 # or recv; fails CHECK (and returns 1) if it failed
 net_stream_ok() {
-	local out rc=0 b0 c0
+	local out rc=0 b0 c0 large
 	b0=$(net_back_stat copy_bytes)
+	[ "$2" != recv ] || net_large_start ||
+		{ net_fail "$1" "no kmem:kmalloc tracepoint"; return 1; }
 	c0=$(net_cpu_busy)
 	NET_SEED=$((NET_SEED + 1))
 	if [ "$NET_INJECT" = flip ]; then
@@ -221,8 +252,16 @@ net_stream_ok() {
 	fi
 	echo "$out" | sed 's/^/dom0: /'
 	echo "dom0: cpu: $2 $(($(net_cpu_busy) - c0)) ticks for $NET_BYTES bytes"
+	large=0
+	if [ "$2" = recv ]; then
+		large=$(net_large_count)
+		echo "dom0: skb kmalloc()s above 8 KiB while the domU sent: $large"
+	fi
 	if [ $rc != 0 ] || ! echo "$out" | grep -q ' ok$'; then
 		net_fail "$1" "$(echo "$out" | tail -n 1)"
+		return 1
+	elif [ "$large" != 0 ]; then
+		net_fail "$1" "$large skb kmalloc()s above 8 KiB in dom0 while the domU sent"
 		return 1
 	elif [ "$2" = send ] && [ "$NET_GNTV3" = 1 ] &&
 		[ $(($(net_back_stat copy_bytes) - b0)) -lt "$NET_BYTES" ]; then
