@@ -64,9 +64,11 @@ struct gntv3_back_notifier {
  * Batches of up to GNTV3_INLINE_NR entries keep their work arrays on the
  * stack.  Batches of one or a few pages are the common case of block and
  * network backends, and allocating and zeroing those arrays cost such a
- * batch more than everything else gntv3 adds to the hypercalls.
+ * batch more than everything else gntv3 adds to the hypercalls.  16 covers
+ * a blkif request (BLKIF_MAX_SEGMENTS_PER_REQUEST, 11); the largest frame
+ * it makes is gntv3_v1_copy()'s, 840 bytes, all of them process context.
  */
-#define GNTV3_INLINE_NR		8
+#define GNTV3_INLINE_NR		16
 
 /* @n zeroed elements of @size bytes: in @buf if they fit, else allocated. */
 static inline void *gntv3_array_get(void *buf, size_t buf_size, size_t n,
