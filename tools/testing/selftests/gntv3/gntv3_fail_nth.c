@@ -49,7 +49,12 @@
 
 #define SELF_DOMID		0
 #define FAILNTH_MAX		5000	/* more points than this is a loop */
-#define NR_PAGES		16	/* pages of a user grant / map batch */
+/*
+ * Pages of a user grant and of a map batch: more than GNTV3_INLINE_NR (16),
+ * so that the batch paths allocate their work arrays and those allocations
+ * are swept too.
+ */
+#define NR_PAGES		24
 #define DEBUGFS			"/sys/kernel/debug"
 #define GNTV3_DEBUGFS_CONN	GNTV3_DEBUGFS_DIR "/conn"
 #define GNTV3_DEBUGFS_FRONTS	GNTV3_DEBUGFS_DIR "/fronts"
