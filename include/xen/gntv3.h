@@ -166,11 +166,12 @@ int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
 #define GNTV3_MAP_F_VMAP	BIT(1)	/* also map contiguously */
 #define GNTV3_MAP_F_2M		BIT(2)	/* every id names a 2 MiB grant */
 #define GNTV3_MAP_F_CACHE	BIT(3)	/* may stay mapped after its unmap */
+#define GNTV3_MAP_F_4K		BIT(4)	/* every id as its own 4 KiB page */
 
 /**
  * struct gntv3_mapping - one mapped grant (a 4 KiB id or a whole superpage)
  * @back: the attachment it belongs to
- * @id: the grant id mapped (first id of a superpage)
+ * @id: the grant id mapped (the first id of a superpage mapped whole)
  * @order: page order of the mapping (0 or 9; 18 where supported)
  * @readonly: mapped read-only
  * @nr_pages: 1 << @order

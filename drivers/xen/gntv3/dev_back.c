@@ -305,7 +305,7 @@ int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd)
 	int rc;
 
 	if ((m->flags & ~(GNTV3_IOC_MAP_READONLY | GNTV3_IOC_MAP_2M |
-			  GNTV3_IOC_MAP_CACHE)) ||
+			  GNTV3_IOC_MAP_CACHE | GNTV3_IOC_MAP_4K)) ||
 	    !m->nr || m->nr > GNTV3_IOC_MAX_PAGES)
 		return -EINVAL;
 	ids = memdup_array_user(u64_to_user_ptr(m->ids), m->nr, sizeof(*ids));
@@ -323,6 +323,8 @@ int gntv3_dev_ioc_map(struct gntv3_ucmd *ucmd)
 		flags |= GNTV3_MAP_F_2M;
 	if (m->flags & GNTV3_IOC_MAP_CACHE)
 		flags |= GNTV3_MAP_F_CACHE;
+	if (m->flags & GNTV3_IOC_MAP_4K)
+		flags |= GNTV3_MAP_F_4K;
 	if (m->nr == 1)
 		flags |= GNTV3_MAP_F_VMAP;
 

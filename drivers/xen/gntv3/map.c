@@ -82,11 +82,12 @@ static int gntv3_map_cached(struct gntv3_back *back, const gntv3_id_t *ids,
 /**
  * gntv3_map() - map a batch of grant ids of an attached tree
  * @back: the attachment
- * @ids: @nr grant ids; a superpage is named by its first id
+ * @ids: @nr grant ids; a superpage is named by its first id, and any
+ *	other id inside it names its own 4 KiB piece
  * @nr: number of ids, at least 1; at most GNTV3_MAP_MAX_PAGES 4 KiB pages in
  *	all, or a single 1 GiB grant
- * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M,
- *	GNTV3_MAP_F_CACHE
+ * @flags: GNTV3_MAP_F_READONLY, GNTV3_MAP_F_VMAP, GNTV3_MAP_F_2M or
+ *	GNTV3_MAP_F_4K, GNTV3_MAP_F_CACHE
  * @maps: receives one mapping per id
  *
  * One call of the attachment's transport maps the whole batch (v1: every
@@ -101,7 +102,14 @@ static int gntv3_map_cached(struct gntv3_back *back, const gntv3_id_t *ids,
  * first as the mapping's pages (a split grant, 512 4 KiB leaves, maps the
  * same way).  A driver whose protocol says its buffers are 2 MiB grants
  * should pass it: without it, the native transport maps only the first
- * 4 KiB of a superpage (Documentation/gntv3/native.rst).
+ * 4 KiB of a superpage (Documentation/gntv3/native.rst).  Without it, an
+ * id inside a superpage that is not its first maps that 4 KiB piece on
+ * either transport.
+ *
+ * With GNTV3_MAP_F_4K every id is mapped as its own 4 KiB page, the first
+ * of a superpage too, on either transport: for drivers whose protocol
+ * names 4 KiB buffers that a frontend may carve out of its superpages (the
+ * v1 transport maps a superpage's first id whole without it).
  *
  * With GNTV3_MAP_F_CACHE the mappings may stay mapped after their unmap
  * and an id the attachment's mapping cache holds, mapped before with the
@@ -113,9 +121,9 @@ static int gntv3_map_cached(struct gntv3_back *back, const gntv3_id_t *ids,
  *
  * Context: process context, may sleep.
  * Return: 0, or -ENOENT for an id that is not granted, -ERANGE for an id
- * beyond the tree's levels, -EINVAL for bad arguments or an id inside a
- * superpage that is not its first or (GNTV3_MAP_F_2M) an id that is not
- * the first of a 2 MiB grant (native: one not aligned to 2 MiB; an
+ * beyond the tree's levels, -EINVAL for bad arguments (GNTV3_MAP_F_2M with
+ * GNTV3_MAP_F_4K) or (GNTV3_MAP_F_2M) an id that is not the first of a
+ * 2 MiB grant (native: one not aligned to 2 MiB; an
  * aligned one whose 511 successors are not all granted gets -ENOENT),
  * -EACCES for a revoked grant or a
  * writable map of a read-only one (a read-only leaf, or a writable leaf
@@ -136,7 +144,8 @@ int gntv3_map(struct gntv3_back *back, const gntv3_id_t *ids,
 
 	if (!back || !ids || !maps || !nr || nr > GNTV3_MAP_MAX_PAGES ||
 	    (flags & ~(GNTV3_MAP_F_READONLY | GNTV3_MAP_F_VMAP |
-		       GNTV3_MAP_F_2M | GNTV3_MAP_F_CACHE)))
+		       GNTV3_MAP_F_2M | GNTV3_MAP_F_CACHE | GNTV3_MAP_F_4K)) ||
+	    ((flags & GNTV3_MAP_F_2M) && (flags & GNTV3_MAP_F_4K)))
 		return -EINVAL;
 	/* the transports count pages, not ids, against GNTV3_MAP_MAX_PAGES */
 	if ((flags & GNTV3_MAP_F_2M) &&

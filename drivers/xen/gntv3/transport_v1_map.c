@@ -6,9 +6,12 @@
  * Mapping.  gntv3_v1_map() resolves every id of a batch first (walk,
  * checks of size, permissions and revocation), then maps all 4 KiB pieces
  * of all ids with one gnttab_map_refs() call: a 2 MiB grant is 512
- * consecutive v1 references first_ref + i.  All or nothing: a partial failure unmaps what
- * did map.  Every mapped page is PageForeign with xen_page_foreign() naming
- * the frontend and the v1 reference (gnttab_map_refs() fills it in).
+ * consecutive v1 references first_ref + i, mapped whole from its first
+ * id; any other id inside it maps its own 4 KiB piece, first_ref + (id -
+ * first id), as on the native transport; with GNTV3_MAP_F_4K the first id
+ * too.  All or nothing: a partial failure unmaps what did map.  Every
+ * mapped page is PageForeign with xen_page_foreign() naming the frontend
+ * and the v1 reference (gnttab_map_refs() fills it in).
  *
  * PG_foreign is PF_NO_COMPOUND in 6.12, so a 2 MiB grant is 512 order-0
  * foreign pages under one struct gntv3_mapping, 512 grant handles and 512
@@ -150,17 +153,22 @@ static int gntv3_resolve_one(struct gntv3_back *back, u64 root, gntv3_id_t id,
 	rc = gntv3_v1_leaf(back, root, id, cur, &pi, &piece, &order);
 	if (rc)
 		return rc;
-	if (piece)
-		return -EINVAL;		/* inside a superpage: no sub-maps */
-	if ((flags & GNTV3_MAP_F_2M) && order != GNTV3_SIZE_ORDER(GNTV3_SIZE_2M))
+	if ((flags & GNTV3_MAP_F_2M) &&
+	    (piece || order != GNTV3_SIZE_ORDER(GNTV3_SIZE_2M)))
 		return -EINVAL;		/* the caller expected a 2 MiB grant */
 	/* v1: the frontend can only downgrade entries nobody maps */
 	if (pi.downgrading)
 		return -EAGAIN;
 	if (!(flags & GNTV3_MAP_F_READONLY) && pi.ro)
 		return -EACCES;
-	r->first_ref = pi.frame;
-	r->order = order;
+	/*
+	 * An id inside a superpage maps its own 4 KiB frame, as on the
+	 * native transport: a backend may map one buffer of a frontend's
+	 * superpage without knowing where the superpage starts.  Its first
+	 * id maps the whole grant, unless GNTV3_MAP_F_4K says otherwise.
+	 */
+	r->first_ref = pi.frame + piece;
+	r->order = piece || (flags & GNTV3_MAP_F_4K) ? 0 : order;
 	r->writable = !(flags & GNTV3_MAP_F_READONLY);
 	return 0;
 }

@@ -193,19 +193,23 @@ struct gntv3_ioc_detach {
 #define GNTV3_IOC_MAP_READONLY	(1U << 0)
 #define GNTV3_IOC_MAP_2M	(1U << 1)	/* each id: a whole 2 MiB grant */
 #define GNTV3_IOC_MAP_CACHE	(1U << 2)	/* may stay mapped after UNMAP */
+#define GNTV3_IOC_MAP_4K	(1U << 3)	/* each id: its own 4 KiB page */
 
 /**
  * struct gntv3_ioc_map - GNTV3_IOC_MAP: map a batch of grant ids
  * @back: IN: attachment handle
  * @flags: IN: GNTV3_IOC_MAP_*
- * @ids: IN: user pointer to @nr __u64 grant ids (superpages by first id)
+ * @ids: IN: user pointer to @nr __u64 grant ids (superpages by first id;
+ *	any other id inside one maps its own 4 KiB piece)
  * @maps: IN: user pointer to @nr __u32, OUT: one mapping handle per id
  * @nr: IN: number of ids, 1..GNTV3_IOC_MAX_PAGES
  * @pad: must be zero
  *
  * With GNTV3_IOC_MAP_2M each id must be the first of a 2 MiB grant and is
  * mapped whole on either transport (the native grantee cannot see the
- * tree: without the flag it maps a superpage's first 4 KiB only).
+ * tree: without the flag it maps a superpage's first 4 KiB only).  With
+ * GNTV3_IOC_MAP_4K each id is mapped as its own 4 KiB page, a superpage's
+ * first id too, on either transport (v1 maps that id whole without it).
  *
  * With GNTV3_IOC_MAP_CACHE, on an attachment made by BACK_CONNECT, an
  * UNMAP may leave the pages mapped in the attachment's mapping cache and
@@ -215,9 +219,9 @@ struct gntv3_ioc_detach {
  * attachment made by ATTACH the flag changes nothing.
  *
  * All or nothing: on error nothing stays mapped.  Beyond the common errors:
- * EINVAL for an unknown flag, @nr 0 or above GNTV3_IOC_MAX_PAGES, an id
- * inside a superpage (only whole superpages are mapped), or with
- * GNTV3_IOC_MAP_2M one that is not a 2 MiB grant (native: not aligned to
+ * EINVAL for an unknown flag, GNTV3_IOC_MAP_2M with GNTV3_IOC_MAP_4K, @nr 0
+ * or above GNTV3_IOC_MAX_PAGES, or with GNTV3_IOC_MAP_2M an id that is not
+ * a 2 MiB grant (native: not aligned to
  * 2 MiB; an aligned id whose 511 successors are not granted is ENOENT);
  * ENOENT for an unknown attachment or an id that is not granted; ERANGE
  * for an id beyond any tree; EACCES for a revoked grant, a writable map

@@ -130,7 +130,7 @@ TEST_F(back, map_2m_both_ways)
 	const size_t len = 2UL << 20;
 	unsigned char *m, *rd;
 	__u64 id, off, pos;
-	__u32 map, ref;
+	__u32 map, pmap, ref;
 	char why[300];
 
 	test_grant_alloc(self->tree, 0, 9, &id, &off);
@@ -140,6 +140,25 @@ TEST_F(back, map_2m_both_ways)
 	fill(m, len, 3);
 	rd = malloc(len);
 	ASSERT_NE(NULL, rd);
+
+	/* GNTV3_IOC_MAP_4K: the first id as its own 4 KiB, either transport */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, GNTV3_IOC_MAP_4K, &id, 1,
+				&pmap));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, pmap, GNTV3_IOC_RW_READ, 0,
+				   PAGE_SZ, rd));
+	EXPECT_EQ(0, memcmp(rd, m, PAGE_SZ));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, pmap, GNTV3_IOC_RW_READ,
+					   PAGE_SZ, 1, rd));
+	if (!gntv3_native)
+		EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, id, 1,
+						 first_ref(_metadata, self->fd,
+							   self->tree, id),
+						 -1, 1, why, sizeof(why)))
+			TH_LOG("%s", why);
+	test_unmap(pmap);
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back,
+					GNTV3_IOC_MAP_4K | GNTV3_IOC_MAP_2M,
+					&id, 1, &pmap));
 
 	if (gntv3_native) {
 		__u32 pmaps[512];
@@ -203,9 +222,17 @@ TEST_F(back, map_2m_both_ways)
 	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, map, 2, 0, 1, rd));
 	EXPECT_ERRNO(EFAULT, _gntv3_map_rw(self->fd, map, GNTV3_IOC_RW_READ, 0, 16,
 					   (void *)8));
-	/* an id inside the superpage is not a grant of its own */
-	pos = id + 1;
-	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, &pos, 1, &map));
+	/* an id inside the superpage maps its own 4 KiB piece, ref + 100 */
+	pos = id + 100;
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, &pos, 1, &pmap));
+	EXPECT_EQ(0, gntv3_check_foreign(SELF_DOMID, pos, 1, ref + 100, -1, 1,
+					 why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, pmap, GNTV3_IOC_RW_READ, 0,
+				   PAGE_SZ, rd));
+	EXPECT_EQ(0, memcmp(rd, m + 100 * PAGE_SZ, PAGE_SZ));
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, pmap, GNTV3_IOC_RW_READ,
+					   PAGE_SZ, 1, rd));
+	test_unmap(pmap);
 
 	test_unmap(map);
 	if (!gntv3_native)
@@ -974,39 +1001,32 @@ TEST_F(back, bad_ids)
 	ids[0] = 1ULL << 40;				/* beyond any tree */
 	EXPECT_ERRNO(ERANGE, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
 	ids[0] = big + 511;				/* inside a superpage */
-	if (gntv3_native) {
-		/* native maps a superpage piece by piece: that piece */
-		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
-		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_WRITE,
-					   PAGE_SZ - 1, 1, &c));
-		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ,
-					   PAGE_SZ - 1, 1, &d));
-		EXPECT_EQ(c, d);
-		EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, maps[0],
-						   GNTV3_IOC_RW_READ, PAGE_SZ,
-						   1, &d));
-		test_unmap(maps[0]);
-	} else {
-		EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 1,
-						maps));
-	}
+	/* either transport maps that piece alone */
+	ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_WRITE,
+				   PAGE_SZ - 1, 1, &c));
+	ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ,
+				   PAGE_SZ - 1, 1, &d));
+	EXPECT_EQ(c, d);
+	EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, maps[0],
+					   GNTV3_IOC_RW_READ, PAGE_SZ, 1, &d));
+	test_unmap(maps[0]);
 
 	/*
-	 * all or nothing: a bad id last fails the whole batch (native: one
-	 * that is not granted, as any id of a superpage maps)
+	 * all or nothing: a bad id last (not granted: any id of a superpage
+	 * maps) fails the whole batch
 	 */
 	ids[0] = id;
 	ids[1] = big;
-	ids[2] = gntv3_native ? big + 512 : big + 1;
-	EXPECT_ERRNO(gntv3_native ? ENOENT : EINVAL,
-		     _gntv3_map(self->fd, self->back, 0, ids, 3, maps));
+	ids[2] = big + 512;
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, ids, 3, maps));
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
 	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
 	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
 
 	/* arguments */
 	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back + 100, 0, ids, 1, maps));
-	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 1U << 3, ids, 1,
+	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 1U << 4, ids, 1,
 					maps));		/* an unknown flag */
 	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 0, maps));
 	EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids,

@@ -880,40 +880,28 @@ TEST_F_TIMEOUT(xd, bad_ids_and_refs, 60)
 	if (nogrant == id2m)
 		nogrant = id2m + 512;
 	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, &nogrant, 1, maps));
-	if (!gntv3_native) {
-		/* inside a superpage */
-		ids[0] = id2m + 1;
-		EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
-		ids[0] = id2m + 511;
-		EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
-		/* all or nothing: a good id with a bad one maps nothing */
-		ids[0] = id4k;
-		ids[1] = id2m + 3;
-		EXPECT_ERRNO(EINVAL, _gntv3_map(self->fd, self->back, 0, ids, 2, maps));
-	} else {
-		/*
-		 * native maps a superpage piece by piece: an id inside it maps
-		 * that 4 KiB piece, and only that one
-		 */
-		for (k = 0; k < 2; k++) {
-			ids[0] = id2m + inside[k];
-			ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
-			ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ,
-						   0, PAGE_SZ, page));
-			for (i = 0; i < PAGE_SZ; i++)
-				if (page[i] != xd_pattern(61, inside[k] * PAGE_SZ + i))
-					break;
-			EXPECT_EQ(PAGE_SZ, i) TH_LOG("piece %u differs at +%u", inside[k], i);
-			EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, maps[0],
-							   GNTV3_IOC_RW_READ, PAGE_SZ,
-							   1, page));
-			test_unmap(maps[0]);
-		}
-		/* all or nothing: a good id with one not granted maps nothing */
-		ids[0] = id4k;
-		ids[1] = nogrant;
-		EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, ids, 2, maps));
+	/*
+	 * either transport: an id inside a superpage maps that 4 KiB piece,
+	 * and only that one
+	 */
+	for (k = 0; k < 2; k++) {
+		ids[0] = id2m + inside[k];
+		ASSERT_EQ(0, _gntv3_map(self->fd, self->back, 0, ids, 1, maps));
+		ASSERT_EQ(0, _gntv3_map_rw(self->fd, maps[0], GNTV3_IOC_RW_READ,
+					   0, PAGE_SZ, page));
+		for (i = 0; i < PAGE_SZ; i++)
+			if (page[i] != xd_pattern(61, inside[k] * PAGE_SZ + i))
+				break;
+		EXPECT_EQ(PAGE_SZ, i) TH_LOG("piece %u differs at +%u", inside[k], i);
+		EXPECT_ERRNO(EINVAL, _gntv3_map_rw(self->fd, maps[0],
+						   GNTV3_IOC_RW_READ, PAGE_SZ,
+						   1, page));
+		test_unmap(maps[0]);
 	}
+	/* all or nothing: a good id with one not granted maps nothing */
+	ids[0] = id4k;
+	ids[1] = nogrant;
+	EXPECT_ERRNO(ENOENT, _gntv3_map(self->fd, self->back, 0, ids, 2, maps));
 	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
 	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
 	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
