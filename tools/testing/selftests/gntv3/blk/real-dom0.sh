@@ -13,7 +13,12 @@
 #   - both Connected; the grants are gntv3 exactly when both are patched:
 #     the frontend's directory holds gntv3-transport, the frontend's
 #     kernel log says "grants: gntv3" (else "grants: v1"), and the patched
-#     backend says feature-gntv3 in its own directory;
+#     backend says feature-gntv3 in its own directory; on gntv3 the
+#     frontend's tree has at least 511 ids more than grants (its bounce
+#     pages come from 2 MiB superpage grants, 512 ids each: a ring has
+#     more than 1000 of them);
+#   - on gntv3, after the data: every mapping in dom0 is one 4 KiB page
+#     (the backend maps a superpage's pieces alone, its first one too);
 #   - data both ways, O_DIRECT and buffered: the domU writes a pattern
 #     (512 B to 4 MiB extents) through xvda, dom0 verifies it on /dev/ram0
 #     and the checksums agree; dom0 writes one on /dev/ram0, the domU reads
@@ -133,7 +138,32 @@ vbd_attach() {
 		xenstore-read "$BE/feature-gntv3" >/dev/null 2>&1 ||
 			blk_fail "no feature-gntv3 in $BE"
 	fi
+	[ "$want" != gntv3 ] || superpages_used
 	blk_ok "connected, grants: $want"
+}
+
+# superpages_used: the domU's one tree has a superpage grant's worth of
+# ids more than it has grants
+superpages_used() {
+	local line grants ids
+	blk_cmd 30 fronts || blk_fail "no gntv3 trees in the domU"
+	line=$(tr -d '\r' <"$VM_DOMU_LOG" | grep 'domU: tree: backend: 0 ' | tail -n 1)
+	grants=$(echo "$line" | sed -n 's/.* grants: \([0-9]*\) .*/\1/p')
+	ids=$(echo "$line" | sed -n 's/.* ids: \([0-9]*\) .*/\1/p')
+	[ -n "$grants" ] && [ -n "$ids" ] || blk_fail "no tree for dom0 in the domU: '$line'"
+	[ "$ids" -ge $((grants + 511)) ] ||
+		blk_fail "no superpage grant: $grants grants, $ids ids"
+	blk_ok "the frontend's tree: $grants grants, $ids ids"
+}
+
+# maps_4k: every mapping of dom0's gntv3 is a single 4 KiB page
+maps_4k() {
+	local maps pages
+	maps=$(sed -n 's/^mappings: //p' /sys/kernel/debug/gntv3/back)
+	pages=$(sed -n 's/^pages_mapped: //p' /sys/kernel/debug/gntv3/back)
+	[ -n "$maps" ] && [ "$maps" -gt 0 ] && [ "$maps" = "$pages" ] ||
+		blk_fail "dom0 maps $pages pages in $maps mappings, not one each"
+	blk_ok "dom0: $maps mappings of one 4 KiB page each"
 }
 
 # io_both_ways [direct]: patterns both ways, O_DIRECT and (unless "direct")
@@ -176,6 +206,7 @@ combo() {
 	blk_cmd 60 front "$fe" || blk_fail "insmod xen-blkfront-$fe in the domU"
 	vbd_attach "$be" "$fe"
 	io_both_ways
+	[ "$be-$fe" != patched-patched ] || maps_4k
 	vbd_detach
 	blk_cmd 60 unload || blk_fail "rmmod xen-blkfront in the domU"
 	be_unload || blk_fail "rmmod xen-blkback"

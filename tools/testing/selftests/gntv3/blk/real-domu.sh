@@ -16,6 +16,7 @@
 #                        (xen-blkfront's gntv3_revoke parameter); fails if
 #                        a revoke failed or went unanswered
 #   mode                 print the frontend's "grants:" line of dmesg
+#   fronts               print gntv3's trees (debugfs fronts), "domU: tree: "
 #   loop DEV SEED SECS   in the background: write and verify the pattern
 #                        of SEED through DEV again and again, for SECS s
 #                        or until a pass fails
@@ -117,6 +118,7 @@ while :; do
 	loopwait) blk_loopwait "$2" ;;
 	storm) vm_revoke_storm /sys/module/xen_blkfront/parameters/gntv3_revoke "$2" "$3" ;;
 	mode) dmesg | grep 'blkfront: xvda' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //' ;;
+	fronts) sed 's/^/domU: tree: /' /sys/kernel/debug/gntv3/fronts ;;
 	exit)
 		xenstore-write data/blk-ack "$seq 0"
 		exit 0
