@@ -210,21 +210,33 @@ net_mode() {
 # may need more than a small head and order-0 pages for it.  Counted with
 # the kmem:kmalloc tracepoint, filtered on bytes_alloc, then on call sites
 # in the skb code (exec() of a program makes others); the sites printed.
+# The event is enabled once and left on; each count only switches the
+# ring buffer (tracing_on).  Enabling or disabling an event patches kernel
+# text (text_poke_bp()), and under QEMU 7.2's multi-threaded TCG a vCPU
+# may go on running the stale translation of a patched int3: in one
+# rehearsal of December 6 (6.1, stock netback, patched netfront) vCPU 1
+# looped in the int3 handler while vCPU 0 waited for it in
+# text_poke_bp_batch() for 541 s, a soft lockup that failed the run.
 NET_TRACING=/sys/kernel/tracing
+NET_LARGE_ON=0
 net_large_start() {
 	[ -d $NET_TRACING/events/kmem ] ||
 		mount -t tracefs nodev $NET_TRACING 2>/dev/null || return 1
-	echo 0 >$NET_TRACING/tracing_on &&
+	echo 0 >$NET_TRACING/tracing_on || return 1
+	if [ "$NET_LARGE_ON" = 0 ]; then
 		echo 'bytes_alloc > 8192' >$NET_TRACING/events/kmem/kmalloc/filter &&
-		echo >$NET_TRACING/trace &&
-		echo 1 >$NET_TRACING/events/kmem/kmalloc/enable &&
-		echo 1 >$NET_TRACING/tracing_on
+			echo 1 >$NET_TRACING/events/kmem/kmalloc/enable || return 1
+		NET_LARGE_ON=1
+	fi
+	echo >$NET_TRACING/trace && echo 1 >$NET_TRACING/tracing_on
 }
 
 # net_large_count: their number since net_large_start (and the top sites)
 net_large_count() {
-	echo 0 >$NET_TRACING/events/kmem/kmalloc/enable
-	grep ' kmalloc: call_site=[^ ]*skb' $NET_TRACING/trace >/tmp/net-large.txt
+	echo 0 >$NET_TRACING/tracing_on
+	grep ' kmalloc: call_site=' $NET_TRACING/trace >/tmp/net-large-all.txt
+	grep ' kmalloc: call_site=[^ ]*skb' /tmp/net-large-all.txt >/tmp/net-large.txt
+	echo "dom0: kmalloc()s above 8 KiB recorded: $(wc -l </tmp/net-large-all.txt) in all" >&2
 	grep -o 'call_site=[^ ]*' /tmp/net-large.txt | sort | uniq -c |
 		sort -rn | head -n 3 | sed 's/^/dom0: large kmalloc: /' >&2
 	wc -l </tmp/net-large.txt
