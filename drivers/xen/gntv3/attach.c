@@ -83,6 +83,7 @@ struct gntv3_back *gntv3_back_attach(domid_t frontend, grant_ref_t tree_ref)
 	back->tree_ref = tree_ref;
 	mutex_init(&back->lock);
 	INIT_LIST_HEAD(&back->maps);
+	gntv3_unmap_work_init(back);
 	gntv3_cache_init(back);
 	kref_init(&back->ref);
 	back->xops = gntv3_transport_grantee();
@@ -153,14 +154,20 @@ void gntv3_back_detach(struct gntv3_back *back)
 
 	mutex_lock(&back->lock);
 	back->dying = true;
+	mutex_unlock(&back->lock);
+	/* no unmap work runs after this: what it left queued is ours */
+	gntv3_unmap_stop(back);
+
+	mutex_lock(&back->lock);
 	while ((mp = list_first_entry_or_null(&back->maps,
 					      struct gntv3_map_priv, node))) {
 		gntv3_cache_unindex(back, mp);
 		list_del_init(&mp->node);
 		was_pending = mp->state == GNTV3_MAP_PENDING;
+		if (was_pending)
+			list_del_init(&mp->queue);	/* back->unmap_queue */
 		if (mp->state == GNTV3_MAP_CACHED)
 			gntv3_cache_forget(back, mp);
-		/* a GNTV3_MAP_CACHING one is its unmap work's, which we wait for */
 		left += mp->state == GNTV3_MAP_LIVE;
 		mp->state = GNTV3_MAP_CANCELLING;
 		mutex_unlock(&back->lock);

@@ -144,44 +144,52 @@ enum gntv3_map_state {
  * struct gntv3_map_priv - a struct gntv3_mapping and what gntv3 keeps of it
  * @pub: what the caller sees
  * @node: in back->maps (under back->lock)
- * @state: enum gntv3_map_state (under back->lock)
- * @first_ref: v1 reference of page 0; page i was mapped from first_ref + i
+ * @queue: in back->cache_lru while GNTV3_MAP_CACHED, in back->unmap_queue
+ *	while its unmap waits for the next attempt (under back->lock)
  * @handles: grant handle of each page's kernel mapping
  * @vhandles: PV with GNTV3_MAP_F_VMAP: grant handle of each page's mapping
  *	inside @pub.vaddr (NULL otherwise)
  * @vptes: machine addresses of those PTEs (NULL when @vhandles is)
- * @work: safe unmap attempts
- * @retry: retries made by the current unmap
- * @start: jiffies at the first attempt of the current unmap
  * @done: the caller's completion of the current unmap
  * @data: its argument
+ * @start: jiffies at the first attempt of the current unmap
+ * @due: jiffies at which the next attempt is due (in back->unmap_queue)
  * @page0: @pub.pages of a one-page mapping (no PV vmap), which so costs
  *	one allocation instead of three: batches of single pages are common
+ * @first_ref: v1 reference of page 0; page i was mapped from first_ref + i
  * @handle0: @handles of such a mapping
+ * @retry: retries made by the current unmap
+ * @state: enum gntv3_map_state (under back->lock)
  * @map_flags: the gntv3_map() flags it was made with; a later map of its
  *	id with the same flags may take it from the mapping cache
  * @indexed: it is its id's entry in back->cache, so it may enter the
  *	mapping cache (only a GNTV3_MAP_F_CACHE mapping; under back->lock)
- * @lru: in back->cache_lru while GNTV3_MAP_CACHED (under back->lock)
+ * @result: the outcome of the unmap's last attempt, from the attempt
+ *	until the done callback it is passed to
+ *
+ * Its size is the bench row mem_map_*: the fields are ordered so that the
+ * small ones share one word, and the unmap's timer is its attachment's
+ * (back->unmap_work), not one per mapping.
  */
 struct gntv3_map_priv {
 	struct gntv3_mapping pub;
 	struct list_head node;
-	enum gntv3_map_state state;
-	grant_ref_t first_ref;
+	struct list_head queue;
 	grant_handle_t *handles;
 	grant_handle_t *vhandles;
 	u64 *vptes;
-	struct delayed_work work;
-	unsigned int retry;
-	unsigned long start;
 	gntv3_unmap_done_t done;
 	void *data;
+	unsigned long start;
+	unsigned long due;
 	struct page *page0;
+	grant_ref_t first_ref;
 	grant_handle_t handle0;
-	unsigned int map_flags;
+	unsigned int retry;
+	u8 state;
+	u8 map_flags;
 	bool indexed;
-	struct list_head lru;
+	s8 result;
 };
 
 static inline struct gntv3_map_priv *to_map_priv(struct gntv3_mapping *map)
@@ -263,6 +271,10 @@ struct gntv3_cache_stats {
  * @tcache_clock: v1: bumped at every cache use
  * @maps: every struct gntv3_map_priv of this attachment not yet unmapped
  * @dying: detach started; no new map or unmap
+ * @unmap_queue: mappings whose unmap waits for an attempt, linked by
+ *	their @queue (under @lock)
+ * @unmap_work: makes the attempts that are due (unmap.c); armed for the
+ *	earliest of them, never again once @dying is set
  * @link: in the module's list of attachments (under gntv3_backs_lock)
  * @ref: the owner's reference, dropped by detach, and one per unmap work
  *	between taking a mapping off @maps and the end of its done callback;
@@ -315,6 +327,8 @@ struct gntv3_back {
 	u64 tcache_clock;
 	struct list_head maps;
 	bool dying;
+	struct list_head unmap_queue;
+	struct delayed_work unmap_work;
 	struct list_head link;
 	struct kref ref;
 	atomic_t in_done;
@@ -453,7 +467,8 @@ void gntv3_cache_show(struct seq_file *s);
 extern u32 gntv3_unmap_done_delay_ms;
 int gntv3_unmap_init(void);
 void gntv3_unmap_exit(void);
-void gntv3_unmap_work_init(struct gntv3_map_priv *mp);
+void gntv3_unmap_work_init(struct gntv3_back *back);
+void gntv3_unmap_stop(struct gntv3_back *back);
 int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending);
 void gntv3_unmap_evict(struct gntv3_map_priv *mp);
 bool gntv3_pages_idle(const struct gntv3_map_priv *mp);

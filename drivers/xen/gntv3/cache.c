@@ -153,7 +153,7 @@ void gntv3_cache_unindex(struct gntv3_back *back, struct gntv3_map_priv *mp)
 static void gntv3_cache_unlink(struct gntv3_back *back,
 			       struct gntv3_map_priv *mp)
 {
-	list_del_init(&mp->lru);
+	list_del_init(&mp->queue);
 	back->cache_nr--;
 	back->cache_pages -= mp->pub.nr_pages;
 }
@@ -215,11 +215,11 @@ bool gntv3_cache_put(struct gntv3_back *back, struct gntv3_map_priv *mp,
 	/* indexed, so not larger than the bound: the loop ends */
 	while (back->cache_pages + mp->pub.nr_pages > back->cache_max) {
 		old = list_first_entry(&back->cache_lru, struct gntv3_map_priv,
-				       lru);
+				       queue);
 		gntv3_cache_evict(back, old, &back->cache_stats.evicted);
 	}
 	mp->state = GNTV3_MAP_CACHED;
-	list_add_tail(&mp->lru, &back->cache_lru);
+	list_add_tail(&mp->queue, &back->cache_lru);
 	back->cache_nr++;
 	back->cache_pages += mp->pub.nr_pages;
 	back->cache_stats.puts++;

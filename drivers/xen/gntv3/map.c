@@ -23,7 +23,7 @@ static void gntv3_map_list(struct gntv3_back *back,
 	for (i = 0; i < nr; i++) {
 		mps[i]->map_flags = flags;
 		mps[i]->indexed = false;
-		INIT_LIST_HEAD(&mps[i]->lru);
+		INIT_LIST_HEAD(&mps[i]->queue);
 		list_add_tail(&mps[i]->node, &back->maps);
 		if (flags & GNTV3_MAP_F_CACHE)
 			gntv3_cache_index(back, mps[i]);

@@ -232,9 +232,10 @@ int gntv3_mapping_init(struct gntv3_map_priv *mp, struct gntv3_back *back,
 	INIT_LIST_HEAD(&mp->node);
 	mp->state = GNTV3_MAP_LIVE;
 	mp->first_ref = first_ref;
-	gntv3_unmap_work_init(mp);
 	mp->retry = 0;
 	mp->start = 0;
+	mp->due = 0;
+	mp->result = 0;
 	mp->done = NULL;
 	mp->data = NULL;
 	mp->page0 = NULL;

@@ -18,6 +18,10 @@
  *    retry loop that outlives everything;
  *  - base, cap and budget are module parameters (unmap_retry_base_ms,
  *    unmap_retry_cap_ms, unmap_retry_budget_ms), read at every retry;
+ *  - the attempts are made by one delayed work per attachment, for every
+ *    queued mapping that is due, rather than by a timer in each mapping:
+ *    a timer would be a third of a mapping's tracking, and a batch still
+ *    in use would wake up once per mapping at every retry;
  *  - pending unmaps, retries, stuck and cancelled ones are counted
  *    (debugfs "back", GNTV3_IOC_BACK_STATS);
  *  - detach and module unload cancel pending unmaps: each gets one final
@@ -149,17 +153,32 @@ static int gntv3_unmap_try(struct gntv3_map_priv *mp)
 	return rc;
 }
 
-/* Hand a live mapping to the unmap work; under back->lock. */
+/*
+ * A result of gntv3_unmap_batch_cache() and of gntv3_unmap_attempt(): the
+ * mapping went to the cache (or goes there after its done callback).
+ */
+#define GNTV3_UNMAP_CACHED	1
+
+/*
+ * Hand a live mapping to its attachment's unmap work; under back->lock.
+ * While the attachment is dying the work is not armed: detach finds the
+ * mapping pending and makes its last attempt itself.
+ */
 static void gntv3_unmap_queue(struct gntv3_map_priv *mp,
 			      gntv3_unmap_done_t done, void *data)
 {
+	struct gntv3_back *back = mp->pub.back;
+
 	mp->state = GNTV3_MAP_PENDING;
 	mp->retry = 0;
 	mp->start = jiffies;
+	mp->due = mp->start;
 	mp->done = done;
 	mp->data = data;
+	list_add_tail(&mp->queue, &back->unmap_queue);
 	atomic64_inc(&gntv3_back_cnt.unmap_pending);
-	queue_delayed_work(gntv3_unmap_wq, &mp->work, 0);
+	if (!back->dying)
+		mod_delayed_work(gntv3_unmap_wq, &back->unmap_work, 0);
 }
 
 /*
@@ -215,61 +234,112 @@ static struct gntv3_retry_policy gntv3_unmap_policy(void)
 	};
 }
 
-static void gntv3_unmap_work(struct work_struct *work)
+/*
+ * One attempt for a queued mapping that is due; under back->lock.
+ *
+ * Return: true if it stays queued for a retry, false if the attempt was
+ * its last: then it is off back->unmap_queue, @mp->result is what its done
+ * callback gets (GNTV3_UNMAP_CACHED: 0, and into the cache after the
+ * callback), and the attachment is held for gntv3_unmap_complete().
+ */
+static bool gntv3_unmap_attempt(struct gntv3_back *back,
+				struct gntv3_map_priv *mp,
+				const struct gntv3_retry_policy *policy)
 {
-	struct gntv3_map_priv *mp = container_of(to_delayed_work(work),
-						 struct gntv3_map_priv, work);
-	struct gntv3_back *back = mp->pub.back;
-	struct gntv3_retry_policy policy = gntv3_unmap_policy();
-	gntv3_unmap_done_t done;
-	bool cached = false;
-	void *data;
 	u32 delay;
 	int rc;
 
-	mutex_lock(&back->lock);
-	if (mp->state != GNTV3_MAP_PENDING) {
-		/* detach took it over and waits for us to return */
-		mutex_unlock(&back->lock);
-		return;
-	}
 	if (gntv3_cache_may_put(back, mp) && gntv3_cache_open(back)) {
 		/* the owner's until its done callback returned */
 		mp->state = GNTV3_MAP_CACHING;
-		cached = true;
-		rc = 0;
+		rc = GNTV3_UNMAP_CACHED;
 	} else {
 		rc = gntv3_unmap_try(mp);
 	}
 	if (rc == -EBUSY || rc == -ENOMEM) {
-		delay = gntv3_retry_next(&policy, mp->retry,
+		delay = gntv3_retry_next(policy, mp->retry,
 					 jiffies_to_msecs(jiffies - mp->start));
 		if (delay) {
 			mp->retry++;
+			mp->due = jiffies + msecs_to_jiffies(delay);
 			atomic64_inc(&gntv3_back_cnt.retries);
 			trace_gntv3_unmap_retry(back->domid, mp->pub.id,
 						mp->retry, delay);
-			queue_delayed_work(gntv3_unmap_wq, &mp->work,
-					   msecs_to_jiffies(delay));
-			mutex_unlock(&back->lock);
-			return;
+			return true;
 		}
 		/* out of budget: the mapping stays valid, the caller's again */
 		rc = -EBUSY;
 		mp->state = GNTV3_MAP_LIVE;
 		atomic64_inc(&gntv3_back_cnt.stuck);
-	} else if (!cached) {
+	} else if (rc != GNTV3_UNMAP_CACHED) {
 		gntv3_cache_unindex(back, mp);
 		list_del_init(&mp->node);
 	}
+	list_del_init(&mp->queue);
+	mp->result = rc;
 	atomic64_dec(&gntv3_back_cnt.unmap_pending);
 	kref_get(&back->ref);
 	atomic_inc(&back->in_done);
-	/* gntv3_cache_settle() may queue this work again for an eviction */
-	done = mp->done;
-	data = mp->data;
+	return false;
+}
+
+/* Arm the unmap work for the earliest attempt due; under back->lock. */
+static void gntv3_unmap_arm(struct gntv3_back *back)
+{
+	struct gntv3_map_priv *mp;
+	unsigned long next = 0;
+	bool any = false;
+
+	if (back->dying)
+		return;
+	list_for_each_entry(mp, &back->unmap_queue, queue) {
+		if (!any || time_before(mp->due, next))
+			next = mp->due;
+		any = true;
+	}
+	if (any)
+		queue_delayed_work(gntv3_unmap_wq, &back->unmap_work,
+				   time_after(next, jiffies) ? next - jiffies : 0);
+}
+
+/*
+ * The unmap work of an attachment: one attempt for each queued mapping
+ * that is due, then, without the lock, the done callbacks of those whose
+ * unmap is over, then the timer for the next attempt.  One timer per
+ * attachment rather than one per mapping: a mapping's tracking stays
+ * small (the bench's mem_map rows), and a batch whose pages are still in
+ * use costs one wake-up per retry, not one per mapping.
+ */
+static void gntv3_unmap_work(struct work_struct *work)
+{
+	struct gntv3_back *back = container_of(to_delayed_work(work),
+					       struct gntv3_back, unmap_work);
+	struct gntv3_retry_policy policy = gntv3_unmap_policy();
+	struct gntv3_map_priv *mp, *tmp;
+	LIST_HEAD(over);
+	bool cached;
+
+	mutex_lock(&back->lock);
+	list_for_each_entry_safe(mp, tmp, &back->unmap_queue, queue) {
+		if (time_before(jiffies, mp->due) ||
+		    gntv3_unmap_attempt(back, mp, &policy))
+			continue;
+		list_add_tail(&mp->queue, &over);
+	}
 	mutex_unlock(&back->lock);
-	gntv3_unmap_complete(mp, done, data, rc, cached);
+
+	/* ours alone: off back->unmap_queue, and detach waits for this work */
+	list_for_each_entry_safe(mp, tmp, &over, queue) {
+		cached = mp->result == GNTV3_UNMAP_CACHED;
+		list_del_init(&mp->queue);
+		/* gntv3_cache_settle() may queue @mp again, for an eviction */
+		gntv3_unmap_complete(mp, mp->done, mp->data,
+				     cached ? 0 : mp->result, cached);
+	}
+
+	mutex_lock(&back->lock);
+	gntv3_unmap_arm(back);
+	mutex_unlock(&back->lock);
 }
 
 /**
@@ -385,9 +455,6 @@ static int gntv3_unmap_claim(struct gntv3_back *back,
 		mps[i]->state = GNTV3_MAP_LIVE;
 	return rc;
 }
-
-/* A result of gntv3_unmap_batch_cache(): the mapping went to the cache. */
-#define GNTV3_UNMAP_CACHED	1
 
 /*
  * The idle mappings of a claimed batch (result 0) go to the mapping cache
@@ -509,9 +576,10 @@ EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
  * @mp: the mapping, already off back->maps and in GNTV3_MAP_CANCELLING
  * @was_pending: an unmap was pending: its done callback is owed
  *
- * Waits for a running attempt, makes one final synchronous attempt and
- * frees or leaks the mapping.  An attempt that failed for want of memory
- * (-ENOMEM: the unmap's op arrays) did nothing and is repeated on the
+ * Makes one final synchronous attempt and frees or leaks the mapping; the
+ * attachment's unmap work is stopped already (gntv3_unmap_stop()).  An
+ * attempt that failed for want of memory (-ENOMEM: the unmap's op arrays)
+ * did nothing and is repeated on the
  * unmap's retry schedule, up to its budget: a failed allocation of a few
  * pages of bookkeeping must not leak a whole mapping and keep the
  * frontend's grant quarantined for ever.  Pages still in use (-EBUSY) get
@@ -529,8 +597,6 @@ int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 	u32 delay;
 	int rc;
 
-	/* waits for a work that is running, including its done callback */
-	cancel_delayed_work_sync(&mp->work);
 	for (;;) {
 		mutex_lock(&mp->pub.back->lock);
 		rc = gntv3_unmap_try(mp);
@@ -582,12 +648,26 @@ void gntv3_unmap_evict(struct gntv3_map_priv *mp)
 }
 
 /**
- * gntv3_unmap_work_init() - set up the unmap state of a new mapping
- * @mp: the mapping
+ * gntv3_unmap_work_init() - set up the unmap queue of a new attachment
+ * @back: the attachment
  */
-void gntv3_unmap_work_init(struct gntv3_map_priv *mp)
+void gntv3_unmap_work_init(struct gntv3_back *back)
 {
-	INIT_DELAYED_WORK(&mp->work, gntv3_unmap_work);
+	INIT_LIST_HEAD(&back->unmap_queue);
+	INIT_DELAYED_WORK(&back->unmap_work, gntv3_unmap_work);
+}
+
+/**
+ * gntv3_unmap_stop() - stop the unmap work of a detaching attachment
+ * @back: the attachment, @back->dying already set
+ *
+ * Waits for a running work, done callbacks included; the work is never
+ * armed again (gntv3_unmap_queue(), gntv3_unmap_arm()), so what is still
+ * queued is left to detach (gntv3_unmap_cancel()).
+ */
+void gntv3_unmap_stop(struct gntv3_back *back)
+{
+	cancel_delayed_work_sync(&back->unmap_work);
 }
 
 /**
