@@ -172,25 +172,27 @@ int gntv3_revoke(struct gntv3_front *front, gntv3_id_t id,
  * struct gntv3_mapping - one mapped grant (a 4 KiB id or a whole superpage)
  * @back: the attachment it belongs to
  * @id: the grant id mapped (the first id of a superpage mapped whole)
- * @order: page order of the mapping (0 or 9; 18 where supported)
- * @readonly: mapped read-only
- * @nr_pages: 1 << @order
  * @pages: the @nr_pages pages; each is PageForeign with xen_page_foreign()
  *	naming the frontend domain and the backing v1 reference
  * @vaddr: contiguous kernel mapping of all pages with GNTV3_MAP_F_VMAP,
  *	else NULL
+ * @nr_pages: 1 << @order
+ * @order: page order of the mapping (0 or 9; 18 where supported)
+ * @readonly: mapped read-only
  *
  * Fields are read-only for users; gntv3 owns the object until the done
  * callback of gntv3_unmap_async() ran or gntv3_unmap_sync() returned 0.
+ * The small fields come last and share one word: every live mapping
+ * carries this structure.
  */
 struct gntv3_mapping {
 	struct gntv3_back *back;
 	gntv3_id_t id;
-	unsigned int order;
-	bool readonly;
-	unsigned int nr_pages;
 	struct page **pages;
 	void *vaddr;
+	unsigned int nr_pages;
+	u8 order;
+	bool readonly;
 };
 
 /**

@@ -147,9 +147,9 @@ enum gntv3_map_state {
  * @queue: in back->cache_lru while GNTV3_MAP_CACHED, in back->unmap_queue
  *	while its unmap waits for the next attempt (under back->lock)
  * @handles: grant handle of each page's kernel mapping
- * @vhandles: PV with GNTV3_MAP_F_VMAP: grant handle of each page's mapping
- *	inside @pub.vaddr (NULL otherwise)
- * @vptes: machine addresses of those PTEs (NULL when @vhandles is)
+ * @vptes: PV with GNTV3_MAP_F_VMAP: machine address of the PTE of each
+ *	page's mapping inside @pub.vaddr, followed in the same allocation by
+ *	the grant handles of those mappings (gntv3_vhandles()); NULL otherwise
  * @done: the caller's completion of the current unmap
  * @data: its argument
  * @start: jiffies at the first attempt of the current unmap
@@ -176,7 +176,6 @@ struct gntv3_map_priv {
 	struct list_head node;
 	struct list_head queue;
 	grant_handle_t *handles;
-	grant_handle_t *vhandles;
 	u64 *vptes;
 	gntv3_unmap_done_t done;
 	void *data;
@@ -195,6 +194,18 @@ struct gntv3_map_priv {
 static inline struct gntv3_map_priv *to_map_priv(struct gntv3_mapping *map)
 {
 	return container_of(map, struct gntv3_map_priv, pub);
+}
+
+/* Bytes per page of a PV vmap's array: a PTE address and a grant handle. */
+#define GNTV3_VMAP_SLOT	(sizeof(u64) + sizeof(grant_handle_t))
+
+/*
+ * The grant handles of the PTEs of a PV GNTV3_MAP_F_VMAP mapping: they
+ * follow its @vptes, so that the mapping keeps one pointer, not two.
+ */
+static inline grant_handle_t *gntv3_vhandles(const struct gntv3_map_priv *mp)
+{
+	return (grant_handle_t *)(mp->vptes + mp->pub.nr_pages);
 }
 
 /**

@@ -67,8 +67,7 @@ static size_t gntv3_mapping_arrays_bytes(const struct gntv3_map_priv *mp)
 		bytes += gntv3_kv_bytes(mp->pub.pages, nr, sizeof(*mp->pub.pages));
 		bytes += gntv3_kv_bytes(mp->handles, nr, sizeof(*mp->handles));
 	}
-	bytes += gntv3_kv_bytes(mp->vhandles, nr, sizeof(*mp->vhandles));
-	bytes += gntv3_kv_bytes(mp->vptes, nr, sizeof(*mp->vptes));
+	bytes += gntv3_kv_bytes(mp->vptes, nr, GNTV3_VMAP_SLOT);
 	return bytes;
 }
 
@@ -116,11 +115,9 @@ void gntv3_mapping_free_arrays(struct gntv3_map_priv *mp)
 	if (mp->pub.pages != &mp->page0)
 		atomic64_sub(gntv3_mapping_arrays_bytes(mp),
 			     &gntv3_mem_cnt.map_tracking);
-	if (unlikely(mp->vhandles || mp->vptes)) {
+	if (unlikely(mp->vptes)) {
 		kvfree(mp->vptes);
-		kvfree(mp->vhandles);
 		mp->vptes = NULL;
-		mp->vhandles = NULL;
 	}
 	if (mp->pub.pages != &mp->page0) {
 		kvfree(mp->handles);
@@ -247,14 +244,11 @@ int gntv3_mapping_init(struct gntv3_map_priv *mp, struct gntv3_back *back,
 	}
 	mp->pub.pages = kvcalloc(nr, sizeof(*mp->pub.pages), GFP_KERNEL);
 	mp->handles = kvcalloc(nr, sizeof(*mp->handles), GFP_KERNEL);
-	if (pv_vmap) {
-		mp->vhandles = kvcalloc(nr, sizeof(*mp->vhandles), GFP_KERNEL);
-		mp->vptes = kvcalloc(nr, sizeof(*mp->vptes), GFP_KERNEL);
-	}
+	if (pv_vmap)
+		mp->vptes = kvcalloc(nr, GNTV3_VMAP_SLOT, GFP_KERNEL);
 	/* what was allocated, even on failure: freed and counted out alike */
 	atomic64_add(gntv3_mapping_arrays_bytes(mp), &gntv3_mem_cnt.map_tracking);
-	if (!mp->pub.pages || !mp->handles ||
-	    (pv_vmap && (!mp->vhandles || !mp->vptes)))
+	if (!mp->pub.pages || !mp->handles || (pv_vmap && !mp->vptes))
 		return -ENOMEM;
 	return 0;
 }

@@ -463,8 +463,8 @@ static bool native_unmap_mp(struct gntv3_map_priv *mp)
 	if (!mp->handles)
 		return true;	/* its set-up failed before any map */
 	for (i = 0; mp->vptes && i < mp->pub.nr_pages; i++)
-		if (mp->vhandles[i] != NATIVE_NO_HANDLE &&
-		    !native_unmap_one(mp->vptes[i], mp->vhandles[i]))
+		if (gntv3_vhandles(mp)[i] != NATIVE_NO_HANDLE &&
+		    !native_unmap_one(mp->vptes[i], gntv3_vhandles(mp)[i]))
 			ok = false;
 	if (mp->pub.vaddr) {
 		vunmap(mp->pub.vaddr);
@@ -545,8 +545,8 @@ static int native_map_prepare(struct gntv3_map_priv *mp,
 			mp->pub.pages[i] = pages[i];
 		if (mp->handles)
 			mp->handles[i] = NATIVE_NO_HANDLE;
-		if (mp->vhandles)
-			mp->vhandles[i] = NATIVE_NO_HANDLE;
+		if (mp->vptes)
+			gntv3_vhandles(mp)[i] = NATIVE_NO_HANDLE;
 	}
 	if (rc)
 		return rc;
@@ -635,7 +635,7 @@ undo:
 			if (ops[k].status == GNTST_okay)
 				mps[i]->handles[j] = ops[k].handle;
 			if (pte && ops[total + k].status == GNTST_okay)
-				mps[i]->vhandles[j] = ops[total + k].handle;
+				gntv3_vhandles(mps[i])[j] = ops[total + k].handle;
 		}
 	}
 	if (!rc)
@@ -674,7 +674,7 @@ static unsigned int native_unmap_nr_ops(const struct gntv3_map_priv *mp)
 	if (!mp->handles)
 		return 0;
 	for (i = 0; i < mp->pub.nr_pages; i++) {
-		if (mp->vptes && mp->vhandles[i] != NATIVE_NO_HANDLE)
+		if (mp->vptes && gntv3_vhandles(mp)[i] != NATIVE_NO_HANDLE)
 			n++;
 		if (mp->handles[i] != NATIVE_NO_HANDLE)
 			n++;
@@ -713,9 +713,9 @@ static unsigned int native_unmap_fill(struct gntv3_map_priv *mp,
 		mp->pub.vaddr = NULL;
 	}
 	for (i = 0; mp->vptes && i < mp->pub.nr_pages; i++)
-		if (mp->vhandles[i] != NATIVE_NO_HANDLE)
+		if (gntv3_vhandles(mp)[i] != NATIVE_NO_HANDLE)
 			native_unmap_op(&ops[k++], mp->vptes[i],
-					mp->vhandles[i]);
+					gntv3_vhandles(mp)[i]);
 	for (i = 0; i < mp->pub.nr_pages; i++)
 		if (mp->handles[i] != NATIVE_NO_HANDLE)
 			native_unmap_op(&ops[k++],
@@ -739,7 +739,7 @@ static bool native_unmap_done(struct gntv3_map_priv *mp,
 	if (!mp->handles)
 		return true;	/* its set-up failed before any map */
 	for (i = 0; mp->vptes && i < mp->pub.nr_pages; i++)
-		if (mp->vhandles[i] != NATIVE_NO_HANDLE &&
+		if (gntv3_vhandles(mp)[i] != NATIVE_NO_HANDLE &&
 		    ops[k++].status != GNTST_okay)
 			ok = false;
 	if (mp->pub.vaddr) {

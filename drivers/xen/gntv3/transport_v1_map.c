@@ -407,7 +407,7 @@ static void gntv3_batch_handles(struct gntv3_batch *b, unsigned int nr,
 
 		for (j = 0; j < mp->pub.nr_pages; j++, k++) {
 			if (b->pv_vmap) {
-				mp->vhandles[j] = b->ops[k].handle;
+				gntv3_vhandles(mp)[j] = b->ops[k].handle;
 				mp->handles[j] = b->kops[k].handle;
 			} else {
 				mp->handles[j] = b->ops[k].handle;
@@ -590,7 +590,7 @@ static void gntv3_unmap_fill(struct gntv3_map_priv *mp,
 		if (kops) {
 			gnttab_set_unmap_op(&ops[i], mp->vptes[i],
 					    GNTMAP_host_map | GNTMAP_contains_pte,
-					    mp->vhandles[i]);
+					    gntv3_vhandles(mp)[i]);
 			gnttab_set_unmap_op(&kops[i], kaddr, GNTMAP_host_map,
 					    mp->handles[i]);
 		} else {
@@ -617,7 +617,7 @@ static bool gntv3_unmap_ok(const struct gnttab_unmap_grant_ref *ops,
 static bool gntv3_in_group(const struct gntv3_map_priv *mp, int result,
 			   bool pv_vmap)
 {
-	return !result && !!mp->vhandles == pv_vmap;
+	return !result && !!mp->vptes == pv_vmap;
 }
 
 /*
