@@ -156,6 +156,23 @@ idle_stalls() { awk -f "$REPO/scripts/lib/idle-stall.awk" "$1"; }
 # stale int3 as the first oops, or nothing
 stale_int3() { awk -f "$REPO/scripts/lib/stale-int3.awk" "$1"; }
 
+# int3_watch PID LOG NAME: stop QEMU (PID) as soon as its raw console LOG
+# shows the looping form of the stale int3 ("soft lockup: ..." from
+# stale-int3.awk): such a run never ends by itself, and waiting for its
+# timeout would leave CI no time for the boot that follows.
+int3_watch() {
+    trap - EXIT INT TERM
+    while sleep "${GNTV3_VM_INT3_WATCH_S:-15}"; do
+        kill -0 "$1" 2>/dev/null || return 0
+        case $(stale_int3 "$2" 2>/dev/null) in
+        "soft lockup: "*)
+            log "$3: STALE-INT3 loop in the console: stopping QEMU now, not at the timeout"
+            kill -TERM "$1" 2>/dev/null
+            return 0 ;;
+        esac
+    done
+}
+
 # ---------------------------------------------------------------- image building
 need_cache() {
     local f
@@ -408,7 +425,7 @@ cmd_run() {
         fi
     fi
     log "$name: booting (timeout ${timeout} s, log $logf)"
-    local qrc t1 try=0 retries=${GNTV3_VM_INT3_RETRIES:-1} stale
+    local qrc t1 try=0 retries=${GNTV3_VM_INT3_RETRIES:-1} stale watch
     while :; do
         qrc=0
         t1=$SECONDS
@@ -420,7 +437,11 @@ cmd_run() {
             </dev/null >"$logf.raw" 2>&1 &
         QPID=$!
         LOGF=$logf
+        int3_watch "$QPID" "$logf.raw" "$name" &
+        watch=$!
         wait "$QPID" || qrc=$?
+        kill "$watch" 2>/dev/null || true
+        wait "$watch" 2>/dev/null || true
         QPID=
         LOGF=
         tr -d '\r' <"$logf.raw" >"$logf"

@@ -13,6 +13,17 @@
 # QEMU 7.2's multi-threaded TCG, not the guest's code.  A genuine int3 (cc
 # still there) and any other first oops print nothing.  scripts/xenvm.sh
 # boots such a run once more.
+#
+# The same stale translation can also loop instead of oopsing: the int3
+# handler finds no patch in progress and returns to the stale code, which
+# traps again, and the CPU patching the text waits for that vCPU for ever
+# in smp_call_function_many_cond() under text_poke_bp_batch().  The kernel
+# then reports a soft lockup of the patching CPU, whose trace names
+# text_poke_bp_batch(), and the backtrace of the other CPU
+# (softlockup_all_cpu_backtrace=1) stands at the handler's first
+# instruction, xen_asm_exc_int3+0x0.  In a log with no oops, a soft lockup
+# followed by both prints "soft lockup: ..." (scripts/xenvm.sh also stops
+# such a run early: it would only end at its timeout).
 
 /Oops: / && !seen {
 	seen = 1
@@ -27,4 +38,14 @@ oops && / Code: / && NR - oops <= 10 {
 			print rip ", byte " byte " before the trap address"
 	}
 	exit
+}
+
+/soft lockup - CPU#[0-9]+ stuck for/ && !lockup { lockup = NR }
+lockup && /text_poke_bp_batch\+/ { poke = 1 }
+lockup && /RIP: [0-9a-f]+:xen_asm_exc_int3\+0x0\// { trapping++ }
+
+END {
+	if (!seen && poke && trapping)
+		print "soft lockup: a vCPU back at xen_asm_exc_int3+0x0 in " \
+		      trapping " backtrace(s) while text_poke_bp_batch() waits for it"
 }
