@@ -657,6 +657,83 @@ TEST_F(back, hold_forever_gets_stuck)
 	test_end(self->tree, id);
 }
 
+/*
+ * Eight held mappings, all unmapping at once, wait in their attachment's
+ * unmap queue on retry schedules of their own: releasing some lets exactly
+ * those complete while the others stay pending and mapped, and a detach
+ * with two still queued ends them (its holds dropped, a last attempt).
+ */
+TEST_F(back, held_unmaps_complete_one_by_one)
+{
+	static const int first[] = { 5 }, next[] = { 0, 7 },
+			 rest[] = { 1, 3, 4 };
+	static const int *const waves[] = { first, next, rest };
+	static const int wave_nr[] = { 1, 2, 3 };
+	unsigned char *buf = gntv3_buf(8), c;
+	struct gntv3_ioc_back_stats st;
+	int gone[8] = { 0 }, res, i, w, k, left = 8;
+	__u32 maps[8], back2;
+	__u64 id, ids[8];
+
+	ASSERT_NE(NULL, buf);
+	test_grant_user(self->tree, 0, buf, 8, &id);
+	for (i = 0; i < 8; i++)
+		ids[i] = id + i;
+	ASSERT_EQ(0, _gntv3_attach(self->fd, SELF_DOMID, self->tree_ref,
+				   &back2));
+	ASSERT_EQ(0, _gntv3_map(self->fd, back2, 0, ids, 8, maps));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[i], 0, 1));
+		res = -1;
+		ASSERT_EQ(0, _gntv3_unmap(self->fd, maps[i],
+					  GNTV3_IOC_UNMAP_ASYNC, &res));
+		ASSERT_EQ(0, res);
+	}
+	/* every one retried at least once, none given up */
+	ASSERT_EQ(0, wait_retries(self->fd, self->st0.nr_unmap_retries + 8,
+				  3000, &st));
+	EXPECT_EQ(self->st0.nr_unmap_pending + 8, st.nr_unmap_pending);
+	EXPECT_EQ(self->st0.nr_unmap_stuck, st.nr_unmap_stuck);
+
+	for (w = 0; w < 3; w++) {
+		for (k = 0; k < wave_nr[w]; k++) {
+			i = waves[w][k];
+			ASSERT_EQ(0, _gntv3_map_hold(self->fd, maps[i], 0, 0));
+			gone[i] = 1;
+		}
+		left -= wave_nr[w];
+		EXPECT_EQ(0, wait_pending(self->fd,
+					  self->st0.nr_unmap_pending + left,
+					  3000)) TH_LOG("wave %d", w);
+		for (i = 0; i < 8; i++) {
+			/* released: gone; held: still pending, no copy */
+			if (gone[i]) {
+				EXPECT_EQ(ENOENT, unmap_errno_settled(self->fd,
+								      maps[i],
+								      1000))
+					TH_LOG("wave %d map %d", w, i);
+			} else {
+				EXPECT_ERRNO(EBUSY,
+					     _gntv3_map_rw(self->fd, maps[i],
+							   GNTV3_IOC_RW_READ,
+							   0, 1, &c));
+			}
+		}
+		ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+		EXPECT_EQ(self->st0.nr_mapped + left, st.nr_mapped);
+	}
+
+	/* maps[2] and maps[6] are still held and queued: detach ends them */
+	ASSERT_EQ(0, _gntv3_detach(self->fd, back2));
+	ASSERT_EQ(0, _gntv3_back_stats(self->fd, &st));
+	EXPECT_EQ(self->st0.nr_mapped, st.nr_mapped);
+	EXPECT_EQ(self->st0.nr_pages_mapped, st.nr_pages_mapped);
+	EXPECT_EQ(self->st0.nr_unmap_pending, st.nr_unmap_pending);
+	EXPECT_EQ(self->st0.nr_unmap_stuck, st.nr_unmap_stuck);
+	for (i = 0; i < 8; i++)
+		test_end(self->tree, ids[i]);
+}
+
 /* ------------------------------------------------------------------------
  * UNMAP_BATCH: many mappings, one hypercall for those nobody holds.
  */
