@@ -240,7 +240,10 @@ static struct gntv3_retry_policy gntv3_unmap_policy(void)
  * Return: true if it stays queued for a retry, false if the attempt was
  * its last: then it is off back->unmap_queue, @mp->result is what its done
  * callback gets (GNTV3_UNMAP_CACHED: 0, and into the cache after the
- * callback), and the attachment is held for gntv3_unmap_complete().
+ * callback), and the attachment is held for gntv3_unmap_complete().  A
+ * mapping out of budget (-EBUSY) stays GNTV3_MAP_PENDING until the work
+ * hands it back (gntv3_unmap_give_back()), so that nobody queues it again
+ * while the work still links it.
  */
 static bool gntv3_unmap_attempt(struct gntv3_back *back,
 				struct gntv3_map_priv *mp,
@@ -267,9 +270,8 @@ static bool gntv3_unmap_attempt(struct gntv3_back *back,
 						mp->retry, delay);
 			return true;
 		}
-		/* out of budget: the mapping stays valid, the caller's again */
+		/* out of budget: the mapping stays valid */
 		rc = -EBUSY;
-		mp->state = GNTV3_MAP_LIVE;
 		atomic64_inc(&gntv3_back_cnt.stuck);
 	} else if (rc != GNTV3_UNMAP_CACHED) {
 		gntv3_cache_unindex(back, mp);
@@ -281,6 +283,18 @@ static bool gntv3_unmap_attempt(struct gntv3_back *back,
 	kref_get(&back->ref);
 	atomic_inc(&back->in_done);
 	return false;
+}
+
+/*
+ * A mapping whose unmap ran out of budget is the caller's again, from
+ * before its done callback (which may unmap it once more) on.
+ */
+static void gntv3_unmap_give_back(struct gntv3_back *back,
+				  struct gntv3_map_priv *mp)
+{
+	mutex_lock(&back->lock);
+	mp->state = GNTV3_MAP_LIVE;
+	mutex_unlock(&back->lock);
 }
 
 /* Arm the unmap work for the earliest attempt due; under back->lock. */
@@ -328,10 +342,16 @@ static void gntv3_unmap_work(struct work_struct *work)
 	}
 	mutex_unlock(&back->lock);
 
-	/* ours alone: off back->unmap_queue, and detach waits for this work */
+	/*
+	 * Ours alone: off back->unmap_queue and still pending or caching, so
+	 * nobody queues them again or changes their fields; detach waits for
+	 * this work.
+	 */
 	list_for_each_entry_safe(mp, tmp, &over, queue) {
 		cached = mp->result == GNTV3_UNMAP_CACHED;
 		list_del_init(&mp->queue);
+		if (mp->result == -EBUSY)
+			gntv3_unmap_give_back(back, mp);
 		/* gntv3_cache_settle() may queue @mp again, for an eviction */
 		gntv3_unmap_complete(mp, mp->done, mp->data,
 				     cached ? 0 : mp->result, cached);
@@ -579,12 +599,11 @@ EXPORT_SYMBOL_GPL(gntv3_unmap_batch);
  * Makes one final synchronous attempt and frees or leaks the mapping; the
  * attachment's unmap work is stopped already (gntv3_unmap_stop()).  An
  * attempt that failed for want of memory (-ENOMEM: the unmap's op arrays)
- * did nothing and is repeated on the
- * unmap's retry schedule, up to its budget: a failed allocation of a few
- * pages of bookkeeping must not leak a whole mapping and keep the
- * frontend's grant quarantined for ever.  Pages still in use (-EBUSY) get
- * no second attempt: detach does not wait for their users.  Called
- * without back->lock: the unmap work takes it, and so does each attempt
+ * did nothing and is repeated on the unmap's retry schedule, up to its
+ * budget: a failed allocation of a few pages of bookkeeping must not leak
+ * a whole mapping and keep the frontend's grant quarantined for ever.
+ * Pages still in use (-EBUSY) get no second attempt: detach does not wait
+ * for their users.  Called without back->lock, which each attempt takes
  * (the attachment's caches).
  *
  * Return: 0 if unmapped, else the errno of the last attempt.
