@@ -250,17 +250,16 @@ static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
 
 /* ---- requests ---- */
 
-static void gntv3_bconn_poll_work(struct work_struct *work)
+/*
+ * ACK every pending request whose range the backend no longer maps; under
+ * bc->lock, connected.  Returns true when requests are left.
+ */
+static bool gntv3_bconn_ack_unmapped(struct gntv3_bconn *bc)
 {
-	struct gntv3_bconn *bc = container_of(to_delayed_work(work),
-					      struct gntv3_bconn, poll);
 	struct gntv3_bconn_req *req, *tmp;
 	struct gntv3_ring_msg ack;
 	bool notify = false;
 
-	mutex_lock(&bc->lock);
-	if (!bc->connected)
-		goto out;
 	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
 		if (gntv3_back_range_mapped(bc->back, req->msg.id,
 					    req->msg.nr_ids))
@@ -280,7 +279,31 @@ static void gntv3_bconn_poll_work(struct work_struct *work)
 	}
 	if (notify)
 		notify_remote_via_irq(bc->irq);
-	if (list_empty(&bc->reqs)) {
+	return !list_empty(&bc->reqs);
+}
+
+/*
+ * The poll is the safety net of pending requests: a handler that takes its
+ * time, an unmap whose completion kick was missed.  Its first round comes
+ * after the policy's first delay; an armed poll is left as it is.
+ */
+static void gntv3_bconn_arm_poll(struct gntv3_bconn *bc)
+{
+	if (!delayed_work_pending(&bc->poll))
+		queue_delayed_work(gntv3_conn_wq(), &bc->poll,
+				   msecs_to_jiffies(gntv3_retry_delay(&gntv3_bconn_poll,
+								      0)));
+}
+
+static void gntv3_bconn_poll_work(struct work_struct *work)
+{
+	struct gntv3_bconn *bc = container_of(to_delayed_work(work),
+					      struct gntv3_bconn, poll);
+
+	mutex_lock(&bc->lock);
+	if (!bc->connected)
+		goto out;
+	if (!gntv3_bconn_ack_unmapped(bc)) {
 		bc->poll_round = 0;
 	} else {
 		queue_delayed_work(gntv3_conn_wq(), &bc->poll,
@@ -442,7 +465,7 @@ static void gntv3_bconn_ring_work(struct work_struct *work)
 	n = gntv3_bconn_take_reqs(bc, todo);
 	acks = gntv3_bconn_take_acks(bc);
 	if (n > 0)
-		mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
+		gntv3_bconn_arm_poll(bc);
 	xen_irq_lateeoi(bc->irq, n < 0 && !acks ? XEN_EOI_FLAG_SPURIOUS : 0);
 	mutex_unlock(&bc->lock);
 
@@ -451,8 +474,17 @@ static void gntv3_bconn_ring_work(struct work_struct *work)
 	for (i = 0; i < n; i++)
 		gntv3_back_call_revoke(back, todo[i].id, todo[i].nr_ids,
 				       todo[i].op == GNTV3_RING_OP_DOWNGRADE);
-	/* the handler may have unmapped at once */
-	mod_delayed_work(gntv3_conn_wq(), &bc->poll, 0);
+
+	/*
+	 * A handler that unmapped at once (a cached mapping, a synchronous
+	 * unmap) is ACKed from here rather than from the poll, which would
+	 * cost the round trip another wake-up.  What is left is ACKed by the
+	 * poll, which the unmap's completion kicks (mappings_gone).
+	 */
+	mutex_lock(&bc->lock);
+	if (bc->connected && gntv3_bconn_ack_unmapped(bc))
+		gntv3_bconn_arm_poll(bc);
+	mutex_unlock(&bc->lock);
 }
 
 static void gntv3_bconn_state_work(struct work_struct *work)
