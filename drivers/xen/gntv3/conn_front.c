@@ -63,6 +63,9 @@ static irqreturn_t gntv3_fconn_interrupt(int irq, void *data)
 {
 	struct gntv3_fconn *c = data;
 
+	/* one interrupt at a time: the event channel's irq is not shared */
+	WRITE_ONCE(c->irqs, c->irqs + 1);
+	wake_up_all(&c->wq);
 	queue_work(gntv3_conn_wq(), &c->ring_work);
 	return IRQ_HANDLED;
 }
@@ -286,10 +289,9 @@ static bool gntv3_fconn_take_notes(struct gntv3_fconn *c, bool *notify)
 	return kick;
 }
 
-static void gntv3_fconn_ring_work(struct work_struct *work)
+/* Take what the backend put on the ring; from the ring work or a waiter. */
+static void gntv3_fconn_drain(struct gntv3_fconn *c)
 {
-	struct gntv3_fconn *c = container_of(work, struct gntv3_fconn,
-					     ring_work);
 	bool notify = false, kick = false;
 
 	mutex_lock(&c->lock);
@@ -302,6 +304,11 @@ static void gntv3_fconn_ring_work(struct work_struct *work)
 	mutex_unlock(&c->lock);
 	if (kick)
 		gntv3_front_retry_now(c->front);
+}
+
+static void gntv3_fconn_ring_work(struct work_struct *work)
+{
+	gntv3_fconn_drain(container_of(work, struct gntv3_fconn, ring_work));
 }
 
 static bool gntv3_fconn_can_send(struct gntv3_fconn *c)
@@ -349,6 +356,29 @@ static void gntv3_fconn_forget(void *conn, gntv3_id_t id, u32 nr_ids)
 }
 
 /*
+ * Wait for @w's ACK until @deadline (at least one jiffy).  The interrupt
+ * wakes us as well as queueing the ring work, and whoever takes c->lock
+ * first drains the ring: the ACK need not wait for a worker to be
+ * scheduled before it reaches us.  @irqs: c->irqs when the request went.
+ */
+static void gntv3_fconn_wait_ack(struct gntv3_fconn *c,
+				 struct gntv3_fconn_waiter *w,
+				 unsigned long deadline, unsigned long irqs)
+{
+	long left = max_t(long, deadline - jiffies, 1);
+
+	while (!completion_done(&w->done) && left > 0) {
+		wait_event_timeout(c->wq, completion_done(&w->done) ||
+				   READ_ONCE(c->irqs) != irqs, left);
+		if (READ_ONCE(c->irqs) != irqs) {
+			irqs = READ_ONCE(c->irqs);
+			gntv3_fconn_drain(c);
+		}
+		left = (long)(deadline - jiffies);
+	}
+}
+
+/*
  * Put one request on the ring and wait for its ACK until @deadline.
  * Returns true with the ACK's status in @status, false without an ACK
  * (no connection, timeout, reset, broken ring).
@@ -357,7 +387,7 @@ static bool gntv3_fconn_request(struct gntv3_fconn *c, u8 op, gntv3_id_t id,
 				u32 nr_ids, unsigned long deadline, s16 *status)
 {
 	struct gntv3_fconn_waiter w;
-	unsigned long events;
+	unsigned long events, irqs;
 	long left;
 	int slot;
 
@@ -375,14 +405,14 @@ static bool gntv3_fconn_request(struct gntv3_fconn *c, u8 op, gntv3_id_t id,
 		wait_event_timeout(c->wq, READ_ONCE(c->events) != events, left);
 		mutex_lock(&c->lock);
 	}
+	irqs = READ_ONCE(c->irqs);
 	slot = gntv3_fconn_put_req(c, op, id, nr_ids, &w);
 	c->info.sent++;
 	atomic64_inc(op == GNTV3_RING_OP_REVOKE ? &gntv3_conn_cnt.revokes_sent :
 		     &gntv3_conn_cnt.downgrades_sent);
 	mutex_unlock(&c->lock);
 
-	left = (long)(deadline - jiffies);
-	wait_for_completion_timeout(&w.done, max(left, 1L));
+	gntv3_fconn_wait_ack(c, &w, deadline, irqs);
 
 	mutex_lock(&c->lock);
 	if (c->waiter[slot] == &w) {

@@ -46,6 +46,8 @@ struct gntv3_fconn_waiter {
  * @watch: on @bdir; queues @state_work
  * @state_work: runs the state machine
  * @ring_work: consumes ACKs and notifications; queued by the interrupt
+ * @irqs: bumped by the interrupt, which also wakes @wq, so that a request
+ *	waiting for its ACK can drain the ring itself; read without @lock
  * @lock: protects everything below
  * @state: our XenbusState
  * @peer_state: the backend's, as last read
@@ -75,6 +77,7 @@ struct gntv3_fconn {
 	struct xenbus_watch watch;
 	struct work_struct state_work;
 	struct work_struct ring_work;
+	unsigned long irqs;
 
 	struct mutex lock;	/* see @lock above */
 	enum xenbus_state state;
