@@ -47,7 +47,8 @@
 # Environment: KDIR (as the Makefile), GNTV3_BENCH_REPS (repetitions per
 # row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
 # table, print one revoke round trip as gntv3's tracepoints saw it; 0
-# leaves it out), GNTV3_BENCH_ONLY (the runs to make, of "stock native blk
+# leaves it out; GNTV3_BENCH_TRACE_EVENTS adds kernel events to it, as
+# "sched/sched_switch+irq/irq_handler_entry"), GNTV3_BENCH_ONLY (the runs to make, of "stock native blk
 # blk_real net_real"; default all five), and everything scripts/xenvm.sh
 # reads.
 # Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
@@ -78,6 +79,8 @@ cp "$BENCH/gntv3_bench.ko" "$OUT/gntv3_bench.ko"
 envs=()
 [ -z "${GNTV3_BENCH_REPS:-}" ] || envs=(--env "GNTV3_BENCH_REPS=$GNTV3_BENCH_REPS")
 envs+=(--env "GNTV3_BENCH_TRACE=${GNTV3_BENCH_TRACE:-1}")
+[ -z "${GNTV3_BENCH_TRACE_EVENTS:-}" ] ||
+	envs+=(--env "GNTV3_BENCH_TRACE_EVENTS=$GNTV3_BENCH_TRACE_EVENTS")
 rc=0
 
 # bench_vm NAME CONSOLE [xenvm.sh option]...: one VM run of gntv3_bench,

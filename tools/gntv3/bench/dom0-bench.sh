@@ -37,19 +37,25 @@ vm_dmesg_grep '\] (gntv3_bench|bench): '
 # One revoke round trip as gntv3's tracepoints see it (drivers/xen/gntv3/
 # trace.h): a second, untimed-for-the-table run with reps=1 and the gntv3
 # events on, then the events of its last revoke_4k, from the grant before
-# it to the grant of revoke_2m.  GNTV3_BENCH_TRACE=0 leaves it out.
+# it to the grant of revoke_2m.  GNTV3_BENCH_TRACE=0 leaves it out;
+# GNTV3_BENCH_TRACE_EVENTS adds the kernel's own events (tracefs names
+# joined by "+", e.g. "sched/sched_switch+workqueue/workqueue_execute_start")
+# to show where the round trip waits.
 bench_trace() {
-	local t=/sys/kernel/tracing n
+	local t=/sys/kernel/tracing n e
 	[ -d $t/events ] || mount -t tracefs nodev $t || return 1
 	[ -d $t/events/gntv3 ] || { echo "gntv3-trace: no gntv3 events"; return 1; }
 	echo 0 >$t/tracing_on
 	echo 2048 >$t/buffer_size_kb
 	echo >$t/trace
 	echo 1 >$t/events/gntv3/enable
+	for e in $(echo "${GNTV3_BENCH_TRACE_EVENTS:-}" | tr + " "); do
+		echo 1 >$t/events/$e/enable || return 1
+	done
 	echo 1 >$t/tracing_on
 	insmod /lib/modules/gntv3_bench.ko reps=1 >/dev/null 2>&1 || return 1
 	echo 0 >$t/tracing_on
-	echo 0 >$t/events/gntv3/enable
+	echo 0 >$t/events/enable
 	rmmod gntv3_bench
 	# revoke_4k is the row before revoke_2m: its last revoke is the last
 	# "revoke_sent ... order" before the first 2 MiB grant (order=9) that
@@ -57,7 +63,10 @@ bench_trace() {
 	cat $t/trace | grep -v '^#' >/tmp/trace.txt
 	n=$(grep -n 'gntv3_revoke_sent' /tmp/trace.txt | head -n 4 | tail -n 1 | cut -d: -f1)
 	[ -n "$n" ] || { echo "gntv3-trace: no revoke in the trace"; return 1; }
-	sed -n "$((n - 2)),$((n + 5))p" /tmp/trace.txt | sed 's/^/gntv3-trace: /'
+	e=$(tail -n "+$n" /tmp/trace.txt | grep -n 'gntv3_grant:' | head -n 1 |
+	    cut -d: -f1)
+	sed -n "$((n - 2)),$((n + ${e:-6} - 1))p" /tmp/trace.txt |
+		sed 's/^/gntv3-trace: /'
 }
 if [ "$rc" -eq 0 ] && [ "${GNTV3_BENCH_TRACE:-1}" != 0 ]; then
 	bench_trace || echo "gntv3-trace: FAILED"
