@@ -289,26 +289,34 @@ static bool gntv3_fconn_take_notes(struct gntv3_fconn *c, bool *notify)
 	return kick;
 }
 
-/* Take what the backend put on the ring; from the ring work or a waiter. */
-static void gntv3_fconn_drain(struct gntv3_fconn *c)
+/*
+ * Take what the backend put on the ring, for the ring work or a waiter;
+ * under c->lock.  Returns true when the quarantine may drain.
+ */
+static bool gntv3_fconn_drain_locked(struct gntv3_fconn *c)
 {
-	bool notify = false, kick = false;
+	bool notify = false, kick;
 
-	mutex_lock(&c->lock);
-	if (c->connected) {
-		kick = gntv3_fconn_take_acks(c);
-		kick |= gntv3_fconn_take_notes(c, &notify);
-		if (notify)
-			notify_remote_via_irq(c->irq);
-	}
-	mutex_unlock(&c->lock);
-	if (kick)
-		gntv3_front_retry_now(c->front);
+	if (!c->connected)
+		return false;
+	kick = gntv3_fconn_take_acks(c);
+	kick |= gntv3_fconn_take_notes(c, &notify);
+	if (notify)
+		notify_remote_via_irq(c->irq);
+	return kick;
 }
 
 static void gntv3_fconn_ring_work(struct work_struct *work)
 {
-	gntv3_fconn_drain(container_of(work, struct gntv3_fconn, ring_work));
+	struct gntv3_fconn *c = container_of(work, struct gntv3_fconn,
+					     ring_work);
+	bool kick;
+
+	mutex_lock(&c->lock);
+	kick = gntv3_fconn_drain_locked(c);
+	mutex_unlock(&c->lock);
+	if (kick)
+		gntv3_front_retry_now(c->front);
 }
 
 static bool gntv3_fconn_can_send(struct gntv3_fconn *c)
@@ -356,6 +364,24 @@ static void gntv3_fconn_forget(void *conn, gntv3_id_t id, u32 nr_ids)
 }
 
 /*
+ * A waiter's drain.  One drainer is enough: when c->lock is taken, its
+ * holder (another waiter, the ring work) drains, or else the ring work
+ * the interrupt queued does; so many waiters woken by one interrupt do not
+ * queue up on the lock in turn to find the ring empty.
+ */
+static void gntv3_fconn_try_drain(struct gntv3_fconn *c)
+{
+	bool kick;
+
+	if (!mutex_trylock(&c->lock))
+		return;
+	kick = gntv3_fconn_drain_locked(c);
+	mutex_unlock(&c->lock);
+	if (kick)
+		gntv3_front_retry_now(c->front);
+}
+
+/*
  * Wait for @w's ACK until @deadline (at least one jiffy).  The interrupt
  * wakes us as well as queueing the ring work, and whoever takes c->lock
  * first drains the ring: the ACK need not wait for a worker to be
@@ -372,7 +398,7 @@ static void gntv3_fconn_wait_ack(struct gntv3_fconn *c,
 				   READ_ONCE(c->irqs) != irqs, left);
 		if (READ_ONCE(c->irqs) != irqs) {
 			irqs = READ_ONCE(c->irqs);
-			gntv3_fconn_drain(c);
+			gntv3_fconn_try_drain(c);
 		}
 		left = (long)(deadline - jiffies);
 	}
