@@ -479,11 +479,18 @@ static void gntv3_bconn_ring_work(struct work_struct *work)
 	 * A handler that unmapped at once (a cached mapping, a synchronous
 	 * unmap) is ACKed from here rather than from the poll, which would
 	 * cost the round trip another wake-up.  What is left is ACKed by the
-	 * poll, which the unmap's completion kicks (mappings_gone).
+	 * poll, which the unmap's completion kicks (mappings_gone); with
+	 * nothing left, the poll has nothing to do.
 	 */
 	mutex_lock(&bc->lock);
-	if (bc->connected && gntv3_bconn_ack_unmapped(bc))
-		gntv3_bconn_arm_poll(bc);
+	if (bc->connected) {
+		if (gntv3_bconn_ack_unmapped(bc)) {
+			gntv3_bconn_arm_poll(bc);
+		} else {
+			cancel_delayed_work(&bc->poll);
+			bc->poll_round = 0;
+		}
+	}
 	mutex_unlock(&bc->lock);
 }
 
