@@ -48,9 +48,9 @@
 # row, default the module's), GNTV3_BENCH_TRACE (default 1: after the
 # table, print one revoke round trip as gntv3's tracepoints saw it; 0
 # leaves it out; GNTV3_BENCH_TRACE_EVENTS adds kernel events to it, as
-# "sched/sched_switch+irq/irq_handler_entry"), GNTV3_BENCH_ONLY (the runs to make, of "stock native blk
-# blk_real net_real"; default all five), and everything scripts/xenvm.sh
-# reads.
+# "sched/sched_switch+irq/irq_handler_entry"), GNTV3_BENCH_ONLY (the runs
+# to make, of "stock native blk blk_real net_real"; default all five), and
+# everything scripts/xenvm.sh reads.
 # Timings are of an emulated CPU (QEMU TCG): compare the two columns, not
 # the absolute values with hardware; other VMs on the host make them noisy.
 set -euo pipefail

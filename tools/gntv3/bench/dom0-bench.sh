@@ -42,7 +42,7 @@ vm_dmesg_grep '\] (gntv3_bench|bench): '
 # joined by "+", e.g. "sched/sched_switch+workqueue/workqueue_execute_start")
 # to show where the round trip waits.
 bench_trace() {
-	local t=/sys/kernel/tracing n e
+	local t=/sys/kernel/tracing n e len
 	[ -d $t/events ] || mount -t tracefs nodev $t || return 1
 	[ -d $t/events/gntv3 ] || { echo "gntv3-trace: no gntv3 events"; return 1; }
 	echo 0 >$t/tracing_on
@@ -63,9 +63,10 @@ bench_trace() {
 	cat $t/trace | grep -v '^#' >/tmp/trace.txt
 	n=$(grep -n 'gntv3_revoke_sent' /tmp/trace.txt | head -n 4 | tail -n 1 | cut -d: -f1)
 	[ -n "$n" ] || { echo "gntv3-trace: no revoke in the trace"; return 1; }
-	e=$(tail -n "+$n" /tmp/trace.txt | grep -n 'gntv3_grant:' | head -n 1 |
-	    cut -d: -f1)
-	sed -n "$((n - 2)),$((n + ${e:-6} - 1))p" /tmp/trace.txt |
+	# up to the next grant, however many kernel events lie between
+	len=$(tail -n "+$n" /tmp/trace.txt | grep -n 'gntv3_grant:' | head -n 1 |
+	      cut -d: -f1)
+	sed -n "$((n - 2)),$((n + ${len:-6} - 1))p" /tmp/trace.txt |
 		sed 's/^/gntv3-trace: /'
 }
 if [ "$rc" -eq 0 ] && [ "${GNTV3_BENCH_TRACE:-1}" != 0 ]; then
