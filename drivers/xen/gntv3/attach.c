@@ -310,6 +310,32 @@ bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 }
 
 /**
+ * gntv3_back_range_leaked() - may a leaked mapping overlap a range of ids
+ * @back: the attachment
+ * @first: first id of the range
+ * @nr_ids: its length
+ *
+ * A leaked mapping (the hypervisor refused its unmap) is off @back->maps,
+ * so gntv3_back_range_mapped() no longer sees it, yet its grants are still
+ * mapped: the backend must refuse a revoke of them rather than acknowledge
+ * it.  Conservative: true for any id between the first and the last
+ * leaked one (see &struct gntv3_back, @leak_first).
+ *
+ * Context: process context, may sleep; not under @back's lock.
+ * Return: true if the range overlaps the leaked interval.
+ */
+bool gntv3_back_range_leaked(struct gntv3_back *back, gntv3_id_t first,
+			     u64 nr_ids)
+{
+	bool leaked;
+
+	mutex_lock(&back->lock);
+	leaked = first < back->leak_end && back->leak_first < first + nr_ids;
+	mutex_unlock(&back->lock);
+	return leaked;
+}
+
+/**
  * gntv3_back_call_revoke() - ask the owner to unmap a range
  * @back: the attachment
  * @first: first id of the range

@@ -322,6 +322,15 @@ struct gntv3_cache_stats {
  *	less @cache_span - 1 (under @lock; never shrinks)
  * @cache_stats: its counters while attached (under @lock), added to the
  *	module's when it detaches
+ * @leak_first: with @leak_end, ids [@leak_first, @leak_end) cover every
+ *	mapping of this attachment that was leaked (the hypervisor refused
+ *	its unmap, gntv3_back_leak_mapping()): those grants are still mapped,
+ *	so a revoke overlapping the range is refused, not acknowledged
+ *	(gntv3_back_range_leaked()).  One interval, so it may cover ids that
+ *	were never leaked: their revoke is refused too, and the frontend's
+ *	quarantine releases them on its next attempt.  Empty while
+ *	@leak_end is 0 (under @lock)
+ * @leak_end: see @leak_first
  */
 struct gntv3_back {
 	domid_t domid;
@@ -356,6 +365,8 @@ struct gntv3_back {
 	unsigned int cache_max;
 	unsigned int cache_span;
 	struct gntv3_cache_stats cache_stats;
+	gntv3_id_t leak_first;
+	gntv3_id_t leak_end;
 };
 
 /* Bounds of the debugfs knob back_tcache_max. */
@@ -399,6 +410,8 @@ int gntv3_back_set_notifier(struct gntv3_back *back,
 void *gntv3_back_notifier_data(struct gntv3_back *back,
 			       const struct gntv3_back_notifier *ops);
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
+			     u64 nr_ids);
+bool gntv3_back_range_leaked(struct gntv3_back *back, gntv3_id_t first,
 			     u64 nr_ids);
 void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,
 			    u64 nr_ids, bool downgrade);

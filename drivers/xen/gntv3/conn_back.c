@@ -251,26 +251,32 @@ static void gntv3_bconn_disconnect(struct gntv3_bconn *bc)
 /* ---- requests ---- */
 
 /*
- * ACK every pending request whose range the backend no longer maps; under
- * bc->lock, connected.  Returns true when requests are left.
+ * Answer every pending request whose range the backend no longer tracks:
+ * an ACK, or a refusal (GNTST_general_error) where a mapping of the range
+ * was leaked and so is still mapped.  Under bc->lock, connected.  Returns
+ * true when requests are left.
  */
 static bool gntv3_bconn_ack_unmapped(struct gntv3_bconn *bc)
 {
 	struct gntv3_bconn_req *req, *tmp;
 	struct gntv3_ring_msg ack;
 	bool notify = false;
+	s16 status;
 
 	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
 		if (gntv3_back_range_mapped(bc->back, req->msg.id,
 					    req->msg.nr_ids))
 			continue;
-		gntv3_ring_make_ack(&req->msg, GNTST_okay, &ack);
+		status = gntv3_back_range_leaked(bc->back, req->msg.id,
+						 req->msg.nr_ids) ?
+			 GNTST_general_error : GNTST_okay;
+		gntv3_ring_make_ack(&req->msg, status, &ack);
 		if (!gntv3_ring_put_ack(&bc->ring, &ack))
 			notify = true;
 		trace_gntv3_revoke_ack(bc->frontend, req->msg.id,
 				       req->msg.nr_ids,
 				       req->msg.op == GNTV3_RING_OP_DOWNGRADE,
-				       GNTST_okay);
+				       status);
 		bc->done++;
 		atomic64_inc(&gntv3_conn_cnt.back_done);
 		list_del(&req->node);

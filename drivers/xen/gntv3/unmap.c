@@ -109,11 +109,21 @@ void gntv3_back_unmap_pages(struct gntv3_map_priv **mps, unsigned int nr,
  * @why: for the log
  *
  * The pages (and a vmap area) stay mapped and allocated forever: this is the
- * price of never freeing a page that is still mapped.  The caller frees the
+ * price of never freeing a page that is still mapped.  The attachment
+ * remembers the ids, so that it refuses their revoke.  The caller frees the
  * bookkeeping with gntv3_back_free_mapping() when it is done with @mp.
+ *
+ * Context: under the attachment's lock.
  */
 void gntv3_back_leak_mapping(struct gntv3_map_priv *mp, const char *why)
 {
+	struct gntv3_back *back = mp->pub.back;
+	gntv3_id_t end = mp->pub.id + mp->pub.nr_pages;
+
+	lockdep_assert_held(&back->lock);
+	if (!back->leak_end || mp->pub.id < back->leak_first)
+		back->leak_first = mp->pub.id;
+	back->leak_end = max(back->leak_end, end);
 	pr_warn_ratelimited("gntv3: leaking mapping of id %llu from d%u (%u pages): %s\n",
 			    mp->pub.id, mp->pub.back->domid, mp->pub.nr_pages, why);
 	atomic64_inc(&gntv3_back_cnt.leaked);
@@ -629,10 +639,13 @@ int gntv3_unmap_cancel(struct gntv3_map_priv *mp, bool was_pending)
 		atomic64_inc(&gntv3_back_cnt.retries);
 		msleep(delay);
 	}
-	if (rc == -EBUSY)
-		gntv3_back_leak_mapping(mp, "pages still in use at detach");
-	else if (rc == -ENOMEM)
-		gntv3_back_leak_mapping(mp, "no memory to unmap at detach");
+	if (rc == -EBUSY || rc == -ENOMEM) {
+		mutex_lock(&mp->pub.back->lock);
+		gntv3_back_leak_mapping(mp, rc == -EBUSY ?
+					"pages still in use at detach" :
+					"no memory to unmap at detach");
+		mutex_unlock(&mp->pub.back->lock);
+	}
 	if (was_pending) {
 		atomic64_dec(&gntv3_back_cnt.unmap_pending);
 		if (rc)
