@@ -621,6 +621,16 @@ void gntv3_front_retry_now(struct gntv3_front *front)
 
 /* ---- retry work and unload ---- */
 
+/* Module unload: the backend still maps the tree descriptor, leak it. */
+static void __cold gntv3_front_leak_desc(struct gntv3_front *front)
+{
+	pr_warn_ratelimited("domain %u still maps the tree descriptor: leaking it\n",
+			    front->backend);
+	atomic_long_inc(&gntv3_stats.nr_leaked);
+	front->desc_page = NULL;
+	front->desc = NULL;
+}
+
 /*
  * Retry everything pending.  With @final (module unload) what still fails
  * is leaked instead of kept.  Returns true when nothing is pending any more.
@@ -658,13 +668,8 @@ static bool gntv3_front_drain(struct gntv3_front *front, bool final)
 		}
 	}
 
-	if (front->torn_down && !gntv3_front_release_desc(front) && final) {
-		pr_warn("domain %u still maps the tree descriptor: leaking it\n",
-			front->backend);
-		atomic_long_inc(&gntv3_stats.nr_leaked);
-		front->desc_page = NULL;
-		front->desc = NULL;
-	}
+	if (front->torn_down && !gntv3_front_release_desc(front) && final)
+		gntv3_front_leak_desc(front);
 
 	return !gntv3_front_pending(front);
 }
