@@ -15,8 +15,9 @@
  *  - tear-down calls (gntv3_hyp_unmap_refs(), gntv3_hyp_gnttab_teardown(),
  *    gntv3_hyp_evtchn_close()): when Xen refuses to unmap, the page may
  *    still be mapped, and gntv3 leaks it on purpose (counted) rather than
- *    free it.  They are error-injectable too, but a sweep leaves them out:
- *    all it could see is that leak.
+ *    free it.  The fail-nth sweeps leave them out; sweeps of their own
+ *    (gntv3_fault teardown=1, in a VM run that expects the leaks) check
+ *    that each refusal is counted, contained and survives module unload.
  */
 #ifndef _GNTV3_HYPERCALL_H
 #define _GNTV3_HYPERCALL_H

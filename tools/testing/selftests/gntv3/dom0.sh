@@ -61,11 +61,14 @@ for t in /bin/gntv3_*; do
     fi
     # GNTV3_FAIL_NTH_ONLY=a+b+...: only those sweeps (the debug tier,
     # where each fault point costs seconds)
+    # (the "teardown" sweeps have a VM run of their own: dom0-teardown.sh)
     args=
     if [ "$t" = /bin/gntv3_fail_nth ] && [ -n "${GNTV3_FAIL_NTH_ONLY:-}" ]; then
         for s in $(echo "$GNTV3_FAIL_NTH_ONLY" | tr + ' '); do
             args="$args -t $s"
         done
+    elif [ "$t" = /bin/gntv3_fail_nth ]; then
+        args=" -f nth"
     fi
     t0=$(vm_up)
     echo "dom0: ---- $t$args ----"

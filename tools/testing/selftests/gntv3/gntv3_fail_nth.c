@@ -69,6 +69,12 @@ static int have_fault_injection;
 static int use_fault_module;
 /* gntv3_fault is loaded: gntv3's hypercalls are fault points too */
 static int have_hypercall_faults;
+/*
+ * gntv3_fault was loaded with teardown=1: its fault points are gntv3's
+ * tear-down hypercalls only.  The "nth" sweeps skip then, the "teardown"
+ * ones run (and skip otherwise).
+ */
+static int teardown_mode;
 
 /* Faults the module injected in hypercalls so far (0 without it). */
 static long long hypercall_faults(void)
@@ -134,7 +140,10 @@ __attribute__((constructor)) static void failnth_setup(void)
 	 * adds gntv3's hypercalls to the kernel's count (fault/gntv3_fault.c).
 	 */
 	have_hypercall_faults = !access(FAULT_MODULE_STATS, R_OK);
+	teardown_mode = use_fault_module &&
+			gntv3_debugfs_kv(FAULT_MODULE_STATS, "teardown") == 1;
 	printf("# gntv3_fail_nth: fault injection armed: %s%s\n", how,
+	       teardown_mode ? ", gntv3's tear-down hypercalls only" :
 	       have_hypercall_faults ? ", gntv3's hypercalls included" : "");
 	fflush(stdout);
 }
@@ -553,6 +562,13 @@ static int op_back_notify(struct ctx *c)
 #define RING		(1U << 2)
 #define SELF_MAP	(1U << 3)
 #define HYPERCALL	(1U << 4)
+/*
+ * Tear-down sweeps only: in a run where the backend leaked a mapping, it
+ * refused the revoke (conn "nacked" grew by one) rather than acknowledging
+ * it.  (A run may fail otherwise: the frontend's own native revoke
+ * hypercall refused after an ACK.)
+ */
+#define REFUSED		(1U << 5)
 
 struct sweep {
 	int (*setup)(struct ctx *c);
@@ -590,6 +606,8 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	double t0;
 	struct stat st;
 
+	if (teardown_mode)
+		SKIP(return, "gntv3_fault counts tear-down hypercalls only (teardown=1)");
 	if ((s->flags & RING) && stat(XENSTORED_SOCKET, &st))
 		SKIP(return, "xenstored is not running");
 	if ((s->flags & SELF_MAP) && gntv3_self_translated())
@@ -706,6 +724,244 @@ static void sweep(struct __test_metadata *_metadata, const char *name,
 	struct sweep_result r;
 
 	run_sweep(_metadata, name, &s, &r);
+}
+
+/* ---- tear-down sweeps (gntv3_fault teardown=1) */
+
+/*
+ * What a refused tear-down hypercall may keep for good: the backend's leak
+ * count, and on the frontend side the grant the leaked mapping still maps,
+ * with its tree and quarantine.  Every other gauge (the backend's objects
+ * and connections, the frontend's connections) must come back.
+ */
+static bool teardown_may_keep(unsigned int i)
+{
+	if (i >= NR_GAUGES)
+		return i == G_FRONTS;
+	if (strcmp(gauges[i][0], GNTV3_DEBUGFS_BACK))
+		return true;			/* frontend stats */
+	return !strcmp(gauges[i][1], "leaked");
+}
+
+/* Index of a gauge of @a above @b that a leak may not keep, or -1. */
+static int teardown_above(const long long *a, const long long *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SNAP; i++)
+		if (a[i] > b[i] && !teardown_may_keep(i))
+			return i;
+	return -1;
+}
+
+static long long back_leaked(const long long *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_GAUGES; i++)
+		if (!strcmp(gauges[i][0], GNTV3_DEBUGFS_BACK) &&
+		    !strcmp(gauges[i][1], "leaked"))
+			return v[i];
+	return -1;
+}
+
+/*
+ * Wait up to @ms for the gauges to settle after a run: with @all, every
+ * gauge at or below @base, else those a leak may not keep.  Index of one
+ * above, or -1.
+ */
+static int teardown_wait(long long *v, const long long *base, bool all,
+			 unsigned int ms)
+{
+	double end = gntv3_now() + ms / 1000.0;
+	int i;
+
+	for (;;) {
+		snapshot(v);
+		i = all ? snap_above(v, base) : teardown_above(v, base);
+		if (i < 0 || gntv3_now() > end)
+			return i;
+		gntv3_msleep(10);
+	}
+}
+
+/*
+ * One tear-down sweep: @setup (no fault points are armed while it runs)
+ * brings the files to the state @op starts from; @op runs with the Nth
+ * tear-down hypercall of the task refused (EIO), for N = 1, 2, ... until
+ * it crosses fewer than N.  The module counts tear-down calls in every
+ * task while armed: gntv3's workers (the unmap work, the ring work) make
+ * most of them on behalf of the call.
+ * After each run, with the files closed, the test checks that
+ *  - a call that failed had a fault injected and failed with @want (EIO:
+ *    the refusal passed on);
+ *  - the backend's leak count grew only in a run with a fault injected,
+ *    and by at most the NR_PAGES mappings and the tree pages it maps;
+ *  - in a run that leaked nothing every gauge came back, and in one that
+ *    did every gauge but what the leak may keep (teardown_may_keep()),
+ *    which becomes the next run's starting point.
+ * It prints how many runs leaked.  The VM run unloads gntv3 afterwards,
+ * with those leaks in place (dom0-teardown.sh).
+ */
+static void teardown_sweep(struct __test_metadata *_metadata, const char *name,
+			   int (*setup)(struct ctx *c), int (*op)(struct ctx *c),
+			   unsigned int flags, int want)
+{
+	long long base[NR_SNAP], after[NR_SNAP];
+	unsigned int devid = 20000 + (getpid() % 1000) * 4096;
+	unsigned int n, leaks = 0, failed = 0, absorbed = 0;
+	long long grew, nacked = 0, acked = 0;
+	struct ctx c;
+	int nfd, rc, err, injected, i;
+	double t0 = gntv3_now();
+	struct stat st;
+
+	if (!teardown_mode)
+		SKIP(return, "needs gntv3_fault loaded with teardown=1 (dom0-teardown.sh)");
+	if ((flags & RING) && stat(XENSTORED_SOCKET, &st))
+		SKIP(return, "xenstored is not running");
+	if ((flags & SELF_MAP) && gntv3_self_translated())
+		SKIP(return, GNTV3_SKIP_TRANSLATED_MSG);
+	nfd = nth_open();
+	ASSERT_LE(0, nfd) TH_LOG("fail-nth: %s", strerror(errno));
+	snapshot(base);
+	for (i = 0; i < NR_SNAP; i++)
+		ASSERT_LE(0, base[i]) TH_LOG("%s: cannot read %s", name, snap_name(i));
+
+	for (n = 1; ; n++) {
+		ASSERT_GT(FAILNTH_MAX, n)
+			TH_LOG("%s: more than %d fault points", name, FAILNTH_MAX);
+		memset(&c, 0, sizeof(c));
+		c.fd = -1;
+		c.bfd = -1;
+		c.devid = devid++;
+		c.buf = gntv3_buf(NR_PAGES);
+		ASSERT_NE(NULL, c.buf);
+		ASSERT_EQ(0, setup(&c)) TH_LOG("%s: setup: %s", name, strerror(errno));
+
+		if (flags & REFUSED) {
+			nacked = gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, "nacked");
+			acked = gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, "acked");
+		}
+		ASSERT_EQ(0, nth_arm(nfd, n));
+		rc = op(&c);
+		err = errno;
+		injected = nth_disarm(nfd);
+		ASSERT_LE(0, injected) TH_LOG("fail-nth read back: %s", strerror(errno));
+		if (flags & REFUSED) {
+			nacked = gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, "nacked") - nacked;
+			acked = gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, "acked") - acked;
+		}
+		if (rc) {
+			ASSERT_EQ(1, injected)
+				TH_LOG("%s: failed with %s at n=%u with no fault injected",
+				       name, strerror(err), n);
+			ASSERT_EQ(want, err)
+				TH_LOG("%s: refused tear-down call %u gave %s, not %s",
+				       name, n, strerror(err), strerror(want));
+			failed++;
+		} else if (injected) {
+			absorbed++;
+		}
+		ctx_close(&c);
+		munmap(c.buf, NR_PAGES * PAGE_SZ);
+
+		/* what a leak may keep settles last: wait for the rest first */
+		i = teardown_wait(after, base, false, 5000);
+		ASSERT_EQ(-1, i)
+			TH_LOG("%s: after fault %u and close: %s, was %lld", name,
+			       n, gauge_str(i, after), i < 0 ? 0 : base[i]);
+		grew = back_leaked(after) - back_leaked(base);
+		ASSERT_LE(0, grew);
+		if (!grew) {
+			i = teardown_wait(after, base, true, 5000);
+			ASSERT_EQ(-1, i)
+				TH_LOG("%s: nothing leaked at fault %u, yet %s, was %lld",
+				       name, n, gauge_str(i, after),
+				       i < 0 ? 0 : base[i]);
+		} else {
+			ASSERT_EQ(1, injected)
+				TH_LOG("%s: %lld mappings leaked at n=%u with no fault injected",
+				       name, grew, n);
+			if (flags & REFUSED) {
+				ASSERT_EQ(1, nacked)
+					TH_LOG("%s: fault %u: revoke not refused",
+					       name, n);
+				ASSERT_EQ(0, acked)
+					TH_LOG("%s: fault %u: leaked, yet ACKed",
+					       name, n);
+			}
+			/* NR_PAGES mappings, and the tree's table pages */
+			ASSERT_GE(NR_PAGES + 8, grew)
+				TH_LOG("%s: fault %u leaked %lld", name, n, grew);
+			leaks++;
+			memcpy(base, after, sizeof(base));
+		}
+		if (!injected)
+			break;
+	}
+	close(nfd);
+	ASSERT_LT(1, n) TH_LOG("%s: no tear-down hypercall on its path", name);
+	printf("# %s: %u tear-down calls: %u failed cleanly, %u absorbed, %u leaked (%.1f s)\n",
+	       name, n - 1, failed, absorbed, leaks, gntv3_now() - t0);
+}
+
+FIXTURE(teardown) {
+	int unused;
+};
+
+FIXTURE_SETUP(teardown)
+{
+}
+
+FIXTURE_TEARDOWN(teardown)
+{
+}
+
+/* Test names differ from the "nth" ones: dom0.sh picks sweeps with -t. */
+TEST_F_TIMEOUT(teardown, td_unmap_sync, 900)
+{
+	teardown_sweep(_metadata, "td_unmap_sync", s_mapped, op_unmap_sync, SELF_MAP, EIO);
+}
+
+TEST_F_TIMEOUT(teardown, td_unmap_batch, 900)
+{
+	teardown_sweep(_metadata, "td_unmap_batch", s_mapped, op_unmap_batch, SELF_MAP, EIO);
+}
+
+TEST_F_TIMEOUT(teardown, td_detach_live, 900)
+{
+	teardown_sweep(_metadata, "td_detach_live", s_mapped, op_detach, SELF_MAP, EIO);
+}
+
+TEST_F_TIMEOUT(teardown, td_close_live, 900)
+{
+	teardown_sweep(_metadata, "td_close_live", s_mapped, op_close_live, SELF_MAP, EIO);
+}
+
+/*
+ * A backend whose unmap Xen refused still maps the grant, so it must
+ * refuse the revoke rather than acknowledge it: the frontend's answer is
+ * DEAD at once (do_revoke(): EPROTO), and the grant's memory stays
+ * quarantined.
+ */
+TEST_F_TIMEOUT(teardown, td_revoke_mapped, 900)
+{
+	teardown_sweep(_metadata, "td_revoke_mapped", s_connected_mapped, op_revoke,
+		       RING | SELF_MAP | REFUSED, EPROTO);
+}
+
+/* The same for a downgrade: a leaked mapping may still be writable. */
+TEST_F_TIMEOUT(teardown, td_downgrade, 900)
+{
+	teardown_sweep(_metadata, "td_downgrade", s_connected_mapped, op_downgrade,
+		       RING | SELF_MAP | REFUSED, EPROTO);
+}
+
+TEST_F_TIMEOUT(teardown, td_disconnect, 900)
+{
+	teardown_sweep(_metadata, "td_disconnect", s_connected, op_disconnect,
+		       RING | SELF_MAP, EIO);
 }
 
 /* The harness's 30 s per test is too short for a sweep under QEMU TCG. */

@@ -30,9 +30,21 @@
  * each one's entry counts the call as a fault point of the armed task, in
  * the same count as the allocations, and on the Nth makes it return -EIO
  * without running it.  Those probes are registered while gntv3 is loaded
- * (a module notifier follows its loads and unloads).  gntv3's tear-down
- * hypercalls (unmap, close) are not probed: a refused unmap leaves the
- * page mapped and gntv3 leaks it on purpose, which a sweep can only count.
+ * (a module notifier follows its loads and unloads).
+ *
+ * With teardown=1 the fault points are gntv3's tear-down hypercalls
+ * instead (gntv3_hyp_unmap_refs(), gntv3_hyp_gnttab_teardown(),
+ * gntv3_hyp_evtchn_close()), and nothing else: no allocation and no
+ * set-up call is counted, so a sweep walks only the tear-down calls of a
+ * path.  They are counted in every task while the count is armed, not in
+ * the armed task alone: gntv3 makes most of them from its workers (the
+ * unmap work, the ring work), on behalf of the call being swept.  A
+ * refused unmap leaves the page mapped and gntv3 leaks it on purpose
+ * (counted); what such a sweep checks is that the leak is counted,
+ * contained and survives module unload (gntv3_fail_nth, fixture
+ * "teardown", in a VM run of its own: dom0-teardown.sh).  Only where the
+ * module counts its own fail-nth (kernels without fault injection): the
+ * kernel's count would mix allocations in.
  *
  * Not covered: the bulk page allocator (alloc_pages_bulk_noprof(),
  * vmalloc's pages), allocations from the kmem_cache bootstrap cache
@@ -56,7 +68,8 @@
  *		nothing), "hypercalls: N" (of the injected faults, those
  *		made in a gntv3 hypercall: the others are allocations),
  *		"hypercall_probes: N" (gntv3 hypercalls probed now: 0
- *		while gntv3 is not loaded).
+ *		while gntv3 is not loaded), "teardown: 0|1" (which
+ *		hypercalls: set-up, or tear-down only).
  *
  * Loading registers every probe, unloading removes them; no gntv3 symbol
  * is linked against (the hypercall wrappers are found by name), so it can
@@ -109,6 +122,11 @@ static atomic64_t fault_counted = ATOMIC64_INIT(0);
 static atomic64_t fault_hypercalls = ATOMIC64_INIT(0);
 
 static struct dentry *fault_dir;
+
+static bool teardown;
+module_param(teardown, bool, 0444);
+MODULE_PARM_DESC(teardown,
+		 "fault points: gntv3's tear-down hypercalls only (default: allocations, set-up hypercalls)");
 
 /**
  * enum fault_kind - how the result of a probed call is freed
@@ -221,7 +239,7 @@ static bool fault_nth(void)
 	atomic64_inc(&fault_counted);
 	return !left;
 #else
-	if (!in_task() || READ_ONCE(fault_task) != current)
+	if (!in_task() || (!teardown && READ_ONCE(fault_task) != current))
 		return false;
 	switch (atomic_dec_if_positive(&fault_left)) {
 	case -1:
@@ -299,7 +317,7 @@ static int fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* ---- gntv3's set-up hypercalls, as fail_function would fail them */
+/* ---- gntv3's hypercalls, as fail_function would fail them */
 
 /*
  * Where a failed hypercall wrapper goes instead of its body: straight back
@@ -331,14 +349,27 @@ static int fault_hyp_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /* gntv3's set-up hypercall wrappers (drivers/xen/gntv3/hypercall.h) */
-static struct kprobe fault_hyp_probes[] = {
+static struct kprobe fault_setup_probes[] = {
 	{ .symbol_name = "gntv3_hyp_map_refs", .pre_handler = fault_hyp_pre },
 	{ .symbol_name = "gntv3_hyp_gnttab_setup", .pre_handler = fault_hyp_pre },
 	{ .symbol_name = "gntv3_hyp_evtchn_setup", .pre_handler = fault_hyp_pre },
 	{ .symbol_name = "gntv3_hyp_batch_copy", .pre_handler = fault_hyp_pre },
 };
 
-static struct kprobe *fault_hyp_kps[ARRAY_SIZE(fault_hyp_probes)];
+/* ... and its tear-down ones, probed instead with teardown=1 */
+static struct kprobe fault_teardown_probes[] = {
+	{ .symbol_name = "gntv3_hyp_unmap_refs", .pre_handler = fault_hyp_pre },
+	{ .symbol_name = "gntv3_hyp_gnttab_teardown", .pre_handler = fault_hyp_pre },
+	{ .symbol_name = "gntv3_hyp_evtchn_close", .pre_handler = fault_hyp_pre },
+};
+
+#define FAULT_HYP_MAX	MAX(ARRAY_SIZE(fault_setup_probes),		\
+			    ARRAY_SIZE(fault_teardown_probes))
+
+/* The probe set in use (fault_hyp_set()) and its size. */
+static struct kprobe *fault_hyp_probes;
+static unsigned int fault_hyp_nr;
+static struct kprobe *fault_hyp_kps[FAULT_HYP_MAX];
 /* Protects fault_hyp_on and the probes' registration. */
 static DEFINE_MUTEX(fault_hyp_lock);
 /* The hypercall probes are registered (gntv3 is loaded). */
@@ -353,13 +384,13 @@ static void fault_hyp_register_locked(void)
 	lockdep_assert_held(&fault_hyp_lock);
 	if (fault_hyp_on)
 		return;
-	for (i = 0; i < ARRAY_SIZE(fault_hyp_probes); i++) {
+	for (i = 0; i < fault_hyp_nr; i++) {
 		/* a kprobe cannot be registered twice without a reset */
 		fault_hyp_probes[i].addr = NULL;
 		fault_hyp_probes[i].flags = 0;
 		fault_hyp_kps[i] = &fault_hyp_probes[i];
 	}
-	rc = register_kprobes(fault_hyp_kps, ARRAY_SIZE(fault_hyp_kps));
+	rc = register_kprobes(fault_hyp_kps, fault_hyp_nr);
 	if (rc) {
 		/* -ENOENT: gntv3 is not loaded; the notifier will tell */
 		if (rc != -ENOENT)
@@ -367,7 +398,8 @@ static void fault_hyp_register_locked(void)
 		return;
 	}
 	fault_hyp_on = true;
-	pr_info("%zu gntv3 hypercalls probed\n", ARRAY_SIZE(fault_hyp_probes));
+	pr_info("%u gntv3 %s hypercalls probed\n", fault_hyp_nr,
+		teardown ? "tear-down" : "set-up");
 }
 
 static void fault_hyp_unregister_locked(void)
@@ -375,7 +407,7 @@ static void fault_hyp_unregister_locked(void)
 	lockdep_assert_held(&fault_hyp_lock);
 	if (!fault_hyp_on)
 		return;
-	unregister_kprobes(fault_hyp_kps, ARRAY_SIZE(fault_hyp_kps));
+	unregister_kprobes(fault_hyp_kps, fault_hyp_nr);
 	fault_hyp_on = false;
 }
 
@@ -469,19 +501,36 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "nested: %lu\n", nested);
 	seq_printf(m, "hypercalls: %lld\n", atomic64_read(&fault_hypercalls));
 	mutex_lock(&fault_hyp_lock);
-	seq_printf(m, "hypercall_probes: %zu\n",
-		   fault_hyp_on ? ARRAY_SIZE(fault_hyp_probes) : 0);
+	seq_printf(m, "hypercall_probes: %u\n", fault_hyp_on ? fault_hyp_nr : 0);
 	mutex_unlock(&fault_hyp_lock);
+	seq_printf(m, "teardown: %d\n", teardown);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/* Whether allocations are fault points: the allocator probes are in place. */
+static bool fault_allocators(void)
+{
+	return FAULT_ALLOCATORS && !teardown;
+}
 
 static int __init gntv3_fault_init(void)
 {
 	unsigned int i;
 	int rc;
 
-	if (FAULT_ALLOCATORS) {
+	if (teardown && !FAULT_ALLOCATORS) {
+		pr_err("teardown=1 needs the module's own fail-nth: not on a kernel with fault injection\n");
+		return -EINVAL;
+	}
+	if (teardown) {
+		fault_hyp_probes = fault_teardown_probes;
+		fault_hyp_nr = ARRAY_SIZE(fault_teardown_probes);
+	} else {
+		fault_hyp_probes = fault_setup_probes;
+		fault_hyp_nr = ARRAY_SIZE(fault_setup_probes);
+	}
+	if (fault_allocators()) {
 		for (i = 0; i < ARRAY_SIZE(fault_probes); i++)
 			fault_rps[i] = &fault_probes[i].rp;
 		rc = register_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
@@ -493,7 +542,7 @@ static int __init gntv3_fault_init(void)
 	}
 	rc = register_module_notifier(&fault_hyp_nb);
 	if (rc) {
-		if (FAULT_ALLOCATORS)
+		if (fault_allocators())
 			unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
 		return rc;
 	}
@@ -505,7 +554,9 @@ static int __init gntv3_fault_init(void)
 		debugfs_create_file("fail-nth", 0600, fault_dir, NULL,
 				    &fail_nth_fops);
 	debugfs_create_file("stats", 0400, fault_dir, NULL, &stats_fops);
-	if (FAULT_ALLOCATORS)
+	if (teardown)
+		pr_info("gntv3's tear-down hypercalls only (test only)\n");
+	else if (FAULT_ALLOCATORS)
 		pr_info("%zu allocator entry points probed (test only)\n",
 			ARRAY_SIZE(fault_probes));
 	else
@@ -520,7 +571,7 @@ static void __exit gntv3_fault_exit(void)
 	mutex_lock(&fault_hyp_lock);
 	fault_hyp_unregister_locked();
 	mutex_unlock(&fault_hyp_lock);
-	if (FAULT_ALLOCATORS)
+	if (fault_allocators())
 		unregister_kretprobes(fault_rps, ARRAY_SIZE(fault_rps));
 	mutex_lock(&fault_lock);
 	fault_disarm_locked();
