@@ -276,6 +276,7 @@ void *gntv3_back_notifier_data(struct gntv3_back *back,
  * @back: the attachment
  * @first: first id of the range
  * @nr_ids: its length
+ * @leaked: OUT: whether a leaked mapping may overlap the range
  *
  * Mappings in the safe unmap path count until they are unmapped, and a
  * mapping whose unmap finished counts until its owner's done callback
@@ -286,12 +287,18 @@ void *gntv3_back_notifier_data(struct gntv3_back *back,
  * busy; the unmap kicks the check again once it is done (see
  * gntv3_unmap_complete() for the ordering).
  *
+ * A leaked mapping (the hypervisor refused its unmap) is off @back->maps
+ * and never comes back, yet its grants are still mapped: @leaked tells
+ * the caller to refuse a revoke of the range rather than acknowledge it.
+ * Conservative: true for any id between the first and the last leaked one
+ * (see &struct gntv3_back, @leak_first).
+ *
  * Context: process context, may sleep; not under @back's lock.
  * Return: true while a mapping of @back overlaps the range or a done
  * callback of @back is in flight.
  */
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
-			     u64 nr_ids)
+			     u64 nr_ids, bool *leaked)
 {
 	struct gntv3_map_priv *mp;
 	bool busy;
@@ -305,34 +312,9 @@ bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
 		busy = mp->pub.id < first + nr_ids &&
 		       first < mp->pub.id + mp->pub.nr_pages;
 	}
+	*leaked = first < back->leak_end && back->leak_first < first + nr_ids;
 	mutex_unlock(&back->lock);
 	return busy;
-}
-
-/**
- * gntv3_back_range_leaked() - may a leaked mapping overlap a range of ids
- * @back: the attachment
- * @first: first id of the range
- * @nr_ids: its length
- *
- * A leaked mapping (the hypervisor refused its unmap) is off @back->maps,
- * so gntv3_back_range_mapped() no longer sees it, yet its grants are still
- * mapped: the backend must refuse a revoke of them rather than acknowledge
- * it.  Conservative: true for any id between the first and the last
- * leaked one (see &struct gntv3_back, @leak_first).
- *
- * Context: process context, may sleep; not under @back's lock.
- * Return: true if the range overlaps the leaked interval.
- */
-bool gntv3_back_range_leaked(struct gntv3_back *back, gntv3_id_t first,
-			     u64 nr_ids)
-{
-	bool leaked;
-
-	mutex_lock(&back->lock);
-	leaked = first < back->leak_end && back->leak_first < first + nr_ids;
-	mutex_unlock(&back->lock);
-	return leaked;
 }
 
 /**

@@ -326,7 +326,7 @@ struct gntv3_cache_stats {
  *	mapping of this attachment that was leaked (the hypervisor refused
  *	its unmap, gntv3_back_leak_mapping()): those grants are still mapped,
  *	so a revoke overlapping the range is refused, not acknowledged
- *	(gntv3_back_range_leaked()).  One interval, so it may cover ids that
+ *	(gntv3_back_range_mapped()).  One interval, so it may cover ids that
  *	were never leaked: their revoke is refused too, and the frontend's
  *	quarantine releases them on its next attempt.  Empty while
  *	@leak_end is 0 (under @lock)
@@ -410,9 +410,7 @@ int gntv3_back_set_notifier(struct gntv3_back *back,
 void *gntv3_back_notifier_data(struct gntv3_back *back,
 			       const struct gntv3_back_notifier *ops);
 bool gntv3_back_range_mapped(struct gntv3_back *back, gntv3_id_t first,
-			     u64 nr_ids);
-bool gntv3_back_range_leaked(struct gntv3_back *back, gntv3_id_t first,
-			     u64 nr_ids);
+			     u64 nr_ids, bool *leaked);
 void gntv3_back_call_revoke(struct gntv3_back *back, gntv3_id_t first,
 			    u64 nr_ids, bool downgrade);
 

@@ -260,16 +260,14 @@ static bool gntv3_bconn_ack_unmapped(struct gntv3_bconn *bc)
 {
 	struct gntv3_bconn_req *req, *tmp;
 	struct gntv3_ring_msg ack;
-	bool notify = false;
+	bool notify = false, leaked;
 	s16 status;
 
 	list_for_each_entry_safe(req, tmp, &bc->reqs, node) {
 		if (gntv3_back_range_mapped(bc->back, req->msg.id,
-					    req->msg.nr_ids))
+					    req->msg.nr_ids, &leaked))
 			continue;
-		status = gntv3_back_range_leaked(bc->back, req->msg.id,
-						 req->msg.nr_ids) ?
-			 GNTST_general_error : GNTST_okay;
+		status = leaked ? GNTST_general_error : GNTST_okay;
 		gntv3_ring_make_ack(&req->msg, status, &ack);
 		if (!gntv3_ring_put_ack(&bc->ring, &ack))
 			notify = true;
