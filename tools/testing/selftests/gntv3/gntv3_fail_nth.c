@@ -217,31 +217,36 @@ static int snap_diff(const long long *a, const long long *b)
 	return -1;
 }
 
-/* Index of a gauge of @a above its value in @b, or -1. */
-static int snap_above(const long long *a, const long long *b)
+/*
+ * Index of a gauge of @a above its value in @b, or -1; gauges that
+ * @may_stay (if not NULL) says may stay above are left out.
+ */
+static int snap_above(const long long *a, const long long *b,
+		      bool (*may_stay)(unsigned int i))
 {
 	unsigned int i;
 
 	for (i = 0; i < NR_SNAP; i++)
-		if (a[i] > b[i])
+		if (a[i] > b[i] && !(may_stay && may_stay(i)))
 			return i;
 	return -1;
 }
 
 /*
- * Wait up to @ms for no gauge to be above @base; index of one that is, or
- * -1.  Below is fine: trees and mappings that earlier suites left to
- * deferred teardown (a quarantine draining) may go away meanwhile; a
- * leak only ever adds.
+ * Wait up to @ms for no gauge to be above @base (but those @may_stay
+ * allows, as for snap_above()); index of one that is, or -1.  Below is
+ * fine: trees and mappings that earlier suites left to deferred teardown
+ * (a quarantine draining) may go away meanwhile; a leak only ever adds.
  */
-static int wait_back_at(long long *v, const long long *base, unsigned int ms)
+static int wait_back_at(long long *v, const long long *base,
+			bool (*may_stay)(unsigned int i), unsigned int ms)
 {
 	double end = gntv3_now() + ms / 1000.0;
 	int i;
 
 	for (;;) {
 		snapshot(v);
-		i = snap_above(v, base);
+		i = snap_above(v, base, may_stay);
 		if (i < 0 || gntv3_now() > end)
 			return i;
 		gntv3_msleep(10);
@@ -583,6 +588,27 @@ struct sweep_result {
 	unsigned int absorbed;	/* runs in which it succeeded all the same */
 };
 
+/*
+ * A fresh context for one run of a sweep, brought by @setup (unfaulted)
+ * to where the call under test starts; 0, or -1 with errno.  Each run has
+ * its own connection number @devid: xenstore cleanup is asynchronous.
+ */
+static int ctx_start(struct ctx *c, unsigned int devid,
+		     int (*setup)(struct ctx *c))
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->bfd = -1;
+	c->devid = devid;
+	c->buf = gntv3_buf(NR_PAGES);
+	if (!c->buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return setup(c);
+}
+
+/* End a run: close its files and unmap its buffer. */
 static void ctx_close(struct ctx *c)
 {
 	if (c->fd >= 0)
@@ -591,6 +617,8 @@ static void ctx_close(struct ctx *c)
 		close(c->bfd);
 	c->fd = -1;
 	c->bfd = -1;
+	munmap(c->buf, NR_PAGES * PAGE_SZ);
+	c->buf = NULL;
 }
 
 static void run_sweep(struct __test_metadata *_metadata, const char *name,
@@ -639,14 +667,8 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 	for (n = have_fault_injection ? 1 : 0; ; n++) {
 		ASSERT_GT(FAILNTH_MAX, n)
 			TH_LOG("%s: more than %d fault points", name, FAILNTH_MAX);
-		memset(&c, 0, sizeof(c));
-		c.fd = -1;
-		c.bfd = -1;
-		/* a fresh connection number each run: xenstore cleanup is async */
-		c.devid = devid++;
-		c.buf = gntv3_buf(NR_PAGES);
-		ASSERT_NE(NULL, c.buf);
-		ASSERT_EQ(0, s->setup(&c)) TH_LOG("%s: setup: %s", name, strerror(errno));
+		ASSERT_EQ(0, ctx_start(&c, devid++, s->setup))
+			TH_LOG("%s: setup: %s", name, strerror(errno));
 		snapshot(before);
 
 		hyp_before = hypercall_faults();
@@ -686,8 +708,7 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 			r->absorbed++;
 		}
 		ctx_close(&c);
-		munmap(c.buf, NR_PAGES * PAGE_SZ);
-		i = wait_back_at(after, base, 5000);
+		i = wait_back_at(after, base, NULL, 5000);
 		ASSERT_EQ(-1, i)
 			TH_LOG("%s: after fault %u and close: %s, was %lld", name,
 			       n, gauge_str(i, after), i < 0 ? 0 : base[i]);
@@ -743,17 +764,6 @@ static bool teardown_may_keep(unsigned int i)
 	return !strcmp(gauges[i][1], "leaked");
 }
 
-/* Index of a gauge of @a above @b that a leak may not keep, or -1. */
-static int teardown_above(const long long *a, const long long *b)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_SNAP; i++)
-		if (a[i] > b[i] && !teardown_may_keep(i))
-			return i;
-	return -1;
-}
-
 static long long back_leaked(const long long *v)
 {
 	unsigned int i;
@@ -766,29 +776,9 @@ static long long back_leaked(const long long *v)
 }
 
 /*
- * Wait up to @ms for the gauges to settle after a run: with @all, every
- * gauge at or below @base, else those a leak may not keep.  Index of one
- * above, or -1.
- */
-static int teardown_wait(long long *v, const long long *base, bool all,
-			 unsigned int ms)
-{
-	double end = gntv3_now() + ms / 1000.0;
-	int i;
-
-	for (;;) {
-		snapshot(v);
-		i = all ? snap_above(v, base) : teardown_above(v, base);
-		if (i < 0 || gntv3_now() > end)
-			return i;
-		gntv3_msleep(10);
-	}
-}
-
-/*
  * One tear-down sweep: @setup (no fault points are armed while it runs)
  * brings the files to the state @op starts from; @op runs with the Nth
- * tear-down hypercall of the task refused (EIO), for N = 1, 2, ... until
+ * tear-down hypercall refused (EIO), for N = 1, 2, ... until
  * it crosses fewer than N.  The module counts tear-down calls in every
  * task while armed: gntv3's workers (the unmap work, the ring work) make
  * most of them on behalf of the call.
@@ -831,13 +821,8 @@ static void teardown_sweep(struct __test_metadata *_metadata, const char *name,
 	for (n = 1; ; n++) {
 		ASSERT_GT(FAILNTH_MAX, n)
 			TH_LOG("%s: more than %d fault points", name, FAILNTH_MAX);
-		memset(&c, 0, sizeof(c));
-		c.fd = -1;
-		c.bfd = -1;
-		c.devid = devid++;
-		c.buf = gntv3_buf(NR_PAGES);
-		ASSERT_NE(NULL, c.buf);
-		ASSERT_EQ(0, setup(&c)) TH_LOG("%s: setup: %s", name, strerror(errno));
+		ASSERT_EQ(0, ctx_start(&c, devid++, setup))
+			TH_LOG("%s: setup: %s", name, strerror(errno));
 
 		if (flags & REFUSED) {
 			nacked = gntv3_debugfs_kv(GNTV3_DEBUGFS_CONN, "nacked");
@@ -864,17 +849,16 @@ static void teardown_sweep(struct __test_metadata *_metadata, const char *name,
 			absorbed++;
 		}
 		ctx_close(&c);
-		munmap(c.buf, NR_PAGES * PAGE_SZ);
 
 		/* what a leak may keep settles last: wait for the rest first */
-		i = teardown_wait(after, base, false, 5000);
+		i = wait_back_at(after, base, teardown_may_keep, 5000);
 		ASSERT_EQ(-1, i)
 			TH_LOG("%s: after fault %u and close: %s, was %lld", name,
 			       n, gauge_str(i, after), i < 0 ? 0 : base[i]);
 		grew = back_leaked(after) - back_leaked(base);
 		ASSERT_LE(0, grew);
 		if (!grew) {
-			i = teardown_wait(after, base, true, 5000);
+			i = wait_back_at(after, base, NULL, 5000);
 			ASSERT_EQ(-1, i)
 				TH_LOG("%s: nothing leaked at fault %u, yet %s, was %lld",
 				       name, n, gauge_str(i, after),
