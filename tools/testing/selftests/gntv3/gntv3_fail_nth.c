@@ -40,7 +40,9 @@
  * kernel's injector sweeps them too when the module is loaded; without
  * it, only allocations are swept there.
  * Skipped when there is neither.  Must run as root with gntv3.ko loaded;
- * the ring paths need xenstored (dom0.sh starts it).
+ * the ring paths need xenstored (dom0.sh starts it).  GNTV3_FAIL_NTH_TRACE=1
+ * in the environment prints every run of a sweep (N, result, what was
+ * injected).
  */
 #include <dirent.h>
 #include <sys/stat.h>
@@ -69,6 +71,8 @@ static int have_fault_injection;
 static int use_fault_module;
 /* gntv3_fault is loaded: gntv3's hypercalls are fault points too */
 static int have_hypercall_faults;
+/* GNTV3_FAIL_NTH_TRACE=1: print every run of a sweep */
+static int trace_runs;
 /*
  * gntv3_fault was loaded with teardown=1: its fault points are gntv3's
  * tear-down hypercalls only.  The "nth" sweeps skip then, the "teardown"
@@ -135,6 +139,8 @@ __attribute__((constructor)) static void failnth_setup(void)
 		return;
 	}
 	have_fault_injection = 1;
+	trace_runs = getenv("GNTV3_FAIL_NTH_TRACE") &&
+		     !strcmp(getenv("GNTV3_FAIL_NTH_TRACE"), "1");
 	/*
 	 * With the kernel's injector, a gntv3_fault built for that kernel
 	 * adds gntv3's hypercalls to the kernel's count (fault/gntv3_fault.c).
@@ -683,6 +689,10 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		hyp_fault = injected && hypercall_faults() > hyp_before;
 		r->hypercalls += hyp_fault;
 		want = hyp_fault ? EIO : ENOMEM;
+		if (trace_runs)
+			printf("# %s: n=%u rc=%d (%s) injected=%d hypercall=%d\n",
+			       name, n, rc, rc ? strerror(err) : "ok", injected,
+			       hyp_fault);
 
 		if (rc) {
 			ASSERT_EQ(1, injected)

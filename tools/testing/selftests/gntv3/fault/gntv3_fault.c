@@ -94,6 +94,7 @@
 #include <linux/module.h>
 #include <linux/objtool.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -216,6 +217,24 @@ static struct kretprobe *fault_rps[ARRAY_SIZE(fault_probes)];
 #define FAULT_ALLOCATORS	(!IS_ENABLED(CONFIG_FAULT_INJECTION))
 
 /*
+ * in_task() of the probed code, from its probe's handler.  A probe reached
+ * through ftrace (Debian's kernel: every function starts with a call to
+ * __fentry__) or optimized into a jump runs its handler in the probed
+ * code's own context; one that traps on int3 (the debug kernel has no
+ * ftrace) runs it in the context x86's exc_int3() enters for a kernel-mode
+ * trap, an NMI's: in_task() there is false even when the probed code ran
+ * in a task.  Take out what that NMI entry added before looking.
+ */
+static bool fault_probed_in_task(void)
+{
+	unsigned long pc = preempt_count();
+
+	if (in_nmi())
+		pc -= NMI_OFFSET + HARDIRQ_OFFSET;
+	return !(pc & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET));
+}
+
+/*
  * Whether this call is the armed task's Nth fault point: counts it down
  * when it is one of the task's points.  The probed task is current, so
  * only the armed task itself (or a task arming over it) moves the count.
@@ -230,7 +249,7 @@ static bool fault_nth(void)
 	 */
 	unsigned int left;
 
-	if (!in_task())
+	if (!fault_probed_in_task())
 		return false;
 	left = READ_ONCE(current->fail_nth);
 	if (!left)
@@ -239,7 +258,8 @@ static bool fault_nth(void)
 	atomic64_inc(&fault_counted);
 	return !left;
 #else
-	if (!in_task() || (!teardown && READ_ONCE(fault_task) != current))
+	if (!fault_probed_in_task() ||
+	    (!teardown && READ_ONCE(fault_task) != current))
 		return false;
 	switch (atomic_dec_if_positive(&fault_left)) {
 	case -1:
@@ -348,19 +368,37 @@ static int fault_hyp_pre(struct kprobe *p, struct pt_regs *regs)
 	return 1;	/* the instruction pointer changed: no single-step */
 }
 
+/*
+ * Never called (a pre-handler that moves the instruction pointer returns 1,
+ * which skips it): its presence keeps kprobes from optimizing the probe
+ * into a jump, whose handler's change of the instruction pointer would be
+ * ignored (Documentation/trace/kprobes.rst, "Changing Execution Path" and
+ * jump optimization).  Without ftrace (the debug kernel) a probe on a
+ * plain instruction is optimized once the optimizer's work has run, and
+ * the call it was to fail would then go through.
+ */
+static void fault_hyp_post(struct kprobe *p, struct pt_regs *regs,
+			   unsigned long flags)
+{
+}
+
+#define FAULT_HYP_PROBE(sym)						\
+	{ .symbol_name = sym, .pre_handler = fault_hyp_pre,		\
+	  .post_handler = fault_hyp_post }
+
 /* gntv3's set-up hypercall wrappers (drivers/xen/gntv3/hypercall.h) */
 static struct kprobe fault_setup_probes[] = {
-	{ .symbol_name = "gntv3_hyp_map_refs", .pre_handler = fault_hyp_pre },
-	{ .symbol_name = "gntv3_hyp_gnttab_setup", .pre_handler = fault_hyp_pre },
-	{ .symbol_name = "gntv3_hyp_evtchn_setup", .pre_handler = fault_hyp_pre },
-	{ .symbol_name = "gntv3_hyp_batch_copy", .pre_handler = fault_hyp_pre },
+	FAULT_HYP_PROBE("gntv3_hyp_map_refs"),
+	FAULT_HYP_PROBE("gntv3_hyp_gnttab_setup"),
+	FAULT_HYP_PROBE("gntv3_hyp_evtchn_setup"),
+	FAULT_HYP_PROBE("gntv3_hyp_batch_copy"),
 };
 
 /* ... and its tear-down ones, probed instead with teardown=1 */
 static struct kprobe fault_teardown_probes[] = {
-	{ .symbol_name = "gntv3_hyp_unmap_refs", .pre_handler = fault_hyp_pre },
-	{ .symbol_name = "gntv3_hyp_gnttab_teardown", .pre_handler = fault_hyp_pre },
-	{ .symbol_name = "gntv3_hyp_evtchn_close", .pre_handler = fault_hyp_pre },
+	FAULT_HYP_PROBE("gntv3_hyp_unmap_refs"),
+	FAULT_HYP_PROBE("gntv3_hyp_gnttab_teardown"),
+	FAULT_HYP_PROBE("gntv3_hyp_evtchn_close"),
 };
 
 #define FAULT_HYP_MAX	MAX(ARRAY_SIZE(fault_setup_probes),		\
