@@ -8,11 +8,12 @@
 # dom0's test script, gntv3.ko and gntv3_xdomain in dom0, and gntv3.ko,
 # gntv3-xpeer and xdomain-domu.sh in the domU, all from $BUILD (the
 # build directory of the kernel series, default build).  DOM0_GNTV3_KO
-# names another gntv3.ko for dom0 (the debug tier's, whose dom0 boots
-# another kernel than the domU: scripts/debug-test.sh).
+# and DOMU_GNTV3_KO name another gntv3.ko for dom0 and for the domU (the
+# debug tier's, built for its own kernel: scripts/debug-test.sh).
 xdomain_vm() {
 	local dom0=$1 build=${BUILD:-build}
 	local dom0_ko=${DOM0_GNTV3_KO:-${BUILD:-build}/module/gntv3.ko}
+	local domu_ko=${DOMU_GNTV3_KO:-${BUILD:-build}/module/gntv3.ko}
 
 	shift
 	bash scripts/xenvm.sh run "$@" \
@@ -20,6 +21,6 @@ xdomain_vm() {
 		--add "$dom0_ko:/lib/modules/gntv3.ko" \
 		--add "$build/selftests/gntv3_xdomain:/bin/gntv3_xdomain" \
 		--domu tools/testing/selftests/gntv3/xdomain-domu.sh \
-		--domu-add "$build/module/gntv3.ko:/lib/modules/gntv3.ko" \
+		--domu-add "$domu_ko:/lib/modules/gntv3.ko" \
 		--domu-add "$build/selftests/gntv3-xpeer:/bin/gntv3-xpeer"
 }
