@@ -122,8 +122,10 @@ vm-test: modules selftests fault-module xen-net-modules
 soak-test: modules selftests
 	bash scripts/soak-test.sh
 
-# The dom0 suite and the fail-nth sweeps on a KASAN/lockdep/kmemleak/fault
-# injection kernel (built once into /var/cache/gntv3/debug-kernel/).
+# The dom0 suites, the fail-nth sweeps and the two-domain suite on a
+# lockdep/kmemleak/fault injection kernel, built once into
+# /var/cache/gntv3/debug-kernel/ (GNTV3_DEBUG_FLAVOUR=pvh: with KASAN, in a
+# PVH dom0; scripts/debug-test.sh).
 debug-test:
 	bash scripts/debug-test.sh
 
