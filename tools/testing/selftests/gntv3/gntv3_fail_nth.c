@@ -628,13 +628,18 @@ static int ctx_start(struct ctx *c, unsigned int devid,
 	return setup(c);
 }
 
-/* End a run: close its files and unmap its buffer. */
+/*
+ * End a run: close its files and unmap its buffer.  The backend's file
+ * first: a frontend connection that closes while its backend is still
+ * connected gives it close_timeout_ms (2 s) to let go of the ring, and the
+ * backend's file would only close after that wait.
+ */
 static void ctx_close(struct ctx *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
 	if (c->bfd >= 0)
 		close(c->bfd);
+	if (c->fd >= 0)
+		close(c->fd);
 	c->fd = -1;
 	c->bfd = -1;
 	munmap(c->buf, NR_PAGES * PAGE_SZ);
