@@ -70,13 +70,16 @@ struct gntv3_grant_info {
  * @nr_ids: ids allocated (a 2 MiB grant counts 512)
  * @nr_quarantined: grants ended while still mapped, not yet released
  * @nr_tables: table pages of the tree
+ * @table_bytes: bytes the tables take: @nr_tables pages and the
+ *	granter's shadow of each (a node and a pointer per entry, at the size
+ *	of the kmalloc() bucket each comes from)
  * @levels: levels of the tree (0 while empty)
  * @nr_v1_refs: v1 grant entries in use by this tree (tables included)
  * @nr_failures: grant or end calls that failed inside the transport
  * @record_bytes: bytes of the grant records of this tree's grants (active,
  *	revoking or quarantined): their number times the size of the
- *	kmalloc() bucket they come from; with @nr_tables pages of tables,
- *	the tree's memory per grant
+ *	kmalloc() bucket they come from; with @table_bytes, the tree's
+ *	memory per grant
  * @record_pool_bytes: bytes of freed grant records the tree keeps for its
  *	next grants (at most 512 of them)
  */
@@ -85,6 +88,7 @@ struct gntv3_front_stats {
 	u64 nr_ids;
 	u64 nr_quarantined;
 	u64 nr_tables;
+	u64 table_bytes;
 	unsigned int levels;
 	u64 nr_v1_refs;
 	u64 nr_failures;

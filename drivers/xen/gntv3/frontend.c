@@ -46,6 +46,13 @@ static struct workqueue_struct *gntv3_front_wq;
  */
 static size_t gntv3_rec_size;
 
+/*
+ * Bytes a table of a tree takes: its page and the granter's shadow of it
+ * (tree.c's node and per-entry pointers, at their kmalloc() buckets).  Set
+ * at load.
+ */
+static size_t gntv3_table_size;
+
 static unsigned long gntv3_retry_delay(void)
 {
 	return msecs_to_jiffies(max(READ_ONCE(gntv3_quarantine_retry_ms), 1U));
@@ -735,7 +742,12 @@ static void gntv3_front_shutdown(struct gntv3_front *front)
  */
 int gntv3_front_init(void)
 {
+	size_t node, slots;
+
 	gntv3_rec_size = kmalloc_size_roundup(sizeof(struct gntv3_grant));
+	gntv3_tree_shadow_sizes(&node, &slots);
+	gntv3_table_size = PAGE_SIZE + kmalloc_size_roundup(node) +
+			   kmalloc_size_roundup(slots);
 	gntv3_front_wq = alloc_workqueue("gntv3_front", WQ_UNBOUND, 0);
 	return gntv3_front_wq ? 0 : -ENOMEM;
 }
@@ -955,6 +967,7 @@ void gntv3_front_stats_locked(struct gntv3_front *front,
 	stats->nr_ids = front->torn_down ? 0 : front->ida.nr_used;
 	stats->nr_quarantined = front->nr_quarantined;
 	stats->nr_tables = front->tree.nr_tables;
+	stats->table_bytes = (u64)front->tree.nr_tables * gntv3_table_size;
 	stats->levels = front->tree.levels;
 	stats->nr_v1_refs = front->nr_refs;
 	stats->nr_failures = front->nr_failures;

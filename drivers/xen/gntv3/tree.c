@@ -136,6 +136,20 @@ err_node:
 	return NULL;
 }
 
+/**
+ * gntv3_tree_shadow_sizes() - what a table costs its owner beside its page
+ * @node: set to the size of a table's software node
+ * @slots: set to the size of its array of per-entry pointers
+ *
+ * Both are kzalloc()ed per table (gntv3_table_new()), so that a caller can
+ * count a tree's memory at the slab's sizes.
+ */
+void gntv3_tree_shadow_sizes(size_t *node, size_t *slots)
+{
+	*node = sizeof(struct gntv3_table);
+	*slots = GNTV3_PTES_PER_TABLE * sizeof(void *);
+}
+
 static void gntv3_table_del(struct gntv3_tree *t, struct gntv3_table *tbl)
 {
 	if (tbl == t->hot)

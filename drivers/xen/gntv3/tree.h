@@ -105,6 +105,7 @@ int gntv3_tree_update(struct gntv3_tree *t, gntv3_id_t id, unsigned int set,
 int gntv3_tree_remove(struct gntv3_tree *t, gntv3_id_t id,
 		      struct gntv3_leaf *leaf);
 u64 gntv3_tree_root(const struct gntv3_tree *t);
+void gntv3_tree_shadow_sizes(size_t *node, size_t *slots);
 
 /* ---- both sides: what an entry says ---- */
 

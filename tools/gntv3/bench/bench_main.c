@@ -70,9 +70,10 @@
  *  mem_tree_4k	  the frontend's own memory per granted byte: a fresh tree
  *  mem_tree_2m	  given 512 single 4 KiB grants (4k), one 2 MiB folio (2m)
  *  mem_tree_4k_8192  or 8192 4 KiB grants (@pages 16 times over); bytes =
- *		  growth of gntv3_front_get_stats()'s nr_tables * PAGE_SIZE
- *		  + record_bytes (the grant records at their kmalloc bucket's
- *		  size); ok when bytes * 500 <= granted.  The grants are ended
+ *		  growth of gntv3_front_get_stats()'s table_bytes (table
+ *		  pages and their shadow) + record_bytes (the grant records
+ *		  at their kmalloc bucket's size); ok when bytes * 500 <=
+ *		  granted.  The grants are ended
  *		  and record_bytes must come back.
  *  mem_map_N	  gntv3's tracking per live mapping: gntv3_map() of 1 or 512
  *  mem_map_2m	  of the map rows' 4 KiB grants, or of their 2 MiB grant (one
@@ -703,13 +704,13 @@ static int bench_gntv3_revoke_forced(struct bench *b, unsigned int nr, u64 *t)
 
 /* ---- memory rows ---- */
 
-/* Tree memory of @front: its table pages and its grant records. */
+/* Tree memory of @front: its tables (pages and shadow) and grant records. */
 static void bench_tree_mem(struct gntv3_front *front, u64 *tables, u64 *recs)
 {
 	struct gntv3_front_stats st;
 
 	gntv3_front_get_stats(front, &st);
-	*tables = st.nr_tables * PAGE_SIZE;
+	*tables = st.table_bytes;
 	*recs = st.record_bytes;
 }
 
@@ -746,9 +747,10 @@ static int bench_mem_grant(struct bench *b, struct gntv3_front *front,
 
 /*
  * One tree row: a fresh tree, what it holds before and after granting
- * @nr_4k 4 KiB pages (0: one 2 MiB folio), diffed: table pages
- * (nr_tables) and grant records (record_bytes, their real slab size), as
- * gntv3_front_get_stats() reports them.  The grants are ended and the
+ * @nr_4k 4 KiB pages (0: one 2 MiB folio), diffed: tables (table_bytes:
+ * their pages and the granter's shadow of them) and grant records
+ * (record_bytes, their real slab size), as gntv3_front_get_stats() reports
+ * them.  The grants are ended and the
  * tree destroyed; the records must all be gone again.
  */
 static int bench_mem_tree(struct bench *b, const char *name,
