@@ -19,7 +19,8 @@
 # the drivers a guest under QEMU does not need left out.  Two flavours
 # (GNTV3_DEBUG_FLAVOUR):
 #   pv   (default) debug.config + pv.config: all of it but KASAN; boots as a
-#        PV dom0 and domU, so every suite runs on it
+#        PV dom0 and domU, so the suites that map dom0's own grants and
+#        the two-domain suite run on it
 #   pvh  debug.config: with KASAN, which boots only as a PVH guest
 #        (pvh-kasan.patch says why)
 # It is cached outside the clone in $GNTV3_DEBUG_KERNEL_DIR/<key> (default
@@ -31,7 +32,8 @@
 # DIR/build-time has the figure of the build at hand.
 #
 # Environment: GNTV3_DEBUG_FLAVOUR, LINUX_SRC_TAR (another 6.12 tarball),
-# JOBS (default 2), GNTV3_DEBUG_KERNEL_DIR.  Progress goes to stderr, the log to DIR/build.log.
+# JOBS (default 2), GNTV3_DEBUG_KERNEL_DIR.  Progress goes to stderr, the
+# log to DIR/build.log.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -73,8 +73,8 @@
  *		  growth of gntv3_front_get_stats()'s table_bytes (table
  *		  pages and their shadow) + record_bytes (the grant records
  *		  at their kmalloc bucket's size); ok when bytes * 500 <=
- *		  granted.  The grants are ended
- *		  and record_bytes must come back.
+ *		  granted.  The grants are ended and record_bytes must come
+ *		  back.
  *  mem_map_N	  gntv3's tracking per live mapping: gntv3_map() of 1 or 512
  *  mem_map_2m	  of the map rows' 4 KiB grants, or of their 2 MiB grant (one
  *		  mapping; native: its 512 ids), on @back; bytes = growth of
@@ -750,8 +750,8 @@ static int bench_mem_grant(struct bench *b, struct gntv3_front *front,
  * @nr_4k 4 KiB pages (0: one 2 MiB folio), diffed: tables (table_bytes:
  * their pages and the granter's shadow of them) and grant records
  * (record_bytes, their real slab size), as gntv3_front_get_stats() reports
- * them.  The grants are ended and the
- * tree destroyed; the records must all be gone again.
+ * them.  The grants are ended and the tree destroyed; the records must all
+ * be gone again.
  */
 static int bench_mem_tree(struct bench *b, const char *name,
 			  unsigned int nr_4k)

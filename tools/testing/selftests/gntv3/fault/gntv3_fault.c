@@ -223,7 +223,8 @@ static struct kretprobe *fault_rps[ARRAY_SIZE(fault_probes)];
  * code's own context; one that traps on int3 (the debug kernel has no
  * ftrace) runs it in the context x86's exc_int3() enters for a kernel-mode
  * trap, an NMI's: in_task() there is false even when the probed code ran
- * in a task.  Take out what that NMI entry added before looking.
+ * in a task.  Take out what that NMI entry added before looking (nothing
+ * this module probes runs in an NMI of its own).
  */
 static bool fault_probed_in_task(void)
 {
