@@ -688,7 +688,13 @@ static int gntv3_bconn_announce(struct gntv3_bconn *bc, domid_t self)
 	return gntv3_xs_transaction(gntv3_bconn_announce_xbt, &h);
 }
 
-/* Wait for the frontend's Initialised and connect, until @deadline. */
+/*
+ * Wait for the frontend's Initialised and connect, until @deadline.  An
+ * attempt that failed is made again only when the frontend's state changes
+ * (it may have published new keys); at the deadline the last attempt's
+ * error is the answer, not one more attempt, so that a refused grant or
+ * event channel reaches the caller as such.
+ */
 static int gntv3_bconn_wait_connect(struct gntv3_bconn *bc,
 				    unsigned long deadline)
 {
@@ -721,6 +727,8 @@ static int gntv3_bconn_wait_connect(struct gntv3_bconn *bc,
 							left);
 		if (left < 0)
 			return -EINTR;
+		if (!left)
+			return rc;
 	}
 }
 
