@@ -35,6 +35,8 @@
  * top; this bounds the tables one call allocates.
  */
 #define GNTV3_INSTALL_MAX_TABLES	(2 * GNTV3_MAX_LEVELS)
+/* a table's array of per-entry pointers (struct gntv3_table.slots) */
+#define GNTV3_TABLE_SLOTS_BYTES	(GNTV3_PTES_PER_TABLE * sizeof(void *))
 
 /**
  * struct gntv3_table - software node of one table page
@@ -120,7 +122,7 @@ static struct gntv3_table *gntv3_table_new(struct gntv3_tree *t, int *err)
 	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
 	if (!tbl)
 		return NULL;
-	tbl->slots = kcalloc(GNTV3_PTES_PER_TABLE, sizeof(*tbl->slots), GFP_KERNEL);
+	tbl->slots = kzalloc(GNTV3_TABLE_SLOTS_BYTES, GFP_KERNEL);
 	if (!tbl->slots)
 		goto err_node;
 	*err = t->ops->table_alloc(t->ctx, &tbl->ptes, &tbl->ref);
@@ -147,7 +149,7 @@ err_node:
 void gntv3_tree_shadow_sizes(size_t *node, size_t *slots)
 {
 	*node = sizeof(struct gntv3_table);
-	*slots = GNTV3_PTES_PER_TABLE * sizeof(void *);
+	*slots = GNTV3_TABLE_SLOTS_BYTES;
 }
 
 static void gntv3_table_del(struct gntv3_tree *t, struct gntv3_table *tbl)
