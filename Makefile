@@ -122,7 +122,8 @@ vm-test: modules selftests fault-module xen-net-modules
 soak-test: modules selftests
 	bash scripts/soak-test.sh
 
-# The dom0 suites, the fail-nth sweeps and the two-domain suite on a
+# The dom0 suites and fail-nth sweeps (on Debian's Xen and on the
+# prototype), the two-domain suite and the soak on a
 # lockdep/kmemleak/fault injection kernel, built once into
 # /var/cache/gntv3/debug-kernel/ (GNTV3_DEBUG_FLAVOUR=pvh: with KASAN, in a
 # PVH dom0; scripts/debug-test.sh).

@@ -19,8 +19,9 @@
 # the drivers a guest under QEMU does not need left out.  Two flavours
 # (GNTV3_DEBUG_FLAVOUR):
 #   pv   (default) debug.config + pv.config: all of it but KASAN; boots as a
-#        PV dom0 and domU, so the suites that map dom0's own grants and
-#        the two-domain suite run on it
+#        PV dom0 and domU, so the suites that map dom0's own grants, the
+#        two-domain suite and the soak run on it, on Debian's Xen and on
+#        the prototype
 #   pvh  debug.config: with KASAN, which boots only as a PVH guest
 #        (pvh-kasan.patch says why)
 # It is cached outside the clone in $GNTV3_DEBUG_KERNEL_DIR/<key> (default

@@ -24,7 +24,8 @@
 #            debug objects, KFENCE, fault injection; no KASAN, which Linux
 #            6.12 cannot run in a Xen PV guest), dom0 and domU both PV
 #            (scripts/debug-test.sh): every dom0 suite with the kernel's
-#            own fail-nth, and the two-domain suite.  TAP totals, as vm.
+#            own fail-nth, on Debian's Xen and on the prototype, the
+#            two-domain suite and a five-round soak.  TAP totals, as vm.
 #            Its kernel is built once per key and cached outside the
 #            clone; cold, the build starts with the first layer, in the
 #            background at idle CPU priority, so that it uses what the
