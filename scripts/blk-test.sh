@@ -26,7 +26,8 @@
 # Needs build/module/gntv3.ko, gntv3_blkfront.ko and gntv3_blkback.ko
 # (make modules builds the three in one Kbuild run, so their symbol CRCs
 # match).  Builds the static gntv3_blkio tool, and takes brd, xen-blkback
-# and xen-blkfront from the kernel package in .cache (scripts/deps.sh).
+# and xen-blkfront from the kernel package in .cache (scripts/deps.sh), or
+# from the kernel GNTV3_VM_KERNEL names (the debug tier).
 #
 # Environment: BLK_BENCH_SECS (seconds per throughput run, default 3
 # with --bench), BLK_BENCH_ROUNDS (default 5), BLK_STORM_ROUNDS (revoke
@@ -82,10 +83,14 @@ done
 mkdir -p "$OUT"
 cp "$MODS/gntv3_blkfront.ko" "$MODS/gntv3_blkback.ko" "$OUT/"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/gntv3_blkio" "$TESTS/gntv3_blkio.c"
+# the stock drivers and brd of the kernel the guests boot: Debian's, or
+# the one GNTV3_VM_KERNEL names (scripts/debug-kernel.sh's layout)
+kroot=$CACHE/root/lib/modules/$KV
+[ -z "${GNTV3_VM_KERNEL:-}" ] ||
+	kroot=$GNTV3_VM_KERNEL/root/lib/modules/$(cat "$GNTV3_VM_KERNEL/kver")
 for m in brd xen-blkfront xen-blkback/xen-blkback; do
 	# 6.12 ships $m.ko.xz, 6.1 $m.ko: xz -f copies what is not compressed
-	xz -dcf "$CACHE/root/lib/modules/$KV/kernel/drivers/block/$m".ko* \
-		>"$OUT/${m##*/}.ko"
+	xz -dcf "$kroot/kernel/drivers/block/$m".ko* >"$OUT/${m##*/}.ko"
 done
 
 rc=0

@@ -21,6 +21,11 @@
 #                    kernel, GNTV3_DEBUG_SOAK rounds (default 5): a domU
 #                    destroyed while dom0 maps its grants, each round
 #                    checked, and kmemleak scanned at the end;
+#    blk-debug       only with GNTV3_DEBUG_BLK=1 (make test's 90 minutes
+#                    on a new machine have no room for it): the gntv3 disk
+#                    pair's suite (scripts/blk-test.sh), gntv3_blkfront
+#                    and gntv3_blkback built for this kernel, both guests
+#                    on it, with its stock pair and brd;
 #    debug-dom0-native  every dom0 suite again on the project's prototype
 #                    hypervisor (scripts/xen-build.sh), gntv3 on its native
 #                    transport, all fail-nth sweeps; native's
@@ -47,7 +52,8 @@
 # GNTV3_DEBUG_FAIL_NTH (gntv3_fail_nth's sweeps, names joined by "+", ""
 # for all; default all, four for pvh: below), GNTV3_DEBUG_XDOMAIN (1: the
 # second run, 0: not; default 1 for pv), GNTV3_DEBUG_SOAK (the soak's
-# rounds, 0: no soak; default 5 for pv, 0 for pvh), GNTV3_DEBUG_NATIVE (1:
+# rounds, 0: no soak; default 5 for pv, 0 for pvh), GNTV3_DEBUG_BLK (1: the
+# disk pair's run, 0: not; default 0; pv only), GNTV3_DEBUG_NATIVE (1:
 # the native run, 0: not; default 1 for pv), GNTV3_DEBUG_KERNEL (a directory
 # laid out as scripts/debug-kernel.sh's, used as it is instead of the
 # cached build), and what scripts/debug-kernel.sh and scripts/xenvm.sh
@@ -66,6 +72,7 @@ pv)
 	nth_only=${GNTV3_DEBUG_FAIL_NTH-}
 	xdomain=${GNTV3_DEBUG_XDOMAIN:-1}
 	soak=${GNTV3_DEBUG_SOAK:-5}
+	blk=${GNTV3_DEBUG_BLK:-0}
 	native=${GNTV3_DEBUG_NATIVE:-1}
 	;;
 pvh)
@@ -79,6 +86,7 @@ pvh)
 	nth_only=${GNTV3_DEBUG_FAIL_NTH-tree_create+end_4k+tree_destroy+connect}
 	xdomain=${GNTV3_DEBUG_XDOMAIN:-0}
 	soak=${GNTV3_DEBUG_SOAK:-0}
+	blk=0	# the domU would need this kernel, a PVH one
 	native=${GNTV3_DEBUG_NATIVE:-0}
 	;;
 *)
@@ -163,6 +171,10 @@ if [ "$soak" != 0 ]; then
 		SOAK_ROUNDS=$soak \
 		GNTV3_RUN_SUFFIX=-debug bash scripts/soak-test.sh || rc=1
 fi
+
+# the disk pair built for this kernel (make modules above), both guests on it
+[ "$blk" = 0 ] || GNTV3_BUILD=$PWD/$BUILD GNTV3_RUN_SUFFIX=-debug \
+	bash scripts/blk-test.sh || rc=1
 
 [ "$native" = 0 ] || native_run || rc=1
 exit "$rc"
