@@ -791,6 +791,10 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		ASSERT_EQ(0, kernel_alloc_faults(true));
 		printf("# %s: hypercall pass: %u failed cleanly, %u absorbed (%.1f s)\n",
 		       name, p2.failed, p2.absorbed, gntv3_now() - t0);
+		/* a refused set-up hypercall must reach the caller */
+		ASSERT_EQ(0, p2.absorbed)
+			TH_LOG("%s: %u refused hypercalls went unreported", name,
+			       p2.absorbed);
 		r->hypercalls += p2.hypercalls;
 	}
 	close(nfd);
