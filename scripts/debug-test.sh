@@ -167,8 +167,7 @@ fi
 
 if [ "$soak" != 0 ]; then
 	# both guests on this kernel: kmemleak is scanned in dom0 at the end
-	BUILD=build DOM0_GNTV3_KO=$debug_ko DOMU_GNTV3_KO=$debug_ko \
-		SOAK_ROUNDS=$soak \
+	DOM0_GNTV3_KO=$debug_ko DOMU_GNTV3_KO=$debug_ko SOAK_ROUNDS=$soak \
 		GNTV3_RUN_SUFFIX=-debug bash scripts/soak-test.sh || rc=1
 fi
 
