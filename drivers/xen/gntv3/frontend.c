@@ -259,7 +259,7 @@ static void gntv3_grant_release(struct gntv3_front *front,
 static bool gntv3_grant_end_access(struct gntv3_front *front,
 				   struct gntv3_grant *g)
 {
-	unsigned int refs = g->xg.nr_refs;
+	unsigned int refs = gntv3_xgrant_refs(&g->xg);
 	bool ended;
 
 	/* A split grant's leaves may have been in the tree for a while. */
@@ -268,7 +268,7 @@ static bool gntv3_grant_end_access(struct gntv3_front *front,
 					     g->first_id, &g->xg);
 	else
 		ended = gntv3_transport->abort(&g->xg);
-	front->nr_refs -= refs - g->xg.nr_refs;
+	front->nr_refs -= refs - gntv3_xgrant_refs(&g->xg);
 	return ended;
 }
 
@@ -296,7 +296,7 @@ static void gntv3_leaf_resched(unsigned int i)
 /* Leaves of @g: one, or one per 4 KiB piece of a split grant. */
 static unsigned int gntv3_grant_nr_leaves(const struct gntv3_grant *g)
 {
-	return g->xg.split ? g->xg.nr_pieces : 1;
+	return g->xg.split ? gntv3_xgrant_pieces(&g->xg) : 1;
 }
 
 /* Change the flags of every leaf of @g, see gntv3_tree_update(). */
@@ -346,7 +346,7 @@ static int gntv3_grant_install(struct gntv3_front *front,
 	if (!g->xg.split)
 		return gntv3_tree_install(&front->tree, g->first_id, size,
 					  g->xg.frame, flags, g);
-	for (i = 0; i < g->xg.nr_pieces; i++) {
+	for (i = 0; i < gntv3_xgrant_pieces(&g->xg); i++) {
 		rc = gntv3_tree_install(&front->tree, g->first_id + i,
 					GNTV3_SIZE_4K,
 					gntv3_transport->piece_frame(g->page, i),
@@ -387,7 +387,8 @@ static void gntv3_grant_free(struct gntv3_front *front, struct gntv3_grant *g)
 static void gntv3_grant_leak(struct gntv3_front *front, struct gntv3_grant *g)
 {
 	pr_warn_ratelimited("domain %u still maps grant %#llx (%u of %u frames): leaking it\n",
-			    front->backend, g->first_id, g->xg.nr_live, g->xg.nr_pieces);
+			    front->backend, g->first_id, g->xg.nr_live,
+			    gntv3_xgrant_pieces(&g->xg));
 	gntv3_grant_uninstall(front, g);
 	gntv3_xgrant_forget(&g->xg);
 	atomic_long_inc(&gntv3_stats.nr_leaked);
@@ -465,7 +466,7 @@ int gntv3_grant_one(struct gntv3_front *front, struct page *page,
 		gntv3_front_failed(front);
 		goto err_put;
 	}
-	front->nr_refs += g->xg.nr_refs;
+	front->nr_refs += gntv3_xgrant_refs(&g->xg);
 
 	rc = gntv3_grant_install(front, g, size,
 				 ro ? GNTV3_TREE_RO : GNTV3_TREE_RW);
@@ -744,6 +745,8 @@ int gntv3_front_init(void)
 {
 	size_t node, slots;
 
+	/* A grant record costs every 4 KiB grant 1/64 of its page at most. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct gntv3_grant) > 64);
 	gntv3_rec_size = kmalloc_size_roundup(sizeof(struct gntv3_grant));
 	gntv3_tree_shadow_sizes(&node, &slots);
 	gntv3_table_size = PAGE_SIZE + kmalloc_size_roundup(node) +

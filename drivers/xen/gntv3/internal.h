@@ -158,29 +158,32 @@ struct gntv3_front {
 /**
  * struct gntv3_grant - one grant of a front
  * @first_id: first id of the grant
+ * @page: the first granted page: of a whole folio of @order, or (a 4 KiB
+ *	grant) one page of a larger folio; gntv3 holds a reference on its
+ *	folio until the backend's access to every piece ended
+ * @qnode: entry in &gntv3_front.quarantine while quarantined
+ * @xg: transport state
  * @order: page order of the grant (0, 9 or 18)
  * @readonly: the backend may only read
  * @installed: the leaf is in the tree and the ids belong to this record
  *	(false only for a grant whose install failed and whose frames could
  *	not be taken back at once)
- * @state: GNTV3_STATE_ACTIVE or GNTV3_STATE_QUARANTINED
- * @page: the first granted page: of a whole folio of @order, or (a 4 KiB
- *	grant) one page of a larger folio; gntv3 holds a reference on its
- *	folio until the backend's access to every piece ended
- * @xg: transport state
- * @qnode: entry in &gntv3_front.quarantine while quarantined
+ * @state: GNTV3_STATE_ACTIVE, GNTV3_STATE_REVOKING or
+ *	GNTV3_STATE_QUARANTINED
  *
- * Protected by the front's lock.
+ * Protected by the front's lock.  Every grant has one, so it is kept to
+ * the 64-byte kmalloc() bucket on 64-bit (see gntv3_front_init()): the
+ * small fields come last.
  */
 struct gntv3_grant {
 	gntv3_id_t first_id;
-	unsigned int order;
+	struct page *page;
+	struct list_head qnode;
+	struct gntv3_xgrant xg;
+	u8 order;
 	bool readonly;
 	bool installed;
 	enum gntv3_grant_state state;
-	struct page *page;
-	struct gntv3_xgrant xg;
-	struct list_head qnode;
 };
 
 /* Every front that is not freed yet, destroyed ones included. */

@@ -37,13 +37,13 @@ struct page;
  * struct gntv3_xgrant - transport state of one grant
  * @frame: FRAME and B bits of the leaf entry (v1: first grant reference;
  *	native: first frame number)
- * @nr_pieces: 4 KiB frames granted (1 << the grant's order)
- * @nr_live: frames whose access has not ended yet
- * @nr_refs: grant references the grant holds (v1: one per live frame;
- *	native: none), for the per-tree statistics
- * @live: with @nr_pieces > 1 on v1, or @split: bitmap of the frames whose
- *	access has not ended yet; NULL otherwise
- * @split: the range is granted as @nr_pieces 4 KiB leaves under
+ * @live: with more than one piece on v1, or @split: bitmap of the frames
+ *	whose access has not ended yet; NULL otherwise
+ * @nr_live: frames whose access has not ended yet (on v1 also the grant
+ *	references the grant holds, see gntv3_xgrant_refs())
+ * @order: 4 KiB frames granted, as a power of two (the grant's order; see
+ *	gntv3_xgrant_pieces())
+ * @split: the range is granted as gntv3_xgrant_pieces() 4 KiB leaves under
  *	consecutive ids, each naming its own frame
  *	(&gntv3_transport_ops.piece_frame), instead of one superpage leaf
  *	naming @frame (native: a superpage that is not contiguous and
@@ -51,16 +51,28 @@ struct page;
  *	take)
  *
  * Filled by &gntv3_transport_ops.grant, owned by the frontend's grant record
- * afterwards.
+ * afterwards.  Part of every grant record (struct gntv3_grant), hence the
+ * small fields.
  */
 struct gntv3_xgrant {
 	u64 frame;
-	unsigned int nr_pieces;
-	unsigned int nr_live;
-	unsigned int nr_refs;
 	unsigned long *live;
+	unsigned int nr_live;
+	u8 order;
 	bool split;
 };
+
+/* The 4 KiB frames (pieces) of @xg. */
+static inline unsigned int gntv3_xgrant_pieces(const struct gntv3_xgrant *xg)
+{
+	return 1U << xg->order;
+}
+
+/* The grant references @xg holds: one per live frame on v1, none native. */
+static inline unsigned int gntv3_xgrant_refs(const struct gntv3_xgrant *xg)
+{
+	return xg->frame & GNTV3_PTE_V1 ? xg->nr_live : 0;
+}
 
 /**
  * struct gntv3_xspare - grant references a frontend sets aside for its

@@ -35,6 +35,7 @@
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -175,9 +176,8 @@ INDIRECT_CALLABLE_SCOPE int gntv3_native_grant(domid_t domid,
 	}
 
 	xg->frame = GNTV3_PTE_FRAME(first);
-	xg->nr_pieces = nr;
+	xg->order = ilog2(nr);
 	xg->nr_live = nr;
-	xg->nr_refs = 0;
 	return 0;
 }
 
@@ -186,7 +186,7 @@ INDIRECT_CALLABLE_SCOPE int gntv3_native_grant(domid_t domid,
 
 /*
  * GNTTABOP_v3_revoke of every live piece of @xg (every leaf: one, or
- * nr_pieces of a split grant), with @scratch (or GNTV3_NO_SCRATCH) and
+ * gntv3_xgrant_pieces() of a split grant), with @scratch (or GNTV3_NO_SCRATCH) and
  * @flags.  Unless downgrading, the pieces the hypervisor answered
  * GNTST_okay for are no longer live.  Returns 0 when every piece
  * succeeded, else the first error (-EBUSY while the backend maps a piece).
@@ -198,7 +198,7 @@ static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
 	struct gnttab_v3_revoke ops[NATIVE_REVOKE_BATCH];
 	unsigned int idx[NATIVE_REVOKE_BATCH];
 	bool downgrade = flags & GNTV3_REVOKE_DOWNGRADE;
-	unsigned int i = 0, n, k;
+	unsigned int i = 0, n, k, pieces;
 	int rc, err = 0;
 
 	if (!xg->split) {
@@ -216,8 +216,9 @@ static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
 	if (!xg->live)		/* every piece ended already */
 		return 0;
 
-	while (i < xg->nr_pieces) {
-		for (n = 0; n < NATIVE_REVOKE_BATCH && i < xg->nr_pieces; i++) {
+	pieces = gntv3_xgrant_pieces(xg);
+	while (i < pieces) {
+		for (n = 0; n < NATIVE_REVOKE_BATCH && i < pieces; i++) {
 			if (!test_bit(i, xg->live))
 				continue;
 			ops[n] = (struct gnttab_v3_revoke) {

@@ -16,6 +16,7 @@
  */
 
 #include <linux/gfp.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <xen/grant_table.h>
@@ -137,9 +138,8 @@ INDIRECT_CALLABLE_SCOPE int gntv3_v1_grant(domid_t domid,
 	}
 
 	xg->frame = GNTV3_PTE_FRAME(first) | GNTV3_PTE_V1;
-	xg->nr_pieces = nr;
+	xg->order = ilog2(nr);
 	xg->nr_live = nr;
-	xg->nr_refs = nr;
 	return 0;
 }
 
@@ -151,18 +151,15 @@ static bool v1_end(domid_t domid, u32 tree, gntv3_id_t id,
 
 	if (!xg->live) {
 		/* One frame (or a run that already ended completely). */
-		if (xg->nr_live && gnttab_try_end_foreign_access(first)) {
+		if (xg->nr_live && gnttab_try_end_foreign_access(first))
 			xg->nr_live = 0;
-			xg->nr_refs = 0;
-		}
 		return !xg->nr_live;
 	}
 
-	for_each_set_bit(i, xg->live, xg->nr_pieces) {
+	for_each_set_bit(i, xg->live, gntv3_xgrant_pieces(xg)) {
 		if (gnttab_try_end_foreign_access(first + i)) {
 			__clear_bit(i, xg->live);
 			xg->nr_live--;
-			xg->nr_refs--;
 		}
 		if (!(++n % V1_RESCHED_PIECES))
 			cond_resched();
@@ -230,7 +227,7 @@ static int v1_downgrade(domid_t domid, u32 tree, gntv3_id_t id,
 	grant_ref_t first = v1_first_ref(xg);
 	unsigned int i;
 
-	for (i = 0; i < xg->nr_pieces; i++) {
+	for (i = 0; i < gntv3_xgrant_pieces(xg); i++) {
 		if (xg->live && !test_bit(i, xg->live))
 			continue;
 		if (!gnttab_end_foreign_access_ref(first + i))
