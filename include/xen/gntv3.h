@@ -71,8 +71,9 @@ struct gntv3_grant_info {
  * @nr_quarantined: grants ended while still mapped, not yet released
  * @nr_tables: table pages of the tree
  * @table_bytes: bytes the tables take: @nr_tables pages and the
- *	granter's shadow of each (a node and a pointer per entry, at the size
- *	of the kmalloc() bucket each comes from)
+ *	granter's shadow of each (a node, and a pointer per entry for a table
+ *	that held more than one entry, at the size of the kmalloc() bucket
+ *	each comes from)
  * @levels: levels of the tree (0 while empty)
  * @nr_v1_refs: v1 grant entries in use by this tree (tables included)
  * @nr_failures: grant or end calls that failed inside the transport

@@ -47,11 +47,12 @@ static struct workqueue_struct *gntv3_front_wq;
 static size_t gntv3_rec_size;
 
 /*
- * Bytes a table of a tree takes: its page and the granter's shadow of it
- * (tree.c's node and per-entry pointers, at their kmalloc() buckets).  Set
- * at load.
+ * Bytes a table of a tree takes: its page and the granter's node of it
+ * (tree.c's, at its kmalloc() bucket); and the array of per-entry pointers
+ * a table gets once it holds a second entry.  Set at load.
  */
 static size_t gntv3_table_size;
+static size_t gntv3_slots_size;
 
 static unsigned long gntv3_retry_delay(void)
 {
@@ -749,8 +750,8 @@ int gntv3_front_init(void)
 	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct gntv3_grant) > 64);
 	gntv3_rec_size = kmalloc_size_roundup(sizeof(struct gntv3_grant));
 	gntv3_tree_shadow_sizes(&node, &slots);
-	gntv3_table_size = PAGE_SIZE + kmalloc_size_roundup(node) +
-			   kmalloc_size_roundup(slots);
+	gntv3_table_size = PAGE_SIZE + kmalloc_size_roundup(node);
+	gntv3_slots_size = kmalloc_size_roundup(slots);
 	gntv3_front_wq = alloc_workqueue("gntv3_front", WQ_UNBOUND, 0);
 	return gntv3_front_wq ? 0 : -ENOMEM;
 }
@@ -970,7 +971,8 @@ void gntv3_front_stats_locked(struct gntv3_front *front,
 	stats->nr_ids = front->torn_down ? 0 : front->ida.nr_used;
 	stats->nr_quarantined = front->nr_quarantined;
 	stats->nr_tables = front->tree.nr_tables;
-	stats->table_bytes = (u64)front->tree.nr_tables * gntv3_table_size;
+	stats->table_bytes = (u64)front->tree.nr_tables * gntv3_table_size +
+			     (u64)front->tree.nr_slot_arrays * gntv3_slots_size;
 	stats->levels = front->tree.levels;
 	stats->nr_v1_refs = front->nr_refs;
 	stats->nr_failures = front->nr_failures;

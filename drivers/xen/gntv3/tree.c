@@ -15,6 +15,7 @@
 
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/types.h>
@@ -37,20 +38,34 @@
 #define GNTV3_INSTALL_MAX_TABLES	(2 * GNTV3_MAX_LEVELS)
 /* a table's array of per-entry pointers (struct gntv3_table.slots) */
 #define GNTV3_TABLE_SLOTS_BYTES	(GNTV3_PTES_PER_TABLE * sizeof(void *))
+/* struct gntv3_table.one of a table that has its array of slots */
+#define GNTV3_SLOTS_ARRAY	U16_MAX
 
 /**
  * struct gntv3_table - software node of one table page
  * @ptes: the 512 entries the grantee reads (from &gntv3_tree_ops.table_alloc)
  * @ref: FRAME and B bits naming the page in the entry that points to it
  * @used: entries in use
+ * @one: GNTV3_SLOTS_ARRAY once the table has @slots; until then the index
+ *	of its entry, if it has one, whose pointer is @slot
  * @slots: per entry, the child node (table entry) or the owner's pointer
  *	(leaf entry); which one is told by GNTV3_PTE_TABLE in the entry
+ * @slot: the pointer of the single entry of a table without @slots
+ *
+ * Many tables hold one entry for good (a root above a single table, the
+ * table of a lone superpage), and the array costs as much as the table
+ * page itself: a table gets it only when it is about to hold a second
+ * entry (gntv3_table_grow()), and keeps it.
  */
 struct gntv3_table {
 	__le64 *ptes;
 	u64 ref;
-	unsigned int used;
-	void **slots;
+	u16 used;
+	u16 one;
+	union {
+		void **slots;
+		void *slot;
+	};
 };
 
 /* Ids below 1 << gntv3_span_bits(levels) fit a tree of @levels levels. */
@@ -93,7 +108,42 @@ static u64 gntv3_root_word(const struct gntv3_table *root, unsigned int levels)
 	return gntv3_table_pte(root) | ((u64)levels << GNTV3_ROOT_LEVELS_SHIFT);
 }
 
-/* Write a non-zero entry that may be reachable by the grantee. */
+/* The pointer kept for entry @idx, which is in use. */
+static void *gntv3_slot(const struct gntv3_table *tbl, unsigned int idx)
+{
+	return tbl->one == GNTV3_SLOTS_ARRAY ? tbl->slots[idx] : tbl->slot;
+}
+
+/* Whether @tbl can take one more entry without allocating. */
+static bool gntv3_table_has_room(const struct gntv3_table *tbl)
+{
+	return tbl->one == GNTV3_SLOTS_ARRAY || !tbl->used;
+}
+
+/*
+ * Give @tbl its array of slots, so that it can hold a second entry.  The
+ * tree's contents do not change, so a failure leaves nothing to undo.
+ */
+static int gntv3_table_grow(struct gntv3_tree *t, struct gntv3_table *tbl)
+{
+	void **slots;
+
+	if (gntv3_table_has_room(tbl))
+		return 0;
+	slots = kzalloc(GNTV3_TABLE_SLOTS_BYTES, GFP_KERNEL);
+	if (!slots)
+		return -ENOMEM;
+	slots[tbl->one] = tbl->slot;
+	tbl->slots = slots;
+	tbl->one = GNTV3_SLOTS_ARRAY;
+	t->nr_slot_arrays++;
+	return 0;
+}
+
+/*
+ * Write a non-zero entry that may be reachable by the grantee; @tbl has
+ * room (gntv3_table_grow()).
+ */
 static void gntv3_set_entry(struct gntv3_table *tbl, unsigned int idx, u64 pte,
 			    void *slot)
 {
@@ -103,14 +153,22 @@ static void gntv3_set_entry(struct gntv3_table *tbl, unsigned int idx, u64 pte,
 	 */
 	smp_wmb();
 	WRITE_ONCE(tbl->ptes[idx], cpu_to_le64(pte));
-	tbl->slots[idx] = slot;
+	if (tbl->one == GNTV3_SLOTS_ARRAY) {
+		tbl->slots[idx] = slot;
+	} else {
+		tbl->one = idx;
+		tbl->slot = slot;
+	}
 	tbl->used++;
 }
 
 static void gntv3_clear_entry(struct gntv3_table *tbl, unsigned int idx)
 {
 	WRITE_ONCE(tbl->ptes[idx], cpu_to_le64(0));
-	tbl->slots[idx] = NULL;
+	if (tbl->one == GNTV3_SLOTS_ARRAY)
+		tbl->slots[idx] = NULL;
+	else
+		tbl->slot = NULL;
 	tbl->used--;
 }
 
@@ -122,20 +180,13 @@ static struct gntv3_table *gntv3_table_new(struct gntv3_tree *t, int *err)
 	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
 	if (!tbl)
 		return NULL;
-	tbl->slots = kzalloc(GNTV3_TABLE_SLOTS_BYTES, GFP_KERNEL);
-	if (!tbl->slots)
-		goto err_node;
 	*err = t->ops->table_alloc(t->ctx, &tbl->ptes, &tbl->ref);
-	if (*err)
-		goto err_slots;
+	if (*err) {
+		kfree(tbl);
+		return NULL;
+	}
 	t->nr_tables++;
 	return tbl;
-
-err_slots:
-	kfree(tbl->slots);
-err_node:
-	kfree(tbl);
-	return NULL;
 }
 
 /**
@@ -143,8 +194,10 @@ err_node:
  * @node: set to the size of a table's software node
  * @slots: set to the size of its array of per-entry pointers
  *
- * Both are kzalloc()ed per table (gntv3_table_new()), so that a caller can
- * count a tree's memory at the slab's sizes.
+ * Both are kzalloc()ed, the node with each table (gntv3_table_new()), the
+ * array once a table holds more than one entry (&gntv3_tree.nr_slot_arrays
+ * counts them), so that a caller can count a tree's memory at the slab's
+ * sizes.
  */
 void gntv3_tree_shadow_sizes(size_t *node, size_t *slots)
 {
@@ -157,7 +210,10 @@ static void gntv3_table_del(struct gntv3_tree *t, struct gntv3_table *tbl)
 	if (tbl == t->hot)
 		t->hot = NULL;
 	t->ops->table_free(t->ctx, tbl->ptes, tbl->ref);
-	kfree(tbl->slots);
+	if (tbl->one == GNTV3_SLOTS_ARRAY) {
+		kfree(tbl->slots);
+		t->nr_slot_arrays--;
+	}
 	kfree(tbl);
 	t->nr_tables--;
 }
@@ -184,6 +240,7 @@ void gntv3_tree_init(struct gntv3_tree *t, const struct gntv3_tree_ops *ops, voi
 	t->root = NULL;
 	t->levels = 0;
 	t->nr_tables = 0;
+	t->nr_slot_arrays = 0;
 	t->nr_leaves = 0;
 	t->hot = NULL;
 }
@@ -238,7 +295,7 @@ static struct gntv3_table *gntv3_descend(const struct gntv3_tree *t, gntv3_id_t 
 			path[l] = tbl;
 		if (l == stop || !(gntv3_entry(tbl, idx) & GNTV3_PTE_TABLE))
 			break;
-		tbl = tbl->slots[idx];
+		tbl = gntv3_slot(tbl, idx);
 		l--;
 	}
 	*level = l;
@@ -280,7 +337,7 @@ static void gntv3_fill_leaf(const struct gntv3_table *tbl, unsigned int level,
 	leaf->pte = gntv3_entry(tbl, idx);
 	leaf->size = level;
 	leaf->first_id = id & ~((1ULL << GNTV3_SIZE_ORDER(level)) - 1);
-	leaf->priv = tbl->slots[idx];
+	leaf->priv = gntv3_slot(tbl, idx);
 }
 
 /*
@@ -348,9 +405,13 @@ static int gntv3_install_hot(struct gntv3_tree *t, gntv3_id_t id, u64 pte,
 			     void *priv)
 {
 	unsigned int idx = GNTV3_ID_INDEX(id, 0);
+	int ret;
 
 	if (gntv3_entry(t->hot, idx))
 		return -EEXIST;
+	ret = gntv3_table_grow(t, t->hot);
+	if (ret)
+		return ret;
 	gntv3_set_entry(t->hot, idx, pte, priv);
 	t->nr_leaves++;
 	return 0;
@@ -429,13 +490,26 @@ int gntv3_tree_install(struct gntv3_tree *t, gntv3_id_t id, unsigned int size, u
 
 		path[l] = tbl;
 		if (gntv3_entry(tbl, idx)) {
-			tbl = tbl->slots[idx];
+			tbl = gntv3_slot(tbl, idx);
 		} else {
 			tbl = fresh[nr_fresh++];
 			link[l] = true;
 		}
 	}
 	path[size] = tbl;
+
+	/*
+	 * Room for the new entries, before any is written where the grantee
+	 * can see it.  At most one table needs its array: the deepest one of
+	 * the old tree on the path, or a new root that links a new path.
+	 */
+	for (l = size; l < levels; l++) {
+		if (l != size && !link[l])
+			continue;
+		ret = gntv3_table_grow(t, path[l]);
+		if (ret)
+			goto err_free;
+	}
 
 	/* Bottom up: a table is complete before the entry linking it. */
 	gntv3_set_entry(tbl, GNTV3_ID_INDEX(id, size), pte, priv);
@@ -505,7 +579,7 @@ static int gntv3_next_below(const struct gntv3_table *tbl, unsigned int l,
 		if (!pte)
 			continue;
 		if (pte & GNTV3_PTE_TABLE) {
-			if (!gntv3_next_below(tbl->slots[i], l - 1, first,
+			if (!gntv3_next_below(gntv3_slot(tbl, i), l - 1, first,
 					      max(id, first), leaf))
 				return 0;
 		} else if (first >= id) {
@@ -580,7 +654,7 @@ static void gntv3_tree_shrink(struct gntv3_tree *t)
 	while (t->levels > 1 && t->root->used == 1 &&
 	       (gntv3_entry(t->root, 0) & GNTV3_PTE_TABLE)) {
 		old = t->root;
-		t->root = old->slots[0];
+		t->root = gntv3_slot(old, 0);
 		t->levels--;
 		gntv3_publish(t);
 		gntv3_table_del(t, old);

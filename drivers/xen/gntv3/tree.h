@@ -60,6 +60,8 @@ struct gntv3_tree_ops {
  * @root: software node of the root table, NULL while the tree is empty
  * @levels: number of levels in use (0 while empty)
  * @nr_tables: table pages currently allocated
+ * @nr_slot_arrays: tables with an array of per-entry pointers (a table
+ *	that never held more than one entry has none)
  * @nr_leaves: leaf entries currently installed
  * @hot: the level-0 table the last 4 KiB leaf went into, or NULL: the next
  *	4 KiB leaf it covers is installed without a walk
@@ -71,6 +73,7 @@ struct gntv3_tree {
 	struct gntv3_table *root;
 	unsigned int levels;
 	unsigned long nr_tables;
+	unsigned long nr_slot_arrays;
 	unsigned long nr_leaves;
 	struct gntv3_table *hot;
 	gntv3_id_t hot_first;

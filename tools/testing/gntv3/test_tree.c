@@ -111,6 +111,7 @@ static void env_fini(struct env *e)
 	CHECK_EQ(gntv3_tree_fini(&e->tree), 0);
 	CHECK_EQ_HEX(e->prov.root, 0);
 	CHECK_EQ(e->tree.nr_tables, 0);
+	CHECK_EQ(e->tree.nr_slot_arrays, 0);
 	CHECK_EQ(e->prov.nr_alloc, e->prov.nr_free);
 	CHECK_EQ(fake_fini(&e->prov), 0);
 	CHECK_EQ(e->prov.order_errors, 0);
@@ -547,6 +548,54 @@ TEST(tree_superpages)
 	env_fini(&e);
 }
 
+/*
+ * A table gets its array of per-entry pointers at its second entry and
+ * keeps it; a table that only ever held one entry has none.
+ */
+TEST(tree_slot_arrays)
+{
+	struct gntv3_leaf leaf;
+	struct env e;
+	long live;
+	int i;
+
+	env_init(&e, false);
+	CHECK_EQ(install(&e, 512, GNTV3_SIZE_2M, PV(1)), 0);
+	CHECK_EQ(e.tree.nr_tables, 1);
+	CHECK_EQ(e.tree.nr_slot_arrays, 0);
+	/* a second level-0 path under the root: the root needs its array */
+	live = shim_live_allocs;
+	shim_fail_nth(3);
+	CHECK_EQ(install(&e, 0, GNTV3_SIZE_4K, PV(2)), -ENOMEM);
+	shim_fail_nth(0);
+	CHECK_EQ(shim_live_allocs, live);
+	CHECK_EQ(e.tree.nr_slot_arrays, 0);
+	CHECK_EQ(install(&e, 0, GNTV3_SIZE_4K, PV(2)), 0);
+	CHECK_EQ(e.tree.nr_tables, 2);
+	CHECK_EQ(e.tree.nr_slot_arrays, 1);
+	for (i = 1; i < 512; i++)
+		CHECK_EQ(install(&e, i, GNTV3_SIZE_4K, PV(i + 2)), 0);
+	CHECK_EQ(e.tree.nr_slot_arrays, 2);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 511, &leaf), 0);
+	CHECK(leaf.priv == PV(513));
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 600, &leaf), 0);
+	CHECK(leaf.priv == PV(1));
+	check_tree(&e);
+	/* down to one entry again: the arrays stay until their table goes */
+	for (i = 1; i < 512; i++)
+		CHECK_EQ(remove_id(&e, i), 0);
+	CHECK_EQ(e.tree.nr_slot_arrays, 2);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 0, &leaf), 0);
+	CHECK(leaf.priv == PV(2));
+	CHECK_EQ(remove_id(&e, 0), 0);
+	CHECK_EQ(e.tree.nr_tables, 1);
+	CHECK_EQ(e.tree.nr_slot_arrays, 1);
+	CHECK_EQ(gntv3_tree_lookup(&e.tree, 512, &leaf), 0);
+	CHECK(leaf.priv == PV(1));
+	check_tree(&e);
+	env_fini(&e);
+}
+
 TEST(tree_install_errors)
 {
 	const u64 v = GNTV3_PTE_VALID, f = GNTV3_PTE_FRAME(0x1234000);
@@ -769,10 +818,12 @@ TEST(tree_ordering_detects_bad_publish)
 
 /*
  * Make each failure point of one install fail in turn and check that the
- * tree is unchanged and nothing leaked; the last round succeeds.
+ * tree is unchanged and nothing leaked; the last round succeeds.  An
+ * install has two failure points per new table (its node and its page)
+ * and one per table that gets its array of slots for a second entry.
  */
 static void fail_nth_install(struct env *e, gntv3_id_t id, unsigned int size,
-			     unsigned long min_points)
+			     unsigned long points)
 {
 	unsigned long n, tables = e->tree.nr_tables, pages = e->prov.nr_live;
 	unsigned int levels = e->tree.levels;
@@ -794,7 +845,7 @@ static void fail_nth_install(struct env *e, gntv3_id_t id, unsigned int size,
 		check_tree(e);
 	}
 	CHECK_EQ(ret, 0);
-	CHECK(n > min_points);
+	CHECK_EQ(n - 1, points);
 	model_add(&e->model, id, size, pte, NULL);
 	check_tree(e);
 }
@@ -805,19 +856,24 @@ TEST(tree_fail_nth)
 
 	env_init(&e, false);
 	track_order(&e);
-	/* empty -> 4 levels: 4 tables, 3 failure points each */
-	fail_nth_install(&e, ID_LIMIT - 1, GNTV3_SIZE_4K, 12);
-	fail_nth_install(&e, 0, GNTV3_SIZE_4K, 9);
-	fail_nth_install(&e, 1, GNTV3_SIZE_4K, 0);
+	/* empty -> 4 levels: 4 tables of one entry each */
+	fail_nth_install(&e, ID_LIMIT - 1, GNTV3_SIZE_4K, 8);
+	/* 3 tables, and the root's second entry */
+	fail_nth_install(&e, 0, GNTV3_SIZE_4K, 7);
+	/* the hot leaf table's second entry */
+	fail_nth_install(&e, 1, GNTV3_SIZE_4K, 1);
+	/* the hot table has its array now */
+	fail_nth_install(&e, 2, GNTV3_SIZE_4K, 0);
 	env_fini(&e);
 
 	env_init(&e, true);
 	track_order(&e);
-	fail_nth_install(&e, 0, GNTV3_SIZE_4K, 3);
-	/* 1 -> 4 levels with a new path under the top: 6 tables */
-	fail_nth_install(&e, 5ULL << 27, GNTV3_SIZE_4K, 18);
-	fail_nth_install(&e, 1ULL << 18, GNTV3_SIZE_1G, 0);
-	fail_nth_install(&e, 3ULL << 18, GNTV3_SIZE_2M, 3);
+	fail_nth_install(&e, 0, GNTV3_SIZE_4K, 2);
+	/* 1 -> 4 levels with a new path under the top: 6 tables, 2 entries on top */
+	fail_nth_install(&e, 5ULL << 27, GNTV3_SIZE_4K, 13);
+	/* the second entry of the level-2 table above the old root */
+	fail_nth_install(&e, 1ULL << 18, GNTV3_SIZE_1G, 1);
+	fail_nth_install(&e, 3ULL << 18, GNTV3_SIZE_2M, 2);
 	env_fini(&e);
 }
 
