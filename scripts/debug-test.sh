@@ -129,23 +129,13 @@ bash scripts/xenvm.sh run --name debug-dom0 --toolstack --dom0-type "$dom0_type"
 # native_run: the dom0 suites on the prototype hypervisor; a run in which
 # gntv3 did not pick the native transport fails, as in make vm-test.
 native_run() {
-	local xen log=build/vm/debug-dom0-native.log
-
-	if ! xen=$(bash scripts/xen-build.sh | tail -n1) || [ ! -f "$xen" ]; then
-		echo "debug: the prototype hypervisor did not build"
-		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-		return 1
-	fi
-	GNTV3_XEN=$xen bash scripts/xenvm.sh run --name debug-dom0-native \
+	. scripts/lib/native.sh
+	prototype_xen debug || return 1
+	GNTV3_XEN=$proto_xen bash scripts/xenvm.sh run --name debug-dom0-native \
 		--toolstack --env "GNTV3_FAIL_NTH_ONLY=$nth_only" \
 		--env GNTV3_DOM0_EXCLUDE=gntv3_native:million_ids_in_one_tree \
 		--dom0 tools/testing/selftests/gntv3/dom0.sh "${adds[@]}" || return 1
-	if ! grep -qE 'transport: native|gntv3: using the native transport' "$log"; then
-		echo "debug-dom0-native: native transport not in use"
-		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-		return 1
-	fi
-	echo "debug-dom0-native: transport: native"
+	native_check debug-dom0-native build/vm/debug-dom0-native.log
 }
 
 debug_ko=$BUILD/module/gntv3.ko

@@ -144,14 +144,7 @@ native_round() {
 	runs="selftest-dom0 selftest-xdomain blk blk-real"
 	[ ! -f "$BUILD/module/gntv3_fault.ko" ] || runs="$runs selftest-dom0-teardown"
 	for n in $runs; do
-		if grep -qE 'transport: native|gntv3: using the native transport' \
-			"$BUILD/vm/$n-native.log"; then
-			echo "$n-native: transport: native"
-		else
-			echo "$n-native: native transport not in use"
-			echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-			rc=1
-		fi
+		native_check "$n-native" "$BUILD/vm/$n-native.log" || rc=1
 	done
 }
 
@@ -172,11 +165,10 @@ native_round() {
 # taken from its cache outside the clone: cold about 4 minutes on an idle
 # 2-core machine).  GNTV3_NATIVE=0 leaves it out.
 if [ "${GNTV3_NATIVE:-1}" != 0 ]; then
-	if xen=$(bash scripts/xen-build.sh | tail -n1) && [ -f "$xen" ]; then
-		GNTV3_XEN=$xen native_round
+	. scripts/lib/native.sh
+	if prototype_xen vm-test; then
+		GNTV3_XEN=$proto_xen native_round
 	else
-		echo "vm-test: the prototype hypervisor did not build"
-		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
 		rc=1
 	fi
 fi
