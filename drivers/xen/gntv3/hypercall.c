@@ -76,7 +76,8 @@ ALLOW_ERROR_INJECTION(gntv3_hyp_gnttab_setup, ERRNO);
  * gntv3_hyp_gnttab_teardown() - a grant table sub-op that takes something
  *	down
  * @cmd: GNTTABOP_unmap_grant_ref, GNTTABOP_v3_unmap,
- *	GNTTABOP_v3_unregister_tree or GNTTABOP_v3_revoke
+ *	GNTTABOP_v3_unregister_tree, GNTTABOP_v3_revoke, or GNTTABOP_v3_query
+ *	as the barrier before a native table page is freed
  * @uop: its argument array
  * @count: its number of elements
  *

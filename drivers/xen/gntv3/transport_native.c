@@ -286,11 +286,19 @@ static int native_page_alloc(domid_t domid, struct page **pagep, u64 *frame)
 /*
  * The native ABI has no per-table grant to end: the frontend unlinks a
  * table from its tree before releasing it, so no walk that starts later can
- * reach it.  The ABI relies on the hypervisor reading tables only inside
- * hypercalls and revalidating them; no implementation exists to check this.
+ * reach it.  A walk that read the entry above before the unlink may still
+ * be about to read the table, and would take whatever the page holds next
+ * for entries: a GNTTABOP_v3_query waits for every walk in progress (the
+ * ABI header), so the page is freed only after one.  Refused (a fault
+ * injected), the page stays with the front, which tries again later.
  */
 static bool native_page_release(struct page *page)
 {
+	struct gnttab_v3_query op = {};
+
+	if (gntv3_hyp_gnttab_teardown(GNTTABOP_v3_query, &op, 1) ||
+	    op.status != GNTST_okay)
+		return false;
 	__free_page(page);
 	return true;
 }

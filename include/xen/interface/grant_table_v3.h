@@ -207,6 +207,13 @@ struct gntv3_tree_desc {
 
 /*
  * GNTTABOP_v3_query: which tree ABI the hypervisor implements.
+ *
+ * It is also the granter's barrier against tree walks in progress.  The
+ * hypervisor reads a native tree's tables only inside a hypercall, and a
+ * query returns only once every walk that was in progress when it was
+ * issued has ended.  A granter that unlinked a table from its native tree
+ * issues a query before it reuses the table's page, so that no walk that
+ * read the old entry above can take the page's new contents for entries.
  */
 struct gnttab_v3_query {
 	/* OUT parameters. */
