@@ -368,7 +368,7 @@ static void gntv3_grant_uninstall(struct gntv3_front *front,
 	if (!g->installed)
 		return;
 	gntv3_grant_remove(front, g, gntv3_grant_nr_leaves(g));
-	gntv3_front_free_ids(front, g->first_id, 1ULL << g->order);
+	gntv3_front_free_ids(front, g->first_id, gntv3_xgrant_pieces(&g->xg));
 	g->installed = false;
 }
 
@@ -455,7 +455,6 @@ int gntv3_grant_one(struct gntv3_front *front, struct page *page,
 		goto err_free;
 	}
 	g->first_id = id;
-	g->order = order;
 	g->readonly = ro;
 	g->state = GNTV3_STATE_ACTIVE;
 	g->page = page;
@@ -539,7 +538,7 @@ int gntv3_front_revoke_begin(struct gntv3_front *front, gntv3_id_t id,
 						0);
 		if (!rc) {
 			g->state = GNTV3_STATE_REVOKING;
-			*nr_ids = 1U << g->order;
+			*nr_ids = gntv3_xgrant_pieces(&g->xg);
 		}
 	}
 out:

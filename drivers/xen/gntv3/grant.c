@@ -227,7 +227,7 @@ int gntv3_end_grant(struct gntv3_front *front, gntv3_id_t id)
 	} else if (g->state != GNTV3_STATE_ACTIVE) {
 		rc = -EALREADY;
 	} else {
-		nr_ids = 1U << g->order;
+		nr_ids = gntv3_xgrant_pieces(&g->xg);
 		rc = gntv3_grant_end(front, g);
 	}
 out:
@@ -267,7 +267,7 @@ int gntv3_grant_query(struct gntv3_front *front, gntv3_id_t id,
 	}
 	g = leaf.priv;
 	info->first_id = g->first_id;
-	info->order = g->order;
+	info->order = g->xg.order;
 	info->readonly = g->readonly;
 	info->state = g->state;
 	info->pte = leaf.pte;

@@ -158,12 +158,12 @@ struct gntv3_front {
 /**
  * struct gntv3_grant - one grant of a front
  * @first_id: first id of the grant
- * @page: the first granted page: of a whole folio of @order, or (a 4 KiB
- *	grant) one page of a larger folio; gntv3 holds a reference on its
- *	folio until the backend's access to every piece ended
+ * @page: the first granted page: of a whole folio of the grant's order, or
+ *	(a 4 KiB grant) one page of a larger folio; gntv3 holds a reference
+ *	on its folio until the backend's access to every piece ended
  * @qnode: entry in &gntv3_front.quarantine while quarantined
- * @xg: transport state
- * @order: page order of the grant (0, 9 or 18)
+ * @xg: transport state, also the grant's page order (&gntv3_xgrant.order:
+ *	0, 9 or 18; gntv3_xgrant_pieces())
  * @readonly: the backend may only read
  * @installed: the leaf is in the tree and the ids belong to this record
  *	(false only for a grant whose install failed and whose frames could
@@ -180,7 +180,6 @@ struct gntv3_grant {
 	struct page *page;
 	struct list_head qnode;
 	struct gntv3_xgrant xg;
-	u8 order;
 	bool readonly;
 	bool installed;
 	enum gntv3_grant_state state;
