@@ -186,10 +186,11 @@ INDIRECT_CALLABLE_SCOPE int gntv3_native_grant(domid_t domid,
 
 /*
  * GNTTABOP_v3_revoke of every live piece of @xg (every leaf: one, or
- * gntv3_xgrant_pieces() of a split grant), with @scratch (or GNTV3_NO_SCRATCH) and
- * @flags.  Unless downgrading, the pieces the hypervisor answered
- * GNTST_okay for are no longer live.  Returns 0 when every piece
- * succeeded, else the first error (-EBUSY while the backend maps a piece).
+ * gntv3_xgrant_pieces() of a split grant), with @scratch (or
+ * GNTV3_NO_SCRATCH) and @flags.  Unless downgrading, the pieces the
+ * hypervisor answered GNTST_okay for are no longer live.  Returns 0 when
+ * every piece succeeded, else the first error (-EBUSY while the backend
+ * maps a piece).
  */
 static int native_revoke_pieces(domid_t domid, u32 tree, gntv3_id_t id,
 				struct gntv3_xgrant *xg, u64 scratch,

@@ -563,7 +563,10 @@ TEST(tree_slot_arrays)
 	CHECK_EQ(install(&e, 512, GNTV3_SIZE_2M, PV(1)), 0);
 	CHECK_EQ(e.tree.nr_tables, 1);
 	CHECK_EQ(e.tree.nr_slot_arrays, 0);
-	/* a second level-0 path under the root: the root needs its array */
+	/*
+	 * a second level-0 path under the root: the root needs its array,
+	 * the third failure point (after the new table's node and page)
+	 */
 	live = shim_live_allocs;
 	shim_fail_nth(3);
 	CHECK_EQ(install(&e, 0, GNTV3_SIZE_4K, PV(2)), -ENOMEM);
