@@ -35,7 +35,7 @@
 #            is make debug-test with GNTV3_DEBUG_FLAVOUR=pvh, not in here.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 TOP=$PWD
 LOGDIR=$TOP/build/test
 mkdir -p "$LOGDIR"
@@ -140,13 +140,17 @@ count_vm vm $?
 # suite without its traffic-time checks (NET_TRAFFIC=0: six minutes that
 # exercise the same patch series and gntv3 code as on 6.12), and the soak
 # for GNTV3_SOAK_ROUNDS_6_1 rounds: 20, or 5 with the debug layer (the 20
-# of the Trust issue run on 6.12 above; the five minutes go to that layer)
+# of the Trust issue run on 6.12 above; the five minutes go to that layer).
+# Its native round leaves out the real block drivers (GNTV3_NATIVE_BLK_REAL
+# =0, four minutes): what differs on 6.1 is the xen-blk-6.1 series, which
+# blk-real runs here on Debian's Xen; the native transport under those
+# drivers is the same gntv3 and hypervisor code, run on 6.12 above.
 if [ "$debug_tier" = 1 ]; then
 	soak_6_1=${GNTV3_SOAK_ROUNDS_6_1:-5}
 else
 	soak_6_1=${GNTV3_SOAK_ROUNDS_6_1:-20}
 fi
-run_layer vm-6.1 env NET_TRAFFIC=0 SOAK_ROUNDS="$soak_6_1" make -s GNTV3_KERNEL=6.1 GNTV3_VM_TYPES=pv/pv vm-test
+run_layer vm-6.1 env NET_TRAFFIC=0 SOAK_ROUNDS="$soak_6_1" GNTV3_NATIVE_BLK_REAL=0 make -s GNTV3_KERNEL=6.1 GNTV3_VM_TYPES=pv/pv vm-test
 count_vm vm-6.1 $?
 
 # dkms: the gntv3-dkms package installed here, built by DKMS for both
@@ -176,8 +180,29 @@ if [ -n "$dk_pid" ]; then
 	fi
 fi
 
+# failures LAYER...: each failed test and failed VM run of those layers'
+# logs, named with the VM run it was in, so that the end of the output
+# (all a CI report may keep) says what failed, not only how many
+failures() {
+	local l
+	for l in "$@"; do
+		[ -f "$LOGDIR/$l.log" ] || continue
+		awk -v layer="$l" '
+			/^xenvm: [^ ]+: / { run = $2; sub(/:$/, "", run) }
+			/^xenvm: [^ ]+: (FAIL|TIMEOUT|HANG)/ { print layer ": " $0; next }
+			/^[# ]*not ok / { print layer (run == "" ? "" : "/" run) ": " $0 }
+			/^(lint|docs|intree|dkms): .* FAIL/ { print $0 }
+			/native transport not in use|did not build|build failed/ { print layer ": " $0 }
+		' "$LOGDIR/$l.log"
+	done
+}
+
 echo
 echo "=== summary (logs in build/test/)"
+if [ "$failed" -ne 0 ]; then
+	echo "failed:"
+	failures unit lint docs intree vm vm-6.1 dkms debug | head -n 40 | sed 's/^/  /'
+fi
 printf '%s\n' "${summary[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

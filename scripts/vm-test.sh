@@ -12,8 +12,9 @@
 # the same suites (PV/PV) on the project's prototype v3 hypervisor, and
 # its own tests (make xen-test).  Environment: GNTV3_VM_TYPES (the type
 # pairs, default all four), GNTV3_VM_1G=0 (no 1 GiB run), GNTV3_SOAK=0,
-# GNTV3_NET=0, GNTV3_BLK_REAL=0 and GNTV3_NATIVE=0 (no soak, real network
-# or block suites, native round), and what xenvm.sh and blk-test.sh read.
+# GNTV3_NET=0, GNTV3_BLK_REAL=0, GNTV3_NATIVE=0 and GNTV3_NATIVE_BLK_REAL=0
+# (no soak, real network or block suites, native round, real block suite
+# in the native round), and what xenvm.sh and blk-test.sh read.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -137,11 +138,13 @@ native_round() {
 	teardown_run -native || rc=1
 	xdomain_run --name selftest-xdomain-native || rc=1
 	GNTV3_RUN_SUFFIX=-native bash scripts/blk-test.sh || rc=1
-	GNTV3_RUN_SUFFIX=-native bash scripts/blk-real-test.sh || rc=1
+	[ "${GNTV3_NATIVE_BLK_REAL:-1}" = 0 ] ||
+		GNTV3_RUN_SUFFIX=-native bash scripts/blk-real-test.sh || rc=1
 	# the hypervisor's own tests do not depend on the guest kernel: once,
 	# with 6.12
 	[ "${GNTV3_KERNEL:-6.12}" != 6.12 ] || bash scripts/xen-test.sh || rc=1
-	runs="selftest-dom0 selftest-xdomain blk blk-real"
+	runs="selftest-dom0 selftest-xdomain blk"
+	[ "${GNTV3_NATIVE_BLK_REAL:-1}" = 0 ] || runs="$runs blk-real"
 	[ ! -f "$BUILD/module/gntv3_fault.ko" ] || runs="$runs selftest-dom0-teardown"
 	for n in $runs; do
 		native_check "$n-native" "$BUILD/vm/$n-native.log" || rc=1
