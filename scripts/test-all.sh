@@ -180,16 +180,22 @@ if [ -n "$dk_pid" ]; then
 	fi
 fi
 
-# failures LAYER...: each failed test and failed VM run of those layers'
-# logs, named with the VM run it was in, so that the end of the output
-# (all a CI report may keep) says what failed, not only how many
+# failures LAYER...: each failed test, failed VM run (with xenvm.sh's
+# reasons and the first lines of its problem reports) and failed step of
+# those layers' logs, named with the VM run it was in, so that the end of
+# the output (all a CI report may keep) says what failed, not how many
 failures() {
 	local l
 	for l in "$@"; do
 		[ -f "$LOGDIR/$l.log" ] || continue
 		awk -v layer="$l" '
 			/^xenvm: [^ ]+: / { run = $2; sub(/:$/, "", run) }
-			/^xenvm: [^ ]+: (FAIL|TIMEOUT|HANG)/ { print layer ": " $0; next }
+			/^xenvm: [^ ]+: (FAIL|TIMEOUT|qemu exited|dom0 never|no GNTV3-VM-EXIT|test script failed|kernel\/Xen problem)/ {
+				print layer ": " $0; next
+			}
+			/^----- problem reports in / { reports = 4; next }
+			reports > 0 && /^-----$/ { reports = 0 }
+			reports > 0 { print layer "/" run ": | " $0; reports--; next }
 			/^[# ]*not ok / { print layer (run == "" ? "" : "/" run) ": " $0 }
 			/^(lint|docs|intree|dkms): .* FAIL/ { print $0 }
 			/native transport not in use|did not build|build failed/ { print layer ": " $0 }
