@@ -72,6 +72,7 @@ run_layer() {
 # stays as it is without it.
 debug_tier=${GNTV3_DEBUG_TIER:-1}
 dk_pid=
+dk_failed=
 if [ "$debug_tier" = 1 ]; then
 	chrt --idle 0 nice -n 19 bash scripts/debug-kernel.sh >"$LOGDIR/debug-kernel.log" 2>&1 &
 	dk_pid=$!
@@ -174,40 +175,32 @@ if [ -n "$dk_pid" ]; then
 		count_vm debug $?
 	else
 		echo "=== debug: the kernel build failed:"
+		dk_failed=1
 		tail -n 20 "$LOGDIR/debug-kernel.log"
 		layer_secs=$((SECONDS - t0))
 		count debug 0 1
 	fi
 fi
 
-# failures LAYER...: each failed test, failed VM run (with xenvm.sh's
-# reasons and the first lines of its problem reports) and failed step of
-# those layers' logs, named with the VM run it was in, so that the end of
-# the output (all a CI report may keep) says what failed, not how many
+# failures LAYER...: what failed in those layers' logs
+# (scripts/lib/failed-list.awk)
 failures() {
-	local l
+	local l logs=()
 	for l in "$@"; do
-		[ -f "$LOGDIR/$l.log" ] || continue
-		awk -v layer="$l" '
-			/^xenvm: [^ ]+: / { run = $2; sub(/:$/, "", run) }
-			/^xenvm: [^ ]+: (FAIL|TIMEOUT|qemu exited|dom0 never|no GNTV3-VM-EXIT|test script failed|kernel\/Xen problem)/ {
-				print layer ": " $0; next
-			}
-			/^----- problem reports in / { reports = 4; next }
-			reports > 0 && /^-----$/ { reports = 0 }
-			reports > 0 { print layer "/" run ": | " $0; reports--; next }
-			/^[# ]*not ok / { print layer (run == "" ? "" : "/" run) ": " $0 }
-			/^(lint|docs|intree|dkms): .* FAIL/ { print $0 }
-			/native transport not in use|did not build|build failed/ { print layer ": " $0 }
-		' "$LOGDIR/$l.log"
+		[ -f "$LOGDIR/$l.log" ] && logs+=("$LOGDIR/$l.log")
 	done
+	[ ${#logs[@]} = 0 ] || awk -f scripts/lib/failed-list.awk "${logs[@]}"
 }
 
 echo
 echo "=== summary (logs in build/test/)"
 if [ "$failed" -ne 0 ]; then
 	echo "failed:"
-	failures unit lint docs intree vm vm-6.1 dkms debug | head -n 40 | sed 's/^/  /'
+	{
+		failures unit lint docs intree vm vm-6.1 dkms debug
+		[ -z "$dk_failed" ] ||
+			echo "debug: the debug kernel did not build (build/test/debug-kernel.log)"
+	} | head -n 40 | sed 's/^/  /'
 fi
 printf '%s\n' "${summary[@]}"
 echo "$passed passed, $failed failed"
