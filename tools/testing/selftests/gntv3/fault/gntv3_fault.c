@@ -59,6 +59,10 @@
  *		injected (or when the task is not armed), as the kernel's
  *		fail-nth file.  One task is armed at a time; the last
  *		writer wins.
+ *  alloc_faults  Y (default): allocations are fault points; N: only
+ *		gntv3's hypercalls are, so that a sweep can fail each of
+ *		them in turn even where the allocations before one differ
+ *		from run to run.
  *  stats	"injected: N" (faults injected since load), "counted: N"
  *		(fault points counted), "missed: N" (probe hits lost for
  *		want of a kretprobe instance, summed over the probes: a
@@ -123,6 +127,9 @@ static atomic64_t fault_counted = ATOMIC64_INIT(0);
 static atomic64_t fault_hypercalls = ATOMIC64_INIT(0);
 
 static struct dentry *fault_dir;
+
+/* Allocations are fault points (debugfs alloc_faults; read locklessly). */
+static bool alloc_faults = true;
 
 static bool teardown;
 module_param(teardown, bool, 0444);
@@ -285,6 +292,8 @@ static int fault_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (READ_ONCE(fault_task) != current)
 		return 1;		/* the common case, quickly */
+	if (!READ_ONCE(alloc_faults))
+		return 1;
 	if (gfp & __GFP_NOFAIL)
 		return 1;
 	if (fp->size_arg >= 0) {
@@ -589,9 +598,12 @@ static int __init gntv3_fault_init(void)
 	fault_hyp_register_locked();
 	mutex_unlock(&fault_hyp_lock);
 	fault_dir = debugfs_create_dir("gntv3_fault", NULL);
-	if (FAULT_ALLOCATORS)
+	if (FAULT_ALLOCATORS) {
 		debugfs_create_file("fail-nth", 0600, fault_dir, NULL,
 				    &fail_nth_fops);
+		debugfs_create_bool("alloc_faults", 0600, fault_dir,
+				    &alloc_faults);
+	}
 	debugfs_create_file("stats", 0400, fault_dir, NULL, &stats_fops);
 	if (teardown)
 		pr_info("gntv3's tear-down hypercalls only (test only)\n");
