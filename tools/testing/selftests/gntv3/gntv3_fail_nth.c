@@ -128,7 +128,7 @@ static int kernel_injector_setup(void)
  * then looks only at caches marked SLAB_FAILSLAB (none is),
  * fail_page_alloc only at orders above the largest.  0, or -1.
  */
-static int kernel_alloc_faults(bool on)
+static int alloc_fault_points(bool on)
 {
 	if (use_fault_module)
 		return gntv3_write_file(FAULT_MODULE_ALLOCS, on ? "Y" : "N") ? -1 : 0;
@@ -766,7 +766,7 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 
 	/* (a test that failed in the second pass below left them off) */
 	if (have_fault_injection)
-		ASSERT_EQ(0, kernel_alloc_faults(true));
+		ASSERT_EQ(0, alloc_fault_points(true));
 	n = sweep_pass(_metadata, name, s, r, nfd, base, &devid);
 	if (!n) {
 		close(nfd);
@@ -789,9 +789,9 @@ static void run_sweep(struct __test_metadata *_metadata, const char *name,
 		struct sweep_result p2 = { 0 };
 
 		t0 = gntv3_now();
-		ASSERT_EQ(0, kernel_alloc_faults(false));
+		ASSERT_EQ(0, alloc_fault_points(false));
 		sweep_pass(_metadata, name, s, &p2, nfd, base, &devid);
-		ASSERT_EQ(0, kernel_alloc_faults(true));
+		ASSERT_EQ(0, alloc_fault_points(true));
 		printf("# %s: hypercall pass: %u failed cleanly, %u absorbed (%.1f s)\n",
 		       name, p2.failed, p2.absorbed, gntv3_now() - t0);
 		/* a refused set-up hypercall must reach the caller */
