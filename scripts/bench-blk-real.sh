@@ -17,15 +17,19 @@
 # ratio= the median of the per-round ratios gntv3/stock (higher is better
 # for gntv3), min=/max= their extremes; the median of an even count is the
 # mean of the two middle values, as in tools/gntv3/bench/bench_stats.c.
-# Each row is followed by a "#" line with the spread.  Fails if the run
-# failed or any row is missing.
+# Each row is followed by a "#" line with the spread and, unless
+# BLK_REAL_CONTROL=0, a "#" line with the control: stock run a second time
+# in each round, right beside stock, and its paired ratio to stock, the
+# same statistic for two configurations that do the same work (what this
+# bench reads as parity).  Fails if the run failed or any row is missing.
 #
 # Needs build/module/gntv3.ko and Module.symvers (make modules); builds the
 # patched modules (scripts/xen-blk.sh build) and gntv3_blkio, and takes the
 # stock brd, xen-blkback and xen-blkfront from the kernel package in
-# .cache.  Environment: BLK_REAL_ROUNDS (default 7), BLK_REAL_SEQ_MB (MiB
-# per sequential run, default 256), BLK_REAL_RAND_MB (MiB per random run,
-# default 8), BLK_RAM_MB (default 64), GNTV3_BENCH_BLK_REAL_TIMEOUT (VM
+# .cache.  Environment: BLK_REAL_ROUNDS (default 7), BLK_REAL_CONTROL
+# (default 1; 0 leaves the control out, a quarter less time),
+# BLK_REAL_SEQ_MB (MiB per sequential run, default 256), BLK_REAL_RAND_MB
+# (MiB per random run, default 8), BLK_RAM_MB (default 64), GNTV3_BENCH_BLK_REAL_TIMEOUT (VM
 # run, default 1200 s) and everything scripts/xenvm.sh reads.  Output:
 # build/bench-blk-real/console.log.
 # Timings are of an emulated CPU (QEMU TCG): compare the columns, not the
@@ -42,6 +46,7 @@ ROWS="seq_read_1m seq_write_1m rand_read_4k rand_write_4k"
 ROUNDS=${BLK_REAL_ROUNDS:-7}
 SEQ_MB=${BLK_REAL_SEQ_MB:-256}
 RAND_MB=${BLK_REAL_RAND_MB:-8}
+CONTROL=${BLK_REAL_CONTROL:-1}
 
 [ -s build/module/gntv3.ko ] ||
 	{ echo "bench-blk-real: build/module/gntv3.ko missing: run 'make modules' first" >&2; exit 2; }
@@ -74,6 +79,7 @@ GNTV3_VM_POISON= bash scripts/xenvm.sh run --name bench-blk-real \
 	--domu-add "$OUT/gntv3_blkio:/bin/gntv3_blkio" \
 	--env "BLK_RAM_MB=${BLK_RAM_MB:-64}" --env "BLK_REAL_ROUNDS=$ROUNDS" \
 	--env "BLK_REAL_SEQ_MB=$SEQ_MB" --env "BLK_REAL_RAND_MB=$RAND_MB" \
+	--env "BLK_REAL_CONTROL=$CONTROL" \
 	>"$OUT/console.log" || rc=$?
 
 echo "=== xen-blkfront/xen-blkback: patched (gntv3) vs Debian's stock, same dom0 ramdisk"

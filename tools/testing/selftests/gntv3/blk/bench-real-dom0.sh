@@ -11,15 +11,18 @@
 #   stock      Debian's modules, persistent grants on (their default)
 #   nopersist  Debian's modules, xen-blkback's feature_persistent=0, so
 #              the backend offers feature-persistent=0
+#   again      stock once more (with BLK_REAL_CONTROL=1, the default): the
+#              control, whose ratio to stock is what the bench shows for
+#              two configurations that do the same work
 # Each round runs one slot of each configuration, in the order gntv3
-# stock nopersist in even rounds and nopersist stock gntv3 in odd ones, so
-# gntv3 and stock are always back to back and take turns going first.
-# A slot attaches the vbd afresh (loading the other modules on both sides
-# if needed), checks which grants it uses, runs an untimed warm-up, then
-# moves a fixed amount of data per mode: BLK_REAL_SEQ_MB of sequential
-# 1 MiB writes and reads, BLK_REAL_RAND_MB of random 4 KiB writes and reads
-# (in the first 32 MiB of the disk); then it detaches.  One line per mode
-# and slot:
+# stock again nopersist in even rounds and nopersist again stock gntv3 in
+# odd ones, so gntv3 and stock, and stock and again, are always back to
+# back and take turns going first.
+# A slot loads its modules on both sides afresh, attaches the vbd, checks
+# which grants it uses, runs an untimed warm-up, then moves a fixed amount
+# of data per mode: BLK_REAL_SEQ_MB of sequential 1 MiB writes and reads,
+# BLK_REAL_RAND_MB of random 4 KiB writes and reads (in the first 32 MiB
+# of the disk); then it detaches.  One line per mode and slot:
 #   BLK-BENCH: round=<r> cfg=<cfg> mode=<mode> mbs=<MB/s>
 # and BLK-BENCH-DONE at the end; BLK-BENCH-FAIL: <why> if anything failed.
 
@@ -28,6 +31,7 @@ BLK_RAM_MB=${BLK_RAM_MB:-64}
 ROUNDS=${BLK_REAL_ROUNDS:-7}
 SEQ_MB=${BLK_REAL_SEQ_MB:-256}
 RAND_MB=${BLK_REAL_RAND_MB:-8}
+CONTROL=${BLK_REAL_CONTROL:-1}
 MODES="seqwrite seqread randwrite randread"
 
 . /lib/blk-real-lib.sh
@@ -69,13 +73,15 @@ D=$(vm_domid)
 DATA=/local/domain/$D/data
 BE=/local/domain/0/backend/vbd/$D/51712
 FE=/local/domain/$D/device/vbd/51712
-echo "dom0: bench: $ROUNDS rounds, $SEQ_MB MiB sequential and $RAND_MB MiB random per mode and slot"
+echo "dom0: bench: $ROUNDS rounds, $SEQ_MB MiB sequential and $RAND_MB MiB random per mode and slot, control $CONTROL"
 
 MODS=		# the xen-blk modules loaded on both sides: patched, stock or none
 
-# load KIND: that xen-blkback here and that xen-blkfront in the domU
+# load KIND: that xen-blkback here and that xen-blkfront in the domU,
+# afresh even if they are loaded, so that every slot starts the same way
+# (kept between slots of the same kind, stock followed a module load
+# every other round and the control never did)
 load() {
-	[ "$MODS" != "$1" ] || return 0
 	if [ -n "$MODS" ]; then
 		blk_cmd 60 unload || bench_fail "rmmod xen-blkfront in the domU"
 		be_unload || bench_fail "rmmod xen-blkback"
@@ -107,7 +113,7 @@ attach() {
 		bench_fail "$cfg: no blkfront line in the domU's log"
 	case $cfg in
 	gntv3) want='; grants: gntv3' ;;
-	stock) want='persistent grants: enabled;' ;;
+	stock | again) want='persistent grants: enabled;' ;;
 	*) want='persistent grants: disabled;' ;;
 	esac
 	echo "$line" | grep -q "$want" ||
@@ -132,7 +138,7 @@ slot() {
 		load patched
 	else
 		load stock
-		if [ "$cfg" = stock ]; then v=Y; else v=N; fi
+		if [ "$cfg" = nopersist ]; then v=N; else v=Y; fi
 		echo $v >/sys/module/xen_blkback/parameters/feature_persistent ||
 			bench_fail "setting xen-blkback's feature_persistent"
 	fi
@@ -158,10 +164,11 @@ t0=$(vm_up)
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	if [ $((r % 2)) = 0 ]; then
-		order="gntv3 stock nopersist"
+		order="gntv3 stock again nopersist"
 	else
-		order="nopersist stock gntv3"
+		order="nopersist again stock gntv3"
 	fi
+	[ "$CONTROL" = 1 ] || order=$(echo "$order" | sed 's/ again//')
 	for c in $order; do
 		slot "$r" "$c"
 	done
