@@ -4,7 +4,8 @@
 # Static checks of the kernel code, each reported as "lint: NAME ok|FAIL":
 #   build-w1    every module builds against KDIR with W=1 and no warning
 #   sparse      sparse (C=2: every file, not only rebuilt ones) says nothing
-#   checkpatch  checkpatch.pl --strict reports nothing on any kernel source
+#   checkpatch  checkpatch.pl --strict reports nothing on any kernel source,
+#               nor on the debug kernel's patches (scripts/debug-kernel/)
 # The modules: gntv3 itself and the block pair (one out-of-tree Kbuild run
 # through ./Kbuild, as "make modules"), the benchmark, linked against
 # their Module.symvers, and the selftests' gntv3_fault.ko (6.12 only).  checkpatch.pl comes from the
@@ -111,6 +112,26 @@ if [ -f "$CP" ]; then
 	checkpatch --ignore PREFER_KERNEL_TYPES,BIT_MACRO -f "${abi[@]}"
 	checkpatch --ignore BIT_MACRO,ENOSYS -f "${user[@]}"
 	checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "${compat[@]}"
+	# scripts/debug-kernel/*.patch are the debug tier's changes to Linux,
+	# applied with patch(1) and kept as a description and a diff, with no
+	# mail headers or sign-off (they are not sent from here): each is
+	# checked as a patch, given the "diff --git" lines from which
+	# checkpatch knows where the description ends (without them it takes
+	# the diff's blank context lines for added ones), MISSING_SIGN_OFF
+	# aside.  checkpatch reports only the first long description line, and
+	# an indented quote of a kernel log stays whole, as in upstream commit
+	# messages: the awk below reports every other line of the body (the
+	# description after its first line, as checkpatch) above 75 columns.
+	rm -rf "$OUT/debug-kernel" && mkdir -p "$OUT/debug-kernel"
+	for p in scripts/debug-kernel/*.patch; do
+		sed 's|^--- a/\([^[:space:]]*\)|diff --git a/\1 b/\1\n&|' "$p" \
+			>"$OUT/debug-kernel/${p##*/}"
+		awk '/^--- a\// { exit }
+		     FNR > 1 && length($0) > 75 && !/^[[:space:]]/ {
+			print FILENAME ":" FNR ": WARNING:COMMIT_LOG_LONG_LINE: description line above 75 columns" }' \
+			"$p" >>"$OUT/checkpatch.log"
+	done
+	checkpatch --ignore MISSING_SIGN_OFF,COMMIT_LOG_LONG_LINE "$OUT"/debug-kernel/*.patch
 	grep -E ': (ERROR|WARNING|CHECK):' "$OUT/checkpatch.log" |
 		grep -vE 'CHECK:CAMELCASE: Avoid CamelCase: <(XenbusState[A-Za-z]*|PRI[diouxX](8|16|32|64|PTR|MAX))>$' \
 		>"$OUT/checkpatch.findings"
