@@ -28,6 +28,10 @@
 # their extremes (NET_BENCH_ROUNDS, default 9; NET_BYTES default 64 MiB;
 # output build/net-bench/); then the same for dom0's busy CPU time per MiB
 # of those streams (rows net_real_<row>_dom0_cpu, ms/MiB, lower is less).
+# Each round also runs stock_stock_again, stock once more right beside
+# stock_stock (NET_BENCH_CONTROL=0 leaves it out), and each row is
+# followed by "#   <row> control: again/stock ratio=<r> min=<a> max=<b>
+# rounds=<n>": the same statistic for two runs that do the same work.
 #
 # Environment: NET_COMBOS (BACK_FRONT pairs, each stock or gntv3; default
 # all four when build/xen-net/ holds the patched modules, else
@@ -60,11 +64,14 @@ if [ "$bench" = 1 ]; then
 	# paired rounds, the order alternating (ABBA), MTU 1500, no poisoning
 	export GNTV3_VM_POISON=
 	NET_COMBOS=
+	# the control, stock_stock_again, beside stock_stock (NET_BENCH_CONTROL)
+	again=stock_stock_again
+	[ "${NET_BENCH_CONTROL:-1}" = 1 ] || again=
 	for r in $(seq 1 "${NET_BENCH_ROUNDS:-9}"); do
 		if [ $((r % 2)) = 1 ]; then
-			NET_COMBOS="$NET_COMBOS stock_stock gntv3_gntv3"
+			NET_COMBOS="$NET_COMBOS $again stock_stock gntv3_gntv3"
 		else
-			NET_COMBOS="$NET_COMBOS gntv3_gntv3 stock_stock"
+			NET_COMBOS="$NET_COMBOS gntv3_gntv3 stock_stock $again"
 		fi
 	done
 	NET_MTUS=${NET_MTUS:-1500}
@@ -122,7 +129,9 @@ esac
 
 rc=0
 t0=$(date +%s)
-bash scripts/xenvm.sh run --name "$NAME" --timeout "${GNTV3_NET_TIMEOUT:-1200}" \
+# the bench's 27 links of 64 MiB streams take longer than the checks
+timeout=${GNTV3_NET_TIMEOUT:-$((bench ? 2400 : 1200))}
+bash scripts/xenvm.sh run --name "$NAME" --timeout "$timeout" \
 	--dom0 "$TESTS/dom0.sh" --domu "$TESTS/domu.sh" "${adds[@]}" \
 	--env "NET_COMBOS=$(echo "$NET_COMBOS" | xargs | tr ' ' :)" \
 	--env "NET_MTUS=$(echo "$NET_MTUS" | xargs | tr ' ' :)" --env "NET_BYTES=$NET_BYTES" \
@@ -146,7 +155,8 @@ echo "# net-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs includ
 # 100 a second on x86)
 streams() {
 	awk -v dir="$1" -v what="$2" '
-		/^dom0: ===== netback / { combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
+		/^dom0: ===== netback / {
+			combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
 		$1 == "dom0:" && $2 == "netstream:" && $3 == dir {
 			ok = $NF == "ok"
 			if (ok && what == "mbit")
@@ -167,6 +177,7 @@ bench_row() {
 		}
 		$1 == "gntv3_gntv3" { g[$2] = $3 }
 		$1 == "stock_stock" { s[$2] = $3 }
+		$1 == "stock_stock_again" { a[$2] = $3 }
 		END {
 			for (r = 1; r in g; r++) if (r in s && s[r] > 0) {
 				n++; ratio[n] = g[r] / s[r]; gv[n] = g[r]; sv[n] = s[r]
@@ -183,6 +194,19 @@ bench_row() {
 			printf "\n"
 			printf "bench: %s gntv3=%.1f stock=%.1f", row, median(gv, n), median(sv, n)
 			printf " ratio=%.3f min=%.3f max=%.3f rounds=%d\n", median(ratio, n), lo, hi, n
+			# the control: the same statistic of stock against itself
+			for (r = 1; r in a; r++) if (r in s && s[r] > 0) {
+				nc++; ctl[nc] = a[r] / s[r]
+			}
+			if (nc) {
+				clo = chi = ctl[1]
+				for (i = 1; i <= nc; i++) {
+					if (ctl[i] < clo) clo = ctl[i]
+					if (ctl[i] > chi) chi = ctl[i]
+				}
+				printf "#   %s control: again/stock ratio=%.3f min=%.3f max=%.3f rounds=%d\n",
+				       row, median(ctl, nc), clo, chi, nc
+			}
 		}'
 }
 if [ "$bench" = 1 ]; then

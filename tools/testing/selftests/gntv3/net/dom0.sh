@@ -8,7 +8,8 @@
 # gntv3.ko) in /lib/modules/gntv3/ when the run has them, the vif hotplug
 # script /etc/vm/vif-gntv3 and /bin/gntv3_netstream; the domU runs
 # domu.sh.  For each BACK_FRONT pair of NET_COMBOS (each "stock" or
-# "gntv3") a fresh domU gets one vif, and these checks run:
+# "gntv3", optionally followed by "_again") a fresh domU gets one vif, and
+# these checks run:
 #
 #  <combo>_link        netback loaded, the domU created with a vif whose
 #                      hotplug script gave dom0's end 10.0.0.1/24, the
@@ -286,9 +287,13 @@ net_stream_ok() {
 	fi
 }
 
+# net_combo BACK_FRONT[_again]: the checks above for one pair; "_again"
+# (the bench's control, stock_stock_again) runs the pair once more under
+# a name of its own
 net_combo() {
-	local combo=$1 back=${1%_*} front=${1#*_} m
-	echo "dom0: ===== netback $back, netfront $front"
+	local combo=$1 pair=${1%_again} back front m
+	back=${pair%_*} front=${pair#*_}
+	echo "dom0: ===== netback $back, netfront $front${combo#"$pair"}"
 	NET_GNTV3=0
 	[ "$back" = gntv3 ] && [ "$front" = gntv3 ] && NET_GNTV3=1
 	if net_link "${combo}_link" "$back" "$front" && net_pass "${combo}_link"; then
