@@ -29,9 +29,9 @@
 # .cache.  Environment: BLK_REAL_ROUNDS (default 7), BLK_REAL_CONTROL
 # (default 1; 0 leaves the control out, a quarter less time),
 # BLK_REAL_SEQ_MB (MiB per sequential run, default 256), BLK_REAL_RAND_MB
-# (MiB per random run, default 8), BLK_RAM_MB (default 64), GNTV3_BENCH_BLK_REAL_TIMEOUT (VM
-# run, default 1200 s) and everything scripts/xenvm.sh reads.  Output:
-# build/bench-blk-real/console.log.
+# (MiB per random run, default 8), BLK_RAM_MB (default 64),
+# GNTV3_BENCH_BLK_REAL_TIMEOUT (VM run, default 1200 s) and everything
+# scripts/xenvm.sh reads.  Output: build/bench-blk-real/console.log.
 # Timings are of an emulated CPU (QEMU TCG): compare the columns, not the
 # absolute values with hardware.
 set -euo pipefail

@@ -155,8 +155,7 @@ echo "# net-test: $(($(date +%s) - t0)) s wall, waits for other QEMU runs includ
 # 100 a second on x86)
 streams() {
 	awk -v dir="$1" -v what="$2" '
-		/^dom0: ===== netback / {
-			combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
+		/^dom0: ===== netback / { combo = $4 "_" $6; sub(/,/, "", combo); round[combo]++ }
 		$1 == "dom0:" && $2 == "netstream:" && $3 == dir {
 			ok = $NF == "ok"
 			if (ok && what == "mbit")
