@@ -73,7 +73,8 @@ D=$(vm_domid)
 DATA=/local/domain/$D/data
 BE=/local/domain/0/backend/vbd/$D/51712
 FE=/local/domain/$D/device/vbd/51712
-echo "dom0: bench: $ROUNDS rounds, $SEQ_MB MiB sequential and $RAND_MB MiB random per mode and slot, control $CONTROL"
+echo "dom0: bench: $ROUNDS rounds, $SEQ_MB MiB sequential and $RAND_MB MiB random per mode and slot"
+echo "dom0: bench: control (stock again) $CONTROL"
 
 MODS=		# the xen-blk modules loaded on both sides: patched, stock or none
 
